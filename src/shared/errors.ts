@@ -1,0 +1,72 @@
+/**
+ * The few error types the app throws on purpose. Each carries a stable `code` that the
+ * bot maps to a message in the user's language; `details` fill that message's
+ * placeables. Everything else is a bug and is reported as "internal".
+ */
+export type ErrorCode =
+  // input the user sent
+  | "input.unsupported"
+  | "input.too_large"
+  | "input.too_long"
+  | "input.empty"
+  | "input.corrupt"
+  | "audio.corrupt"
+  | "audio.empty"
+  | "audio.too_long"
+  | "image.corrupt"
+  | "image.too_large"
+  | "pdf.corrupt"
+  | "pdf.encrypted"
+  | "tts.too_long"
+  // models and capacity
+  | "model.missing"
+  | "model.load_failed"
+  | "model.budget_exceeded"
+  | "model.busy"
+  | "model.shutting_down"
+  | "job.cancelled"
+  // the environment
+  | "tool.missing"
+  | "tool.failed"
+  | "tool.timeout";
+
+export class AppError extends Error {
+  override readonly name: string = "AppError";
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: Record<string, string | number> = {},
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** The user's input can't be processed as sent (corrupt, empty, too big, wrong type). */
+export class InputError extends AppError {
+  override readonly name = "InputError";
+}
+
+/** A model could not be loaded or is unavailable. */
+export class ModelError extends AppError {
+  override readonly name = "ModelError";
+}
+
+/** The system is at capacity (queue full, budget exhausted) or shutting down. */
+export class CapacityError extends AppError {
+  override readonly name = "CapacityError";
+}
+
+/** An external tool (ffmpeg, espeak-ng, tesseract) is missing or failed. */
+export class ToolError extends AppError {
+  override readonly name = "ToolError";
+}
+
+export function isAppError(error: unknown): error is AppError {
+  return error instanceof AppError;
+}
+
+/** The standard error for work stopped by an AbortSignal. */
+export function cancelledError(reason?: unknown): AppError {
+  return new CapacityError("job.cancelled", "the job was cancelled", {}, { cause: reason });
+}
