@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Installs whatever the bot ("runtime") or the test suite ("test") still lacks, and
+# nothing it already has: npm packages when package-lock.json changed since the last
+# install, and Debian/Ubuntu packages (via apt when running as root, else a message).
+set -euo pipefail
+
+mode="${1:-runtime}"
+cd "$(dirname "$0")/.."
+
+say() { printf '[setup] %s\n' "$*" >&2; }
+
+node -e '
+  const [major, minor] = process.versions.node.split(".").map(Number);
+  if (major < 20 || (major === 20 && minor < 12)) {
+    console.error(`[setup] Node.js >= 20.12 is required; this is ${process.versions.node}.`);
+    process.exit(1);
+  }'
+
+# --- npm packages -----------------------------------------------------------------
+lock_hash="$(sha256sum package-lock.json | cut -d' ' -f1)"
+stamp="node_modules/.setup-stamp"
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_hash" ]; then
+  say "installing npm packages (npm ci)..."
+  # better-sqlite3 may compile from source; point node-gyp at this Node's own headers so
+  # it never downloads them.
+  node_prefix="$(node -p 'require("path").resolve(process.execPath, "../..")')"
+  if [ -f "$node_prefix/include/node/node.h" ]; then export npm_config_nodedir="$node_prefix"; fi
+  # onnxruntime-node's postinstall downloads its CUDA provider: wanted where an NVIDIA
+  # GPU is present, and fatal to the whole install on an offline CPU-only machine.
+  if [ -z "${ONNXRUNTIME_NODE_INSTALL:-}" ]; then
+    if command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1; then
+      export ONNXRUNTIME_NODE_INSTALL=cuda12
+    else
+      export ONNXRUNTIME_NODE_INSTALL=skip
+    fi
+  fi
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$lock_hash" >"$stamp"
+fi
+
+# --- system packages --------------------------------------------------------------
+# ffmpeg decodes voice notes and encodes voice replies; espeak-ng is the fallback voice;
+# tesseract-ocr-rus holds the Russian OCR data (English ships with npm).
+packages=(ffmpeg espeak-ng tesseract-ocr-rus)
+if [ "$mode" = "test" ]; then
+  # DejaVu renders the Cyrillic test images; the tesseract CLI is the OCR benchmark's
+  # reference; nginx checks deploy/nginx config.
+  packages+=(fonts-dejavu-core tesseract-ocr nginx-light)
+fi
+
+missing=()
+for package in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$package")
+  fi
+done
+
+if [ "${#missing[@]}" -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    say "installing system packages: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  elif [ "$mode" = "test" ]; then
+    say "missing system packages: ${missing[*]}"
+    say "install them with: sudo apt-get install -y ${missing[*]}"
+    exit 1
+  else
+    say "missing system packages: ${missing[*]} (voice and Russian OCR need them)"
+    say "install them with: sudo apt-get install -y ${missing[*]}"
+  fi
+fi

@@ -1,0 +1,185 @@
+/**
+ * The one typed configuration object, built from the environment at start-up. Nothing
+ * else in the app reads `process.env`: the composition root passes slices of this
+ * object down.
+ */
+import path from "node:path";
+import type { z } from "zod";
+import { envSchema, type Env } from "./schema.js";
+
+export { parseBytes, parseDurationMs } from "./parsers.js";
+
+type Device = "auto" | "cpu" | "cuda";
+export interface ModelOverride {
+  model?: string;
+  dtype?: string;
+  device?: Device;
+}
+
+export interface Config {
+  telegram: {
+    token: string;
+    apiRoot: string;
+    mode: "polling" | "webhook";
+    webhook: { url?: string; secret?: string; host: string; port: number };
+  };
+  access: { adminIds: number[]; allowedUserIds: number[] };
+  dataDir: string;
+  databasePath: string;
+  log: { level: Env["LOG_LEVEL"]; format: "json" | "pretty" };
+  models: {
+    profile: Env["MODEL_PROFILE"];
+    dir: string;
+    allowRemote: boolean;
+    /** Undefined: pick by device (16 GiB on a GPU, a share of RAM on CPU). */
+    budgetBytes?: number;
+    idleUnloadMs: number;
+    preload: string[];
+    maxQueue: number;
+    overrides: {
+      asr: ModelOverride;
+      chat: ModelOverride;
+      ttsRu: ModelOverride;
+      ttsEn: ModelOverride;
+    };
+  };
+  speech: {
+    ffmpegPath: string;
+    espeakPath: string;
+    asrLanguage: string;
+    asrMaxSeconds: number;
+    ttsMaxChars: number;
+  };
+  ocr: { langs: string[]; workers?: number; pdfMaxPages: number };
+  chat: {
+    systemPrompt?: string;
+    maxNewTokens: number;
+    temperature: number;
+    topP: number;
+    repetitionPenalty: number;
+    historyTokens: number;
+  };
+  limits: { maxFileBytes: number; rateLimitPerMinute: number };
+  metrics: { host: string; port: number };
+  shutdownTimeoutMs: number;
+}
+
+/** Thrown when the environment is invalid; the message lists every problem, one per line. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join("\n")}`);
+  }
+}
+
+/** Bot API limit for files a bot may download from Telegram's own servers. */
+const TELEGRAM_DOWNLOAD_LIMIT_MB = 20;
+
+/**
+ * Validates `env` and returns the typed config, or throws a {@link ConfigError} that
+ * lists every invalid or missing variable at once.
+ */
+export function loadConfig(
+  env: Record<string, string | undefined>,
+  options: { isTty?: boolean; cwd?: string } = {},
+): Config {
+  const parsed = envSchema.safeParse(withoutEmptyStrings(env));
+  if (!parsed.success) throw new ConfigError(describeIssues(parsed.error));
+  const e = parsed.data;
+
+  const problems: string[] = [];
+  if (e.BOT_MODE === "webhook") {
+    if (!e.WEBHOOK_URL) problems.push("WEBHOOK_URL: is required when BOT_MODE=webhook");
+    if (!e.WEBHOOK_SECRET) problems.push("WEBHOOK_SECRET: is required when BOT_MODE=webhook");
+  }
+  if (e.MODEL_PROFILE === "fixture" && e.ALLOW_REMOTE_MODELS && env.ALLOW_REMOTE_MODELS) {
+    problems.push("ALLOW_REMOTE_MODELS: the fixture profile runs offline; leave it unset or false");
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const cwd = options.cwd ?? process.cwd();
+  const dataDir = path.resolve(cwd, e.DATA_DIR);
+  const isOfficialApi = new URL(e.TELEGRAM_API_ROOT).hostname === "api.telegram.org";
+  const maxFileMb = isOfficialApi
+    ? Math.min(e.MAX_FILE_MB, TELEGRAM_DOWNLOAD_LIMIT_MB)
+    : e.MAX_FILE_MB;
+
+  return {
+    telegram: {
+      token: e.BOT_TOKEN,
+      apiRoot: e.TELEGRAM_API_ROOT.replace(/\/+$/, ""),
+      mode: e.BOT_MODE,
+      webhook: {
+        url: e.WEBHOOK_URL,
+        secret: e.WEBHOOK_SECRET,
+        host: e.WEBHOOK_HOST,
+        port: e.WEBHOOK_PORT,
+      },
+    },
+    access: { adminIds: e.ADMIN_IDS, allowedUserIds: e.ALLOWED_USER_IDS },
+    dataDir,
+    databasePath: path.join(dataDir, "bot.sqlite"),
+    log: {
+      level: e.LOG_LEVEL,
+      format:
+        e.LOG_FORMAT === "auto"
+          ? options.isTty && env.NODE_ENV !== "production"
+            ? "pretty"
+            : "json"
+          : e.LOG_FORMAT,
+    },
+    models: {
+      profile: e.MODEL_PROFILE,
+      dir: e.MODELS_DIR ? path.resolve(cwd, e.MODELS_DIR) : path.join(dataDir, "models"),
+      allowRemote: e.MODEL_PROFILE === "fixture" ? false : e.ALLOW_REMOTE_MODELS,
+      budgetBytes: e.MODEL_MEMORY_BUDGET,
+      idleUnloadMs: e.MODEL_IDLE_UNLOAD,
+      preload: e.MODELS_PRELOAD,
+      maxQueue: e.MODEL_MAX_QUEUE,
+      overrides: {
+        asr: { model: e.ASR_MODEL, dtype: e.ASR_DTYPE, device: e.ASR_DEVICE },
+        chat: { model: e.CHAT_MODEL, dtype: e.CHAT_DTYPE, device: e.CHAT_DEVICE },
+        ttsRu: { model: e.TTS_MODEL_RU, dtype: e.TTS_DTYPE, device: e.TTS_DEVICE },
+        ttsEn: { model: e.TTS_MODEL_EN, dtype: e.TTS_DTYPE, device: e.TTS_DEVICE },
+      },
+    },
+    speech: {
+      ffmpegPath: e.FFMPEG_PATH,
+      espeakPath: e.ESPEAK_PATH,
+      asrLanguage: e.ASR_LANGUAGE,
+      asrMaxSeconds: e.ASR_MAX_SECONDS,
+      ttsMaxChars: e.TTS_MAX_CHARS,
+    },
+    ocr: { langs: e.OCR_LANGS.split("+"), workers: e.OCR_WORKERS, pdfMaxPages: e.PDF_MAX_PAGES },
+    chat: {
+      systemPrompt: e.CHAT_SYSTEM_PROMPT,
+      maxNewTokens: e.CHAT_MAX_NEW_TOKENS,
+      temperature: e.CHAT_TEMPERATURE,
+      topP: e.CHAT_TOP_P,
+      repetitionPenalty: e.CHAT_REPETITION_PENALTY,
+      historyTokens: e.CHAT_HISTORY_TOKENS,
+    },
+    limits: {
+      maxFileBytes: Math.round(maxFileMb * 1024 * 1024),
+      rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    },
+    metrics: { host: e.METRICS_HOST, port: e.METRICS_PORT },
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT,
+  };
+}
+
+/** Treats `VAR=` like an unset variable, so an emptied line in `.env` means "use the default". */
+function withoutEmptyStrings(env: Record<string, string | undefined>): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (value !== undefined && value.trim() !== "") result[key] = value;
+  }
+  return result;
+}
+
+function describeIssues(error: z.ZodError): string[] {
+  const lines = error.issues.map(
+    (issue) => `${String(issue.path[0] ?? "environment")}: ${issue.message}`,
+  );
+  return [...new Set(lines)];
+}

@@ -1,0 +1,85 @@
+/**
+ * Small zod parsers for the shapes environment variables take: comma lists, sizes
+ * ("16GiB"), durations ("5m") and booleans ("true"/"0").
+ */
+import { z } from "zod";
+
+const SIZE_UNITS: Record<string, number> = {
+  b: 1,
+  kb: 1e3,
+  mb: 1e6,
+  gb: 1e9,
+  tb: 1e12,
+  kib: 2 ** 10,
+  mib: 2 ** 20,
+  gib: 2 ** 30,
+  tib: 2 ** 40,
+};
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** Parses "16GiB", "512 MB", "1.5gb" or a plain byte count into bytes. */
+export function parseBytes(text: string): number | undefined {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text);
+  if (!match) return undefined;
+  const factor = SIZE_UNITS[(match[2] || "b").toLowerCase()];
+  return factor === undefined ? undefined : Math.round(Number(match[1]) * factor);
+}
+
+/** Parses "5m", "30s", "1500ms", "2h" or a plain number of seconds into milliseconds. */
+export function parseDurationMs(text: string): number | undefined {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text);
+  if (!match) return undefined;
+  const factor = DURATION_UNITS[(match[2] || "s").toLowerCase()];
+  return factor === undefined ? undefined : Math.round(Number(match[1]) * factor);
+}
+
+export const bytes = z.string().transform((text, ctx) => {
+  const value = parseBytes(text);
+  if (value === undefined) {
+    ctx.addIssue({
+      code: "custom",
+      message: `expected a size like "16GiB" or "512MB", got "${text}"`,
+    });
+    return z.NEVER;
+  }
+  return value;
+});
+
+export const duration = z.string().transform((text, ctx) => {
+  const value = parseDurationMs(text);
+  if (value === undefined) {
+    ctx.addIssue({
+      code: "custom",
+      message: `expected a duration like "5m" or "30s", got "${text}"`,
+    });
+    return z.NEVER;
+  }
+  return value;
+});
+
+export const boolean = z.string().transform((text, ctx) => {
+  const value = text.trim().toLowerCase();
+  if (["1", "true", "yes", "on"].includes(value)) return true;
+  if (["0", "false", "no", "off"].includes(value)) return false;
+  ctx.addIssue({ code: "custom", message: `expected true or false, got "${text}"` });
+  return z.NEVER;
+});
+
+/** A comma- or space-separated list of strings; empty means an empty list. */
+export const list = z.string().transform((text) =>
+  text
+    .split(/[\s,]+/)
+    .map((item) => item.trim())
+    .filter(Boolean),
+);
+
+/** A comma-separated list of Telegram ids (integers, may be negative for chats). */
+export const idList = list
+  .pipe(z.array(z.string().regex(/^-?\d+$/, "expected numeric Telegram ids")))
+  .transform((ids) => ids.map(Number));
+
+export const integer = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce.number().int().min(min).max(max);
+
+export const number = (min: number, max: number) => z.coerce.number().min(min).max(max);

@@ -1,0 +1,87 @@
+/**
+ * Every environment variable the bot reads, with its default. `.env.example` documents
+ * the same list; a test keeps the two in step.
+ */
+import { z } from "zod";
+import { boolean, bytes, duration, idList, integer, list, number } from "./parsers.js";
+
+const device = z.enum(["auto", "cpu", "cuda"]);
+const dtype = z.enum(["auto", "fp32", "fp16", "q8", "int8", "uint8", "q4", "bnb4", "q4f16"]);
+const optionalText = z
+  .string()
+  .optional()
+  .transform((text) => (text?.trim() ? text.trim() : undefined));
+
+export const envSchema = z.object({
+  BOT_TOKEN: z
+    .string({ error: "is required: create a bot with @BotFather and copy its token" })
+    .regex(/^\d+:[\w-]{20,}$/, "does not look like a bot token (expected 123456:ABC-...)"),
+  TELEGRAM_API_ROOT: z.url().default("https://api.telegram.org"),
+  BOT_MODE: z.enum(["polling", "webhook"]).default("polling"),
+  WEBHOOK_URL: optionalText.pipe(z.url().optional()),
+  WEBHOOK_SECRET: optionalText.pipe(
+    z
+      .string()
+      .regex(/^[\w-]{16,256}$/, "must be 16-256 characters of A-Z, a-z, 0-9, _ and -")
+      .optional(),
+  ),
+  WEBHOOK_HOST: z.string().default("0.0.0.0"),
+  WEBHOOK_PORT: integer(1, 65535).default(8080),
+
+  ADMIN_IDS: idList.default([]),
+  ALLOWED_USER_IDS: idList.default([]),
+
+  DATA_DIR: z.string().min(1).default("./data"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  LOG_FORMAT: z.enum(["auto", "json", "pretty"]).default("auto"),
+
+  MODEL_PROFILE: z.enum(["auto", "gpu", "cpu", "fixture"]).default("auto"),
+  MODELS_DIR: optionalText,
+  ALLOW_REMOTE_MODELS: boolean.default(true),
+  MODEL_MEMORY_BUDGET: optionalText.pipe(bytes.optional()),
+  MODEL_IDLE_UNLOAD: duration.default(5 * 60_000),
+  MODELS_PRELOAD: list.default([]),
+  MODEL_MAX_QUEUE: integer(1).default(50),
+
+  ASR_MODEL: optionalText,
+  ASR_DTYPE: dtype.optional(),
+  ASR_DEVICE: device.optional(),
+  CHAT_MODEL: optionalText,
+  CHAT_DTYPE: dtype.optional(),
+  CHAT_DEVICE: device.optional(),
+  TTS_MODEL_RU: optionalText,
+  TTS_MODEL_EN: optionalText,
+  TTS_DTYPE: dtype.optional(),
+  TTS_DEVICE: device.optional(),
+
+  ASR_LANGUAGE: z
+    .string()
+    .regex(/^(auto|[a-z]{2,3})$/, "must be auto or a language code like ru")
+    .default("auto"),
+  ASR_MAX_SECONDS: integer(1).default(600),
+  TTS_MAX_CHARS: integer(1).default(1000),
+  FFMPEG_PATH: z.string().default("ffmpeg"),
+  ESPEAK_PATH: z.string().default("espeak-ng"),
+
+  OCR_LANGS: z
+    .string()
+    .regex(/^[a-z_]+(\+[a-z_]+)*$/, "must look like rus+eng")
+    .default("rus+eng"),
+  OCR_WORKERS: integer(1, 16).optional(),
+  PDF_MAX_PAGES: integer(1, 1000).default(30),
+
+  CHAT_SYSTEM_PROMPT: optionalText,
+  CHAT_MAX_NEW_TOKENS: integer(1, 8192).default(512),
+  CHAT_TEMPERATURE: number(0, 2).default(0.7),
+  CHAT_TOP_P: number(0, 1).default(0.9),
+  CHAT_REPETITION_PENALTY: number(1, 2).default(1.1),
+  CHAT_HISTORY_TOKENS: integer(64).default(2048),
+
+  MAX_FILE_MB: number(0.1, 2000).default(20),
+  RATE_LIMIT_PER_MINUTE: integer(1).default(20),
+  METRICS_PORT: integer(0, 65535).default(9464),
+  METRICS_HOST: z.string().default("127.0.0.1"),
+  SHUTDOWN_TIMEOUT: duration.default(30_000),
+});
+
+export type Env = z.infer<typeof envSchema>;

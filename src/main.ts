@@ -1,0 +1,64 @@
+/**
+ * Entry point: reads `.env` and the environment, validates the config, starts the app
+ * and stops it cleanly on SIGINT/SIGTERM.
+ */
+import fs from "node:fs";
+import { createApp } from "./app.js";
+import { ConfigError, loadConfig, type Config } from "./config/index.js";
+import { createLogger } from "./log/index.js";
+
+function readConfig(): Config {
+  if (fs.existsSync(".env")) process.loadEnvFile(".env");
+  try {
+    return loadConfig(process.env, { isTty: process.stdout.isTTY });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    if (!process.env.BOT_TOKEN && error.problems.length === 1) {
+      console.error(
+        "BOT_TOKEN is not set: create a bot with @BotFather (https://t.me/BotFather, /newbot) and put its token in .env as BOT_TOKEN=...",
+      );
+    } else {
+      console.error(error.message);
+    }
+    process.exit(1);
+  }
+}
+
+const config = readConfig();
+const logger = createLogger({
+  level: config.log.level,
+  format: config.log.format,
+  secrets: [config.telegram.token, config.telegram.webhook.secret],
+});
+const app = createApp(config, logger);
+
+let signals = 0;
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    if (++signals > 1) {
+      logger.warn({ signal }, "second signal: exiting now");
+      process.exit(1);
+    }
+    logger.info({ signal }, "signal received");
+    const deadline = setTimeout(() => {
+      logger.error({ timeoutMs: config.shutdownTimeoutMs }, "shutdown timed out");
+      process.exit(1);
+    }, config.shutdownTimeoutMs + 5_000);
+    deadline.unref();
+    app.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  });
+}
+
+try {
+  await app.start();
+} catch (error) {
+  logger.fatal({ err: error }, "could not start");
+  await app.stop().catch(() => undefined);
+  process.exit(1);
+}

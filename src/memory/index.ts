@@ -1,0 +1,88 @@
+/**
+ * The bot's persistent memory: one SQLite file holding users, conversation history,
+ * settings, usage events, measured model footprints and multi-step flow state.
+ */
+import { openDatabase, type Database } from "./database.js";
+import { FootprintLog } from "./footprints.js";
+import { HistoryLog } from "./history.js";
+import { KeyValueStore } from "./kv.js";
+import { SettingsStore } from "./settings.js";
+import { UsageLog } from "./usage.js";
+import { UserDirectory } from "./users.js";
+
+export { openDatabase } from "./database.js";
+export { migrate, migrations, SchemaTooNewError, type Migration } from "./migrations.js";
+export type { DialogKey, HistoryKind, HistoryRole, HistoryTurn } from "./history.js";
+export type { ChatProfile, UserProfile, UserRecord } from "./users.js";
+export {
+  DEFAULT_SETTINGS,
+  type TtsVoice,
+  type UiLanguage,
+  type UserSettings,
+  type VoiceReplies,
+} from "./settings.js";
+export type { TaskUsage, UsageEvent } from "./usage.js";
+export { FootprintLog, HistoryLog, KeyValueStore, SettingsStore, UsageLog, UserDirectory };
+
+export interface StoreOptions {
+  /** Milliseconds since the epoch; injectable for tests. */
+  now?: () => number;
+}
+
+export class Store {
+  readonly users: UserDirectory;
+  readonly history: HistoryLog;
+  readonly settings: SettingsStore;
+  readonly usage: UsageLog;
+  readonly footprints: FootprintLog;
+  readonly kv: KeyValueStore;
+  private readonly deleteUser;
+
+  private constructor(
+    readonly db: Database,
+    now: () => number,
+  ) {
+    this.users = new UserDirectory(db, now);
+    this.history = new HistoryLog(db, now);
+    this.settings = new SettingsStore(db, now);
+    this.usage = new UsageLog(db, now);
+    this.footprints = new FootprintLog(db, now);
+    this.kv = new KeyValueStore(db, now);
+    const statements = [
+      "DELETE FROM history WHERE user_id = @id",
+      "DELETE FROM conversation_heads WHERE user_id = @id",
+      "DELETE FROM settings WHERE user_id = @id",
+      "DELETE FROM usage WHERE user_id = @id OR chat_id = @id",
+      "DELETE FROM kv WHERE user_id = @id",
+      // A private chat's id is the user's id.
+      "DELETE FROM chats WHERE id = @id",
+      "DELETE FROM users WHERE id = @id",
+    ].map((sql) => db.prepare(sql));
+    this.deleteUser = db.transaction((id: number) => {
+      for (const statement of statements) statement.run({ id });
+    });
+  }
+
+  /** Opens the database at `file` (":memory:" for tests), migrating it to the latest schema. */
+  static open(file: string, options: StoreOptions = {}): Store {
+    return new Store(openDatabase(file), options.now ?? Date.now);
+  }
+
+  /** Deletes every row about the user, in one transaction. */
+  forgetUser(userId: number): void {
+    this.deleteUser.immediate(userId);
+  }
+
+  /** True while the database answers; for readiness checks. */
+  isHealthy(): boolean {
+    try {
+      return this.db.open && this.db.prepare("SELECT 1 AS ok").get() !== undefined;
+    } catch {
+      return false;
+    }
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * Forward-only schema migrations. Each runs once, in order, inside a transaction, and
+ * bumps `PRAGMA user_version`. Never edit a released migration: add a new one.
+ */
+import type { Database } from "better-sqlite3";
+
+export interface Migration {
+  version: number;
+  name: string;
+  up(db: Database): void;
+}
+
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: "users, chats, history and settings",
+    up(db) {
+      db.exec(`
+        CREATE TABLE users (
+          id INTEGER PRIMARY KEY,
+          first_name TEXT,
+          username TEXT,
+          language_code TEXT,
+          first_seen INTEGER NOT NULL,
+          last_seen INTEGER NOT NULL
+        );
+        CREATE TABLE chats (
+          id INTEGER PRIMARY KEY,
+          type TEXT NOT NULL,
+          title TEXT,
+          first_seen INTEGER NOT NULL,
+          last_seen INTEGER NOT NULL
+        );
+        CREATE TABLE history (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          chat_id INTEGER NOT NULL,
+          user_id INTEGER NOT NULL,
+          role TEXT NOT NULL CHECK (role IN ('user', 'assistant')),
+          kind TEXT NOT NULL,
+          text TEXT NOT NULL,
+          created_at INTEGER NOT NULL
+        );
+        CREATE INDEX history_by_dialog ON history (chat_id, user_id, id);
+        CREATE TABLE settings (
+          user_id INTEGER PRIMARY KEY,
+          language TEXT,
+          voice_replies TEXT NOT NULL DEFAULT 'voice',
+          tts_voice TEXT NOT NULL DEFAULT 'auto',
+          normalize INTEGER NOT NULL DEFAULT 1,
+          updated_at INTEGER NOT NULL
+        );
+      `);
+    },
+  },
+  {
+    version: 2,
+    name: "conversations for /reset, usage events, model footprints",
+    up(db) {
+      db.exec(`
+        ALTER TABLE history ADD COLUMN conversation INTEGER NOT NULL DEFAULT 0;
+        DROP INDEX history_by_dialog;
+        CREATE INDEX history_by_dialog ON history (chat_id, user_id, conversation, id);
+        CREATE TABLE conversation_heads (
+          chat_id INTEGER NOT NULL,
+          user_id INTEGER NOT NULL,
+          conversation INTEGER NOT NULL,
+          PRIMARY KEY (chat_id, user_id)
+        );
+        CREATE TABLE usage (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          at INTEGER NOT NULL,
+          user_id INTEGER,
+          chat_id INTEGER,
+          task TEXT NOT NULL,
+          model TEXT,
+          duration_ms INTEGER NOT NULL,
+          ok INTEGER NOT NULL,
+          error_code TEXT
+        );
+        CREATE INDEX usage_by_time ON usage (at);
+        CREATE INDEX usage_by_user ON usage (user_id);
+        CREATE TABLE model_footprints (
+          model_id TEXT PRIMARY KEY,
+          bytes INTEGER NOT NULL,
+          measured_at INTEGER NOT NULL
+        );
+      `);
+    },
+  },
+  {
+    version: 3,
+    name: "key-value state for multi-step flows",
+    up(db) {
+      db.exec(`
+        CREATE TABLE kv (
+          namespace TEXT NOT NULL,
+          key TEXT NOT NULL,
+          user_id INTEGER,
+          value TEXT NOT NULL,
+          updated_at INTEGER NOT NULL,
+          PRIMARY KEY (namespace, key)
+        );
+        CREATE INDEX kv_by_user ON kv (user_id);
+      `);
+    },
+  },
+];
+
+/** Thrown when the database was written by a newer version of the bot. */
+export class SchemaTooNewError extends Error {
+  override readonly name = "SchemaTooNewError";
+}
+
+/** Applies every migration newer than the database's version, each in its own transaction. */
+export function migrate(db: Database, list: readonly Migration[] = migrations): number {
+  const current = db.pragma("user_version", { simple: true }) as number;
+  const latest = list.at(-1)?.version ?? 0;
+  if (current > latest) {
+    throw new SchemaTooNewError(
+      `database schema version ${current} is newer than this bot understands (${latest}); upgrade the bot or restore a backup`,
+    );
+  }
+  for (const migration of list) {
+    if (migration.version <= current) continue;
+    db.transaction(() => {
+      // Another process may have applied it while this one waited for the lock.
+      if ((db.pragma("user_version", { simple: true }) as number) >= migration.version) return;
+      migration.up(db);
+      db.pragma(`user_version = ${migration.version}`);
+    }).immediate();
+  }
+  return db.pragma("user_version", { simple: true }) as number;
+}

@@ -1,0 +1,131 @@
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import { describe, it } from "node:test";
+import { ConfigError, loadConfig, parseBytes, parseDurationMs } from "../../src/config/index.js";
+import { envSchema } from "../../src/config/schema.js";
+
+const TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw";
+
+function configError(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, `expected ConfigError, got ${String(error)}`);
+    return error;
+  }
+  assert.fail("expected loadConfig to throw");
+}
+
+describe("loadConfig", () => {
+  it("applies documented defaults", () => {
+    const config = loadConfig({ BOT_TOKEN: TOKEN }, { cwd: "/srv/bot" });
+    assert.equal(config.telegram.apiRoot, "https://api.telegram.org");
+    assert.equal(config.telegram.mode, "polling");
+    assert.equal(config.dataDir, "/srv/bot/data");
+    assert.equal(config.databasePath, "/srv/bot/data/bot.sqlite");
+    assert.equal(config.models.dir, "/srv/bot/data/models");
+    assert.equal(config.models.profile, "auto");
+    assert.equal(config.models.allowRemote, true);
+    assert.equal(config.models.idleUnloadMs, 5 * 60_000);
+    assert.equal(config.models.budgetBytes, undefined);
+    assert.deepEqual(config.access, { adminIds: [], allowedUserIds: [] });
+    assert.equal(config.limits.maxFileBytes, 20 * 1024 * 1024);
+    assert.equal(config.log.format, "json");
+  });
+
+  it("parses lists, sizes, durations and booleans", () => {
+    const config = loadConfig({
+      BOT_TOKEN: TOKEN,
+      ADMIN_IDS: "1, 2 3",
+      ALLOWED_USER_IDS: "-100123",
+      MODEL_MEMORY_BUDGET: "12GiB",
+      MODEL_IDLE_UNLOAD: "0",
+      MODELS_PRELOAD: "chat,asr",
+      ALLOW_REMOTE_MODELS: "false",
+      OCR_LANGS: "rus+eng+deu",
+      CHAT_DEVICE: "cuda",
+    });
+    assert.deepEqual(config.access.adminIds, [1, 2, 3]);
+    assert.deepEqual(config.access.allowedUserIds, [-100123]);
+    assert.equal(config.models.budgetBytes, 12 * 2 ** 30);
+    assert.equal(config.models.idleUnloadMs, 0);
+    assert.deepEqual(config.models.preload, ["chat", "asr"]);
+    assert.equal(config.models.allowRemote, false);
+    assert.deepEqual(config.ocr.langs, ["rus", "eng", "deu"]);
+    assert.equal(config.models.overrides.chat.device, "cuda");
+  });
+
+  it("lists every problem at once, not only the first", () => {
+    const error = configError({
+      LOG_LEVEL: "loud",
+      MODEL_PROFILE: "tpu",
+      ADMIN_IDS: "alice",
+      MODEL_MEMORY_BUDGET: "lots",
+      TELEGRAM_API_ROOT: "not a url",
+    });
+    const variables = error.problems.map((problem) => problem.split(":")[0]);
+    assert.deepEqual(variables.sort(), [
+      "ADMIN_IDS",
+      "BOT_TOKEN",
+      "LOG_LEVEL",
+      "MODEL_MEMORY_BUDGET",
+      "MODEL_PROFILE",
+      "TELEGRAM_API_ROOT",
+    ]);
+    assert.match(error.message, /BOT_TOKEN: is required: create a bot with @BotFather/);
+    assert.equal(error.message.split("\n").length, 7);
+  });
+
+  it("requires webhook settings only in webhook mode", () => {
+    const error = configError({ BOT_TOKEN: TOKEN, BOT_MODE: "webhook" });
+    assert.deepEqual(
+      error.problems.map((problem) => problem.split(":")[0]),
+      ["WEBHOOK_URL", "WEBHOOK_SECRET"],
+    );
+  });
+
+  it("never echoes a malformed token back", () => {
+    const error = configError({ BOT_TOKEN: "oops-secret-value" });
+    assert.doesNotMatch(error.message, /oops-secret-value/);
+  });
+
+  it("treats empty variables as unset and keeps the fixture profile offline", () => {
+    const config = loadConfig({ BOT_TOKEN: TOKEN, DATA_DIR: "", MODEL_PROFILE: "fixture" });
+    assert.equal(config.models.allowRemote, false);
+    assert.match(config.dataDir, /data$/);
+  });
+
+  it("caps file size at the Bot API download limit unless a self-hosted server is used", () => {
+    assert.equal(
+      loadConfig({ BOT_TOKEN: TOKEN, MAX_FILE_MB: "100" }).limits.maxFileBytes,
+      20 * 2 ** 20,
+    );
+    const local = loadConfig({
+      BOT_TOKEN: TOKEN,
+      MAX_FILE_MB: "100",
+      TELEGRAM_API_ROOT: "http://127.0.0.1:8081",
+    });
+    assert.equal(local.limits.maxFileBytes, 100 * 2 ** 20);
+  });
+});
+
+describe("parsers", () => {
+  it("reads sizes and durations", () => {
+    assert.equal(parseBytes("16GiB"), 16 * 2 ** 30);
+    assert.equal(parseBytes("512 MB"), 512e6);
+    assert.equal(parseBytes("1024"), 1024);
+    assert.equal(parseBytes("12 parsecs"), undefined);
+    assert.equal(parseDurationMs("5m"), 300_000);
+    assert.equal(parseDurationMs("1500ms"), 1500);
+    assert.equal(parseDurationMs("30"), 30_000);
+    assert.equal(parseDurationMs("soon"), undefined);
+  });
+});
+
+describe(".env.example", () => {
+  it("documents exactly the variables the schema reads", () => {
+    const example = fs.readFileSync(new URL("../../.env.example", import.meta.url), "utf8");
+    const documented = [...example.matchAll(/^#?\s*([A-Z][A-Z0-9_]+)=/gm)].map((match) => match[1]);
+    assert.deepEqual([...new Set(documented)].sort(), Object.keys(envSchema.shape).sort());
+  });
+});
