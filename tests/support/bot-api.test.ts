@@ -327,6 +327,81 @@ describe("BotApiServer", () => {
     );
   });
 
+  test("users send photos, documents and audio with Telegram-shaped media", () => {
+    const user = server.users.create();
+    const chat = server.users.privateChat(user);
+    const png = Buffer.alloc(24);
+    png.writeUInt32BE(0x89504e47, 0);
+    png.writeUInt32BE(640, 16);
+    png.writeUInt32BE(480, 20);
+    const photo = server.users.sendPhoto(chat, user, png, {
+      caption: "/ocr please",
+      thumbnail: Buffer.from("small"),
+    });
+    assert.deepEqual(
+      photo.photo?.map((p) => [p.width, p.height, p.file_size]),
+      [
+        [0, 0, 5],
+        [640, 480, 24],
+      ],
+      "thumbnail first, full size last",
+    );
+    assert.deepEqual(photo.caption_entities, [{ type: "bot_command", offset: 0, length: 4 }]);
+    assert.deepEqual(server.file(photo.photo!.at(-1)!.file_id)?.bytes, png);
+
+    const doc = server.users.sendDocument(chat, user, Buffer.from("text"), { fileName: "a.txt" });
+    assert.equal(doc.document?.mime_type, "text/plain");
+    const audio = server.users.sendAudio(chat, user, Buffer.from("ID3"), {
+      duration: 5,
+      title: "Song",
+    });
+    assert.deepEqual(
+      [audio.audio?.duration, audio.audio?.title, audio.audio?.mime_type],
+      [5, "Song", "audio/mpeg"],
+    );
+    const note = server.users.sendVideoNote(chat, user, Buffer.from("mp4"), {
+      duration: 4,
+      length: 360,
+    });
+    assert.deepEqual([note.video_note?.duration, note.video_note?.length], [4, 360]);
+  });
+
+  test("urlencoded and query-string calls, dropped connections and size limits", async () => {
+    const own = await BotApiServer.start({ maxUploadBytes: 1000, maxDownloadBytes: 8 });
+    try {
+      const user = own.users.create();
+      const chat = own.users.privateChat(user);
+      const form = await fetch(`${own.apiRoot}/bot${own.token}/SENDMESSAGE`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({
+          chat_id: String(chat.id),
+          text: "form",
+          reply_markup: '{"inline_keyboard":[]}',
+        }),
+      });
+      const answer = (await form.json()) as { ok: boolean; result: Message };
+      assert.equal(answer.result.text, "form");
+      assert.deepEqual(answer.result.reply_markup, { inline_keyboard: [] });
+      const query = await fetch(
+        `${own.apiRoot}/bot${own.token}/sendMessage?chat_id=${chat.id}&text=q`,
+      );
+      assert.equal(((await query.json()) as { result: Message }).result.text, "q");
+
+      const { api } = new Bot(own.token, { client: { apiRoot: own.apiRoot } });
+      own.failNext("getMe", "disconnect");
+      await assert.rejects(api.getMe(), (e: Error) => e.name === "HttpError");
+      await assert.rejects(
+        api.sendDocument(chat.id, new InputFile(Buffer.alloc(2000), "big.bin")),
+        isApiError(413, /Request Entity Too Large/),
+      );
+      const small = await api.sendDocument(chat.id, new InputFile(Buffer.alloc(10), "ten.bin"));
+      await assert.rejects(api.getFile(small.document.file_id), isApiError(400, /file is too big/));
+    } finally {
+      await own.close();
+    }
+  });
+
   test("close() ends a held long poll at once", { timeout: 5000 }, async () => {
     const own = await BotApiServer.start();
     const { api } = new Bot(own.token, { client: { apiRoot: own.apiRoot } });

@@ -277,7 +277,7 @@ function addBotMessage(
 ): Message {
   const reply = repliedMessage(params, world, chatId);
   const markup = inlineMarkup(params.reply_markup);
-  return world.addMessage(world.chat(chatId)!, world.bot, unixTime(clock), {
+  return world.addMessage(world.chat(chatId)!, world.botUser, unixTime(clock), {
     ...(reply ? { reply_to_message: withoutReply(reply) } : {}),
     ...fields,
     ...markupField(markup),

@@ -44,8 +44,13 @@ export class World {
   private nextUserId = 1001;
   private nextGroupId = 1;
 
+  /** The bot as it appears in `from` of its messages. */
+  readonly botUser: User;
+
   constructor(readonly bot: UserFromGetMe) {
-    this.users.set(bot.id, bot);
+    const { id, is_bot, first_name, username } = bot;
+    this.botUser = { id, is_bot, first_name, username };
+    this.users.set(id, this.botUser);
   }
 
   createUser(fields: Partial<Omit<User, "id" | "is_bot">> = {}): User {
