@@ -74,13 +74,12 @@ export const METHODS: Record<string, MethodHandler> = {
 
   getUpdates: (params, _u, { updates, webhook }, signal): Promise<Update[]> => {
     if (webhook.active) throw webhookConflict();
-    const allowed = params.allowed_updates;
     return updates.poll(
       {
         offset: optionalInt(params, "offset"),
         limit: Math.min(100, Math.max(1, optionalInt(params, "limit") ?? 100)),
         timeoutSeconds: optionalInt(params, "timeout") ?? 0,
-        allowedUpdates: Array.isArray(allowed) ? allowed.map(String) : undefined,
+        allowedUpdates: updateTypes(params),
       },
       signal,
     );
@@ -97,10 +96,9 @@ export const METHODS: Record<string, MethodHandler> = {
     if (secretToken !== undefined && !/^[\w-]{1,256}$/.test(secretToken)) {
       throw badRequest("secret token contains unallowed characters");
     }
-    const allowed = params.allowed_updates;
-    updates.setAllowedUpdates(Array.isArray(allowed) ? allowed.map(String) : undefined);
-    webhook.set({ url, secretToken, maxConnections: optionalInt(params, "max_connections") });
+    updates.setAllowedUpdates(updateTypes(params));
     updates.releaseHeld(webhookConflict());
+    webhook.set({ url, secretToken, maxConnections: optionalInt(params, "max_connections") });
     return true;
   },
 
@@ -120,7 +118,7 @@ export const METHODS: Record<string, MethodHandler> = {
 
   editMessageText: (params, _u, context) => {
     if (params.inline_message_id !== undefined) return true;
-    const message = editableMessage(params, context, "message to edit not found");
+    const message = editableMessage(params, context);
     if (message.text === undefined) throw badRequest("there is no text in the message to edit");
     const text = formatted(params, "text", "entities", MAX_TEXT);
     const markup = inlineMarkup(params.reply_markup);
@@ -136,7 +134,7 @@ export const METHODS: Record<string, MethodHandler> = {
 
   editMessageReplyMarkup: (params, _u, context) => {
     if (params.inline_message_id !== undefined) return true;
-    const message = editableMessage(params, context, "message to edit not found");
+    const message = editableMessage(params, context);
     const markup = inlineMarkup(params.reply_markup);
     if (isDeepStrictEqual(message.reply_markup, markup)) throw badRequest(NOT_MODIFIED);
     const { reply_markup: _markup, ...rest } = message;
@@ -303,10 +301,10 @@ function withoutReply(message: Message): Message {
   return rest as Message;
 }
 
-function editableMessage(params: Params, { world }: MethodContext, notFound: string): Message {
+function editableMessage(params: Params, { world }: MethodContext): Message {
   const chat = world.resolveChat(params.chat_id);
   const message = world.message(chat.id, requireInt(params, "message_id"));
-  if (!message) throw badRequest(notFound);
+  if (!message) throw badRequest("message to edit not found");
   if (message.from?.id !== world.bot.id) throw badRequest("message can't be edited");
   return message;
 }
@@ -482,6 +480,12 @@ function requireInt(params: Params, name: string): number {
 function optionalString(params: Params, name: string): string | undefined {
   const value = params[name];
   return value === undefined || value === null ? undefined : String(value);
+}
+
+/** `allowed_updates` as a list, or undefined when absent (keep the current filter). */
+function updateTypes(params: Params): string[] | undefined {
+  const types = params.allowed_updates;
+  return Array.isArray(types) ? types.map(String) : undefined;
 }
 
 function flag(params: Params, name: string): boolean {

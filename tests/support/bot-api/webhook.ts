@@ -76,6 +76,8 @@ export class WebhookDelivery {
     if (!this.config || this.delivering || this.abort.signal.aborted) return;
     this.delivering = this.deliverPending().finally(() => {
       this.delivering = null;
+      // An update pushed while the loop was ending found it busy: start again for it.
+      if (this.config && this.queue.take(1).length > 0) this.kick();
     });
   }
 
