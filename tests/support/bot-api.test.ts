@@ -10,7 +10,7 @@ import { autoRetry } from "@grammyjs/auto-retry";
 import { run } from "@grammyjs/runner";
 import { Bot, GrammyError, InlineKeyboard, InputFile, webhookCallback } from "grammy";
 import type { Message } from "@grammyjs/types";
-import { BotApiServer } from "./bot-api/index.js";
+import { BotApiServer, parseHtml } from "./bot-api/index.js";
 
 let server: BotApiServer;
 
@@ -175,6 +175,27 @@ describe("BotApiServer", () => {
     );
     await assert.rejects(api.sendMessage(chat.id, " "), isApiError(400, /message text is empty/));
     await assert.rejects(api.sendMessage(-42, "hi"), isApiError(400, /chat not found/));
+  });
+
+  test("parseHtml handles nesting, pre with a language, references and byte offsets", () => {
+    assert.deepEqual(
+      parseHtml('<pre><code class="language-ts">a&lt;b</code></pre> <b>x<i>y</i></b> &#x41;&#66;'),
+      {
+        text: "a<b xy AB",
+        entities: [
+          { type: "pre", language: "ts", offset: 0, length: 3 },
+          { type: "bold", offset: 4, length: 2 },
+          { type: "italic", offset: 5, length: 1 },
+        ],
+      },
+    );
+    assert.equal(parseHtml("&nbsp;").text, "&nbsp;", "unknown named references stay literal");
+    assert.throws(
+      () => parseHtml("привет <x>"),
+      (e: Error) =>
+        e.message ===
+        'Bad Request: can\'t parse entities: Unsupported start tag "x" at byte offset 13',
+    );
   });
 
   test("edits change the stored message; an identical edit is 'message is not modified'", async () => {
