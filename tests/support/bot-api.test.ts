@@ -41,6 +41,8 @@ describe("BotApiServer", () => {
       error_code: 404,
       description: "Not Found: method not found",
     });
+    const recorded = await server.waitFor((c) => c.method === "noSuchMethod");
+    assert.equal(recorded.error?.error_code, 404, "a misspelt method shows up in the call log");
   });
 
   test("a polling bot gets a user's text and its reply can be awaited", async () => {

@@ -235,7 +235,7 @@ export class BotApiServer {
     }
   }
 
-  /** Runs one method and records it (getUpdates is not recorded). */
+  /** Runs one method and records it, failed or not (getUpdates is not recorded). */
   private async call(
     method: string,
     params: Record<string, unknown>,
@@ -244,25 +244,15 @@ export class BotApiServer {
     failure?: ApiErrorSpec,
   ): Promise<unknown> {
     const name = Object.keys(METHODS).find((m) => m.toLowerCase() === method.toLowerCase());
-    if (!name && !KNOWN_METHODS.has(method.toLowerCase())) throw new ApiError(NOT_FOUND);
-    const handler = name ? METHODS[name]! : () => true;
     const record = (outcome: { result: unknown } | { error: ApiErrorSpec }) => {
       if (name === "getUpdates") return;
-      const chatId =
-        typeof params.chat_id === "string" && /^-?\d+$/.test(params.chat_id)
-          ? Number(params.chat_id)
-          : params.chat_id;
-      this.log.record({
-        method: name ?? method,
-        params,
-        files,
-        chatId: typeof chatId === "number" || typeof chatId === "string" ? chatId : undefined,
-        ...outcome,
-      });
+      const call = { method: name ?? method, params, files, chatId: chatIdOf(params) };
+      this.log.record({ ...call, ...outcome });
     };
     try {
+      if (!name && !KNOWN_METHODS.has(method.toLowerCase())) throw new ApiError(NOT_FOUND);
       if (failure) throw new ApiError(failure);
-      const result = await handler(params, files, this.context, signal);
+      const result = name ? await METHODS[name]!(params, files, this.context, signal) : true;
       record({ result });
       return result;
     } catch (error) {
@@ -286,6 +276,14 @@ export class BotApiServer {
     res.writeHead(200, { "content-type": file.mimeType, "content-length": file.bytes.length });
     res.end(file.bytes);
   }
+}
+
+/** `chat_id` as a number when it is one; "@username" stays a string. */
+function chatIdOf(params: Record<string, unknown>): number | string | undefined {
+  const id = params.chat_id;
+  if (typeof id === "number") return id;
+  if (typeof id !== "string") return undefined;
+  return /^-?\d+$/.test(id) ? Number(id) : id;
 }
 
 type Answer = { ok: true; result: unknown } | ({ ok: false } & ApiErrorSpec);
