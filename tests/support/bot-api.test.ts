@@ -348,6 +348,10 @@ describe("BotApiServer", () => {
       server.waitFor(mine, { timeoutMs: 20 }),
       /waitFor timed out[\s\S]*"only one"/,
     );
+    const broken = () => {
+      throw new Error("bad predicate");
+    };
+    await assert.rejects(server.waitFor(broken), /bad predicate/, "fails only its own wait");
   });
 
   test("users send photos, documents and audio with Telegram-shaped media", () => {

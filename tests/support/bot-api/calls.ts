@@ -73,20 +73,25 @@ export class CallLog {
           ),
         );
       }, timeoutMs);
+      let settled = false;
       const waiter: Waiter = {
         predicate,
         since,
         resolve: (call) => {
+          settled = true;
           clearTimeout(timer);
           resolve(call);
         },
         reject: (error) => {
+          settled = true;
           clearTimeout(timer);
           reject(error);
         },
       };
-      if (this.log.some((call) => this.offer(waiter, call))) return;
       this.waiters.add(waiter);
+      for (const call of this.log) {
+        if (settled || this.offer(waiter, call)) break;
+      }
     });
   }
 
@@ -102,27 +107,21 @@ export class CallLog {
     return ["Calls seen so far:", ...this.log.map(formatCall)].join("\n");
   }
 
+  /** Hands `call` to `waiter` if it wants it; a throwing predicate fails only its own wait. */
   private offer(waiter: Waiter, call: RecordedCall): boolean {
-    if (call.seq < waiter.since || this.claimed.has(call.seq) || !waiter.predicate(call))
+    if (call.seq < waiter.since || this.claimed.has(call.seq)) return false;
+    let wanted: boolean;
+    try {
+      wanted = waiter.predicate(call);
+    } catch (error) {
+      this.waiters.delete(waiter);
+      waiter.reject(error as Error);
       return false;
+    }
+    if (!wanted) return false;
     this.claimed.add(call.seq);
     this.waiters.delete(waiter);
     waiter.resolve(call);
     return true;
   }
-}
-
-function describe(predicate: (call: RecordedCall) => boolean): string {
-  const source = predicate.toString().replace(/\s+/g, " ");
-  return source.length > 200 ? `${source.slice(0, 200)}…` : source;
-}
-
-function formatCall(call: RecordedCall): string {
-  const { text, caption } = call.params;
-  const content =
-    typeof text === "string" ? text : typeof caption === "string" ? caption : undefined;
-  const outcome = call.error ? `-> ${call.error.error_code} ${call.error.description}` : "-> ok";
-  const chat = call.chatId === undefined ? "" : ` chat=${call.chatId}`;
-  const shown = content === undefined ? "" : ` ${JSON.stringify(content.slice(0, 80))}`;
-  return `  #${call.seq} ${call.method}${chat}${shown} ${outcome}`;
 }
