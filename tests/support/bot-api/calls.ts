@@ -125,3 +125,18 @@ export class CallLog {
     return true;
   }
 }
+
+function describe(predicate: (call: RecordedCall) => boolean): string {
+  const source = predicate.toString().replace(/\s+/g, " ");
+  return source.length > 200 ? `${source.slice(0, 200)}…` : source;
+}
+
+function formatCall(call: RecordedCall): string {
+  const { text, caption } = call.params;
+  const content =
+    typeof text === "string" ? text : typeof caption === "string" ? caption : undefined;
+  const outcome = call.error ? `-> ${call.error.error_code} ${call.error.description}` : "-> ok";
+  const chat = call.chatId === undefined ? "" : ` chat=${call.chatId}`;
+  const shown = content === undefined ? "" : ` ${JSON.stringify(content.slice(0, 80))}`;
+  return `  #${call.seq} ${call.method}${chat}${shown} ${outcome}`;
+}
