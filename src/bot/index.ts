@@ -1,38 +1,91 @@
 /**
- * The Telegram side: builds the grammY bot from the services. Nothing below this
- * folder knows about Telegram.
+ * The Telegram side: builds the grammY bot from the services. Everything Telegram
+ * lives below this folder; nothing here knows about models or ONNX.
  */
-import { Bot } from "grammy";
-import type { Logger } from "pino";
-import type { Store } from "../memory/index.js";
+import { autoRetry } from "@grammyjs/auto-retry";
+import { sequentialize } from "@grammyjs/runner";
+import { Bot, type BotConfig, type Middleware, type Transformer } from "grammy";
+import type { UserFromGetMe } from "grammy/types";
+import type { BotContext, FlowContext } from "./context.js";
+import type { BotDeps } from "./deps.js";
+import { describeError } from "./errors.js";
+import { replyParams } from "./format/send.js";
+import { chat } from "./features/chat.js";
+import { commands, registerCommands } from "./features/commands.js";
+import { media } from "./features/media.js";
+import { flows } from "./flows.js";
+import { createI18n } from "./i18n.js";
+import { Jobs } from "./jobs.js";
+import { accessControl, contextExtras, rateLimit, recordSeen } from "./middleware.js";
+import { isAppError } from "../shared/errors.js";
 
-export interface BotDeps {
-  token: string;
-  apiRoot: string;
-  store: Store;
-  logger: Logger;
+export type { BotDeps } from "./deps.js";
+export type * from "./ports.js";
+export { createFileFetcher } from "./files.js";
+
+export interface TelegramBot {
+  bot: Bot<BotContext>;
+  /** Sets the command menus (per chat type and language); call once at start. */
+  registerCommands(): Promise<void>;
 }
 
-export function createBot(deps: BotDeps): Bot {
-  const bot = new Bot(deps.token, { client: { apiRoot: deps.apiRoot } });
-  bot.use(async (ctx, next) => {
-    if (ctx.from) {
-      deps.store.users.touchUser({
-        id: ctx.from.id,
-        firstName: ctx.from.first_name,
-        username: ctx.from.username,
-        languageCode: ctx.from.language_code,
-      });
-    }
-    if (ctx.chat)
-      deps.store.users.touchChat({ id: ctx.chat.id, type: ctx.chat.type, title: ctx.chat.title });
-    await next();
+export interface CreateBotOptions {
+  /** Skips getMe at start (tests). */
+  botInfo?: UserFromGetMe;
+  client?: BotConfig<BotContext>["client"];
+  /** Extra API transformers (metrics, tests), applied outside auto-retry. */
+  transformers?: Transformer[];
+}
+
+export function createBot(deps: BotDeps, options: CreateBotOptions = {}): TelegramBot {
+  const bot = new Bot<BotContext>(deps.token, {
+    botInfo: options.botInfo,
+    client: { apiRoot: deps.apiRoot, ...options.client },
   });
-  bot.command("start", (ctx) =>
-    ctx.reply("Hello! Send me a photo, a PDF, a voice note or a question."),
-  );
+  // 429s wait for retry_after and 5xx are retried, so a flood limit slows the bot down
+  // instead of losing a reply.
+  const transformers = [
+    autoRetry({ maxRetryAttempts: 5, maxDelaySeconds: 60 }),
+    ...(options.transformers ?? []),
+  ];
+  bot.api.config.use(...transformers);
+
+  const i18n = createI18n<BotContext>();
+  const extras = contextExtras(deps);
+  // Flows build their own Api from the token alone: give it the same transformers.
+  const flowApi: Middleware<FlowContext> = (ctx, next) => {
+    ctx.api.config.use(...transformers);
+    return next();
+  };
+  const flowPlugins = [flowApi, extras, i18n.middleware()] as Middleware<FlowContext>[];
+  const jobs = new Jobs(deps);
+
+  // One chat's updates run in order (its answer can't overtake its question); different
+  // chats run side by side under the runner.
+  bot.use(sequentialize((ctx) => ctx.chat?.id.toString()));
+  bot.use(extras, recordSeen(deps), i18n.middleware(), accessControl(deps), rateLimit(deps));
+
+  const features = bot.errorBoundary(async (error) => {
+    const ctx = error.ctx;
+    if (isAppError(error.error))
+      ctx.log.warn({ code: error.error.code, err: error.error }, "request failed");
+    else ctx.log.error({ err: error.error }, "update handler failed");
+    if (!ctx.chat) return;
+    await ctx
+      .reply(describeError(error.error, ctx.t), replyParams(ctx.msg?.message_id))
+      .catch((replyError: unknown) =>
+        ctx.log.error({ err: replyError }, "could not report the error"),
+      );
+  });
+  features.use(...flows(deps.store, flowPlugins));
+  features.use(commands(deps), media(deps, jobs), chat(jobs));
+
   bot.catch((error) => {
-    deps.logger.error({ err: error.error, updateId: error.ctx.update.update_id }, "update failed");
+    deps.logger.error(
+      { err: error.error, updateId: error.ctx.update.update_id },
+      "unhandled error in update",
+    );
   });
-  return bot;
+
+  return { bot, registerCommands: () => registerCommands(bot.api, i18n, deps.adminIds) };
 }

@@ -1,0 +1,17 @@
+import type { ConversationFlavor } from "@grammyjs/conversations";
+import type { I18nFlavor } from "@grammyjs/i18n";
+import type { Context } from "grammy";
+import type { Logger } from "pino";
+import type { UserSettings } from "../memory/index.js";
+
+/** What every update's context carries besides grammY's own fields. */
+export interface BotExtras {
+  /** A logger bound to this update (update id, chat id, user id). */
+  log: Logger;
+  /** The sender's stored settings (defaults when they never changed any). */
+  settings: UserSettings;
+}
+
+export type BotContext = ConversationFlavor<Context & I18nFlavor & BotExtras>;
+/** The context inside a conversation (multi-step flow): no conversation flavor there. */
+export type FlowContext = Context & I18nFlavor & BotExtras;

@@ -1,0 +1,25 @@
+import type { Logger } from "pino";
+import type { Store } from "../memory/index.js";
+import type { Clock } from "../shared/clock.js";
+import type { ChatPort, DocumentsPort, FileFetcher, SpeechPort, StatusPort } from "./ports.js";
+
+/** Everything the bot is built from; the composition root fills it, tests fake parts. */
+export interface BotDeps {
+  token: string;
+  apiRoot: string;
+  adminIds: readonly number[];
+  /** Empty: everyone may use the bot. */
+  allowedUserIds: readonly number[];
+  maxFileBytes: number;
+  rateLimitPerMinute: number;
+  store: Store;
+  logger: Logger;
+  clock: Clock;
+  chat: ChatPort;
+  speech: SpeechPort;
+  documents: DocumentsPort;
+  status: StatusPort;
+  fetchFile: FileFetcher;
+  /** Delays between streamed updates; tests set them to 0. */
+  streaming?: { draftIntervalMs?: number; editIntervalMs?: number };
+}

@@ -1,0 +1,50 @@
+/**
+ * Conversation with the chat model: any text in a private chat; in groups /ask, a
+ * mention of the bot, or a reply to one of its messages (privacy-mode friendly).
+ */
+import { Composer } from "grammy";
+import type { BotContext } from "../context.js";
+import type { Jobs } from "../jobs.js";
+
+/** The message text without a leading mention of the bot. */
+function withoutMention(text: string, username: string): string {
+  return text.replace(new RegExp(`@${username}\\b`, "gi"), "").trim();
+}
+
+export function chat(jobs: Jobs): Composer<BotContext> {
+  const composer = new Composer<BotContext>();
+
+  const answerWithVoice = async (ctx: BotContext, text: string, replyTo?: number) => {
+    const answer = await jobs.answer(ctx, text, "text", replyTo);
+    if (ctx.settings.voiceReplies === "always" && answer)
+      await jobs.speakOptional(ctx, answer, replyTo);
+  };
+
+  composer.command("ask", async (ctx) => {
+    const question = ctx.match.trim();
+    if (!question) {
+      await ctx.reply(ctx.t("ask-usage"));
+      return;
+    }
+    await answerWithVoice(ctx, question, ctx.msg.message_id);
+  });
+
+  composer.chatType("private").on("message:text", async (ctx) => {
+    if (ctx.msg.text.startsWith("/")) return;
+    await answerWithVoice(ctx, ctx.msg.text);
+  });
+
+  composer.chatType(["group", "supergroup"]).on("message:text", async (ctx, next) => {
+    const mentioned = ctx.msg.text.toLowerCase().includes(`@${ctx.me.username.toLowerCase()}`);
+    const repliedToBot = ctx.msg.reply_to_message?.from?.id === ctx.me.id;
+    if ((!mentioned && !repliedToBot) || ctx.msg.text.startsWith("/")) return next();
+    const question = withoutMention(ctx.msg.text, ctx.me.username);
+    if (!question) {
+      await ctx.reply(ctx.t("ask-usage"), { reply_parameters: { message_id: ctx.msg.message_id } });
+      return;
+    }
+    await answerWithVoice(ctx, question, ctx.msg.message_id);
+  });
+
+  return composer;
+}

@@ -1,0 +1,160 @@
+/**
+ * Photos, PDFs and audio. Private chats handle them as they arrive; groups only through
+ * /ocr, /transcribe and /speak, sent with the file or as a reply to it.
+ */
+import { Composer } from "grammy";
+import type { Message } from "grammy/types";
+import type { BotContext } from "../context.js";
+import type { BotDeps } from "../deps.js";
+import { findMedia, type MediaRef } from "../files.js";
+import { replyParams } from "../format/send.js";
+import type { Jobs } from "../jobs.js";
+
+export function media(deps: BotDeps, jobs: Jobs): Composer<BotContext> {
+  const composer = new Composer<BotContext>();
+
+  const recognize = async (ctx: BotContext, ref: MediaRef, replyTo?: number) => {
+    const input = await jobs.download(ctx, ref);
+    const options = { normalize: ctx.settings.normalize };
+    const result = await jobs.withProgress(
+      ctx,
+      { action: "typing", replyTo, initial: ctx.t("progress-working") },
+      (onProgress) =>
+        ref.kind === "pdf"
+          ? deps.documents.recognizePdf(input, { ...options, onProgress })
+          : deps.documents.recognizeImage(input, { ...options, onProgress }),
+    );
+    if (!result.text.trim()) {
+      await ctx.reply(ctx.t("ocr-empty"), replyParams(replyTo));
+    } else {
+      await jobs.sendRecognized(ctx, result.text, { replyTo, fileName: "text.txt" });
+      // In a private chat the text becomes part of the conversation: "summarize it" works.
+      if (ctx.chat?.type === "private" && ctx.from) {
+        deps.store.history.append({ chatId: ctx.chat.id, userId: ctx.from.id }, [
+          { role: "user", kind: "ocr", text: result.text },
+        ]);
+      }
+    }
+    if (result.skippedPages > 0) {
+      await ctx.reply(
+        ctx.t("ocr-pages-skipped", {
+          read: result.pages,
+          total: result.pages + result.skippedPages,
+        }),
+        replyParams(replyTo),
+      );
+    }
+  };
+
+  const transcribe = async (ctx: BotContext, ref: MediaRef, replyTo?: number): Promise<string> => {
+    const input = await jobs.download(ctx, ref);
+    const transcript = await jobs.withProgress(
+      ctx,
+      { action: "typing", replyTo, initial: ctx.t("progress-transcribing") },
+      (onProgress) =>
+        deps.speech.transcribe(input, { normalize: ctx.settings.normalize, onProgress }),
+    );
+    if (!transcript.text.trim()) {
+      await ctx.reply(ctx.t("transcript-empty"), replyParams(replyTo));
+      return "";
+    }
+    await jobs.sendRecognized(ctx, transcript.text, {
+      replyTo,
+      label: ctx.t("transcript-label"),
+      fileName: "transcript.txt",
+    });
+    return transcript.text;
+  };
+
+  /** The media this command is about: attached to it, or in the message it replies to. */
+  const target = (ctx: BotContext) => findMedia(ctx.msg) ?? findMedia(ctx.msg?.reply_to_message);
+
+  const ocrCommand = async (ctx: BotContext) => {
+    const ref = target(ctx);
+    const replyTo = ctx.msg?.message_id;
+    if (!ref || "unsupported" in ref || ref.kind === "audio") {
+      await ctx.reply(ctx.t("ocr-usage"), replyParams(replyTo));
+      return;
+    }
+    await recognize(ctx, ref, ctx.msg?.reply_to_message?.message_id ?? replyTo);
+  };
+
+  const transcribeCommand = async (ctx: BotContext) => {
+    const ref = target(ctx);
+    const replyTo = ctx.msg?.message_id;
+    if (!ref || "unsupported" in ref || ref.kind !== "audio") {
+      await ctx.reply(ctx.t("transcribe-usage"), replyParams(replyTo));
+      return;
+    }
+    await transcribe(ctx, ref, ctx.msg?.reply_to_message?.message_id ?? replyTo);
+  };
+
+  composer.command("ocr", ocrCommand);
+  composer.command("transcribe", transcribeCommand);
+  // grammY matches commands in text only; "/ocr" as the caption of a photo counts too.
+  composer.on(
+    [
+      "message:photo",
+      "message:document",
+      "message:voice",
+      "message:audio",
+      "message:video",
+      "message:video_note",
+    ],
+    async (ctx, next) => {
+      const command = captionCommand(ctx.msg as Message, ctx.me.username);
+      if (command === "ocr") return ocrCommand(ctx);
+      if (command === "transcribe") return transcribeCommand(ctx);
+      return next();
+    },
+  );
+
+  composer.command("speak", async (ctx) => {
+    const replied = ctx.msg.reply_to_message;
+    const text = ctx.match.trim() || replied?.text || replied?.caption || "";
+    if (!text.trim()) {
+      await ctx.reply(ctx.t("speak-usage"), replyParams(ctx.msg.message_id));
+      return;
+    }
+    await jobs.speak(ctx, text, replied?.message_id ?? ctx.msg.message_id);
+  });
+
+  const inPrivate = composer.chatType("private");
+  inPrivate.on(
+    [
+      "message:photo",
+      "message:document",
+      "message:voice",
+      "message:audio",
+      "message:video",
+      "message:video_note",
+    ],
+    async (ctx) => {
+      const ref = findMedia(ctx.msg as Message);
+      if (!ref) return;
+      if ("unsupported" in ref) {
+        await ctx.reply(ctx.t("unsupported-document", { type: ref.unsupported }));
+        return;
+      }
+      if (ref.kind !== "audio") {
+        await recognize(ctx, ref);
+        return;
+      }
+      const text = await transcribe(ctx, ref);
+      if (!text) return;
+      const answer = await jobs.answer(ctx, text, "voice");
+      if (ctx.settings.voiceReplies !== "off" && answer) await jobs.speakOptional(ctx, answer);
+    },
+  );
+
+  return composer;
+}
+
+/** The command at the start of a media caption ("/ocr" or "/ocr@this_bot"), if any. */
+export function captionCommand(message: Message, botUsername: string): string | undefined {
+  const entity = message.caption_entities?.find((e) => e.type === "bot_command" && e.offset === 0);
+  if (!entity || !message.caption) return undefined;
+  const [name, target] = message.caption.slice(1, entity.length).split("@");
+  if (target && target.toLowerCase() !== botUsername.toLowerCase()) return undefined;
+  return name?.toLowerCase();
+}

@@ -1,0 +1,112 @@
+/**
+ * The steps every feature shares: download a file (size-checked), run a slow job with a
+ * status message and a chat action, stream a chat answer, send a voice message.
+ */
+import { InputFile } from "grammy";
+import { InputError, isAppError } from "../shared/errors.js";
+import type { BotContext } from "./context.js";
+import type { BotDeps } from "./deps.js";
+import { checkSize, type MediaRef } from "./files.js";
+import { replyParams, sendLongText } from "./format/send.js";
+import { describeProgress, keepChatAction, ProgressMessage } from "./progress.js";
+import type { MediaInput, Progress, TurnKind } from "./ports.js";
+import { streamAnswer } from "./streaming.js";
+
+export class Jobs {
+  constructor(private readonly deps: BotDeps) {}
+
+  /** Downloads a message's file after checking its size against the limit. */
+  async download(ctx: BotContext, media: MediaRef): Promise<MediaInput> {
+    checkSize(media, this.deps.maxFileBytes);
+    const file = await ctx.api.getFile(media.fileId);
+    if (!file.file_path)
+      throw new InputError("input.too_large", "Telegram gave no file path", { limitMb: 20 });
+    const bytes = await this.deps.fetchFile(file.file_path);
+    return { bytes, fileName: media.fileName, mimeType: media.mimeType };
+  }
+
+  /** Runs `work` while a status message shows its progress; the message goes away after. */
+  async withProgress<T>(
+    ctx: BotContext,
+    options: {
+      action: "typing" | "record_voice" | "upload_document";
+      replyTo?: number;
+      initial: string;
+    },
+    work: (onProgress: (progress: Progress) => void) => Promise<T>,
+  ): Promise<T> {
+    const chatId = ctx.chat!.id;
+    const progress = new ProgressMessage(ctx.api, chatId, this.deps.clock, {
+      replyTo: options.replyTo,
+      editIntervalMs: this.deps.streaming?.editIntervalMs,
+    });
+    const stopAction = keepChatAction(ctx.api, chatId, options.action, this.deps.clock);
+    progress.show(options.initial);
+    try {
+      return await work((update) => progress.show(describeProgress(update, ctx.t)));
+    } finally {
+      stopAction();
+      await progress.close();
+    }
+  }
+
+  /** Streams the chat model's answer into the chat and returns it. */
+  async answer(ctx: BotContext, text: string, kind: TurnKind, replyTo?: number): Promise<string> {
+    const chatId = ctx.chat!.id;
+    const stopAction = keepChatAction(ctx.api, chatId, "typing", this.deps.clock);
+    try {
+      const reply = this.deps.chat.reply({ chatId, userId: ctx.from!.id, text, kind });
+      const shown = await streamAnswer(ctx.api, chatId, reply.pieces, {
+        clock: this.deps.clock,
+        useDrafts: ctx.chat!.type === "private",
+        replyTo,
+        draftIntervalMs: this.deps.streaming?.draftIntervalMs,
+        editIntervalMs: this.deps.streaming?.editIntervalMs,
+      });
+      return (await reply.done).text || shown;
+    } finally {
+      stopAction();
+    }
+  }
+
+  /** Sends `text` as a voice message in the user's chosen voice. */
+  async speak(ctx: BotContext, text: string, replyTo?: number): Promise<void> {
+    const speech = await this.withProgress(
+      ctx,
+      { action: "record_voice", replyTo, initial: ctx.t("progress-speaking") },
+      (onProgress) =>
+        this.deps.speech.synthesize(text, { voice: ctx.settings.ttsVoice, onProgress }),
+    );
+    await ctx.api.sendVoice(ctx.chat!.id, new InputFile(Buffer.from(speech.ogg), "voice.ogg"), {
+      duration: Math.max(1, Math.round(speech.durationS)),
+      ...replyParams(replyTo),
+    });
+  }
+
+  /**
+   * An automatic voice reply (the user's setting asked for one): an answer too long to
+   * speak is simply not spoken, since its text has already been sent.
+   */
+  async speakOptional(ctx: BotContext, text: string, replyTo?: number): Promise<void> {
+    try {
+      await this.speak(ctx, text, replyTo);
+    } catch (error) {
+      if (!isAppError(error) || error.code !== "tts.too_long") throw error;
+      ctx.log.info({ chars: text.length }, "answer too long for a voice reply");
+    }
+  }
+
+  /** Sends recognized text: plain messages, or a file with a preview when it is long. */
+  async sendRecognized(
+    ctx: BotContext,
+    text: string,
+    options: { replyTo?: number; label?: string; fileName: string },
+  ): Promise<void> {
+    const body = options.label ? `${options.label}:\n${text}` : text;
+    await sendLongText(ctx.api, ctx.chat!.id, body, {
+      replyTo: options.replyTo,
+      fileName: options.fileName,
+      fileIntro: (chars) => ctx.t("long-text-as-file", { chars }),
+    });
+  }
+}

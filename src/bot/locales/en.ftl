@@ -1,0 +1,130 @@
+start =
+    Hi, { $name }! I run AI models right here on my owner's machine: nothing you send leaves it.
+
+    • Send a <b>photo</b> or a <b>PDF</b> — I'll return its text.
+    • Send a <b>voice note</b> or audio — I'll transcribe it and answer.
+    • Just <b>write</b> — I'll chat with you.
+
+    /settings — language, voice replies, text clean-up
+    /help — everything I can do
+help =
+    <b>What I can do</b>
+
+    <b>In this chat</b>
+    • Text → an answer from the local language model. /reset starts a new conversation.
+    • Photo, image file or PDF → the recognized text (Russian and English).
+    • Voice note, audio, video note → the transcript, then an answer (and a voice reply if enabled).
+
+    <b>In groups</b> (I only react to commands, mentions and replies to me)
+    /ocr — reply to a photo or PDF: its text
+    /transcribe — reply to a voice note or audio: its transcript
+    /speak text — or reply to a message: a voice message
+    /ask question — a chat answer (also when you mention me or reply to me)
+
+    <b>Commands</b>
+    /settings — language, voice replies, voice, text clean-up
+    /reset — start a new conversation
+    /forget — delete everything I store about you
+cmd-start = Start
+cmd-help = What I can do
+cmd-settings = Language, voice replies, clean-up
+cmd-reset = Start a new conversation
+cmd-forget = Delete my data
+cmd-ocr = Text from a photo or PDF (reply to it)
+cmd-transcribe = Transcript of a voice note (reply to it)
+cmd-speak = Say a text as a voice message
+cmd-ask = Ask the assistant
+cmd-status = Models, memory and queues (admins)
+
+reset-done = New conversation started. I've forgotten what we talked about before.
+not-allowed = Sorry, this is a private bot. Ask its owner for access.
+rate-limited = You're sending messages too fast. Please wait a minute and try again.
+status-denied = Sorry, /status is only for the bot's administrators.
+
+ocr-usage = Reply with /ocr to a photo or a PDF (or attach one to the command).
+transcribe-usage = Reply with /transcribe to a voice note or an audio file.
+speak-usage = Write /speak and a text, or reply with /speak to a text message.
+ask-usage = Write /ask and your question.
+unsupported-document = I can read photos, images and PDFs, and listen to audio and video. This file type ({ $type }) isn't one of them.
+
+progress-queued = ⏳ You're number { $position } in line…
+progress-loading = ⏳ Loading the model, the first request takes a little longer…
+progress-working = ⏳ Working on it…
+progress-downloading = ⏳ Downloading the file…
+progress-page = ⏳ Reading page { $page } of { $pages }…
+progress-transcribing = 🎧 Listening…
+progress-speaking = 🔊 Recording a voice reply…
+
+ocr-empty = I couldn't find any text in it.
+ocr-pages-skipped = (Read the first { $read } of { $total } pages; the limit is { $read }.)
+transcript-empty = I couldn't make out any speech.
+transcript-label = 🎙 Transcript
+long-text-as-file = The text is long ({ $chars } characters), so here it is as a file. Beginning:
+voice-caption = 🔊 { $seconds } s
+
+settings-title =
+    <b>Settings</b>
+    Language: { $language }
+    Voice replies: { $voice }
+    Voice: { $ttsVoice }
+    Clean up recognized text: { $normalize }
+settings-language-auto = as in Telegram
+settings-language-ru = Русский
+settings-language-en = English
+settings-voice-off = off
+settings-voice-voice = to voice notes
+settings-voice-always = always
+settings-tts-auto = neural when available
+settings-tts-espeak = espeak (robotic, fast)
+settings-on = on
+settings-off = off
+settings-btn-language = 🌐 Language
+settings-btn-voice = 🔊 Voice replies
+settings-btn-tts = 🗣 Voice
+settings-btn-normalize = ✨ Clean-up
+settings-btn-done = ✅ Done
+settings-saved = Settings saved.
+
+forget-confirm = This deletes your conversation history, settings and usage records from this bot. It can't be undone. Delete?
+forget-yes = 🗑 Yes, delete
+forget-no = Cancel
+forget-done = Done: everything I stored about you is deleted.
+forget-cancelled = Nothing was deleted.
+
+error-input-unsupported = I can't process this kind of file.
+error-input-too-large = This file is too large: the limit is { $limitMb } MB.
+error-input-too-long = This is too long for me: the limit is { $limit }.
+error-input-empty = This is empty; there's nothing to process.
+error-input-corrupt = This file seems to be damaged; I couldn't read it.
+error-audio-corrupt = I couldn't decode this audio. Is it a real voice note or audio file?
+error-audio-empty = This recording is empty or silent.
+error-audio-too-long = This recording is too long: up to { $maxSeconds } seconds, please.
+error-image-corrupt = I couldn't open this image. Try sending it as a photo or a PNG/JPEG file.
+error-image-too-large = This image is too large to process. Try a smaller one.
+error-pdf-corrupt = This PDF seems to be damaged; I couldn't open it.
+error-pdf-encrypted = This PDF is password-protected. Send an unprotected copy.
+error-tts-too-long = That's too much text for a voice message: up to { $limit } characters, please.
+error-model-missing = The model for this isn't installed on the server yet. The owner can install it with “npm run models:pull”.
+error-model-load-failed = The model for this couldn't be loaded. Please try again later.
+error-model-budget-exceeded = The server is out of model memory right now. Please try again in a minute.
+error-model-busy = I'm very busy right now. Please try again in a few minutes.
+error-model-shutting-down = I'm restarting. Please send that again in a minute.
+error-job-cancelled = Cancelled.
+error-tool-missing = A program I need for this isn't installed on the server. The owner has been told.
+error-tool-failed = Something went wrong while processing this. Please try again.
+error-tool-timeout = This took too long and was stopped. Try a shorter file.
+error-internal = Sorry, something went wrong on my side. Please try again.
+
+status-header = <b>Status</b> · up { $uptime } · { $device }
+status-memory = Model memory: { $used } of { $budget } in use, peak { $peak }
+status-models = <b>Models</b>
+status-model = <code>{ $id }</code> — { $state }{ $variant }, { $device }, { $footprint }{ $measured }
+    queue { $queue } · running { $running } · loads { $loads } · jobs { $ok }✓ { $failed }✗ · p50 { $p50 } · p95 { $p95 } · idle { $idle }
+status-state-unloaded = not loaded
+status-state-loading = loading
+status-state-ready = ready
+status-state-running = working
+status-state-unloading = unloading
+status-usage-hour = <b>Last hour</b>: { $usage }
+status-usage-day = <b>Last 24 h</b>: { $usage }
+status-no-usage = nothing yet

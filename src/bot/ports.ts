@@ -1,0 +1,117 @@
+/**
+ * What the bot needs from the services, and nothing more. The composition root adapts
+ * the real services to these shapes; tests pass fakes. Keeping the surface this narrow
+ * is what lets the bot know nothing about models or ONNX.
+ */
+
+/** Progress of a job, for the status message ("2nd in line", "page 3/12"). */
+export type Progress =
+  | { type: "queued"; position: number }
+  | { type: "loading" }
+  | { type: "running" }
+  | { type: "page"; page: number; pages: number };
+
+export interface JobOptions {
+  signal?: AbortSignal;
+  onProgress?: (progress: Progress) => void;
+}
+
+/** Where a chat turn came from. */
+export type TurnKind = "text" | "voice" | "ocr";
+
+export interface ChatRequest {
+  chatId: number;
+  userId: number;
+  text: string;
+  kind: TurnKind;
+}
+
+export interface ChatReply {
+  /** Visible text as it is generated. */
+  pieces: AsyncIterable<string>;
+  /** The whole answer once generation ended. */
+  done: Promise<{ text: string }>;
+}
+
+export interface ChatPort {
+  reply(request: ChatRequest, options?: JobOptions): ChatReply;
+  reset(dialog: { chatId: number; userId: number }): void;
+}
+
+export interface MediaInput {
+  bytes: Uint8Array;
+  fileName?: string;
+  mimeType?: string;
+}
+
+export interface Transcript {
+  text: string;
+  language: string;
+  durationS: number;
+}
+
+export interface Speech {
+  ogg: Uint8Array;
+  durationS: number;
+}
+
+export interface SpeechPort {
+  transcribe(input: MediaInput, options: JobOptions & { normalize: boolean }): Promise<Transcript>;
+  synthesize(
+    text: string,
+    options: JobOptions & { voice: "auto" | "espeak"; lang?: string },
+  ): Promise<Speech>;
+}
+
+export interface RecognizedDocument {
+  text: string;
+  pages: number;
+  /** Pages beyond the page cap that were not read. */
+  skippedPages: number;
+}
+
+export interface DocumentsPort {
+  recognizeImage(
+    input: MediaInput,
+    options: JobOptions & { normalize: boolean },
+  ): Promise<RecognizedDocument>;
+  recognizePdf(
+    input: MediaInput,
+    options: JobOptions & { normalize: boolean },
+  ): Promise<RecognizedDocument>;
+}
+
+/** One model as /status shows it. */
+export interface ModelStatus {
+  id: string;
+  state: string;
+  device: string;
+  variant?: string;
+  footprintBytes: number;
+  measured: boolean;
+  idleMs?: number;
+  queue: number;
+  running: number;
+  loads: number;
+  jobsOk: number;
+  jobsFailed: number;
+  p50Ms?: number;
+  p95Ms?: number;
+}
+
+export interface StatusSnapshot {
+  uptimeMs: number;
+  device: string;
+  budgetBytes: number;
+  inUseBytes: number;
+  peakBytes: number;
+  models: ModelStatus[];
+  usage: { window: "hour" | "day"; task: string; ok: number; failed: number }[];
+}
+
+export interface StatusPort {
+  snapshot(): StatusSnapshot;
+}
+
+/** Downloads a Telegram file by its path on the Bot API server. */
+export type FileFetcher = (filePath: string, signal?: AbortSignal) => Promise<Uint8Array>;

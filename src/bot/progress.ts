@@ -1,0 +1,101 @@
+/**
+ * A status message that follows a slow job ("you are 2nd in line", "loading the
+ * model…", "page 3/12") and disappears when the result arrives. Edits are throttled and
+ * identical texts skipped, so a chatty job never trips Telegram's flood limits.
+ */
+import type { Api } from "grammy";
+import type { Clock, TimerHandle } from "../shared/clock.js";
+import { replyParams } from "./format/send.js";
+import type { Progress } from "./ports.js";
+
+export type Translate = (key: string, variables?: Record<string, string | number>) => string;
+
+export function describeProgress(progress: Progress, t: Translate): string {
+  switch (progress.type) {
+    case "queued":
+      return t("progress-queued", { position: progress.position });
+    case "loading":
+      return t("progress-loading");
+    case "running":
+      return t("progress-working");
+    case "page":
+      return t("progress-page", { page: progress.page, pages: progress.pages });
+  }
+}
+
+export class ProgressMessage {
+  private messageId: Promise<number | undefined> | undefined;
+  private shownText = "";
+  private wantedText = "";
+  private lastEdit = Number.NEGATIVE_INFINITY;
+  private timer: TimerHandle | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly api: Api,
+    private readonly chatId: number,
+    private readonly clock: Clock,
+    private readonly options: { replyTo?: number; editIntervalMs?: number } = {},
+  ) {}
+
+  /** Shows `text` now if the message is new, otherwise at the next allowed edit. */
+  show(text: string): void {
+    if (this.closed || text === this.wantedText) return;
+    this.wantedText = text;
+    if (!this.messageId) {
+      this.shownText = text;
+      this.lastEdit = this.clock.now();
+      this.messageId = this.api
+        .sendMessage(this.chatId, text, replyParams(this.options.replyTo))
+        .then((message) => message.message_id)
+        .catch(() => undefined);
+      return;
+    }
+    const wait = this.lastEdit + (this.options.editIntervalMs ?? 1500) - this.clock.now();
+    if (wait <= 0) void this.flush();
+    else this.timer ??= this.clock.setTimeout(() => void this.flush(), wait);
+  }
+
+  /** Removes the status message; call it when the result is about to be sent. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) this.clock.clearTimeout(this.timer);
+    const id = await this.messageId;
+    if (id !== undefined) await this.api.deleteMessage(this.chatId, id).catch(() => undefined);
+  }
+
+  private async flush(): Promise<void> {
+    this.timer = undefined;
+    const id = await this.messageId;
+    if (this.closed || id === undefined || this.wantedText === this.shownText) return;
+    this.shownText = this.wantedText;
+    this.lastEdit = this.clock.now();
+    await this.api.editMessageText(this.chatId, id, this.shownText).catch(() => undefined);
+  }
+}
+
+type ChatAction = "typing" | "record_voice" | "upload_voice" | "upload_document";
+
+/**
+ * Keeps a chat action ("typing…") visible while work runs: Telegram shows one for about
+ * five seconds, so it is repeated until stopped.
+ */
+export function keepChatAction(
+  api: Api,
+  chatId: number,
+  action: ChatAction,
+  clock: Clock,
+): () => void {
+  let timer: TimerHandle | undefined;
+  let stopped = false;
+  const tick = () => {
+    if (stopped) return;
+    void api.sendChatAction(chatId, action).catch(() => undefined);
+    timer = clock.setTimeout(tick, 4500);
+  };
+  tick();
+  return () => {
+    stopped = true;
+    if (timer) clock.clearTimeout(timer);
+  };
+}

@@ -1,0 +1,67 @@
+/** Renders the admin /status report from a snapshot of the models, memory and usage. */
+import { escapeHtml } from "./format/markdown.js";
+import type { Translate } from "./progress.js";
+import type { ModelStatus, StatusSnapshot } from "./ports.js";
+
+export function formatBytes(bytes: number): string {
+  if (bytes >= 2 ** 30) return `${(bytes / 2 ** 30).toFixed(1)} GiB`;
+  if (bytes >= 2 ** 20) return `${Math.round(bytes / 2 ** 20)} MiB`;
+  return `${Math.round(bytes / 1024)} KiB`;
+}
+
+export function formatDuration(ms: number | undefined): string {
+  if (ms === undefined) return "—";
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  const seconds = Math.round(ms / 1000);
+  if (seconds < 120) return `${seconds} s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 120) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  return hours < 48
+    ? `${hours} h ${minutes % 60} min`
+    : `${Math.floor(hours / 24)} d ${hours % 24} h`;
+}
+
+function formatModel(model: ModelStatus, t: Translate): string {
+  return t("status-model", {
+    id: escapeHtml(model.id),
+    state: t(`status-state-${model.state}`),
+    variant: model.variant ? ` (${escapeHtml(model.variant)})` : "",
+    device: model.device,
+    footprint: formatBytes(model.footprintBytes),
+    measured: model.measured ? "" : " ~",
+    queue: model.queue,
+    running: model.running,
+    loads: model.loads,
+    ok: model.jobsOk,
+    failed: model.jobsFailed,
+    p50: formatDuration(model.p50Ms),
+    p95: formatDuration(model.p95Ms),
+    idle: formatDuration(model.idleMs),
+  });
+}
+
+function formatUsage(snapshot: StatusSnapshot, window: "hour" | "day", t: Translate): string {
+  const rows = snapshot.usage.filter((row) => row.window === window);
+  const text = rows.length
+    ? rows.map((row) => `${row.task} ${row.ok}✓ ${row.failed}✗`).join(", ")
+    : t("status-no-usage");
+  return t(`status-usage-${window}`, { usage: text });
+}
+
+export function formatStatus(snapshot: StatusSnapshot, t: Translate): string {
+  return [
+    t("status-header", { uptime: formatDuration(snapshot.uptimeMs), device: snapshot.device }),
+    t("status-memory", {
+      used: formatBytes(snapshot.inUseBytes),
+      budget: formatBytes(snapshot.budgetBytes),
+      peak: formatBytes(snapshot.peakBytes),
+    }),
+    "",
+    t("status-models"),
+    ...snapshot.models.map((model) => formatModel(model, t)),
+    "",
+    formatUsage(snapshot, "hour", t),
+    formatUsage(snapshot, "day", t),
+  ].join("\n");
+}
