@@ -205,15 +205,17 @@ export class ModelManager {
       signal?.addEventListener("abort", onAbort, { once: true });
       slot.queue.push(job);
       this.clearIdleTimer(slot);
-      this.pump(slot);
-      const position = slot.queue.indexOf(job) + 1;
-      if (position > 0) {
-        job.reportedPosition = position;
-        onEvent?.({ type: "queued", position });
-        if (slot.phase === "loading") {
-          onEvent?.({ type: "loading", modelId: slot.variant.id, fallback: slot.variantIndex > 0 });
-        }
+      const startsNow =
+        slot.phase === "ready" && slot.running + slot.queue.length <= slot.concurrency;
+      if (!startsNow) {
+        job.reportedPosition = slot.queue.length;
+        onEvent?.({ type: "queued", position: job.reportedPosition });
       }
+      // A load already under way won't announce itself again; one started by pump() will.
+      if (slot.phase === "loading") {
+        onEvent?.({ type: "loading", modelId: slot.variant.id, fallback: slot.variantIndex > 0 });
+      }
+      this.pump(slot);
     });
   }
 
