@@ -70,7 +70,14 @@ async function runSeed(seed: number): Promise<void> {
     assert.ok(ledger.residentBytes <= budgetBytes + 1, `seed ${seed}: resident over budget`);
     assert.deepEqual(ledger.breaches, [], `seed ${seed}: contract breached at ${when}`);
   };
-  manager.on((event) => check(event.type));
+  manager.on((event) => {
+    check(event.type);
+    if (event.type === "evicted") {
+      const victim = manager.stats().models.find((model) => model.id === event.modelId);
+      assert.equal(victim?.running, 0, `seed ${seed}: evicted ${event.modelId} while running`);
+      assert.equal(victim?.queued, 0, `seed ${seed}: evicted ${event.modelId} with jobs queued`);
+    }
+  });
 
   const trace = generateTrace({ seed, requests: REQUESTS_PER_TRACE, users: 20 });
   const outcomes = await replay(clock, trace, handles, {

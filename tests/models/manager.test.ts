@@ -552,13 +552,17 @@ describe("ModelManager stats and events", () => {
     });
   });
 
-  it("keeps working when a listener throws", async () => {
+  it("keeps working when a listener or a progress callback throws", async () => {
     const { manager } = setup();
     manager.on(() => {
       throw new Error("metrics broke");
     });
     const model = new FakeModel("chat", GB);
-    const job = manager.register(model).run("x");
+    const job = manager.register(model).run("x", {
+      onEvent: () => {
+        throw new Error("telegram edit failed");
+      },
+    });
     await settle();
     model.finishRun();
     assert.equal(await job, "chat:x");
