@@ -256,6 +256,27 @@ describe("ModelManager budget and eviction", () => {
     assert.equal(await waiting, "asr:voice");
   });
 
+  it("admits waiting loads in arrival order, so a small model cannot starve a large one", async () => {
+    const { manager } = setup({ budgetBytes: 10 * GB });
+    const busy = new FakeModel("busy", 6 * GB);
+    const large = new FakeModel("large", 6 * GB);
+    const small = new FakeModel("small", 3 * GB);
+    const [hBusy, hLarge, hSmall] = [busy, large, small].map((model) => manager.register(model));
+    const running = hBusy?.run("1");
+    await settle();
+    const waiting = [hLarge?.run("1"), hSmall?.run("1")];
+    await settle();
+    assert.deepEqual(manager.stats().pendingLoads, ["large", "small"]);
+    assert.equal(small.loads.length, 0, "4 GB are free, but the older request comes first");
+    busy.finishRun();
+    await running;
+    await settle();
+    assert.deepEqual([busy.unloads, large.loads.length, small.loads.length], [1, 1, 1]);
+    large.finishRun();
+    small.finishRun();
+    assert.deepEqual(await Promise.all(waiting), ["large:1", "small:1"]);
+  });
+
   it("does not deadlock when busy models hold the memory other models wait for", async () => {
     const { manager } = setup({ budgetBytes: 10 * GB });
     const a = new FakeModel("a", 5 * GB);
