@@ -1,0 +1,83 @@
+/**
+ * What /status and readiness checks report: the model manager's live state joined with
+ * the usage log. Nothing here knows about Telegram; the bot renders the snapshot.
+ */
+import type { Store } from "../../memory/index.js";
+import type { ManagerStats } from "../../models/index.js";
+import type { Clock } from "../../shared/clock.js";
+
+export interface ModelSummary {
+  id: string;
+  state: string;
+  device: string;
+  variant?: string;
+  footprintBytes: number;
+  measured: boolean;
+  idleMs?: number;
+  queue: number;
+  running: number;
+  loads: number;
+  jobsOk: number;
+  jobsFailed: number;
+  p50Ms?: number;
+  p95Ms?: number;
+}
+
+export interface StatusSnapshot {
+  uptimeMs: number;
+  device: string;
+  budgetBytes: number;
+  inUseBytes: number;
+  peakBytes: number;
+  models: ModelSummary[];
+  usage: { window: "hour" | "day"; task: string; ok: number; failed: number }[];
+}
+
+export interface StatusSources {
+  stats: () => ManagerStats;
+  store: Pick<Store, "usage">;
+  clock: Clock;
+  startedAt: number;
+  /** How the process runs models, e.g. "cuda (profile gpu)". */
+  device: string;
+}
+
+const HOUR_MS = 3_600_000;
+
+export class StatusService {
+  constructor(private readonly sources: StatusSources) {}
+
+  snapshot(): StatusSnapshot {
+    const { stats, store, clock, startedAt, device } = this.sources;
+    const current = stats();
+    const usage = (["hour", "day"] as const).flatMap((window) =>
+      store.usage
+        .since(window === "hour" ? HOUR_MS : 24 * HOUR_MS)
+        .map((row) => ({ window, task: row.task, ok: row.ok, failed: row.failed })),
+    );
+    return {
+      uptimeMs: clock.now() - startedAt,
+      device,
+      budgetBytes: current.budgetBytes,
+      inUseBytes: current.inUseBytes,
+      peakBytes: current.peakBytes,
+      models: current.models.map((model) => ({
+        id: model.id,
+        state: model.state,
+        device: model.device ?? "—",
+        variant: model.fallbackActive ? model.variantId : undefined,
+        footprintBytes: model.measuredBytes ?? model.estimatedBytes,
+        measured: model.measuredBytes !== undefined,
+        idleMs: model.idleMs,
+        queue: model.queued,
+        running: model.running,
+        loads: model.loads,
+        jobsOk: model.jobsOk,
+        jobsFailed: model.jobsFailed,
+        p50Ms: model.runP50Ms,
+        p95Ms: model.runP95Ms,
+      })),
+      usage,
+    };
+  }
+}
