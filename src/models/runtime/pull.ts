@@ -155,7 +155,7 @@ async function pullFile(
               },
             );
       }
-      const message = error instanceof Error ? error.message : String(error);
+      const message = describe(error);
       options.logger.warn({ url, attempt, err: error }, "download failed, retrying");
       options.onEvent?.({ type: "retry", modelId, path, attempt, error: message });
       await backoff(attempt);
@@ -224,6 +224,12 @@ function totalSize(response: Response, start: number): number | undefined {
   if (fromRange) return Number(fromRange);
   const length = response.headers.get("content-length");
   return length ? start + Number(length) : undefined;
+}
+
+/** An error's message with its cause's (fetch hides the reason in `cause`). */
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  return error.cause instanceof Error ? `${error.message}: ${error.cause.message}` : error.message;
 }
 
 async function fileSize(path: string): Promise<number | undefined> {
