@@ -121,6 +121,7 @@ async function main(): Promise<void> {
       targets: targetsOf(profile),
       modelsDir: runtime.modelsDir,
       remoteHost: args.remoteHost,
+      ...(process.env.HF_TOKEN ? { token: process.env.HF_TOKEN } : {}),
       logger,
       onEvent: progressReporter(bars),
       ...(args.verify ? { verify: verifyByLoading(logger) } : {}),

@@ -255,6 +255,27 @@ describe("TransformersModel", () => {
     await model.unload();
   });
 
+  it("disposes a pipeline whose load was cancelled meanwhile", async () => {
+    writeModel(runtime.modelsDir, "org/cancel", { "config.json": 2 });
+    const { factory, disposed } = fakeFactory();
+    const controller = new AbortController();
+    const model = new TransformersModel({
+      id: "x",
+      task: "tts",
+      spec: { ...spec, modelId: "org/cancel" },
+      runtime,
+      logger,
+      pipelineFactory: async (request) => {
+        controller.abort();
+        return factory(request);
+      },
+      run: async () => "ran",
+    });
+    await assert.rejects(model.load(controller.signal), { code: "job.cancelled" });
+    assert.equal(disposed(), 1);
+    assert.equal(model.loaded, false);
+  });
+
   it("wraps other load failures as model.load_failed", async () => {
     writeModel(runtime.modelsDir, "org/broken", { "config.json": 2 });
     const model = new TransformersModel({
