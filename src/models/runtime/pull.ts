@@ -150,7 +150,7 @@ async function pullFile(
           ? error
           : new ModelError(
               "model.missing",
-              `could not download ${url}: ${String(error)}`,
+              `could not download ${url}: ${describe(error)}`,
               { model: modelId, file: path },
               {
                 cause: error,
