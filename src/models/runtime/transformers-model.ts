@@ -18,6 +18,7 @@ import { onnxWeightBytes, type ModelDtype, type PipelineTask } from "./model-fil
 import {
   createPipeline,
   isMissingFileError,
+  type CreatedPipeline,
   type DisposablePipeline,
   type PipelineFactory,
 } from "./pipeline.js";
@@ -110,7 +111,7 @@ export class TransformersModel<
       throw this.missingError();
     }
     const before = rss();
-    let created;
+    let created: CreatedPipeline<P>;
     try {
       created = await createPipeline<P>({
         task: pipelineTask,
