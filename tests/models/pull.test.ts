@@ -148,6 +148,42 @@ describe("pullModels (synthetic model on a loopback hub)", () => {
     assert.deepEqual(readFileSync(join(dir, "model_q4.onnx_data")), weights);
   });
 
+  it("starts over when a server answers a Range request with the whole file", async () => {
+    const plainHub = await startLoopbackHub({
+      models: { "hub-org/tiny-lm": source },
+      cutOnce: ["onnx/model_q4.onnx_data"],
+      ignoreRange: true,
+    });
+    try {
+      const modelsDir = join(tmp, "models-no-range");
+      const events: PullEvent[] = [];
+      await pullModels({
+        targets: [target],
+        modelsDir,
+        remoteHost: plainHub.url,
+        logger,
+        backoff: noWait,
+        onEvent: (event) => events.push(event),
+      });
+      const data = readFileSync(
+        join(modelsDir, "hub-org", "tiny-lm", "onnx", "model_q4.onnx_data"),
+      );
+      assert.deepEqual(data, weights);
+      const retried = plainHub.requests.filter((r) => r.path === "onnx/model_q4.onnx_data");
+      assert.equal(retried[1]?.range, `bytes=${weights.length / 2}-`, "a resume was asked for");
+      const starts = events.filter(
+        (e): e is Extract<PullEvent, { type: "file-start" }> =>
+          e.type === "file-start" && e.path === "onnx/model_q4.onnx_data",
+      );
+      assert.deepEqual(
+        starts.map((e) => e.resumeFrom),
+        [0, 0],
+      );
+    } finally {
+      await plainHub.close();
+    }
+  });
+
   it("fails with model.missing naming the file when a required file is not on the hub", async () => {
     await assert.rejects(
       pullModels({
