@@ -35,7 +35,11 @@ const MAX_TAIL_PADDING_S = 0.1;
  * MP3 and anything unrecognised go through a temp file (MP4 may keep its index at the end,
  * MP3's gapless trim needs seeking), which is always removed afterwards.
  */
-export async function decodeAudio(ffmpeg: Ffmpeg, bytes: Uint8Array, options: DecodeOptions): Promise<Float32Array> {
+export async function decodeAudio(
+  ffmpeg: Ffmpeg,
+  bytes: Uint8Array,
+  options: DecodeOptions,
+): Promise<Float32Array> {
   if (bytes.length === 0) throw new InputError("audio.empty", "the audio file is empty (0 bytes)");
   const container = sniffAudioContainer(bytes);
   const samples = isPipeDecodable(container)
@@ -48,28 +52,44 @@ export async function decodeAudio(ffmpeg: Ffmpeg, bytes: Uint8Array, options: De
   return samples;
 }
 
-async function decodeFromPipe(ffmpeg: Ffmpeg, bytes: Uint8Array, options: DecodeOptions): Promise<Float32Array> {
-  const result = await ffmpeg.run(decodeArgs("pipe:0", options.maxSeconds), { input: bytes, signal: options.signal });
+async function decodeFromPipe(
+  ffmpeg: Ffmpeg,
+  bytes: Uint8Array,
+  options: DecodeOptions,
+): Promise<Float32Array> {
+  const result = await ffmpeg.run(decodeArgs("pipe:0", options.maxSeconds), {
+    input: bytes,
+    signal: options.signal,
+  });
   return samplesOf(result);
 }
 
-async function decodeFromTempFile(ffmpeg: Ffmpeg, bytes: Uint8Array, options: DecodeOptions): Promise<Float32Array> {
+async function decodeFromTempFile(
+  ffmpeg: Ffmpeg,
+  bytes: Uint8Array,
+  options: DecodeOptions,
+): Promise<Float32Array> {
   const dir = await mkdtemp(join(options.tempDir ?? tmpdir(), "speech-decode-"));
   try {
     const path = join(dir, "input");
     await writeFile(path, bytes);
     // Probing first is cheap (the header only) and refuses what shouldn't be decoded.
     const probe = await ffmpeg.probe(path, options.signal);
-    if (!probe) throw new InputError("audio.corrupt", "the file is not a readable audio or video file");
+    if (!probe)
+      throw new InputError("audio.corrupt", "the file is not a readable audio or video file");
     if (!probe.hasAudio) throw new InputError("audio.empty", "the file has no audio stream");
     if (probe.durationS !== undefined && probe.durationS > options.maxSeconds) {
       throw tooLong(options.maxSeconds, probe.durationS);
     }
-    const samples = samplesOf(await ffmpeg.run(decodeArgs(path, options.maxSeconds), { signal: options.signal }));
+    const samples = samplesOf(
+      await ffmpeg.run(decodeArgs(path, options.maxSeconds), { signal: options.signal }),
+    );
     if (probe.durationS === undefined) return samples;
     const expected = Math.round(probe.durationS * DECODE_SAMPLE_RATE);
     const excess = samples.length - expected;
-    return excess > 0 && excess <= MAX_TAIL_PADDING_S * DECODE_SAMPLE_RATE ? samples.subarray(0, expected) : samples;
+    return excess > 0 && excess <= MAX_TAIL_PADDING_S * DECODE_SAMPLE_RATE
+      ? samples.subarray(0, expected)
+      : samples;
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -79,7 +99,20 @@ function decodeArgs(input: string, maxSeconds: number): string[] {
   // Decoding stops one second past the limit: enough to know the input is too long
   // without decoding (and holding) hours of audio.
   const limit = String(maxSeconds + 1);
-  return ["-i", input, "-t", limit, "-vn", "-ac", "1", "-ar", String(DECODE_SAMPLE_RATE), "-f", "f32le", "pipe:1"];
+  return [
+    "-i",
+    input,
+    "-t",
+    limit,
+    "-vn",
+    "-ac",
+    "1",
+    "-ar",
+    String(DECODE_SAMPLE_RATE),
+    "-f",
+    "f32le",
+    "pipe:1",
+  ];
 }
 
 function samplesOf(result: ToolResult): Float32Array {
@@ -87,9 +120,13 @@ function samplesOf(result: ToolResult): Float32Array {
     if (/does not contain any stream|matches no streams/.test(result.stderr)) {
       throw new InputError("audio.empty", "the file has no audio stream");
     }
-    throw new InputError("audio.corrupt", `ffmpeg could not decode the audio: ${stderrTail(result.stderr)}`, {
-      exitCode: result.exitCode ?? -1,
-    });
+    throw new InputError(
+      "audio.corrupt",
+      `ffmpeg could not decode the audio: ${stderrTail(result.stderr)}`,
+      {
+        exitCode: result.exitCode ?? -1,
+      },
+    );
   }
   // Copy into a fresh, 4-byte-aligned buffer; stdout's Buffer may sit at any offset.
   const bytes = new Uint8Array(result.stdout.length - (result.stdout.length % 4));

@@ -83,7 +83,11 @@ export function resample(pcm: Pcm, targetRate: number): Pcm {
  * 0xFFFFFFFF sizes that tools write when streaming to stdout.
  */
 export function parseWav(bytes: Buffer): Pcm | undefined {
-  if (bytes.length < 12 || bytes.toString("ascii", 0, 4) !== "RIFF" || bytes.toString("ascii", 8, 12) !== "WAVE") {
+  if (
+    bytes.length < 12 ||
+    bytes.toString("ascii", 0, 4) !== "RIFF" ||
+    bytes.toString("ascii", 8, 12) !== "WAVE"
+  ) {
     return undefined;
   }
   let offset = 12;
@@ -100,7 +104,10 @@ export function parseWav(bytes: Buffer): Pcm | undefined {
         bits: bytes.readUInt16LE(body + 14),
       };
     } else if (id === "data" && format) {
-      const end = Math.min(bytes.length, size === 0xffffffff || size === 0 ? bytes.length : body + size);
+      const end = Math.min(
+        bytes.length,
+        size === 0xffffffff || size === 0 ? bytes.length : body + size,
+      );
       return decodeWavData(bytes.subarray(body, end), format);
     }
     offset = body + size + (size % 2);

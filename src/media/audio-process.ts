@@ -65,10 +65,14 @@ export const spawnTool: ToolRunner = (request) =>
     const timer = setTimeout(
       () =>
         fail(
-          new ToolError("tool.timeout", `${request.command} did not finish within ${request.timeoutMs} ms`, {
-            tool: request.command,
-            timeoutMs: request.timeoutMs,
-          }),
+          new ToolError(
+            "tool.timeout",
+            `${request.command} did not finish within ${request.timeoutMs} ms`,
+            {
+              tool: request.command,
+              timeoutMs: request.timeoutMs,
+            },
+          ),
         ),
       request.timeoutMs,
     );
@@ -87,13 +91,24 @@ export const spawnTool: ToolRunner = (request) =>
       // A failed spawn may never emit "close", so settle here as well.
       if (error.code === "ENOENT") {
         fail(
-          new ToolError("tool.missing", `${request.command} was not found; install ${request.installHint}`, {
-            tool: request.command,
-            install: request.installHint,
-          }),
+          new ToolError(
+            "tool.missing",
+            `${request.command} was not found; install ${request.installHint}`,
+            {
+              tool: request.command,
+              install: request.installHint,
+            },
+          ),
         );
       } else {
-        fail(new ToolError("tool.failed", `${request.command} could not start: ${error.message}`, {}, { cause: error }));
+        fail(
+          new ToolError(
+            "tool.failed",
+            `${request.command} could not start: ${error.message}`,
+            {},
+            { cause: error },
+          ),
+        );
       }
       if (child.pid === undefined) finish(null);
     });

@@ -17,7 +17,8 @@ export interface EspeakOptions {
   runner?: ToolRunner;
 }
 
-const INSTALL_HINT = "espeak-ng (Debian/Ubuntu: apt-get install espeak-ng; macOS: brew install espeak-ng)";
+const INSTALL_HINT =
+  "espeak-ng (Debian/Ubuntu: apt-get install espeak-ng; macOS: brew install espeak-ng)";
 
 /** espeak-ng voice names for the languages whose default voice isn't the bare code. */
 const VOICES: Readonly<Record<string, string>> = { en: "en-us" };
@@ -47,10 +48,14 @@ export class Espeak {
     });
     const pcm = result.exitCode === 0 ? parseWav(result.stdout) : undefined;
     if (!pcm) {
-      throw new ToolError("tool.failed", `espeak-ng failed for voice "${lang}": ${stderrTail(result.stderr)}`, {
-        tool: this.espeakPath,
-        lang,
-      });
+      throw new ToolError(
+        "tool.failed",
+        `espeak-ng failed for voice "${lang}": ${stderrTail(result.stderr)}`,
+        {
+          tool: this.espeakPath,
+          lang,
+        },
+      );
     }
     return pcm;
   }

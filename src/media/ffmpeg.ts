@@ -44,7 +44,10 @@ export class Ffmpeg {
   }
 
   /** Runs ffmpeg quietly (`-nostdin` is implied by feeding stdin explicitly). */
-  run(args: readonly string[], options: { input?: Uint8Array; signal?: AbortSignal } = {}): Promise<ToolResult> {
+  run(
+    args: readonly string[],
+    options: { input?: Uint8Array; signal?: AbortSignal } = {},
+  ): Promise<ToolResult> {
     return this.runner({
       command: this.ffmpegPath,
       args: ["-hide_banner", "-loglevel", "error", ...args],
@@ -60,7 +63,15 @@ export class Ffmpeg {
   async probe(path: string, signal?: AbortSignal): Promise<ProbeResult | undefined> {
     const result = await this.runner({
       command: this.ffprobePath,
-      args: ["-v", "error", "-show_entries", "format=duration:stream=codec_type,duration", "-of", "json", path],
+      args: [
+        "-v",
+        "error",
+        "-show_entries",
+        "format=duration:stream=codec_type,duration",
+        "-of",
+        "json",
+        path,
+      ],
       timeoutMs: this.timeoutMs,
       installHint: INSTALL_HINT,
       signal,
@@ -72,7 +83,10 @@ export class Ffmpeg {
     };
     const audio = parsed.streams?.find((stream) => stream.codec_type === "audio");
     const duration = Number(audio?.duration ?? parsed.format?.duration);
-    return { hasAudio: audio !== undefined, ...(Number.isFinite(duration) ? { durationS: duration } : {}) };
+    return {
+      hasAudio: audio !== undefined,
+      ...(Number.isFinite(duration) ? { durationS: duration } : {}),
+    };
   }
 }
 

@@ -12,8 +12,30 @@ export type NumberLang = "ru" | "en";
 
 type Gender = "masculine" | "feminine";
 
-const RU_UNITS_M = ["", "один", "два", "три", "четыре", "пять", "шесть", "семь", "восемь", "девять"];
-const RU_UNITS_F = ["", "одна", "две", "три", "четыре", "пять", "шесть", "семь", "восемь", "девять"];
+const RU_UNITS_M = [
+  "",
+  "один",
+  "два",
+  "три",
+  "четыре",
+  "пять",
+  "шесть",
+  "семь",
+  "восемь",
+  "девять",
+];
+const RU_UNITS_F = [
+  "",
+  "одна",
+  "две",
+  "три",
+  "четыре",
+  "пять",
+  "шесть",
+  "семь",
+  "восемь",
+  "девять",
+];
 const RU_TEENS = [
   "десять",
   "одиннадцать",
@@ -26,8 +48,30 @@ const RU_TEENS = [
   "восемнадцать",
   "девятнадцать",
 ];
-const RU_TENS = ["", "", "двадцать", "тридцать", "сорок", "пятьдесят", "шестьдесят", "семьдесят", "восемьдесят", "девяносто"];
-const RU_HUNDREDS = ["", "сто", "двести", "триста", "четыреста", "пятьсот", "шестьсот", "семьсот", "восемьсот", "девятьсот"];
+const RU_TENS = [
+  "",
+  "",
+  "двадцать",
+  "тридцать",
+  "сорок",
+  "пятьдесят",
+  "шестьдесят",
+  "семьдесят",
+  "восемьдесят",
+  "девяносто",
+];
+const RU_HUNDREDS = [
+  "",
+  "сто",
+  "двести",
+  "триста",
+  "четыреста",
+  "пятьсот",
+  "шестьсот",
+  "семьсот",
+  "восемьсот",
+  "девятьсот",
+];
 /** Scale words: [one, few, many] forms and gender of the counted word. */
 const RU_SCALES: readonly { forms: readonly [string, string, string]; gender: Gender }[] = [
   { forms: ["", "", ""], gender: "masculine" },
@@ -49,7 +93,18 @@ const EN_TEENS = [
   "eighteen",
   "nineteen",
 ];
-const EN_TENS = ["", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"];
+const EN_TENS = [
+  "",
+  "",
+  "twenty",
+  "thirty",
+  "forty",
+  "fifty",
+  "sixty",
+  "seventy",
+  "eighty",
+  "ninety",
+];
 const EN_SCALES = ["", "thousand", "million", "billion"];
 
 /**
@@ -87,7 +142,11 @@ function englishTriple(n: number): string[] {
   if (rest >= 10 && rest < 20) words.push(EN_TEENS[rest - 10] ?? "");
   else if (rest >= 20) {
     const unit = rest % 10;
-    words.push(unit ? `${EN_TENS[Math.floor(rest / 10)]}-${EN_UNITS[unit]}` : (EN_TENS[Math.floor(rest / 10)] ?? ""));
+    words.push(
+      unit
+        ? `${EN_TENS[Math.floor(rest / 10)]}-${EN_UNITS[unit]}`
+        : (EN_TENS[Math.floor(rest / 10)] ?? ""),
+    );
   } else if (rest) words.push(EN_UNITS[rest] ?? "");
   return words;
 }

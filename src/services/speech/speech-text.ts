@@ -3,7 +3,13 @@
  * numbers and percentages spelled in the language of the words around them, text split
  * into sentences and into runs of one script (Cyrillic → Russian voice, Latin → English).
  */
-import { MAX_SPELLED_INTEGER, decimalToWords, integerToWords, russianPlural, type NumberLang } from "./numbers.js";
+import {
+  MAX_SPELLED_INTEGER,
+  decimalToWords,
+  integerToWords,
+  russianPlural,
+  type NumberLang,
+} from "./numbers.js";
 
 /** Abbreviations expanded wherever they occur; each is unambiguous in its script. */
 const ABBREVIATIONS: readonly (readonly [RegExp, string])[] = [
@@ -25,7 +31,10 @@ const ABBREVIATIONS: readonly (readonly [RegExp, string])[] = [
 
 /** Expands the abbreviations in {@link ABBREVIATIONS}. */
 export function expandAbbreviations(text: string): string {
-  return ABBREVIATIONS.reduce((result, [pattern, expansion]) => result.replace(pattern, expansion), text);
+  return ABBREVIATIONS.reduce(
+    (result, [pattern, expansion]) => result.replace(pattern, expansion),
+    text,
+  );
 }
 
 // Integer with optional thousands groups ("1 000 000", "1,000,000"), optional decimal
@@ -35,19 +44,26 @@ const NUMBER = /(\d{1,3}(?:[ \u00a0,]\d{3})+(?!\d)|\d+)(?:[.,](\d+))?(\s?%)?/gu;
 
 /** Spells the numbers (and "N%") in `text`, a run in one language. */
 export function spellNumbers(text: string, lang: NumberLang): string {
-  return text.replace(NUMBER, (match, integerPart: string, fraction: string | undefined, percent: string | undefined) => {
-    const digits = integerPart.replace(/[ \u00a0,]/g, "");
-    const integer = Number(digits);
-    if (integer > MAX_SPELLED_INTEGER || (digits.length > 1 && digits.startsWith("0"))) {
-      return [...match].filter((char) => /\d/.test(char)).join(" ");
-    }
-    const spoken = fraction ? decimalToWords(digits, fraction, lang) : integerToWords(integer, lang);
-    if (!percent) return spoken;
-    if (lang === "en") return `${spoken} percent`;
-    // Fractions take the genitive singular: "три целых пять десятых процента".
-    const noun = fraction ? "процента" : russianPlural(integer, ["процент", "процента", "процентов"]);
-    return `${spoken} ${noun}`;
-  });
+  return text.replace(
+    NUMBER,
+    (match, integerPart: string, fraction: string | undefined, percent: string | undefined) => {
+      const digits = integerPart.replace(/[ \u00a0,]/g, "");
+      const integer = Number(digits);
+      if (integer > MAX_SPELLED_INTEGER || (digits.length > 1 && digits.startsWith("0"))) {
+        return [...match].filter((char) => /\d/.test(char)).join(" ");
+      }
+      const spoken = fraction
+        ? decimalToWords(digits, fraction, lang)
+        : integerToWords(integer, lang);
+      if (!percent) return spoken;
+      if (lang === "en") return `${spoken} percent`;
+      // Fractions take the genitive singular: "три целых пять десятых процента".
+      const noun = fraction
+        ? "процента"
+        : russianPlural(integer, ["процент", "процента", "процентов"]);
+      return `${spoken} ${noun}`;
+    },
+  );
 }
 
 /** Splits text at sentence ends and line breaks; the punctuation stays with its sentence. */
@@ -143,7 +159,9 @@ export function planSpeech(text: string, options: SpeechPlanOptions): SpeechSegm
   for (const sentence of sentences) {
     let first = segments.length > 0;
     for (const run of splitByScript(sentence, options.defaultLang)) {
-      const spoken = (run.lang === "ru" || run.lang === "en" ? spellNumbers(run.text, run.lang) : run.text).trim();
+      const spoken = (
+        run.lang === "ru" || run.lang === "en" ? spellNumbers(run.text, run.lang) : run.text
+      ).trim();
       if (!/\p{L}/u.test(spoken)) continue;
       segments.push({ lang: run.lang, text: spoken, startsSentence: first });
       first = false;
