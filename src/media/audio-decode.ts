@@ -117,7 +117,9 @@ function decodeArgs(input: string, maxSeconds: number): string[] {
 
 function samplesOf(result: ToolResult): Float32Array {
   if (result.exitCode !== 0) {
-    if (/does not contain any stream|matches no streams/.test(result.stderr)) {
+    // No audio stream, or a container that ends before its first audio packet (a 0 s
+    // voice note): there is nothing to hear, which is not the same as unreadable.
+    if (/does not contain any stream|matches no streams|: End of file$/m.test(result.stderr)) {
       throw new InputError("audio.empty", "the file has no audio stream");
     }
     throw new InputError(
