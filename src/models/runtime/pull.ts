@@ -43,6 +43,8 @@ export interface PullOptions {
   modelsDir: string;
   remoteHost: string;
   revision?: string;
+  /** Hugging Face access token, sent to huggingface.co only (gated models). */
+  token?: string;
   logger: Logger;
   onEvent?: (event: PullEvent) => void;
   /** Loads a pulled model once to prove it works; omitted = no check. */
@@ -148,14 +150,14 @@ async function pullFile(
           ? error
           : new ModelError(
               "model.missing",
-              `could not download ${url}: ${String(error)}`,
+              `could not download ${url}: ${describe(error)}`,
               { model: modelId, file: path },
               {
                 cause: error,
               },
             );
       }
-      const message = error instanceof Error ? error.message : String(error);
+      const message = describe(error);
       options.logger.warn({ url, attempt, err: error }, "download failed, retrying");
       options.onEvent?.({ type: "retry", modelId, path, attempt, error: message });
       await backoff(attempt);
@@ -176,8 +178,8 @@ async function downloadOnce(
   const fetchFn = options.fetch ?? globalThis.fetch;
   const offset = (await fileSize(partPath)) ?? 0;
   const headers: Record<string, string> = offset > 0 ? { Range: `bytes=${offset}-` } : {};
-  const token = process.env.HF_TOKEN;
-  if (token && url.startsWith("https://huggingface.co/")) headers.Authorization = `Bearer ${token}`;
+  if (options.token && url.startsWith("https://huggingface.co/"))
+    headers.Authorization = `Bearer ${options.token}`;
   const init: RequestInit = { headers, redirect: "follow" };
   if (options.signal) init.signal = options.signal;
   const response = await fetchFn(url, init);
@@ -224,6 +226,12 @@ function totalSize(response: Response, start: number): number | undefined {
   if (fromRange) return Number(fromRange);
   const length = response.headers.get("content-length");
   return length ? start + Number(length) : undefined;
+}
+
+/** An error's message with its cause's (fetch hides the reason in `cause`). */
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  return error.cause instanceof Error ? `${error.message}: ${error.cause.message}` : error.message;
 }
 
 async function fileSize(path: string): Promise<number | undefined> {
