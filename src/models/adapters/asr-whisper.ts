@@ -14,12 +14,15 @@
  */
 import { Tensor } from "@huggingface/transformers";
 import type { Logger } from "pino";
-import type { ManagedModel } from "../contract.js";
 import { systemClock, type Clock } from "../../shared/clock.js";
 import { cancelledError } from "../../shared/errors.js";
 import type { RuntimeSettings } from "../runtime/environment.js";
 import type { DisposablePipeline, PipelineFactory } from "../runtime/pipeline.js";
-import { TransformersModel, type TransformersModelSpec } from "../runtime/transformers-model.js";
+import {
+  createTransformersModel,
+  type TransformersModel,
+  type TransformersModelSpecWithFallback,
+} from "../runtime/transformers-model.js";
 
 /** Whisper's input rate. */
 export const WHISPER_SAMPLE_RATE = 16_000;
@@ -221,10 +224,10 @@ export async function transcribeWithWhisper(
 export interface WhisperAsrOptions {
   /** Manager key. Default "asr". */
   id?: string;
-  spec: TransformersModelSpec;
+  /** The catalogue entry; its `fallback` variant (if any) becomes the model's fallback. */
+  spec: TransformersModelSpecWithFallback;
   runtime: RuntimeSettings;
   logger: Logger;
-  fallback?: ManagedModel<AsrInput, AsrResult>;
   clock?: Clock;
   windowPlan?: WindowPlanOptions;
   /** Test seam: how pipelines are built (default: transformers.js). */
@@ -232,15 +235,16 @@ export interface WhisperAsrOptions {
 }
 
 /** The ASR model the manager loads and unloads; run it through a `ModelHandle`. */
-export function createWhisperAsr(options: WhisperAsrOptions): ManagedModel<AsrInput, AsrResult> {
+export function createWhisperAsr(
+  options: WhisperAsrOptions,
+): TransformersModel<AsrInput, AsrResult, WhisperPipeline> {
   const { clock = systemClock, windowPlan = DEFAULT_WINDOW_PLAN } = options;
-  return new TransformersModel<AsrInput, AsrResult, WhisperPipeline>({
+  return createTransformersModel<AsrInput, AsrResult, WhisperPipeline>({
     id: options.id ?? "asr",
     task: "asr",
     spec: options.spec,
     runtime: options.runtime,
     logger: options.logger,
-    ...(options.fallback ? { fallback: options.fallback } : {}),
     ...(options.pipelineFactory ? { pipelineFactory: options.pipelineFactory } : {}),
     run: (pipe, input, signal) => transcribeWithWhisper(pipe, input, signal, clock, windowPlan),
   });

@@ -5,11 +5,14 @@
  */
 import type { Logger } from "pino";
 import type { Pcm } from "../../media/audio-pcm.js";
-import type { ManagedModel } from "../contract.js";
 import { cancelledError } from "../../shared/errors.js";
 import type { RuntimeSettings } from "../runtime/environment.js";
 import type { DisposablePipeline, PipelineFactory } from "../runtime/pipeline.js";
-import { TransformersModel, type TransformersModelSpec } from "../runtime/transformers-model.js";
+import {
+  createTransformersModel,
+  type TransformersModel,
+  type TransformersModelSpecWithFallback,
+} from "../runtime/transformers-model.js";
 
 /** The part of transformers.js's text-to-speech pipeline this adapter uses. */
 export interface VitsPipeline extends DisposablePipeline {
@@ -33,23 +36,24 @@ export async function speakWithVits(
 export interface VitsTtsOptions {
   /** Manager key, e.g. "tts-ru". */
   id: string;
-  spec: TransformersModelSpec;
+  /** The catalogue entry; its `fallback` variant (if any) becomes the model's fallback. */
+  spec: TransformersModelSpecWithFallback;
   runtime: RuntimeSettings;
   logger: Logger;
-  fallback?: ManagedModel<string, Pcm>;
   /** Test seam: how pipelines are built (default: transformers.js). */
   pipelineFactory?: PipelineFactory;
 }
 
 /** One language's neural voice as a model the manager loads and unloads. */
-export function createVitsTts(options: VitsTtsOptions): ManagedModel<string, Pcm> {
-  return new TransformersModel<string, Pcm, VitsPipeline>({
+export function createVitsTts(
+  options: VitsTtsOptions,
+): TransformersModel<string, Pcm, VitsPipeline> {
+  return createTransformersModel<string, Pcm, VitsPipeline>({
     id: options.id,
     task: "tts",
     spec: options.spec,
     runtime: options.runtime,
     logger: options.logger,
-    ...(options.fallback ? { fallback: options.fallback } : {}),
     ...(options.pipelineFactory ? { pipelineFactory: options.pipelineFactory } : {}),
     run: speakWithVits,
   });
