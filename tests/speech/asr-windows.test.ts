@@ -117,7 +117,10 @@ function secondsPipeline(
   };
   return Object.assign(pipe, {
     dispose: async () => undefined,
-    processor: async () => ({ input_features: new Tensor("float32", new Float32Array(1), [1, 1]) }),
+    processor: async (audio: Float32Array) => {
+      calls.push({ detectedFromSecond: Math.round((audio[0] ?? 0) * 1000) });
+      return { input_features: new Tensor("float32", new Float32Array(1), [1, 1]) };
+    },
     model: Object.assign(model, {
       generation_config: { decoder_start_token_id: 0, is_multilingual: true, lang_to_id: langToId },
     }),
@@ -157,7 +160,7 @@ describe("transcribeWithWhisper", () => {
     assert.deepEqual(calls, Array(3).fill({ language: "ru", task: "transcribe" }));
   });
 
-  it("detects the language once in auto mode and forces it on every window", async () => {
+  it("detects the language once, on the loudest window, and forces it on every window", async () => {
     const calls: Record<string, unknown>[] = [];
     const result = await transcribeWithWhisper(
       secondsPipeline(calls, { "<|en|>": 1, "<|ru|>": 5 }),
@@ -165,7 +168,12 @@ describe("transcribeWithWhisper", () => {
       new AbortController().signal,
     );
     assert.equal(result.language, "ru");
-    assert.deepEqual(calls, Array(2).fill({ language: "ru", task: "transcribe" }));
+    // Seconds are numbered upwards, so the later window [25, 40] is the louder one.
+    assert.deepEqual(calls, [
+      { detectedFromSecond: 25 },
+      { language: "ru", task: "transcribe" },
+      { language: "ru", task: "transcribe" },
+    ]);
   });
 
   it("stops between windows when cancelled", async () => {

@@ -189,6 +189,13 @@ export async function detectLanguage(
   return bestToken?.match(/^<\|(.+)\|>$/)?.[1];
 }
 
+/** Mean square of a window's samples. */
+function windowEnergy(samples: Float32Array, window: AudioWindow): number {
+  let sum = 0;
+  for (let i = window.startSample; i < window.endSample; i++) sum += (samples[i] ?? 0) ** 2;
+  return sum / Math.max(1, window.endSample - window.startSample);
+}
+
 /** Recognises 16 kHz audio window by window with a loaded Whisper pipeline. */
 export async function transcribeWithWhisper(
   pipe: WhisperPipeline,
@@ -200,14 +207,22 @@ export async function transcribeWithWhisper(
   const windows = planWindows(input.samples.length, WHISPER_SAMPLE_RATE, plan);
   const multilingual = Boolean(pipe.model.generation_config.is_multilingual);
   let language = input.language === "auto" ? undefined : input.language;
+  const energies = windows.map((window) => windowEnergy(input.samples, window));
+  const loudest = windows[energies.indexOf(Math.max(...energies))];
   const timings: AsrWindowTiming[] = [];
   let text = "";
   for (const window of windows) {
     if (signal.aborted) throw cancelledError(signal.reason);
     const samples = input.samples.subarray(window.startSample, window.endSample);
     const started = clock.now();
-    // Detected once, on the first window, so the whole file is decoded in one language.
-    if (multilingual && language === undefined) language = await detectLanguage(pipe, samples);
+    // Detected once, on the loudest window (a leading pause says nothing about the
+    // language), so the whole file is decoded in one language.
+    if (multilingual && language === undefined && loudest) {
+      language = await detectLanguage(
+        pipe,
+        input.samples.subarray(loudest.startSample, loudest.endSample),
+      );
+    }
     const options = multilingual && language ? { language, task: "transcribe" } : {};
     const output = (await pipe(samples, options)) as { text?: string };
     timings.push({ startS: window.startS, endS: window.endS, ms: clock.now() - started });
