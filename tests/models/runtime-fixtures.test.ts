@@ -7,6 +7,14 @@ import { after, before, describe, it } from "node:test";
 import { ModelRegistry } from "@huggingface/transformers";
 import { pino } from "pino";
 import {
+  QWEN_ANSWER,
+  TTS_AMPLITUDE,
+  TTS_SAMPLES_PER_ID,
+  TTS_SAMPLING_RATE,
+  TTS_TONE_HZ,
+  WHISPER_SENTENCE,
+} from "../../scripts/make-fixtures.js";
+import {
   fixtureModelsDir,
   resolveProfile,
   type CatalogueTask,
@@ -76,10 +84,7 @@ describe("fixture models through TransformersModel", () => {
     const report = await asr.load();
     assert.equal(report.device, "cpu");
     assert.equal(typeof report.measuredBytes, "number");
-    assert.equal(
-      await asr.run(new Float32Array(16_000), signal),
-      "The quick brown fox jumps over the lazy dog.",
-    );
+    assert.equal(await asr.run(new Float32Array(16_000), signal), WHISPER_SENTENCE.trim());
     await asr.unload();
   });
 
@@ -92,7 +97,7 @@ describe("fixture models through TransformersModel", () => {
       return out?.generated_text.at(-1)?.content ?? "";
     });
     await chat.load();
-    assert.equal(await chat.run("Привет!", signal), "Hello! I am a tiny local model.");
+    assert.equal(await chat.run("Привет!", signal), QWEN_ANSWER);
     await chat.unload();
   });
 
@@ -117,18 +122,27 @@ describe("fixture models through TransformersModel", () => {
   );
 
   for (const task of ["tts-ru", "tts-en"] as const) {
-    it(`${task} speaks deterministic 16 kHz audio`, async () => {
+    it(`${task} speaks the fixture's tone, 2n+1 ids long`, async () => {
       const tts = adapter<string, { audio: Float32Array; sampling_rate: number }, TtsPipe>(
         task,
         (pipe, text) => pipe(text),
       );
       await tts.load();
-      const text = task === "tts-ru" ? "привет" : "hello";
-      const first = await tts.run(text, signal);
-      const second = await tts.run(text, signal);
-      assert.equal(first.sampling_rate, 16_000);
-      assert.ok(first.audio.length > 0);
-      assert.deepEqual(second.audio, first.audio);
+      const text = task === "tts-ru" ? "Привет" : "Hello!";
+      const { audio, sampling_rate } = await tts.run(text, signal);
+      assert.equal(sampling_rate, TTS_SAMPLING_RATE);
+      // 6 characters, blanks between and around them: 13 ids.
+      assert.equal(audio.length, 13 * TTS_SAMPLES_PER_ID);
+      const hz = TTS_TONE_HZ[task === "tts-ru" ? "mms-tts-rus" : "mms-tts-eng"];
+      for (const t of [0, 1, 7, 1234, audio.length - 1]) {
+        const expected =
+          TTS_AMPLITUDE *
+          Math.sin((2 * Math.PI * hz * (t % TTS_SAMPLING_RATE)) / TTS_SAMPLING_RATE);
+        assert.ok(
+          Math.abs((audio[t] ?? NaN) - expected) < 1e-4,
+          `sample ${t}: ${audio[t]} vs ${expected}`,
+        );
+      }
       await tts.unload();
     });
   }
