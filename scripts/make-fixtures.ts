@@ -6,7 +6,8 @@
  * Each model is a lookup table, not a network:
  * - whisper: the decoder maps the last token to the next one, so any audio transcribes as
  *   {@link WHISPER_SENTENCE} after the usual `<|startoftranscript|><|lang|><|task|><|notimestamps|>`
- *   prefix; `<|startoftranscript|>` alone is followed by `<|en|>` (language "detection").
+ *   prefix; `<|startoftranscript|>` alone is followed by `<|en|>` (language "detection"), and
+ *   with timestamps the sentence is framed by `<|0.00|>` ... `<|2.00|>`.
  * - qwen2: same bigram trick; any prompt is answered with {@link QWEN_ANSWER} then `<|im_end|>`.
  * - mms-tts-*: a sine tone of {@link TTS_SAMPLES_PER_ID} samples per input id.
  *
@@ -115,8 +116,14 @@ function encodeModel(spec: GraphSpec): Uint8Array {
 /**
  * Nodes turning `ids` [batch, seq] into logits [batch, seq, vocab] that put {@link LOGIT} on
  * `nextToken[id]` and `-LOGIT` everywhere else: a bigram table as a one-hot comparison.
+ * `adjust` may rewrite the looked-up `table_next` ids before they become `next_ids`.
  */
-function bigramLogitsNodes(ids: string, logits: string, nextToken: readonly number[]) {
+function bigramLogitsNodes(
+  ids: string,
+  logits: string,
+  nextToken: readonly number[],
+  adjust: onnxProto.onnx.INodeProto[] = [node("Identity", ["table_next"], ["next_ids"])],
+) {
   const vocab = nextToken.map((_, i) => i);
   return {
     initializers: [
@@ -127,7 +134,8 @@ function bigramLogitsNodes(ids: string, logits: string, nextToken: readonly numb
       floatTensor("logit_shift", [LOGIT], []),
     ],
     nodes: [
-      node("Gather", ["next_token", ids], ["next_ids"], { axis: 0 }),
+      node("Gather", ["next_token", ids], ["table_next"], { axis: 0 }),
+      ...adjust,
       node("Unsqueeze", ["next_ids", "last_axis"], ["next_ids_col"]),
       node("Equal", ["next_ids_col", "vocab_ids"], ["is_next"]),
       node("Cast", ["is_next"], ["is_next_f"], { to: DT.FLOAT }),
@@ -216,20 +224,28 @@ function idOf(vocab: Map<string, number>, text: string): number {
   return id;
 }
 
-function byteLevelTokenizerJson({ vocab, merges }: ByteLevelVocab, specials: readonly string[]) {
+function byteLevelTokenizerJson(
+  { vocab, merges }: ByteLevelVocab,
+  specials: readonly string[],
+  plainAdded: readonly string[] = [],
+) {
+  const added = (content: string, special: boolean) => ({
+    id: vocab.get(content),
+    content,
+    single_word: false,
+    lstrip: false,
+    rstrip: false,
+    normalized: false,
+    special,
+  });
   return {
     version: "1.0",
     truncation: null,
     padding: null,
-    added_tokens: specials.map((content) => ({
-      id: vocab.get(content),
-      content,
-      single_word: false,
-      lstrip: false,
-      rstrip: false,
-      normalized: false,
-      special: true,
-    })),
+    added_tokens: [
+      ...specials.map((content) => added(content, true)),
+      ...plainAdded.map((content) => added(content, false)),
+    ],
     normalizer: null,
     pre_tokenizer: {
       type: "ByteLevel",
@@ -279,7 +295,17 @@ function json(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
 }
 
+/** tokenizer.json holds thousands of entries (Whisper's timestamps): one line keeps it small. */
+function compactJson(value: unknown): string {
+  return `${JSON.stringify(value)}\n`;
+}
+
 const WHISPER_LANGUAGES = ["en", "ru"] as const;
+/** Whisper's timestamp tokens: <|0.00|> ... <|30.00|> in 0.02 s steps. */
+const WHISPER_TIMESTAMPS = 1501;
+const WHISPER_TIME_PRECISION = 0.02;
+/** Where the fixture ends its one segment when timestamps are requested. */
+const WHISPER_SEGMENT_END = "<|2.00|>";
 const WHISPER_D_MODEL = 4;
 
 function whisperFiles(): Files {
@@ -292,11 +318,15 @@ function whisperFiles(): Files {
     "<|startoflm|>",
     "<|startofprev|>",
     "<|nocaptions|>",
-    // Must stay last: transformers.js treats every id above it as a timestamp token.
+    // transformers.js treats every id above <|notimestamps|> as a timestamp token.
     "<|notimestamps|>",
   ];
+  const timestamps = Array.from(
+    { length: WHISPER_TIMESTAMPS },
+    (_, i) => `<|${(i * WHISPER_TIME_PRECISION).toFixed(2)}|>`,
+  );
   const words = wordPieces(WHISPER_SENTENCE);
-  const bpe = byteLevelVocab(words, specials);
+  const bpe = byteLevelVocab(words, [...specials, ...timestamps]);
   const id = (t: string) => idOf(bpe.vocab, t);
   const eot = id("<|endoftext|>");
   const sot = id("<|startoftranscript|>");
@@ -310,6 +340,13 @@ function whisperFiles(): Files {
   for (const l of WHISPER_LANGUAGES) next[id(`<|${l}|>`)] = transcribe;
   next[transcribe] = noTimestamps;
   next[translate] = noTimestamps;
+  // With return_timestamps, <|notimestamps|> is suppressed and the first timestamp wins the
+  // tie among the rest: the sentence then sits between <|0.00|> and a fixed end timestamp.
+  const [firstTimestamp = eot] = timestamps.map(id);
+  const endTimestamp = id(WHISPER_SEGMENT_END);
+  const fullStop = id(".");
+  next[firstTimestamp] = next[noTimestamps] ?? eot;
+  next[endTimestamp] = eot;
 
   // Encoder: every second frame of the first d_model mel bins, [b, 80, 3000] -> [b, 1500, d].
   const encoder = encodeModel({
@@ -328,71 +365,53 @@ function whisperFiles(): Files {
     ],
   });
 
-  const logits = bigramLogitsNodes("input_ids", "logits", next);
+  // The self-attention cache holds every token id so far; once a timestamp is among them, the
+  // full stop is followed by the segment's end timestamp instead of <|endoftext|>.
+  const logits = bigramLogitsNodes("input_ids", "logits", next, [
+    node("ReduceMax", ["present.0.decoder.key"], ["max_seen"], { axes: [1, 2, 3], keepdims: 0 }),
+    node("GreaterOrEqual", ["max_seen", "timestamp_begin"], ["timestamped"]),
+    node("Unsqueeze", ["timestamped", "head_axis"], ["timestamped_col"]),
+    node("Equal", ["input_ids", "full_stop"], ["is_full_stop"]),
+    node("And", ["is_full_stop", "timestamped_col"], ["ends_segment"]),
+    node("Where", ["ends_segment", "segment_end", "table_next"], ["next_ids"]),
+  ]);
   const cache = kvCacheNodes(
     "input_ids",
     ["past_key_values.0.decoder.key", "past_key_values.0.decoder.value"],
     ["present.0.decoder.key", "present.0.decoder.value"],
   );
+  const selfCache = (length: string) => ["batch_size", 1, length, 1];
+  const crossCache = ["batch_size", 1, "encoder_sequence_length_out", WHISPER_D_MODEL];
   const decoder = encodeModel({
     name: "whisper_decoder_merged",
     inputs: [
       valueInfo("input_ids", DT.INT64, ["batch_size", "decoder_sequence_length"]),
       valueInfo("encoder_hidden_states", DT.FLOAT, ["batch_size", 1500, WHISPER_D_MODEL]),
-      valueInfo("past_key_values.0.decoder.key", DT.FLOAT, [
-        "batch_size",
-        1,
-        "past_decoder_sequence_length",
-        1,
-      ]),
-      valueInfo("past_key_values.0.decoder.value", DT.FLOAT, [
-        "batch_size",
-        1,
-        "past_decoder_sequence_length",
-        1,
-      ]),
-      valueInfo("past_key_values.0.encoder.key", DT.FLOAT, [
-        "batch_size",
-        1,
-        "encoder_sequence_length_out",
-        WHISPER_D_MODEL,
-      ]),
-      valueInfo("past_key_values.0.encoder.value", DT.FLOAT, [
-        "batch_size",
-        1,
-        "encoder_sequence_length_out",
-        WHISPER_D_MODEL,
-      ]),
+      ...["decoder.key", "decoder.value"].map((kv) =>
+        valueInfo(`past_key_values.0.${kv}`, DT.FLOAT, selfCache("past_decoder_sequence_length")),
+      ),
+      ...["encoder.key", "encoder.value"].map((kv) =>
+        valueInfo(`past_key_values.0.${kv}`, DT.FLOAT, crossCache),
+      ),
       valueInfo("use_cache_branch", DT.BOOL, [1]),
     ],
     outputs: [
       valueInfo("logits", DT.FLOAT, ["batch_size", "decoder_sequence_length", vocabSize]),
-      valueInfo("present.0.decoder.key", DT.FLOAT, [
-        "batch_size",
-        1,
-        "present_decoder_sequence_length",
-        1,
-      ]),
-      valueInfo("present.0.decoder.value", DT.FLOAT, [
-        "batch_size",
-        1,
-        "present_decoder_sequence_length",
-        1,
-      ]),
-      valueInfo("present.0.encoder.key", DT.FLOAT, [
-        "batch_size",
-        1,
-        "encoder_sequence_length_out",
-        WHISPER_D_MODEL,
-      ]),
-      valueInfo("present.0.encoder.value", DT.FLOAT, [
-        "batch_size",
-        1,
-        "encoder_sequence_length_out",
-        WHISPER_D_MODEL,
-      ]),
+      ...["decoder.key", "decoder.value"].map((kv) =>
+        valueInfo(`present.0.${kv}`, DT.FLOAT, selfCache("present_decoder_sequence_length")),
+      ),
+      ...["encoder.key", "encoder.value"].map((kv) =>
+        valueInfo(`present.0.${kv}`, DT.FLOAT, crossCache),
+      ),
     ],
-    initializers: [...logits.initializers, ...cache.initializers, int64Tensor("head_axis", [1])],
+    initializers: [
+      ...logits.initializers,
+      ...cache.initializers,
+      int64Tensor("head_axis", [1]),
+      int64Tensor("full_stop", [fullStop], []),
+      int64Tensor("segment_end", [endTimestamp], []),
+      floatTensor("timestamp_begin", [noTimestamps + 1], []),
+    ],
     nodes: [
       ...logits.nodes,
       ...cache.nodes,
@@ -468,7 +487,7 @@ function whisperFiles(): Files {
     ["config.json", json(config)],
     ["generation_config.json", json(generationConfig)],
     ["preprocessor_config.json", json(preprocessorConfig)],
-    ["tokenizer.json", json(byteLevelTokenizerJson(bpe, specials))],
+    ["tokenizer.json", compactJson(byteLevelTokenizerJson(bpe, specials, timestamps))],
     ["tokenizer_config.json", json(tokenizerConfig)],
     ["onnx/encoder_model.onnx", encoder],
     ["onnx/decoder_model_merged.onnx", decoder],
@@ -560,7 +579,7 @@ function qwen2Files(): Files {
   return new Map<string, string | Uint8Array>([
     ["config.json", json(config)],
     ["generation_config.json", json(generationConfig)],
-    ["tokenizer.json", json(byteLevelTokenizerJson(bpe, specials))],
+    ["tokenizer.json", compactJson(byteLevelTokenizerJson(bpe, specials))],
     ["tokenizer_config.json", json(tokenizerConfig)],
     ["onnx/model.onnx", model],
   ]);
@@ -655,7 +674,7 @@ function vitsFiles(name: keyof typeof TTS_ALPHABETS): Files {
   };
   return new Map<string, string | Uint8Array>([
     ["config.json", json(config)],
-    ["tokenizer.json", json(tokenizer)],
+    ["tokenizer.json", compactJson(tokenizer)],
     ["tokenizer_config.json", json(tokenizerConfig)],
     ["onnx/model.onnx", model],
   ]);
