@@ -176,6 +176,15 @@ describe("transcribeWithWhisper", () => {
     ]);
   });
 
+  it("detects only among the candidate languages when given", async () => {
+    const result = await transcribeWithWhisper(
+      secondsPipeline([], { "<|en|>": 1, "<|ru|>": 5 }),
+      { samples: numberedSeconds(5), language: "auto", candidates: ["en"] },
+      new AbortController().signal,
+    );
+    assert.equal(result.language, "en");
+  });
+
   it("stops between windows when cancelled", async () => {
     const controller = new AbortController();
     const calls: Record<string, unknown>[] = [];

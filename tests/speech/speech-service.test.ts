@@ -49,7 +49,7 @@ describe("SpeechService.transcribe", () => {
       return echoAsr.run(input);
     });
     const events: unknown[] = [];
-    const result = await service({ asr, asrLanguage: "en" }).transcribe(
+    const result = await service({ asr, asrLanguage: "en", asrLanguages: ["ru", "en"] }).transcribe(
       tone(2, "m4a", ["-c:a", "aac"]),
       {
         fileName: "note.m4a",
@@ -58,6 +58,7 @@ describe("SpeechService.transcribe", () => {
     );
     assert.equal(asr.inputs[0]?.samples.length, 32_000);
     assert.equal(asr.inputs[0]?.language, "en");
+    assert.deepEqual(asr.inputs[0]?.candidates, ["ru", "en"]);
     assert.deepEqual(events, [{ type: "running", modelId: "asr" }], "job events reach the caller");
     assert.deepEqual(
       {

@@ -33,6 +33,8 @@ export interface AsrInput {
   samples: Float32Array;
   /** "auto" to detect, or a language code ("ru", "en", …) to force (ASR_LANGUAGE). */
   language: string;
+  /** In auto mode, the languages detection may choose from (default: any Whisper knows). */
+  candidates?: readonly string[];
 }
 
 /** One window's place in the audio and how long recognising it took. */
@@ -160,9 +162,13 @@ export interface WhisperPipeline extends DisposablePipeline {
 export async function detectLanguage(
   pipe: WhisperPipeline,
   samples: Float32Array,
+  candidates?: readonly string[],
 ): Promise<string | undefined> {
   const config = pipe.model.generation_config;
-  const languages = Object.entries(config.lang_to_id ?? {});
+  const wanted = candidates?.length ? new Set(candidates.map((code) => `<|${code}|>`)) : undefined;
+  const languages = Object.entries(config.lang_to_id ?? {}).filter(
+    ([token]) => !wanted || wanted.has(token),
+  );
   if (
     !config.is_multilingual ||
     config.decoder_start_token_id === undefined ||
@@ -218,10 +224,8 @@ export async function transcribeWithWhisper(
     // Detected once, on the loudest window (a leading pause says nothing about the
     // language), so the whole file is decoded in one language.
     if (multilingual && language === undefined && loudest) {
-      language = await detectLanguage(
-        pipe,
-        input.samples.subarray(loudest.startSample, loudest.endSample),
-      );
+      const loudestSamples = input.samples.subarray(loudest.startSample, loudest.endSample);
+      language = await detectLanguage(pipe, loudestSamples, input.candidates);
     }
     const options = multilingual && language ? { language, task: "transcribe" } : {};
     const output = (await pipe(samples, options)) as { text?: string };

@@ -36,6 +36,12 @@ export interface SpeechServiceOptions {
   espeakPath?: string;
   /** ASR_LANGUAGE: "auto" to detect, or a code to force. Default "auto". */
   asrLanguage?: string;
+  /**
+   * Languages auto-detection may pick (e.g. ["ru", "en"] for a bot whose users speak
+   * those): a mumbled Russian note is then never transcribed as Ukrainian or Bulgarian.
+   * Default: any language Whisper knows.
+   */
+  asrLanguages?: readonly string[];
   /** ASR_MAX_SECONDS. Default 600. */
   asrMaxSeconds?: number;
   /** TTS_MAX_CHARS. Default 1000. */
@@ -123,10 +129,12 @@ export class SpeechService {
       tempDir: this.options.tempDir,
     });
     const decodeMs = this.clock.now() - started;
-    const result = await this.options.asr.run(
-      { samples, language: asrLanguage },
-      { signal, onEvent },
-    );
+    const input: AsrInput = {
+      samples,
+      language: asrLanguage,
+      candidates: this.options.asrLanguages,
+    };
+    const result = await this.options.asr.run(input, { signal, onEvent });
     logger.info(
       {
         fileName: options.fileName,
