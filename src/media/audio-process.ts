@@ -115,3 +115,18 @@ export const spawnTool: ToolRunner = (request) =>
     child.on("close", finish);
     child.stdin.end(request.input);
   });
+
+/**
+ * Runs a tool's version command and throws unless it exits 0: a startup check, so a
+ * missing or broken tool is reported before the first user needs it.
+ */
+export async function assertToolRuns(runner: ToolRunner, request: ToolRequest): Promise<void> {
+  const result = await runner(request);
+  if (result.exitCode !== 0) {
+    throw new ToolError(
+      "tool.failed",
+      `${request.command} ${request.args.join(" ")} exited with ${result.exitCode}: ${result.stderr}`,
+      { tool: request.command },
+    );
+  }
+}

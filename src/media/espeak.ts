@@ -5,7 +5,7 @@
  */
 import { ToolError } from "../shared/errors.js";
 import { parseWav, type Pcm } from "./audio-pcm.js";
-import { spawnTool, type ToolRunner } from "./audio-process.js";
+import { assertToolRuns, spawnTool, type ToolRunner } from "./audio-process.js";
 import { stderrTail } from "./ffmpeg.js";
 
 export interface EspeakOptions {
@@ -33,6 +33,17 @@ export class Espeak {
     this.espeakPath = options.espeakPath ?? "espeak-ng";
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.runner = options.runner ?? spawnTool;
+  }
+
+  /** Throws `ToolError` ("tool.missing" says what to install) unless espeak-ng runs. */
+  check(signal?: AbortSignal): Promise<void> {
+    return assertToolRuns(this.runner, {
+      command: this.espeakPath,
+      args: ["--version"],
+      timeoutMs: this.timeoutMs,
+      installHint: INSTALL_HINT,
+      signal,
+    });
   }
 
   /** Speaks `text` in `lang` (an ISO 639-1 code such as "ru" or "en"). */

@@ -4,7 +4,7 @@
  * audio-encode.ts); the process itself is started through the {@link ToolRunner} seam.
  */
 import { basename, dirname, join } from "node:path";
-import { spawnTool, type ToolResult, type ToolRunner } from "./audio-process.js";
+import { assertToolRuns, spawnTool, type ToolResult, type ToolRunner } from "./audio-process.js";
 
 /** Plain options; the composition root fills them from config (FFMPEG_PATH, ...). */
 export interface FfmpegOptions {
@@ -55,6 +55,19 @@ export class Ffmpeg {
       installHint: INSTALL_HINT,
       ...options,
     });
+  }
+
+  /** Throws `ToolError` ("tool.missing" says what to install) unless ffmpeg and ffprobe run. */
+  async check(signal?: AbortSignal): Promise<void> {
+    for (const command of [this.ffmpegPath, this.ffprobePath]) {
+      const request = {
+        command,
+        args: ["-version"],
+        timeoutMs: this.timeoutMs,
+        installHint: INSTALL_HINT,
+      };
+      await assertToolRuns(this.runner, { ...request, signal });
+    }
   }
 
   /**

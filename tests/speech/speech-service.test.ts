@@ -42,6 +42,28 @@ function service(overrides: Partial<SpeechServiceOptions> = {}) {
   return new SpeechService({ asr: echoAsr, voices: {}, logger, ...overrides });
 }
 
+describe("SpeechService.checkTools", () => {
+  it("passes with the installed tools and names what to install when one is missing", async () => {
+    await service().checkTools();
+    await assert.rejects(
+      service({ espeakPath: "/nonexistent/espeak-ng" }).checkTools(),
+      (error: unknown) => {
+        assert.ok(error instanceof AppError && error.code === "tool.missing");
+        assert.match(error.message, /install espeak-ng/);
+        return true;
+      },
+    );
+    await assert.rejects(
+      service({ ffmpegPath: "/nonexistent/ffmpeg" }).checkTools(),
+      (error: unknown) => {
+        assert.ok(error instanceof AppError && error.code === "tool.missing");
+        assert.equal(error.details.tool, "/nonexistent/ffmpeg");
+        return true;
+      },
+    );
+  });
+});
+
 describe("SpeechService.transcribe", () => {
   it("decodes any audio to 16 kHz and passes the configured language to the ASR handle", async () => {
     const asr = handle<AsrInput, AsrResult>("asr", (input, options) => {

@@ -118,6 +118,15 @@ export class SpeechService {
     this.espeak = new Espeak({ ...tool, espeakPath: options.espeakPath });
   }
 
+  /**
+   * Verifies that ffmpeg, ffprobe and espeak-ng run, for startup and health checks:
+   * throws the `ToolError` of the first that doesn't ("tool.missing" names what to install).
+   */
+  async checkTools(signal?: AbortSignal): Promise<void> {
+    await this.ffmpeg.check(signal);
+    await this.espeak.check(signal);
+  }
+
   /** Transcribes any audio or video Telegram delivers. */
   async transcribe(bytes: Uint8Array, options: TranscribeOptions = {}): Promise<Transcription> {
     const { logger, asrLanguage = "auto", asrMaxSeconds = 600 } = this.options;
