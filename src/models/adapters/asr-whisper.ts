@@ -213,20 +213,23 @@ export async function transcribeWithWhisper(
   const windows = planWindows(input.samples.length, WHISPER_SAMPLE_RATE, plan);
   const multilingual = Boolean(pipe.model.generation_config.is_multilingual);
   let language = input.language === "auto" ? undefined : input.language;
-  const energies = windows.map((window) => windowEnergy(input.samples, window));
-  const loudest = windows[energies.indexOf(Math.max(...energies))];
+  if (multilingual && language === undefined) {
+    // Detected once, on the loudest window (a leading pause says nothing about the
+    // language), so the whole file is decoded in one language.
+    const energies = windows.map((window) => windowEnergy(input.samples, window));
+    const loudest = windows[energies.indexOf(Math.max(...energies))];
+    if (signal.aborted) throw cancelledError(signal.reason);
+    if (loudest) {
+      const loudestSamples = input.samples.subarray(loudest.startSample, loudest.endSample);
+      language = await detectLanguage(pipe, loudestSamples, input.candidates);
+    }
+  }
   const timings: AsrWindowTiming[] = [];
   let text = "";
   for (const window of windows) {
     if (signal.aborted) throw cancelledError(signal.reason);
     const samples = input.samples.subarray(window.startSample, window.endSample);
     const started = clock.now();
-    // Detected once, on the loudest window (a leading pause says nothing about the
-    // language), so the whole file is decoded in one language.
-    if (multilingual && language === undefined && loudest) {
-      const loudestSamples = input.samples.subarray(loudest.startSample, loudest.endSample);
-      language = await detectLanguage(pipe, loudestSamples, input.candidates);
-    }
     const options = multilingual && language ? { language, task: "transcribe" } : {};
     const output = (await pipe(samples, options)) as { text?: string };
     timings.push({ startS: window.startS, endS: window.endS, ms: clock.now() - started });
