@@ -1,0 +1,132 @@
+/**
+ * The one seam through which the media layer starts external tools (ffmpeg, ffprobe,
+ * espeak-ng). Everything above it builds argument lists and interprets results, so it
+ * can be tested with a fake runner; {@link spawnTool} is the only code that spawns.
+ */
+import { spawn } from "node:child_process";
+import { ToolError, cancelledError } from "../shared/errors.js";
+
+/** One invocation of an external tool. */
+export interface ToolRequest {
+  /** Executable name or path. */
+  command: string;
+  args: readonly string[];
+  /** Bytes written to the tool's stdin (stdin is closed right after). */
+  input?: Uint8Array;
+  /** The tool is killed and the call fails with "tool.timeout" after this long. */
+  timeoutMs: number;
+  signal?: AbortSignal;
+  /** What to install when the command is missing, e.g. "ffmpeg (apt-get install ffmpeg)". */
+  installHint: string;
+}
+
+/** How a tool ended. A non-zero exit is a result, not an exception: callers decide what it means. */
+export interface ToolResult {
+  exitCode: number | null;
+  stdout: Buffer;
+  /** The tail of stderr (bounded), for error messages and logs. */
+  stderr: string;
+}
+
+/**
+ * Runs a tool to completion. Implementations throw `ToolError` "tool.missing" when the
+ * command doesn't exist, "tool.timeout" past the timeout, and `cancelledError()` when the
+ * signal aborts; any other outcome is returned.
+ */
+export type ToolRunner = (request: ToolRequest) => Promise<ToolResult>;
+
+const STDERR_TAIL_CHARS = 4000;
+
+/** The real {@link ToolRunner}: `child_process.spawn`, no shell. */
+export const spawnTool: ToolRunner = (request) =>
+  new Promise<ToolResult>((resolve, reject) => {
+    if (request.signal?.aborted) {
+      reject(cancelledError(request.signal.reason));
+      return;
+    }
+    const child = spawn(request.command, request.args, { stdio: ["pipe", "pipe", "pipe"] });
+    const stdout: Buffer[] = [];
+    let stderr = "";
+    let failure: unknown;
+    let settled = false;
+
+    const finish = (exitCode: number | null): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      request.signal?.removeEventListener("abort", onAbort);
+      if (failure !== undefined) reject(failure);
+      else resolve({ exitCode, stdout: Buffer.concat(stdout), stderr: stderr.trim() });
+    };
+    const fail = (error: unknown): void => {
+      failure ??= error;
+      child.kill("SIGKILL");
+    };
+    const timer = setTimeout(
+      () =>
+        fail(
+          new ToolError(
+            "tool.timeout",
+            `${request.command} did not finish within ${request.timeoutMs} ms`,
+            {
+              tool: request.command,
+              timeoutMs: request.timeoutMs,
+            },
+          ),
+        ),
+      request.timeoutMs,
+    );
+    const onAbort = (): void => fail(cancelledError(request.signal?.reason));
+    request.signal?.addEventListener("abort", onAbort, { once: true });
+
+    child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
+    child.stderr.setEncoding("utf8");
+    child.stderr.on("data", (chunk: string) => {
+      stderr = (stderr + chunk).slice(-STDERR_TAIL_CHARS);
+    });
+    // A tool that rejects its input exits before reading all of it; the resulting EPIPE is
+    // expected and the exit code tells the real story.
+    child.stdin.on("error", () => undefined);
+    child.on("error", (error: NodeJS.ErrnoException) => {
+      // A failed spawn may never emit "close", so settle here as well.
+      if (error.code === "ENOENT") {
+        fail(
+          new ToolError(
+            "tool.missing",
+            `${request.command} was not found; install ${request.installHint}`,
+            {
+              tool: request.command,
+              install: request.installHint,
+            },
+          ),
+        );
+      } else {
+        fail(
+          new ToolError(
+            "tool.failed",
+            `${request.command} could not start: ${error.message}`,
+            {},
+            { cause: error },
+          ),
+        );
+      }
+      if (child.pid === undefined) finish(null);
+    });
+    child.on("close", finish);
+    child.stdin.end(request.input);
+  });
+
+/**
+ * Runs a tool's version command and throws unless it exits 0: a startup check, so a
+ * missing or broken tool is reported before the first user needs it.
+ */
+export async function assertToolRuns(runner: ToolRunner, request: ToolRequest): Promise<void> {
+  const result = await runner(request);
+  if (result.exitCode !== 0) {
+    throw new ToolError(
+      "tool.failed",
+      `${request.command} ${request.args.join(" ")} exited with ${result.exitCode}: ${result.stderr}`,
+      { tool: request.command },
+    );
+  }
+}
