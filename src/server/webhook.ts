@@ -28,7 +28,7 @@ export interface WebhookServerOptions {
   /** Runs one update, e.g. `(update) => bot.handleUpdate(update)`. */
   handleUpdate: (update: Update) => Promise<void>;
   logger: Logger;
-  /** Served at /health/ready; without it only liveness is answered. */
+  /** Served at /health/ready; without it, ready whenever the server answers. */
   readiness?: ReadinessProbe;
   /** How many recent update ids are remembered to drop re-deliveries (default 10 000). */
   rememberUpdates?: number;
