@@ -13,7 +13,9 @@ export interface RunningServer {
 
 /** Serves `app` on `host:port`; rejects with a clear message when the port can't be bound. */
 export async function listen(app: Hono, host: string, port: number): Promise<RunningServer> {
-  const server = createAdaptorServer({ fetch: app.fetch }) as Server;
+  // overrideGlobalObjects: false keeps Node's own Request/Response globals untouched for
+  // the rest of the process (grammY, model downloads).
+  const server = createAdaptorServer({ fetch: app.fetch, overrideGlobalObjects: false }) as Server;
   await new Promise<void>((resolve, reject) => {
     const fail = (error: Error) =>
       reject(new Error(`cannot listen on ${host}:${port}: ${error.message}`, { cause: error }));

@@ -11,6 +11,10 @@ export class RecentIds {
     }
   }
 
+  has(id: number): boolean {
+    return this.ids.has(id);
+  }
+
   /** Remembers `id`; returns false when it was already remembered. */
   add(id: number): boolean {
     if (this.ids.has(id)) return false;

@@ -93,17 +93,19 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
       onError: (c) => c.text("payload too large\n", 413),
     }),
     async (c) => {
+      const update = await c.req.json().catch(() => undefined);
+      if (!isUpdate(update)) return c.text("not a Telegram update\n", 400);
+      if (seen.has(update.update_id)) {
+        // Already accepted: a 200 stops Telegram re-sending it, even while draining.
+        logger.debug({ updateId: update.update_id }, "dropping a re-delivered update");
+        return c.body(null, 200);
+      }
       if (draining) return c.text("shutting down\n", 503, { "Retry-After": "5" });
       if (inFlight.size >= maxInFlight) {
         logger.warn({ inFlight: inFlight.size }, "webhook busy: asking Telegram to re-send later");
         return c.text("busy\n", 503, { "Retry-After": "5" });
       }
-      const update = await c.req.json().catch(() => undefined);
-      if (!isUpdate(update)) return c.text("not a Telegram update\n", 400);
-      if (!seen.add(update.update_id)) {
-        logger.debug({ updateId: update.update_id }, "dropping a re-delivered update");
-        return c.body(null, 200);
-      }
+      seen.add(update.update_id);
       accept(update);
       return c.body(null, 200);
     },

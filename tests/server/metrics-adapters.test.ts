@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { ApiCallFn } from "grammy";
+import { Bot, type ApiCallFn } from "grammy";
 import { pino } from "pino";
 import {
   bindManagerMetrics,
@@ -11,6 +11,7 @@ import {
   updateTypeOf,
 } from "../../src/metrics/index.js";
 import { ModelManager } from "../../src/models/manager/index.js";
+import { TelegramReachability } from "../../src/server/index.js";
 import { ManualClock, settle } from "../../src/shared/clock.js";
 import { FakeModel, GB } from "../models/fake-model.js";
 import { parseExposition, sampleValue } from "./support/exposition.js";
@@ -134,5 +135,14 @@ describe("grammY adapters", () => {
       1,
     );
     assert.equal(exposition.samples.filter((s) => s.name === errors).length, 2);
+  });
+
+  it("plug into a grammY bot as middleware and API transformers", () => {
+    // Mostly a compile-time check: tsc rejects this file if the shapes drift from grammY's.
+    const metrics = createBotMetrics({ defaultMetrics: false });
+    const bot = new Bot("123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ0123");
+    bot.use(countUpdates(metrics));
+    bot.api.config.use(countApiErrors(metrics), new TelegramReachability().transformer);
+    assert.equal(bot.api.config.installedTransformers().length, 2);
   });
 });

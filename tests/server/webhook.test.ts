@@ -135,6 +135,8 @@ describe("webhook server", () => {
     assert.equal(drained, undefined, "drain waits while the update runs");
     const refused = await post(update(2));
     assert.equal(refused.status, 503, "Telegram re-sends it to the next process");
+    const resent = await post(update(1));
+    assert.equal(resent.status, 200, "an update already accepted is not handed back");
     release.resolve();
     await draining;
     assert.equal(drained, true);
