@@ -171,6 +171,39 @@ describe("webhook server", () => {
   });
 });
 
+describe("webhook server with grammY", () => {
+  it("feeds bot.handleUpdate, so the bot's middleware sees the update", async () => {
+    const bot = new Bot("123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ0123", {
+      botInfo: {
+        id: 123456,
+        is_bot: true,
+        first_name: "Test",
+        username: "test_bot",
+        can_join_groups: true,
+        can_read_all_group_messages: false,
+        supports_inline_queries: false,
+        can_connect_to_business: false,
+        has_main_web_app: false,
+      } as never,
+    });
+    const seen = deferred<string>();
+    bot.on("message:text", (ctx) => seen.resolve(ctx.message.text));
+    const { post } = await start((incoming) => bot.handleUpdate(incoming));
+    const response = await post({
+      update_id: 5,
+      message: {
+        message_id: 1,
+        date: 0,
+        chat: { id: 1, type: "private", first_name: "A" },
+        from: { id: 1, is_bot: false, first_name: "A" },
+        text: "привет",
+      },
+    });
+    assert.equal(response.status, 200);
+    assert.equal(await seen.promise, "привет");
+  });
+});
+
 describe("webhook registration", () => {
   it("takes the path from WEBHOOK_URL", () => {
     assert.equal(
