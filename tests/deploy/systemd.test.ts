@@ -42,5 +42,6 @@ describe("deploy/systemd/local-ai-bot.service", () => {
     assert.ok(environment.includes("DATA_DIR=/var/lib/local-ai-bot"));
     assert.ok(environment.some((value) => value.startsWith("CUDA_VISIBLE_DEVICES=")));
     assert.equal(settings.has("PrivateDevices"), false, "would hide /dev/nvidia*");
+    assert.equal(settings.has("ProtectClock"), false, "its device allow-list blocks the GPU");
   });
 });
