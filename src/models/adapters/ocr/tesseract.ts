@@ -37,6 +37,8 @@ export interface TesseractOcrOptions extends Omit<TessdataOptions, "dataDir"> {
   logger: Logger;
 }
 
+const TESSERACT_CONFIG = { user_defined_dpi: "300" } as Partial<Tesseract.InitOptions>;
+
 interface Slot {
   worker: Tesseract.Worker;
   /** The "rus+eng" string the worker is initialized with. */
@@ -115,7 +117,7 @@ export class TesseractOcr implements ManagedModel<OcrInput, OcrResult>, OcrEngin
     let healthy = true;
     try {
       if (slot.langs !== wanted) {
-        await slot.worker.reinitialize(wanted, Tesseract.OEM.LSTM_ONLY);
+        await slot.worker.reinitialize(wanted, Tesseract.OEM.LSTM_ONLY, TESSERACT_CONFIG);
         slot.langs = wanted;
       }
       const job = slot.worker.recognize(
@@ -148,15 +150,9 @@ export class TesseractOcr implements ManagedModel<OcrInput, OcrResult>, OcrEngin
   }
 
   private toResult(data: Tesseract.Page, langs: string): OcrResult {
-    const paragraphs: OcrParagraph[] = [];
-    for (const block of data.blocks ?? []) {
-      for (const paragraph of block.paragraphs) {
-        const lines = paragraph.lines
-          .map((line) => ({ text: line.text.trim(), confidence: line.confidence }))
-          .filter((line) => line.text.length > 0);
-        if (lines.length > 0) paragraphs.push({ lines });
-      }
-    }
+    const paragraphs = (data.blocks ?? []).flatMap((block) =>
+      block.paragraphs.flatMap((paragraph) => splitAtGaps(paragraph.lines)),
+    );
     return {
       text: paragraphsToText(paragraphs),
       confidence: paragraphs.length > 0 ? data.confidence : 0,
@@ -239,16 +235,23 @@ export class TesseractOcr implements ManagedModel<OcrInput, OcrResult>, OcrEngin
     let failStart: (error: unknown) => void = () => {};
     const failed = new Promise<never>((_, reject) => (failStart = reject));
     const worker = await Promise.race([
-      Tesseract.createWorker(langs, Tesseract.OEM.LSTM_ONLY, {
-        langPath: this.langPath,
-        gzip: false,
-        cacheMethod: "none",
-        logger: () => {},
-        errorHandler: (error: unknown) => {
-          logger.debug({ err: error }, "tesseract worker error");
-          failStart(error);
+      Tesseract.createWorker(
+        langs,
+        Tesseract.OEM.LSTM_ONLY,
+        {
+          langPath: this.langPath,
+          gzip: false,
+          cacheMethod: "none",
+          logger: () => {},
+          errorHandler: (error: unknown) => {
+            logger.debug({ err: error }, "tesseract worker error");
+            failStart(error);
+          },
         },
-      }),
+        // Intake scales text to a normal size but PNGs carry no resolution: without this,
+        // tesseract guesses from the pixel size and prints a warning for every small image.
+        TESSERACT_CONFIG,
+      ),
       failed,
     ]).catch((error: unknown) => {
       throw new ModelError(
@@ -262,6 +265,31 @@ export class TesseractOcr implements ManagedModel<OcrInput, OcrResult>, OcrEngin
     this.slots.add(slot);
     return slot;
   }
+}
+
+/**
+ * Turns one tesseract paragraph into one or more: tesseract rarely splits paragraphs that are
+ * separated only by vertical space, so a gap taller than a text line (and, with three or more
+ * lines, more than twice the tightest line gap, so double-spaced text stays whole) starts a
+ * new paragraph.
+ */
+export function splitAtGaps(lines: readonly Tesseract.Line[]): OcrParagraph[] {
+  const kept = lines.filter((line) => line.text.trim().length > 0);
+  const gaps = kept.slice(1).map((line, i) => line.bbox.y0 - kept[i]!.bbox.y1);
+  const tightest = gaps.length >= 2 ? Math.max(1, Math.min(...gaps)) : 0;
+  const paragraphs: OcrParagraph[] = [];
+  kept.forEach((line, i) => {
+    const gap = i > 0 ? gaps[i - 1]! : 0;
+    const rowHeight = Math.max(
+      line.rowAttributes.rowHeight,
+      kept[i - 1]?.rowAttributes.rowHeight ?? 0,
+    );
+    const current = paragraphs.at(-1);
+    const entry = { text: line.text.trim(), confidence: line.confidence };
+    if (current && !(gap > rowHeight && gap > 2 * tightest)) current.lines.push(entry);
+    else paragraphs.push({ lines: [entry] });
+  });
+  return paragraphs;
 }
 
 /** Resolves with `work`, or rejects with "job.cancelled" as soon as `signal` aborts. */
