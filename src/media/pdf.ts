@@ -132,8 +132,8 @@ export class PdfFile {
       const base = page.getViewport({ scale: 1 });
       const scale = Math.min(dpi / 72, maxSide / Math.max(base.width, base.height));
       const viewport = page.getViewport({ scale });
-      const width = Math.max(1, Math.floor(viewport.width));
-      const height = Math.max(1, Math.floor(viewport.height));
+      const width = Math.max(1, Math.round(viewport.width));
+      const height = Math.max(1, Math.round(viewport.height));
       const factory = this.doc.canvasFactory as CanvasFactory;
       const target = factory.create(width, height);
       let gray: Uint8Array;

@@ -79,7 +79,7 @@ export class TesseractOcr implements ManagedModel<OcrInput, OcrResult>, OcrEngin
   /** Gathers the language data and starts the worker pool. */
   async load(signal?: AbortSignal): Promise<LoadReport> {
     this.langPath = await gatherTessdata(this.langs, this.options);
-    signal?.throwIfAborted();
+    if (signal?.aborted) throw cancelledError(signal.reason);
     try {
       const started = await Promise.all(
         Array.from({ length: this.size }, () => this.createSlot(this.langs.join("+"))),
@@ -120,6 +120,9 @@ export class TesseractOcr implements ManagedModel<OcrInput, OcrResult>, OcrEngin
         await slot.worker.reinitialize(wanted, Tesseract.OEM.LSTM_ONLY, TESSERACT_CONFIG);
         slot.langs = wanted;
       }
+      // Checked before starting: tesseract.js posts the job a tick after recognize() is called,
+      // and terminating the worker in between makes it throw where nothing can catch it.
+      if (signal.aborted) throw cancelledError(signal.reason);
       const job = slot.worker.recognize(
         Buffer.from(image.buffer, image.byteOffset, image.byteLength),
         {},
@@ -150,8 +153,10 @@ export class TesseractOcr implements ManagedModel<OcrInput, OcrResult>, OcrEngin
   }
 
   private toResult(data: Tesseract.Page, langs: string): OcrResult {
+    // Tesseract's own paragraph model splits off first lines it takes for headings and
+    // merges paragraphs separated by blank space; vertical gaps inside a block are steadier.
     const paragraphs = (data.blocks ?? []).flatMap((block) =>
-      block.paragraphs.flatMap((paragraph) => splitAtGaps(paragraph.lines)),
+      splitAtGaps(block.paragraphs.flatMap((paragraph) => paragraph.lines)),
     );
     return {
       text: paragraphsToText(paragraphs),
@@ -176,7 +181,7 @@ export class TesseractOcr implements ManagedModel<OcrInput, OcrResult>, OcrEngin
   }
 
   private async acquire(signal: AbortSignal): Promise<Slot> {
-    signal.throwIfAborted();
+    if (signal.aborted) throw cancelledError(signal.reason);
     if (this.langPath === undefined) {
       throw new ModelError("model.load_failed", "the OCR model is not loaded");
     }
@@ -217,7 +222,8 @@ export class TesseractOcr implements ManagedModel<OcrInput, OcrResult>, OcrEngin
 
   private discard(slot: Slot): void {
     this.slots.delete(slot);
-    void slot.worker.terminate();
+    // A macrotask later, so a job tesseract.js is about to post still finds its thread.
+    setImmediate(() => void slot.worker.terminate());
     // Someone waiting gets a fresh worker instead of the one that was thrown away.
     const waiter = this.waiters.shift();
     if (waiter) {
@@ -268,10 +274,9 @@ export class TesseractOcr implements ManagedModel<OcrInput, OcrResult>, OcrEngin
 }
 
 /**
- * Turns one tesseract paragraph into one or more: tesseract rarely splits paragraphs that are
- * separated only by vertical space, so a gap taller than a text line (and, with three or more
- * lines, more than twice the tightest line gap, so double-spaced text stays whole) starts a
- * new paragraph.
+ * Groups a block's lines into paragraphs: a gap taller than a text line (and, with three or
+ * more lines, more than twice the tightest line gap, so double-spaced text stays whole)
+ * starts a new paragraph.
  */
 export function splitAtGaps(lines: readonly Tesseract.Line[]): OcrParagraph[] {
   const kept = lines.filter((line) => line.text.trim().length > 0);
@@ -304,7 +309,17 @@ function abortable<T>(work: Promise<T>, signal: AbortSignal, onAbort: () => void
       reject(cancelledError(signal.reason));
     };
     signal.addEventListener("abort", listener, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", listener));
+    const done = () => signal.removeEventListener("abort", listener);
+    work.then(
+      (value) => {
+        done();
+        resolve(value);
+      },
+      (error: unknown) => {
+        done();
+        reject(error);
+      },
+    );
   });
 }
 
