@@ -3,9 +3,10 @@
  * in `load()` and terminated in `unload()`, so the model manager can budget and evict it like
  * any other model.
  *
- * Memory: one worker with rus+eng LSTM data measured ~65 MB of RSS after load and
- * ~110 MB after reading a 200 dpi A4 page (WebAssembly memory grows and is not returned),
- * hence {@link TESSERACT_WORKER_BYTES}. Run `npm run bench:ocr` to re-measure.
+ * Memory (`npm run bench:ocr`, rus+eng, 2 workers): +149 MB of RSS after load (~75 MB per
+ * worker), +265 MB after reading 200 dpi A4 pages (~133 MB per worker): WebAssembly memory
+ * grows to fit the largest image and is not returned until the thread ends. Hence
+ * {@link TESSERACT_WORKER_BYTES}.
  */
 import { availableParallelism } from "node:os";
 import { createRequire } from "node:module";
@@ -23,7 +24,7 @@ import {
 } from "./types.js";
 
 /** Resident bytes one worker holds once it has read a full page (see the module comment). */
-export const TESSERACT_WORKER_BYTES = 120 * 1024 * 1024;
+export const TESSERACT_WORKER_BYTES = 140 * 1024 * 1024;
 
 export interface TesseractOcrOptions extends Omit<TessdataOptions, "dataDir"> {
   /** The app's data folder (DATA_DIR); language data is gathered under it. */
