@@ -4,8 +4,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { gzipSync } from "node:zlib";
+import pino from "pino";
 import {
   TESSDATA_CDN,
+  TesseractOcr,
   findTessdata,
   gatherTessdata,
   parseLangs,
@@ -54,6 +56,20 @@ describe("tessdata", () => {
         return true;
       },
     );
+  });
+
+  it("makes the OCR model's load fail with the same error, before starting any worker", async () => {
+    const model = new TesseractOcr({
+      dataDir,
+      langs: "rus+deu",
+      systemDirs: [SYSTEM],
+      npmPackages: false,
+      logger: pino({ level: "silent" }),
+    });
+    await assert.rejects(model.load(), { name: "ModelError", code: "model.missing" });
+    await assert.rejects(model.run({ image: new Uint8Array(1) }, new AbortController().signal), {
+      code: "model.load_failed",
+    });
   });
 
   it("downloads a missing language once, unpacked, when allowed", async () => {

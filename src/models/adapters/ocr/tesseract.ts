@@ -79,7 +79,15 @@ export class TesseractOcr implements ManagedModel<OcrInput, OcrResult>, OcrEngin
 
   /** Gathers the language data and starts the worker pool. */
   async load(signal?: AbortSignal): Promise<LoadReport> {
-    this.langPath = await gatherTessdata(this.langs, this.options);
+    this.langPath = await gatherTessdata(this.langs, this.options).catch((error: unknown) => {
+      if (error instanceof AppError) throw error;
+      throw new ModelError(
+        "model.load_failed",
+        `OCR language data could not be prepared in ${this.options.dataDir}: ${describe(error)}`,
+        {},
+        { cause: error },
+      );
+    });
     if (signal?.aborted) throw cancelledError(signal.reason);
     try {
       const started = await Promise.all(
@@ -98,6 +106,7 @@ export class TesseractOcr implements ManagedModel<OcrInput, OcrResult>, OcrEngin
     for (const waiter of this.waiters.splice(0)) {
       waiter.reject(new ModelError("model.shutting_down", "the OCR model was unloaded"));
     }
+    this.langPath = undefined;
     const slots = [...this.slots];
     this.slots.clear();
     this.idle.length = 0;
