@@ -1,0 +1,141 @@
+/**
+ * npm run models:pull [-- --profile auto|gpu|cpu] [--models-dir DIR] [--remote-host URL] [--no-verify]
+ *
+ * Downloads the models of a profile (and their fallbacks) into MODELS_DIR with a progress bar
+ * per file, resuming interrupted downloads, then loads each model once to check it works.
+ */
+import { parseArgs } from "node:util";
+import cliProgress from "cli-progress";
+import { pino } from "pino";
+import {
+  CATALOGUE_TASKS,
+  resolveProfile,
+  type ProfileChoice,
+  type ResolvedProfile,
+} from "../src/models/catalogue/index.js";
+import {
+  configureRuntime,
+  DEFAULT_REMOTE_HOST,
+  detectCuda,
+  pullModels,
+  verifyByLoading,
+  type PullEvent,
+  type PullTarget,
+} from "../src/models/runtime/index.js";
+
+const PROFILE_CHOICES: readonly ProfileChoice[] = ["auto", "gpu", "cpu", "fixture"];
+
+function parseCommandLine() {
+  const { values } = parseArgs({
+    options: {
+      profile: { type: "string", default: process.env.MODEL_PROFILE ?? "auto" },
+      "models-dir": { type: "string", default: process.env.MODELS_DIR ?? "data/models" },
+      "remote-host": { type: "string", default: process.env.HF_ENDPOINT ?? DEFAULT_REMOTE_HOST },
+      "no-verify": { type: "boolean", default: false },
+    },
+  });
+  const profile = values.profile as ProfileChoice;
+  if (!PROFILE_CHOICES.includes(profile)) {
+    throw new Error(
+      `--profile must be one of ${PROFILE_CHOICES.join(", ")}, got "${values.profile}"`,
+    );
+  }
+  return {
+    profile,
+    modelsDir: values["models-dir"],
+    remoteHost: values["remote-host"],
+    verify: !values["no-verify"],
+  };
+}
+
+/** Each task's model and its fallback, without duplicates. */
+function targetsOf(profile: ResolvedProfile): PullTarget[] {
+  const targets = new Map<string, PullTarget>();
+  for (const task of CATALOGUE_TASKS) {
+    const entry = profile.models[task];
+    for (const model of [entry, entry.fallback]) {
+      if (!model) continue;
+      const { modelId, pipelineTask, dtype, device } = model;
+      targets.set(`${modelId}@${dtype}`, { modelId, pipelineTask, dtype, device });
+    }
+  }
+  return [...targets.values()];
+}
+
+function progressReporter(bars: cliProgress.MultiBar): (event: PullEvent) => void {
+  const open = new Map<string, cliProgress.SingleBar>();
+  return (event) => {
+    const key = `${event.modelId}/${"path" in event ? event.path : ""}`;
+    switch (event.type) {
+      case "file-start": {
+        open.get(key)?.stop();
+        const total = event.totalBytes ?? 0;
+        open.set(key, bars.create(total, event.resumeFrom, { file: key }));
+        break;
+      }
+      case "file-progress":
+        open.get(key)?.update(event.bytes);
+        break;
+      case "file-done":
+        if (event.skipped) bars.log(`already complete: ${key}\n`);
+        open.get(key)?.update(event.bytes);
+        open.get(key)?.stop();
+        open.delete(key);
+        break;
+      case "file-absent":
+        bars.log(`not on the hub (optional): ${key}\n`);
+        break;
+      case "retry":
+        bars.log(`retrying ${key} (attempt ${event.attempt + 1}): ${event.error}\n`);
+        break;
+      case "verified":
+        bars.log(`loads: ${event.modelId} on ${event.device}\n`);
+        break;
+    }
+  };
+}
+
+async function main(): Promise<void> {
+  const args = parseCommandLine();
+  const logger = pino({ level: process.env.LOG_LEVEL ?? "error" });
+  const cuda = detectCuda();
+  const profile = resolveProfile(args.profile, {}, { cudaAvailable: cuda.available });
+  console.log(`profile ${profile.name}${args.profile === "auto" ? ` (auto: ${cuda.reason})` : ""}`);
+  if (profile.modelsDir) {
+    console.log(
+      `profile ${profile.name} uses the models in ${profile.modelsDir}; nothing to download.`,
+    );
+    return;
+  }
+  const runtime = configureRuntime({ modelsDir: args.modelsDir, allowRemoteModels: false, logger });
+  const bars = new cliProgress.MultiBar(
+    {
+      format: " {bar} {percentage}% | {value}/{total} B | {file}",
+      hideCursor: true,
+      clearOnComplete: false,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  try {
+    const report = await pullModels({
+      targets: targetsOf(profile),
+      modelsDir: runtime.modelsDir,
+      remoteHost: args.remoteHost,
+      logger,
+      onEvent: progressReporter(bars),
+      ...(args.verify ? { verify: verifyByLoading(logger) } : {}),
+    });
+    bars.stop();
+    const bytes = report.models.flatMap((m) => m.files).reduce((sum, f) => sum + f.bytes, 0);
+    console.log(
+      `${report.models.length} models in ${runtime.modelsDir} (${(bytes / 1024 ** 3).toFixed(2)} GiB)`,
+    );
+  } finally {
+    bars.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exitCode = 1;
+});

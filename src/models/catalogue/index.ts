@@ -1,0 +1,13 @@
+export { CATALOGUE_TASKS, PROFILES, fixtureModelsDir, resolveProfile } from "./profiles.js";
+export type {
+  CatalogueTask,
+  ModelEntry,
+  ModelOverrides,
+  OcrEntry,
+  Profile,
+  ProfileChoice,
+  ProfileName,
+  ResolvedProfile,
+  TaskOverride,
+  TtsFallbackEngine,
+} from "./profiles.js";

@@ -1,0 +1,28 @@
+export { configureRuntime, hubFileUrl, DEFAULT_REMOTE_HOST } from "./environment.js";
+export type { RuntimeOptions, RuntimeSettings } from "./environment.js";
+export { detectCuda, probeCuda } from "./cuda.js";
+export type { CudaProbe, CudaProbeEnvironment } from "./cuda.js";
+export {
+  DTYPE_SUFFIX,
+  TASK_LAYOUTS,
+  modelFiles,
+  onnxPath,
+  onnxWeightBytes,
+} from "./model-files.js";
+export type { ModelDtype, ModelFile, PipelineTask } from "./model-files.js";
+export { createPipeline, isMissingFileError, transformersPipelineFactory } from "./pipeline.js";
+export type {
+  CreatedPipeline,
+  DisposablePipeline,
+  PipelineFactory,
+  PipelineRequest,
+} from "./pipeline.js";
+export {
+  MEMORY_OVERHEAD_FACTOR,
+  PULL_COMMAND,
+  TransformersModel,
+  estimateBytes,
+} from "./transformers-model.js";
+export type { TransformersModelOptions, TransformersModelSpec } from "./transformers-model.js";
+export { pullModels, verifyByLoading } from "./pull.js";
+export type { PullEvent, PullOptions, PullReport, PullTarget } from "./pull.js";

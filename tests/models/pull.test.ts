@@ -1,0 +1,156 @@
+import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { pino } from "pino";
+import { pullModels, type PullEvent, type PullTarget } from "../../src/models/runtime/index.js";
+import { startLoopbackHub, type LoopbackHub } from "./support/loopback-hub.js";
+
+const logger = pino({ level: "silent" });
+const noWait = () => Promise.resolve();
+
+describe("pullModels (synthetic model on a loopback hub)", () => {
+  const tmp = mkdtempSync(join(tmpdir(), "pull-test-"));
+  const source = join(tmp, "source");
+  const weights = Buffer.alloc(256 * 1024, 7).map((_, i) => i % 251);
+  let hub: LoopbackHub;
+
+  before(async () => {
+    mkdirSync(join(source, "onnx"), { recursive: true });
+    writeFileSync(
+      join(source, "config.json"),
+      JSON.stringify({
+        model_type: "qwen2",
+        "transformers.js_config": { use_external_data_format: true },
+      }),
+    );
+    writeFileSync(join(source, "onnx", "model_q4.onnx"), Buffer.from("graph"));
+    writeFileSync(join(source, "onnx", "model_q4.onnx_data"), weights);
+    writeFileSync(join(source, "tokenizer.json"), "{}");
+    writeFileSync(join(source, "tokenizer_config.json"), "{}");
+    // no generation_config.json: it is optional
+    hub = await startLoopbackHub({
+      models: { "hub-org/tiny-lm": source },
+      cutOnce: ["onnx/model_q4.onnx_data"],
+    });
+  });
+  after(async () => {
+    await hub.close();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  const target: PullTarget = {
+    modelId: "hub-org/tiny-lm",
+    pipelineTask: "text-generation",
+    dtype: "q4",
+    device: "cpu",
+  };
+
+  it("downloads what the dtype needs, resumes a cut download with Range, and skips complete files", async () => {
+    const modelsDir = join(tmp, "models");
+    const events: PullEvent[] = [];
+    const verified: string[] = [];
+    const report = await pullModels({
+      targets: [target],
+      modelsDir,
+      remoteHost: hub.url,
+      logger,
+      backoff: noWait,
+      onEvent: (event) => events.push(event),
+      verify: async (t) => {
+        verified.push(t.modelId);
+        return { device: "cpu" };
+      },
+    });
+
+    const dir = join(modelsDir, "hub-org", "tiny-lm");
+    assert.deepEqual(readFileSync(join(dir, "onnx", "model_q4.onnx_data")), weights);
+    assert.equal(existsSync(join(dir, "onnx", "model_q4.onnx_data.part")), false);
+    assert.equal(existsSync(join(dir, "generation_config.json")), false);
+    assert.deepEqual(
+      report.models[0]?.files.map((f) => f.path),
+      [
+        "config.json",
+        "onnx/model_q4.onnx",
+        "onnx/model_q4.onnx_data",
+        "tokenizer.json",
+        "tokenizer_config.json",
+      ],
+    );
+    assert.equal(report.models[0]?.verifiedDevice, "cpu");
+    assert.deepEqual(verified, ["hub-org/tiny-lm"]);
+
+    const dataRequests = hub.requests.filter((r) => r.path === "onnx/model_q4.onnx_data");
+    assert.equal(dataRequests.length, 2);
+    assert.equal(dataRequests[0]?.range, undefined);
+    assert.equal(
+      dataRequests[1]?.range,
+      `bytes=${weights.length / 2}-`,
+      "the retry resumes where the cut left off",
+    );
+    assert.ok(events.some((e) => e.type === "retry" && e.path === "onnx/model_q4.onnx_data"));
+    const starts = events.filter(
+      (e): e is Extract<PullEvent, { type: "file-start" }> =>
+        e.type === "file-start" && e.path === "onnx/model_q4.onnx_data",
+    );
+    assert.deepEqual(
+      starts.map((e) => [e.resumeFrom, e.totalBytes]),
+      [
+        [0, weights.length],
+        [weights.length / 2, weights.length],
+      ],
+    );
+    const progress = events.filter(
+      (e): e is Extract<PullEvent, { type: "file-progress" }> =>
+        e.type === "file-progress" && e.path === "onnx/model_q4.onnx_data",
+    );
+    assert.ok(progress.length >= 2, "progress reported while downloading");
+    assert.equal(progress.at(-1)?.bytes, weights.length);
+    assert.ok(events.some((e) => e.type === "file-absent" && e.path === "generation_config.json"));
+
+    // A second pull finds every file complete and downloads nothing.
+    const before = hub.requests.length;
+    const again = await pullModels({
+      targets: [target],
+      modelsDir,
+      remoteHost: hub.url,
+      logger,
+      backoff: noWait,
+    });
+    assert.ok(again.models[0]?.files.every((f) => f.skipped));
+    assert.deepEqual(
+      hub.requests.slice(before).map((r) => r.path),
+      ["generation_config.json"],
+      "only the optional file that the hub lacks is asked for again",
+    );
+  });
+
+  it("treats a part file that is already whole as complete (416)", async () => {
+    const modelsDir = join(tmp, "models-416");
+    const dir = join(modelsDir, "hub-org", "tiny-lm", "onnx");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, "model_q4.onnx_data.part"), weights);
+    await pullModels({
+      targets: [target],
+      modelsDir,
+      remoteHost: hub.url,
+      logger,
+      backoff: noWait,
+    });
+    assert.deepEqual(readFileSync(join(dir, "model_q4.onnx_data")), weights);
+  });
+
+  it("fails with model.missing naming the file when a required file is not on the hub", async () => {
+    await assert.rejects(
+      pullModels({
+        targets: [{ ...target, dtype: "q8" }],
+        modelsDir: join(tmp, "models-missing"),
+        remoteHost: hub.url,
+        logger,
+        backoff: noWait,
+      }),
+      { code: "model.missing", message: /hub-org\/tiny-lm has no onnx\/model_quantized\.onnx/ },
+    );
+  });
+});
