@@ -1,0 +1,35 @@
+/** Defaults of the model manager and the helpers the composition root uses to pick them. */
+import type { ComputeDevice } from "../contract.js";
+
+const GIB = 1024 ** 3;
+
+/** The budget on a GPU: the 16 GB card the reference service was sized for. */
+export const DEFAULT_GPU_BUDGET_BYTES = 16 * GIB;
+
+/**
+ * The share of system RAM the models may use on CPU. Half leaves room for Node itself,
+ * the ONNX runtime's scratch buffers, decoded media and the rest of the machine.
+ */
+export const CPU_BUDGET_SHARE = 0.5;
+
+/** MODEL_MEMORY_BUDGET when the environment sets none: 16 GiB on CUDA, half of RAM on CPU. */
+export function defaultBudgetBytes(device: ComputeDevice, totalRamBytes: number): number {
+  if (device === "cuda") return DEFAULT_GPU_BUDGET_BYTES;
+  if (!Number.isFinite(totalRamBytes) || totalRamBytes <= 0) {
+    throw new RangeError(`total RAM must be a positive number of bytes, got ${totalRamBytes}`);
+  }
+  return Math.floor(totalRamBytes * CPU_BUDGET_SHARE);
+}
+
+/** Per-model defaults; see {@link RegisterOptions}. */
+export const DEFAULT_CONCURRENCY = 1;
+export const DEFAULT_MAX_QUEUE = 100;
+export const DEFAULT_IDLE_UNLOAD_MS = 5 * 60_000;
+
+const OUT_OF_MEMORY = /out of memory|OOM|bad_alloc|CUDA_ERROR_OUT_OF_MEMORY|Failed to allocate/i;
+
+/** Whether a load error means "not enough memory", so a smaller fallback is worth trying. */
+export function isOutOfMemoryError(error: unknown): boolean {
+  const message = error instanceof Error ? error.message : String(error);
+  return OUT_OF_MEMORY.test(message);
+}

@@ -1,0 +1,32 @@
+/**
+ * The model manager: keeps managed models under a memory budget with lazy single-flight
+ * loads, per-model queues, idle unload, eviction and fallbacks.
+ *
+ * @example
+ * const manager = new ModelManager({ budgetBytes: defaultBudgetBytes("cuda", os.totalmem()), clock: systemClock, logger });
+ * const asr = manager.register(whisperAdapter, { idleUnloadMs: 10 * 60_000 });
+ * const text = await asr.run(audio, { signal, onEvent: (e) => progress(e) });
+ */
+export { ModelManager } from "./manager.js";
+export { InMemoryFootprintStore } from "./footprints.js";
+export type { FootprintStore } from "./footprints.js";
+export {
+  CPU_BUDGET_SHARE,
+  DEFAULT_CONCURRENCY,
+  DEFAULT_GPU_BUDGET_BYTES,
+  DEFAULT_IDLE_UNLOAD_MS,
+  DEFAULT_MAX_QUEUE,
+  defaultBudgetBytes,
+  isOutOfMemoryError,
+} from "./defaults.js";
+export { DEFAULT_REUSE_HORIZON_MS } from "./eviction.js";
+export type {
+  ManagerStats,
+  ModelEvent,
+  ModelEventListener,
+  ModelManagerOptions,
+  ModelState,
+  ModelStats,
+  RegisterOptions,
+  UnloadReason,
+} from "./types.js";

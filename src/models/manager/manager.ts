@@ -1,0 +1,593 @@
+/**
+ * The model manager: lazy, single-flight loads under a memory budget, per-model FIFO
+ * queues, idle unload, eviction and fallbacks. It knows models only through the
+ * contract and never imports an ML library.
+ *
+ * Memory rule: a load reserves its whole footprint at once or nothing
+ * ({@link MemoryBudget.tryCharge}), so charged bytes never exceed the budget. The
+ * footprint is the measurement remembered for that variant, else the adapter's
+ * estimate; a measurement above the reservation is charged as it is (the memory is
+ * already used), admissions stop and idle models are evicted until back under budget.
+ *
+ * Deadlock freedom: loads waiting for memory hold none and are admitted in FIFO
+ * order. Every charged byte belongs to a load or unload that completes on its own, or
+ * to a loaded model whose jobs drain on their own, after which it is idle and
+ * evictable. So the oldest waiting load always gets its memory in the end, provided
+ * that no job waits, inside `run()`, for a job of another managed model: services
+ * chain jobs (OCR, then chat), they never nest them. A model kept busy without pause
+ * is never evicted, so a load that needs its memory waits until it pauses.
+ */
+import type { Logger } from "pino";
+import { pino } from "pino";
+import type { Clock, TimerHandle } from "../../shared/clock.js";
+import { CapacityError, ModelError, cancelledError } from "../../shared/errors.js";
+import type { LoadReport, ManagedModel, ModelHandle, RunOptions } from "../contract.js";
+import { MemoryBudget } from "./budget.js";
+import {
+  DEFAULT_CONCURRENCY,
+  DEFAULT_IDLE_UNLOAD_MS,
+  DEFAULT_MAX_QUEUE,
+  isOutOfMemoryError,
+} from "./defaults.js";
+import { DEFAULT_REUSE_HORIZON_MS, chooseVictims } from "./eviction.js";
+import type { EvictionCandidate } from "./eviction.js";
+import { InMemoryFootprintStore } from "./footprints.js";
+import type { FootprintStore } from "./footprints.js";
+import { ModelSlot } from "./slot.js";
+import type { Job } from "./slot.js";
+import type {
+  ManagerStats,
+  ModelEvent,
+  ModelEventListener,
+  ModelManagerOptions,
+  ModelStats,
+  RegisterOptions,
+  UnloadReason,
+} from "./types.js";
+
+/** Load time assumed for a model never loaded yet, per GiB of footprint. */
+const ASSUMED_LOAD_MS_PER_GIB = 1_000;
+
+export class ModelManager {
+  private readonly slots = new Map<string, ModelSlot>();
+  private readonly budget: MemoryBudget;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly footprints: FootprintStore;
+  private readonly isOutOfMemory: (error: unknown) => boolean;
+  private readonly reuseHorizonMs: number;
+  private readonly listeners = new Set<ModelEventListener>();
+  /** Models whose jobs wait for memory, oldest first. They hold no memory. */
+  private readonly pendingLoads: ModelSlot[] = [];
+  private shutdownPromise: Promise<void> | undefined;
+
+  constructor(options: ModelManagerOptions) {
+    this.budget = new MemoryBudget(options.budgetBytes);
+    this.clock = options.clock;
+    this.logger = options.logger ?? pino({ level: "silent" });
+    this.footprints = options.footprints ?? new InMemoryFootprintStore();
+    this.isOutOfMemory = options.isOutOfMemory ?? isOutOfMemoryError;
+    this.reuseHorizonMs = options.reuseHorizonMs ?? DEFAULT_REUSE_HORIZON_MS;
+  }
+
+  /** Puts a model under management and returns the handle services submit jobs through. */
+  register<In, Out>(
+    model: ManagedModel<In, Out>,
+    options: RegisterOptions = {},
+  ): ModelHandle<In, Out> {
+    if (this.slots.has(model.id)) throw new Error(`model "${model.id}" is already registered`);
+    const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+    const maxQueue = options.maxQueue ?? DEFAULT_MAX_QUEUE;
+    const idleUnloadMs = options.idleUnloadMs ?? DEFAULT_IDLE_UNLOAD_MS;
+    if (!Number.isInteger(concurrency) || concurrency < 1) {
+      throw new RangeError(`concurrency of "${model.id}" must be an integer >= 1`);
+    }
+    if (!Number.isInteger(maxQueue) || maxQueue < 0) {
+      throw new RangeError(`maxQueue of "${model.id}" must be an integer >= 0`);
+    }
+    if (!(idleUnloadMs >= 0)) throw new RangeError(`idleUnloadMs of "${model.id}" must be >= 0`);
+    const slot = new ModelSlot(
+      model as ManagedModel,
+      concurrency,
+      maxQueue,
+      idleUnloadMs,
+      options.pinned ?? false,
+    );
+    this.slots.set(model.id, slot);
+    return {
+      id: model.id,
+      run: (input, runOptions) => this.submit(slot, input, runOptions) as Promise<Out>,
+    };
+  }
+
+  /** Loads the given models ahead of demand; resolves when all are loaded. */
+  async preload(ids: readonly string[]): Promise<void> {
+    const slots = ids.map((id) => this.slotOf(id));
+    await Promise.all(slots.map((slot) => this.ensureLoaded(slot)));
+  }
+
+  /** Subscribes to lifecycle events; returns the unsubscribe function. */
+  on(listener: ModelEventListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  stats(): ManagerStats {
+    const now = this.clock.now();
+    const models = [...this.slots.values()].map((slot) => this.slotStats(slot, now));
+    return {
+      budgetBytes: this.budget.totalBytes,
+      inUseBytes: this.budget.inUseBytes,
+      reservedBytes: [...this.slots.values()]
+        .filter((slot) => slot.phase === "loading")
+        .reduce((sum, slot) => sum + slot.chargedBytes, 0),
+      peakBytes: this.budget.peakBytes,
+      pendingLoads: this.pendingLoads.map((slot) => slot.id),
+      models,
+    };
+  }
+
+  /**
+   * Stops accepting jobs, rejects waiting ones, gives running jobs `timeoutMs` to end
+   * before aborting them, then unloads every model. Idempotent.
+   */
+  shutdown(timeoutMs: number): Promise<void> {
+    this.shutdownPromise ??= this.drain(timeoutMs);
+    return this.shutdownPromise;
+  }
+
+  private async drain(timeoutMs: number): Promise<void> {
+    const refusal = () => new CapacityError("model.shutting_down", "the bot is shutting down");
+    this.pendingLoads.length = 0;
+    for (const slot of this.slots.values()) {
+      this.clearIdleTimer(slot);
+      for (const job of slot.queue.splice(0)) this.settle(job, refusal());
+      for (const waiter of slot.loadWaiters.splice(0)) waiter.reject(refusal());
+      slot.loadController?.abort(refusal());
+    }
+    const running = () =>
+      [...this.slots.values()].flatMap((slot) => [...slot.runningJobs.values()]);
+    if (running().length > 0) {
+      let timer: TimerHandle | undefined;
+      const timeout = new Promise<"timeout">((resolve) => {
+        timer = this.clock.setTimeout(() => resolve("timeout"), timeoutMs);
+      });
+      const outcome = await Promise.race([Promise.all(running()), timeout]);
+      if (timer) this.clock.clearTimeout(timer);
+      if (outcome === "timeout") {
+        this.logger.warn({ timeoutMs }, "aborting jobs still running at shutdown");
+        for (const slot of this.slots.values()) {
+          for (const job of slot.runningJobs.keys()) job.controller.abort(refusal());
+        }
+        await Promise.all(running());
+      }
+    }
+    await Promise.all([...this.slots.values()].map((slot) => slot.transition));
+    for (const slot of this.slots.values()) {
+      if (slot.phase === "ready") this.startUnload(slot, "shutdown");
+    }
+    await Promise.all([...this.slots.values()].map((slot) => slot.transition));
+  }
+
+  private slotOf(id: string): ModelSlot {
+    const slot = this.slots.get(id);
+    if (!slot) throw new ModelError("model.missing", `no model "${id}" is registered`, { id });
+    return slot;
+  }
+
+  private submit(slot: ModelSlot, input: unknown, options: RunOptions = {}): Promise<unknown> {
+    const { signal, onEvent } = options;
+    if (this.shutdownPromise) {
+      return Promise.reject(new CapacityError("model.shutting_down", "the bot is shutting down"));
+    }
+    if (signal?.aborted) return Promise.reject(cancelledError(signal.reason));
+    if (slot.queue.length >= slot.maxQueue) {
+      return Promise.reject(
+        new CapacityError("model.busy", `too many jobs are waiting for "${slot.id}"`, {
+          modelId: slot.id,
+          maxQueue: slot.maxQueue,
+        }),
+      );
+    }
+    return new Promise((resolve, reject) => {
+      const controller = new AbortController();
+      const onAbort = () => this.cancel(slot, job, signal?.reason);
+      const job: Job = {
+        input,
+        enqueuedAt: this.clock.now(),
+        controller,
+        onEvent,
+        reportedPosition: Number.POSITIVE_INFINITY,
+        resolve,
+        reject,
+        detach: () => signal?.removeEventListener("abort", onAbort),
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      slot.queue.push(job);
+      this.clearIdleTimer(slot);
+      const startsNow =
+        slot.phase === "ready" && slot.running + slot.queue.length <= slot.concurrency;
+      if (!startsNow) {
+        job.reportedPosition = slot.queue.length;
+        onEvent?.({ type: "queued", position: job.reportedPosition });
+      }
+      // A load already under way won't announce itself again; one started by pump() will.
+      if (slot.phase === "loading") {
+        onEvent?.({ type: "loading", modelId: slot.variant.id, fallback: slot.variantIndex > 0 });
+      }
+      this.pump(slot);
+    });
+  }
+
+  /** A caller aborted: a waiting job leaves the line, a running one gets its signal aborted. */
+  private cancel(slot: ModelSlot, job: Job, reason: unknown): void {
+    const index = slot.queue.indexOf(job);
+    if (index < 0) {
+      job.controller.abort(reason);
+      return;
+    }
+    slot.queue.splice(index, 1);
+    this.settle(job, cancelledError(reason));
+    slot.reportPositions();
+    if (slot.queue.length === 0 && slot.loadWaiters.length === 0) {
+      const pending = this.pendingLoads.indexOf(slot);
+      if (pending >= 0) this.pendingLoads.splice(pending, 1);
+      if (slot.phase === "ready" && slot.running === 0) this.scheduleIdleUnload(slot);
+    }
+    this.admit();
+  }
+
+  /** Moves a model's work forward: start jobs if loaded, ask for a load if not. */
+  private pump(slot: ModelSlot): void {
+    if (slot.phase === "ready") {
+      while (slot.running < slot.concurrency && slot.queue.length > 0) {
+        const job = slot.queue.shift();
+        if (job) this.start(slot, job);
+      }
+      slot.reportPositions();
+      if (!slot.busy) this.scheduleIdleUnload(slot);
+    } else if (
+      slot.phase === "unloaded" &&
+      (slot.queue.length > 0 || slot.loadWaiters.length > 0)
+    ) {
+      this.requestLoad(slot);
+    }
+  }
+
+  private ensureLoaded(slot: ModelSlot): Promise<void> {
+    if (this.shutdownPromise) {
+      return Promise.reject(new CapacityError("model.shutting_down", "the bot is shutting down"));
+    }
+    if (slot.phase === "ready") return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      slot.loadWaiters.push({ resolve, reject });
+      this.pump(slot);
+    });
+  }
+
+  /** Queues a load for memory admission; one per model however many ask (single flight). */
+  private requestLoad(slot: ModelSlot): void {
+    if (this.pendingLoads.includes(slot)) return;
+    const fits = slot.variants.findIndex(
+      (variant) => this.footprintOf(variant) <= this.budget.totalBytes,
+    );
+    if (fits < 0) {
+      this.failLoad(
+        slot,
+        new ModelError(
+          "model.budget_exceeded",
+          `"${slot.id}" and its fallbacks are larger than the memory budget`,
+          { modelId: slot.id, budgetBytes: this.budget.totalBytes },
+        ),
+      );
+      return;
+    }
+    slot.variantIndex = fits;
+    this.pendingLoads.push(slot);
+    this.admit();
+  }
+
+  /**
+   * Admits waiting loads in FIFO order while they fit, and evicts idle models for the
+   * first one that doesn't. Later loads wait behind it so it can't be starved.
+   */
+  private admit(): void {
+    while (this.pendingLoads.length > 0 && !this.shutdownPromise) {
+      const slot = this.pendingLoads[0] as ModelSlot;
+      const need = this.footprintOf(slot.variant);
+      if (this.budget.tryCharge(need)) {
+        this.pendingLoads.shift();
+        this.startLoad(slot, need);
+        continue;
+      }
+      this.makeRoom(need, slot);
+      return;
+    }
+    if (this.budget.inUseBytes > this.budget.totalBytes) this.makeRoom(0, undefined);
+  }
+
+  /** Evicts idle models so that `need` more bytes fit once unloads under way complete. */
+  private makeRoom(need: number, requester: ModelSlot | undefined): void {
+    const slots = [...this.slots.values()];
+    const unloading = slots
+      .filter((slot) => slot.phase === "unloading")
+      .reduce((sum, slot) => sum + slot.chargedBytes, 0);
+    const shortfall = this.budget.inUseBytes + need - this.budget.totalBytes - unloading;
+    if (shortfall <= 0) return;
+    const now = this.clock.now();
+    const candidates: EvictionCandidate[] = slots
+      .filter((slot) => slot !== requester && slot.phase === "ready" && !slot.busy)
+      .map((slot) => ({
+        id: slot.id,
+        bytes: slot.chargedBytes,
+        loadCostMs: slot.lastLoadMs ?? (slot.chargedBytes / 1024 ** 3) * ASSUMED_LOAD_MS_PER_GIB,
+        idleMs: now - slot.lastUsedAt,
+        pinned: slot.pinned,
+      }));
+    const victims = chooseVictims(candidates, shortfall, this.reuseHorizonMs);
+    for (const victim of victims ?? []) {
+      const slot = this.slotOf(victim.id);
+      this.emit({
+        type: "evicted",
+        modelId: slot.id,
+        variantId: slot.variant.id,
+        forModelId: requester?.id ?? slot.id,
+        bytes: slot.chargedBytes,
+      });
+      this.startUnload(slot, "evicted");
+    }
+  }
+
+  private startLoad(slot: ModelSlot, reservedBytes: number): void {
+    const variant = slot.variant;
+    const fallback = slot.variantIndex > 0;
+    const controller = new AbortController();
+    const startedAt = this.clock.now();
+    slot.phase = "loading";
+    slot.chargedBytes = reservedBytes;
+    slot.loadController = controller;
+    for (const job of slot.queue) job.onEvent?.({ type: "loading", modelId: variant.id, fallback });
+    this.emit({
+      type: "loading",
+      modelId: slot.id,
+      variantId: variant.id,
+      fallback,
+      reservedBytes,
+    });
+    slot.transition = Promise.resolve()
+      .then(() => variant.load(controller.signal))
+      .then(
+        (report) => this.onLoaded(slot, report, startedAt),
+        (error: unknown) => this.onLoadFailed(slot, error, startedAt),
+      )
+      .catch((error: unknown) => this.logger.error({ err: error }, "model manager bug after load"));
+  }
+
+  private onLoaded(slot: ModelSlot, report: LoadReport, startedAt: number): void {
+    const variant = slot.variant;
+    const now = this.clock.now();
+    const durationMs = now - startedAt;
+    slot.phase = "ready";
+    slot.loadController = undefined;
+    slot.transition = undefined;
+    slot.device = report.device;
+    slot.deviceNote = report.note;
+    slot.loads += 1;
+    slot.lastLoadMs = durationMs;
+    slot.totalLoadMs += durationMs;
+    slot.lastUsedAt = now;
+    slot.loadedAt = now;
+    const measured = report.measuredBytes;
+    if (measured !== undefined && Number.isFinite(measured) && measured > 0) {
+      this.footprints.set(variant.id, measured);
+      if (measured < slot.chargedBytes) {
+        this.budget.release(slot.chargedBytes - measured);
+      } else if (measured > slot.chargedBytes) {
+        this.logger.warn(
+          { modelId: variant.id, reservedBytes: slot.chargedBytes, measuredBytes: measured },
+          "model is larger than its reservation; evicting to get back under budget",
+        );
+        this.budget.forceCharge(measured - slot.chargedBytes);
+      }
+      slot.chargedBytes = measured;
+    }
+    this.emit({
+      type: "loaded",
+      modelId: slot.id,
+      variantId: variant.id,
+      fallback: slot.variantIndex > 0,
+      device: report.device,
+      ...(report.note === undefined ? {} : { note: report.note }),
+      durationMs,
+      estimatedBytes: variant.estimatedBytes,
+      ...(measured === undefined ? {} : { measuredBytes: measured }),
+    });
+    for (const waiter of slot.loadWaiters.splice(0)) waiter.resolve();
+    this.pump(slot);
+    this.admit();
+  }
+
+  private onLoadFailed(slot: ModelSlot, error: unknown, startedAt: number): void {
+    const variant = slot.variant;
+    const outOfMemory = this.isOutOfMemory(error);
+    this.budget.release(slot.chargedBytes);
+    slot.chargedBytes = 0;
+    slot.phase = "unloaded";
+    slot.loadController = undefined;
+    slot.transition = undefined;
+    this.emit({
+      type: "load_failed",
+      modelId: slot.id,
+      variantId: variant.id,
+      durationMs: this.clock.now() - startedAt,
+      outOfMemory,
+      error,
+    });
+    const next = slot.variants.findIndex(
+      (candidate, index) =>
+        index > slot.variantIndex && this.footprintOf(candidate) <= this.budget.totalBytes,
+    );
+    if (outOfMemory && next >= 0 && !this.shutdownPromise) {
+      this.logger.warn({ modelId: variant.id, err: error }, "out of memory; trying the fallback");
+      slot.variantIndex = next;
+      this.pendingLoads.unshift(slot);
+    } else {
+      this.logger.error({ modelId: variant.id, err: error }, "model failed to load");
+      this.failLoad(
+        slot,
+        new ModelError(
+          "model.load_failed",
+          `"${variant.id}" failed to load`,
+          { modelId: slot.id },
+          { cause: error },
+        ),
+      );
+    }
+    this.admit();
+  }
+
+  /** Rejects everyone waiting for a load that won't happen; a later request retries. */
+  private failLoad(slot: ModelSlot, error: unknown): void {
+    for (const job of slot.queue.splice(0)) this.settle(job, error);
+    for (const waiter of slot.loadWaiters.splice(0)) waiter.reject(error);
+  }
+
+  private start(slot: ModelSlot, job: Job): void {
+    const variant = slot.variant;
+    const startedAt = this.clock.now();
+    slot.running += 1;
+    job.onEvent?.({ type: "running", modelId: variant.id });
+    const done = Promise.resolve()
+      .then(() => variant.run(job.input, job.controller.signal))
+      .then(
+        (output) => ({ ok: true as const, output }),
+        (error: unknown) => ({ ok: false as const, error }),
+      )
+      .then((outcome) => {
+        const now = this.clock.now();
+        const runMs = now - startedAt;
+        slot.running -= 1;
+        slot.runningJobs.delete(job);
+        slot.lastUsedAt = now;
+        if (outcome.ok) {
+          slot.jobsOk += 1;
+          slot.runTimes.push(runMs);
+          this.settle(job, undefined, outcome.output);
+        } else {
+          slot.jobsFailed += 1;
+          const aborted = job.controller.signal.aborted;
+          this.settle(job, aborted ? cancelledError(job.controller.signal.reason) : outcome.error);
+        }
+        this.emit({
+          type: "job_done",
+          modelId: slot.id,
+          variantId: variant.id,
+          ok: outcome.ok,
+          waitMs: startedAt - job.enqueuedAt,
+          runMs,
+          ...(outcome.ok ? {} : { error: outcome.error }),
+        });
+        this.pump(slot);
+        this.admit();
+      })
+      .catch((error: unknown) => this.logger.error({ err: error }, "model manager bug after run"));
+    slot.runningJobs.set(job, done);
+  }
+
+  private startUnload(slot: ModelSlot, reason: UnloadReason): void {
+    const variant = slot.variant;
+    const startedAt = this.clock.now();
+    this.clearIdleTimer(slot);
+    slot.phase = "unloading";
+    slot.transition = Promise.resolve()
+      .then(() => variant.unload())
+      .catch((error: unknown) =>
+        this.logger.error({ modelId: variant.id, err: error }, "model failed to unload cleanly"),
+      )
+      .then(() => {
+        this.budget.release(slot.chargedBytes);
+        slot.chargedBytes = 0;
+        slot.phase = "unloaded";
+        slot.transition = undefined;
+        this.emit({
+          type: "unloaded",
+          modelId: slot.id,
+          variantId: variant.id,
+          reason,
+          durationMs: this.clock.now() - startedAt,
+          residentMs: startedAt - slot.loadedAt,
+        });
+        if (!this.shutdownPromise) this.pump(slot);
+        this.admit();
+      });
+  }
+
+  private scheduleIdleUnload(slot: ModelSlot): void {
+    this.clearIdleTimer(slot);
+    if (slot.pinned || slot.idleUnloadMs === 0 || this.shutdownPromise) return;
+    slot.idleTimer = this.clock.setTimeout(() => {
+      slot.idleTimer = undefined;
+      if (slot.phase === "ready" && !slot.busy) this.startUnload(slot, "idle");
+    }, slot.idleUnloadMs);
+  }
+
+  private clearIdleTimer(slot: ModelSlot): void {
+    if (slot.idleTimer === undefined) return;
+    this.clock.clearTimeout(slot.idleTimer);
+    slot.idleTimer = undefined;
+  }
+
+  private footprintOf(variant: ManagedModel): number {
+    return this.footprints.get(variant.id) ?? variant.estimatedBytes;
+  }
+
+  private settle(job: Job, error: unknown, output?: unknown): void {
+    job.detach();
+    if (error === undefined) job.resolve(output);
+    else job.reject(error);
+  }
+
+  private emit(event: ModelEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.logger.error({ err: error, event: event.type }, "model event listener failed");
+      }
+    }
+  }
+
+  private slotStats(slot: ModelSlot, now: number): ModelStats {
+    const variant = slot.variant;
+    const measured = this.footprints.get(variant.id);
+    const idle = slot.phase === "ready" && !slot.busy;
+    return {
+      id: slot.id,
+      task: slot.model.task,
+      state: slot.state,
+      pinned: slot.pinned,
+      waitingForMemory: this.pendingLoads.includes(slot),
+      variantId: variant.id,
+      fallbackActive: slot.variantIndex > 0 && slot.phase !== "unloaded",
+      ...(slot.device === undefined ? {} : { device: slot.device }),
+      ...(slot.deviceNote === undefined ? {} : { deviceNote: slot.deviceNote }),
+      estimatedBytes: variant.estimatedBytes,
+      ...(measured === undefined ? {} : { measuredBytes: measured }),
+      chargedBytes: slot.chargedBytes,
+      loads: slot.loads,
+      ...(slot.lastLoadMs === undefined ? {} : { lastLoadMs: slot.lastLoadMs }),
+      ...(slot.loads === 0 ? {} : { avgLoadMs: slot.totalLoadMs / slot.loads }),
+      jobsOk: slot.jobsOk,
+      jobsFailed: slot.jobsFailed,
+      running: slot.running,
+      queued: slot.queue.length,
+      ...optional("runP50Ms", slot.runTimes.percentile(50)),
+      ...optional("runP95Ms", slot.runTimes.percentile(95)),
+      ...(idle ? { idleMs: now - slot.lastUsedAt } : {}),
+    };
+  }
+}
+
+function optional<K extends string>(key: K, value: number | undefined): { [P in K]?: number } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: number };
+}

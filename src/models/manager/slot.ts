@@ -1,0 +1,102 @@
+/** The manager's record of one registered model: its state, waiting jobs and counters. */
+import type { TimerHandle } from "../../shared/clock.js";
+import type { ComputeDevice, JobEvent, ManagedModel } from "../contract.js";
+import { RollingWindow } from "./rolling-window.js";
+import type { ModelState } from "./types.js";
+
+/** A job submitted through a handle, from enqueue to settlement. */
+export interface Job {
+  readonly input: unknown;
+  readonly enqueuedAt: number;
+  /** Passed to `model.run`; aborted by the caller's signal or by shutdown. */
+  readonly controller: AbortController;
+  readonly onEvent: ((event: JobEvent) => void) | undefined;
+  /** The last position sent in a "queued" event; re-sent only when it improves. */
+  reportedPosition: number;
+  resolve(output: unknown): void;
+  reject(error: unknown): void;
+  /** Stops listening to the caller's signal. */
+  detach(): void;
+}
+
+/** Settles whoever waits for a load that has no job attached (preload). */
+export interface LoadWaiter {
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+export type SlotPhase = "unloaded" | "loading" | "ready" | "unloading";
+
+export class ModelSlot {
+  phase: SlotPhase = "unloaded";
+  /** Index into {@link variants} of the variant loaded, loading or to load next. */
+  variantIndex = 0;
+  /** Bytes charged to the budget for this model (reservation while loading). */
+  chargedBytes = 0;
+  device: ComputeDevice | undefined;
+  deviceNote: string | undefined;
+  running = 0;
+  readonly queue: Job[] = [];
+  /** Jobs in `model.run`, with the promise that settles once each is accounted for. */
+  readonly runningJobs = new Map<Job, Promise<void>>();
+  readonly loadWaiters: LoadWaiter[] = [];
+  /** The end of the last job or load, from which idleness is measured. */
+  lastUsedAt = 0;
+  idleTimer: TimerHandle | undefined;
+  loadController: AbortController | undefined;
+  /** The load or unload under way, so shutdown can wait for it. */
+  transition: Promise<void> | undefined;
+  loadedAt = 0;
+
+  loads = 0;
+  lastLoadMs: number | undefined;
+  totalLoadMs = 0;
+  jobsOk = 0;
+  jobsFailed = 0;
+  readonly runTimes = new RollingWindow(200);
+
+  /** The primary model followed by its chain of fallbacks. */
+  readonly variants: readonly ManagedModel[];
+
+  constructor(
+    readonly model: ManagedModel,
+    readonly concurrency: number,
+    readonly maxQueue: number,
+    readonly idleUnloadMs: number,
+    readonly pinned: boolean,
+  ) {
+    const variants: ManagedModel[] = [];
+    for (let variant: ManagedModel | undefined = model; variant; variant = variant.fallback) {
+      variants.push(variant);
+    }
+    this.variants = variants;
+  }
+
+  get id(): string {
+    return this.model.id;
+  }
+
+  get variant(): ManagedModel {
+    return this.variants[this.variantIndex] ?? this.model;
+  }
+
+  /** Work in flight or waiting: such a model is never unloaded. */
+  get busy(): boolean {
+    return this.running > 0 || this.queue.length > 0;
+  }
+
+  get state(): ModelState {
+    return this.phase === "ready" && this.running > 0 ? "running" : this.phase;
+  }
+
+  /** Sends "queued" to every waiting job whose place in line improved. */
+  reportPositions(): void {
+    this.queue.forEach((job, index) => {
+      const position = index + 1;
+      if (position < job.reportedPosition) {
+        job.reportedPosition = position;
+        job.onEvent?.({ type: "queued", position });
+      }
+    });
+  }
+}

@@ -1,0 +1,125 @@
+/** The manager's public types: options, lifecycle events and stats. */
+import type { Logger } from "pino";
+import type { Clock } from "../../shared/clock.js";
+import type { ComputeDevice, ModelTask } from "../contract.js";
+import type { FootprintStore } from "./footprints.js";
+
+export interface ModelManagerOptions {
+  /** Bytes all resident models plus reservations of loads in flight may never exceed. */
+  budgetBytes: number;
+  clock: Clock;
+  logger?: Logger;
+  /** Remembers measured footprints; defaults to an in-memory store. */
+  footprints?: FootprintStore;
+  /** Classifies a load error as out-of-memory (then the fallback variant is tried). */
+  isOutOfMemory?: (error: unknown) => boolean;
+  /** How fast an idle model loses its claim to stay loaded; see eviction.ts. */
+  reuseHorizonMs?: number;
+}
+
+export interface RegisterOptions {
+  /** Jobs run at once on this model (default 1: one inference at a time). */
+  concurrency?: number;
+  /** Jobs allowed to wait; one more is refused with CapacityError "model.busy" (default 100). */
+  maxQueue?: number;
+  /** Unload after this long without a job, counted from the last job's end; 0 keeps it (default 5 min). */
+  idleUnloadMs?: number;
+  /** Never idle-unloaded; evicted only when unpinned idle models can't free enough. */
+  pinned?: boolean;
+}
+
+/** What a model is doing. "running" is "ready" with at least one job in flight. */
+export type ModelState = "unloaded" | "loading" | "ready" | "running" | "unloading";
+
+export type UnloadReason = "idle" | "evicted" | "shutdown";
+
+/** Lifecycle events for metrics and usage logs; the manager knows none of their consumers. */
+export type ModelEvent =
+  | {
+      type: "loading";
+      modelId: string;
+      variantId: string;
+      fallback: boolean;
+      reservedBytes: number;
+    }
+  | {
+      type: "loaded";
+      modelId: string;
+      variantId: string;
+      fallback: boolean;
+      device: ComputeDevice;
+      note?: string;
+      durationMs: number;
+      estimatedBytes: number;
+      measuredBytes?: number;
+    }
+  | {
+      type: "load_failed";
+      modelId: string;
+      variantId: string;
+      durationMs: number;
+      outOfMemory: boolean;
+      error: unknown;
+    }
+  | { type: "evicted"; modelId: string; variantId: string; forModelId: string; bytes: number }
+  | {
+      type: "unloaded";
+      modelId: string;
+      variantId: string;
+      reason: UnloadReason;
+      durationMs: number;
+      residentMs: number;
+    }
+  | {
+      type: "job_done";
+      modelId: string;
+      variantId: string;
+      ok: boolean;
+      waitMs: number;
+      runMs: number;
+      error?: unknown;
+    };
+
+export type ModelEventListener = (event: ModelEvent) => void;
+
+export interface ModelStats {
+  id: string;
+  task: ModelTask;
+  state: ModelState;
+  pinned: boolean;
+  /** Jobs are waiting and the load waits for memory to free. */
+  waitingForMemory: boolean;
+  /** The variant loaded (or loading), else the one loaded last. */
+  variantId?: string;
+  fallbackActive: boolean;
+  /** Where the last load really put the model, and why if it's not where it asked. */
+  device?: ComputeDevice;
+  deviceNote?: string;
+  /** The adapter's estimate for that variant, and the measurement remembered for it. */
+  estimatedBytes: number;
+  measuredBytes?: number;
+  /** Bytes charged to the budget right now (reservation while loading). */
+  chargedBytes: number;
+  loads: number;
+  lastLoadMs?: number;
+  avgLoadMs?: number;
+  jobsOk: number;
+  jobsFailed: number;
+  running: number;
+  queued: number;
+  runP50Ms?: number;
+  runP95Ms?: number;
+  /** Time since the last job ended (or the load finished) while loaded and idle. */
+  idleMs?: number;
+}
+
+export interface ManagerStats {
+  budgetBytes: number;
+  /** Resident plus reserved. */
+  inUseBytes: number;
+  reservedBytes: number;
+  peakBytes: number;
+  /** Models waiting for memory, in admission order. */
+  pendingLoads: string[];
+  models: ModelStats[];
+}
