@@ -2,13 +2,15 @@
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
 import { Store } from "../../src/memory/index.js";
+import { samplingOptions } from "../../src/models/adapters/chat-qwen.js";
 import {
   ChatNormalizer,
   ChatService,
   MESSAGE_FRAME_TOKENS,
 } from "../../src/services/chat/index.js";
 import { isAppError } from "../../src/shared/errors.js";
-import { fixtureChat, QWEN_ANSWER, SETTINGS, silent, type FixtureChat } from "./support.js";
+import { fixtureChat, QWEN_ANSWER, type FixtureChat } from "./fixture-chat.js";
+import { SETTINGS, silent } from "./stub-chat.js";
 
 const dialog = { chatId: -100, userId: 7 };
 
@@ -183,5 +185,31 @@ describe("chat with the fixture Qwen", () => {
     assert.equal(fixture.calls.length, 1);
     assert.equal(fixture.calls[0]!.options.do_sample, false, "normalization decodes greedily");
     assert.equal(await normalizer.normalize(raw, "asr", "ru"), raw);
+  });
+});
+
+describe("samplingOptions", () => {
+  it("decodes greedily at temperature 0", () => {
+    assert.deepEqual(
+      samplingOptions({ maxNewTokens: 10, temperature: 0, topP: 0.9, repetitionPenalty: 1.1 }),
+      {
+        max_new_tokens: 10,
+        repetition_penalty: 1.1,
+        do_sample: false,
+      },
+    );
+  });
+
+  it("samples with temperature and top-p otherwise", () => {
+    assert.deepEqual(
+      samplingOptions({ maxNewTokens: 512, temperature: 0.7, topP: 0.9, repetitionPenalty: 1.1 }),
+      {
+        max_new_tokens: 512,
+        repetition_penalty: 1.1,
+        do_sample: true,
+        temperature: 0.7,
+        top_p: 0.9,
+      },
+    );
   });
 });

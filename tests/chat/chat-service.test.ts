@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { Store, type UsageEvent } from "../../src/memory/index.js";
 import { ChatService, DEFAULT_SYSTEM_PROMPT } from "../../src/services/chat/index.js";
 import { isAppError, ModelError } from "../../src/shared/errors.js";
-import { SETTINGS, silent, stubChat } from "./support.js";
+import { SETTINGS, silent, stubChat } from "./stub-chat.js";
 
 const dialog = { chatId: 5, userId: 5 };
 

@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { samplingOptions } from "../../src/models/adapters/chat-qwen.js";
 import { MESSAGE_FRAME_TOKENS, fitConversation } from "../../src/services/chat/index.js";
-import { charCounter } from "./support.js";
+import { charCounter } from "./stub-chat.js";
 
 const turn = (role: "user" | "assistant", text: string) => ({ role, text });
 const cost = (text: string) => text.length + MESSAGE_FRAME_TOKENS;
@@ -81,31 +80,5 @@ describe("fitConversation", () => {
       ["system", "user"],
     );
     assert.equal(fitted.historyTurns, 0);
-  });
-});
-
-describe("samplingOptions", () => {
-  it("decodes greedily at temperature 0", () => {
-    assert.deepEqual(
-      samplingOptions({ maxNewTokens: 10, temperature: 0, topP: 0.9, repetitionPenalty: 1.1 }),
-      {
-        max_new_tokens: 10,
-        repetition_penalty: 1.1,
-        do_sample: false,
-      },
-    );
-  });
-
-  it("samples with temperature and top-p otherwise", () => {
-    assert.deepEqual(
-      samplingOptions({ maxNewTokens: 512, temperature: 0.7, topP: 0.9, repetitionPenalty: 1.1 }),
-      {
-        max_new_tokens: 512,
-        repetition_penalty: 1.1,
-        do_sample: true,
-        temperature: 0.7,
-        top_p: 0.9,
-      },
-    );
   });
 });

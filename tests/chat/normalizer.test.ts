@@ -10,7 +10,7 @@ import {
   type Normalizer,
 } from "../../src/services/chat/index.js";
 import { isAppError } from "../../src/shared/errors.js";
-import { silent, stubChat } from "./support.js";
+import { silent, stubChat } from "./stub-chat.js";
 
 /** A "model" that cleans the text it is given the way a good one would. */
 function cleaner(fix: (text: string) => string) {

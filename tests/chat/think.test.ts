@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Store } from "../../src/memory/index.js";
 import { ChatService, ThinkFilter, stripThink } from "../../src/services/chat/index.js";
-import { SETTINGS, silent, stubChat } from "./support.js";
+import { SETTINGS, silent, stubChat } from "./stub-chat.js";
 
 /** Feeds pieces through a filter; returns what users would see, piece by piece. */
 function filterPieces(pieces: string[]): string[] {

@@ -1,6 +1,5 @@
-/** Shared helpers for the chat tests: the fixture Qwen behind a real manager, and a stub handle. */
+/** The fixture Qwen behind a real model manager, with the pipeline calls recorded. */
 import type { TextGenerationPipeline } from "@huggingface/transformers";
-import { pino } from "pino";
 import { fixtureModelsDir } from "../../src/models/catalogue/index.js";
 import {
   createChatModel,
@@ -9,7 +8,7 @@ import {
   type ChatResult,
   type TokenCounter,
 } from "../../src/models/adapters/chat-qwen.js";
-import type { ModelHandle, RunOptions } from "../../src/models/contract.js";
+import type { ModelHandle } from "../../src/models/contract.js";
 import { ModelManager } from "../../src/models/manager/index.js";
 import {
   configureRuntime,
@@ -17,19 +16,9 @@ import {
   type PipelineFactory,
 } from "../../src/models/runtime/index.js";
 import { ManualClock } from "../../src/shared/clock.js";
-import { cancelledError } from "../../src/shared/errors.js";
+import { silent } from "./stub-chat.js";
 
 export { QWEN_ANSWER } from "../../scripts/make-fixtures.js";
-
-export const silent = pino({ level: "silent" });
-
-export const SETTINGS = {
-  maxNewTokens: 64,
-  temperature: 0.7,
-  topP: 0.9,
-  repetitionPenalty: 1.1,
-  historyTokens: 2048,
-} as const;
 
 /** One call of the real pipeline, as the adapter made it. */
 export interface PipelineCall {
@@ -99,47 +88,4 @@ export async function fixtureChat(): Promise<FixtureChat> {
     },
     close: () => manager.shutdown(1_000),
   };
-}
-
-/** Counts one token per character: predictable budgets for logic tests. */
-export const charCounter: TokenCounter = (text) => text.length;
-
-export interface StubCall {
-  messages: readonly ChatMessage[];
-  request: ChatRequest;
-  signal: AbortSignal | undefined;
-}
-
-/**
- * A chat handle whose "model" streams the pieces `respond` returns for the messages, one per
- * macrotask, honouring the abort signal like the real adapter.
- */
-export function stubChat(respond: (messages: readonly ChatMessage[]) => string[]): {
-  handle: ModelHandle<ChatRequest, ChatResult>;
-  calls: StubCall[];
-} {
-  const calls: StubCall[] = [];
-  const handle: ModelHandle<ChatRequest, ChatResult> = {
-    id: "stub-chat",
-    async run(request: ChatRequest, options: RunOptions = {}): Promise<ChatResult> {
-      const { signal } = options;
-      const messages =
-        typeof request.messages === "function" ? request.messages(charCounter) : request.messages;
-      calls.push({ messages, request, signal });
-      let text = "";
-      for (const piece of respond(messages)) {
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        if (signal?.aborted) throw cancelledError(signal.reason);
-        text += piece;
-        request.onText?.(piece);
-      }
-      return {
-        text,
-        generatedTokens: text.length,
-        promptTokens: messages.reduce((sum, message) => sum + message.content.length, 0),
-        truncated: false,
-      };
-    },
-  };
-  return { handle, calls };
 }
