@@ -380,63 +380,29 @@ function whisperFiles(): Files {
     ["past_key_values.0.decoder.key", "past_key_values.0.decoder.value"],
     ["present.0.decoder.key", "present.0.decoder.value"],
   );
+  const selfCache = (length: string) => ["batch_size", 1, length, 1];
+  const crossCache = ["batch_size", 1, "encoder_sequence_length_out", WHISPER_D_MODEL];
   const decoder = encodeModel({
     name: "whisper_decoder_merged",
     inputs: [
       valueInfo("input_ids", DT.INT64, ["batch_size", "decoder_sequence_length"]),
       valueInfo("encoder_hidden_states", DT.FLOAT, ["batch_size", 1500, WHISPER_D_MODEL]),
-      valueInfo("past_key_values.0.decoder.key", DT.FLOAT, [
-        "batch_size",
-        1,
-        "past_decoder_sequence_length",
-        1,
-      ]),
-      valueInfo("past_key_values.0.decoder.value", DT.FLOAT, [
-        "batch_size",
-        1,
-        "past_decoder_sequence_length",
-        1,
-      ]),
-      valueInfo("past_key_values.0.encoder.key", DT.FLOAT, [
-        "batch_size",
-        1,
-        "encoder_sequence_length_out",
-        WHISPER_D_MODEL,
-      ]),
-      valueInfo("past_key_values.0.encoder.value", DT.FLOAT, [
-        "batch_size",
-        1,
-        "encoder_sequence_length_out",
-        WHISPER_D_MODEL,
-      ]),
+      ...["decoder.key", "decoder.value"].map((kv) =>
+        valueInfo(`past_key_values.0.${kv}`, DT.FLOAT, selfCache("past_decoder_sequence_length")),
+      ),
+      ...["encoder.key", "encoder.value"].map((kv) =>
+        valueInfo(`past_key_values.0.${kv}`, DT.FLOAT, crossCache),
+      ),
       valueInfo("use_cache_branch", DT.BOOL, [1]),
     ],
     outputs: [
       valueInfo("logits", DT.FLOAT, ["batch_size", "decoder_sequence_length", vocabSize]),
-      valueInfo("present.0.decoder.key", DT.FLOAT, [
-        "batch_size",
-        1,
-        "present_decoder_sequence_length",
-        1,
-      ]),
-      valueInfo("present.0.decoder.value", DT.FLOAT, [
-        "batch_size",
-        1,
-        "present_decoder_sequence_length",
-        1,
-      ]),
-      valueInfo("present.0.encoder.key", DT.FLOAT, [
-        "batch_size",
-        1,
-        "encoder_sequence_length_out",
-        WHISPER_D_MODEL,
-      ]),
-      valueInfo("present.0.encoder.value", DT.FLOAT, [
-        "batch_size",
-        1,
-        "encoder_sequence_length_out",
-        WHISPER_D_MODEL,
-      ]),
+      ...["decoder.key", "decoder.value"].map((kv) =>
+        valueInfo(`present.0.${kv}`, DT.FLOAT, selfCache("present_decoder_sequence_length")),
+      ),
+      ...["encoder.key", "encoder.value"].map((kv) =>
+        valueInfo(`present.0.${kv}`, DT.FLOAT, crossCache),
+      ),
     ],
     initializers: [
       ...logits.initializers,

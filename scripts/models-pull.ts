@@ -62,34 +62,37 @@ function targetsOf(profile: ResolvedProfile): PullTarget[] {
   return [...targets.values()];
 }
 
-function progressReporter(bars: cliProgress.MultiBar): (event: PullEvent) => void {
+/** Progress bars on a terminal; plain lines otherwise (CI logs, pipes). */
+function progressReporter(bars: cliProgress.MultiBar | undefined): (event: PullEvent) => void {
   const open = new Map<string, cliProgress.SingleBar>();
+  const say = (line: string) => (bars ? bars.log(`${line}\n`) : console.log(line));
   return (event) => {
     const key = `${event.modelId}/${"path" in event ? event.path : ""}`;
     switch (event.type) {
-      case "file-start": {
+      case "file-start":
         open.get(key)?.stop();
-        const total = event.totalBytes ?? 0;
-        open.set(key, bars.create(total, event.resumeFrom, { file: key }));
+        if (bars)
+          open.set(key, bars.create(event.totalBytes ?? 0, event.resumeFrom, { file: key }));
+        else
+          say(`downloading ${key}${event.resumeFrom > 0 ? ` from byte ${event.resumeFrom}` : ""}`);
         break;
-      }
       case "file-progress":
         open.get(key)?.update(event.bytes);
         break;
       case "file-done":
-        if (event.skipped) bars.log(`already complete: ${key}\n`);
+        if (event.skipped) say(`already complete: ${key}`);
         open.get(key)?.update(event.bytes);
         open.get(key)?.stop();
         open.delete(key);
         break;
       case "file-absent":
-        bars.log(`not on the hub (optional): ${key}\n`);
+        say(`not on the hub (optional): ${key}`);
         break;
       case "retry":
-        bars.log(`retrying ${key} (attempt ${event.attempt + 1}): ${event.error}\n`);
+        say(`retrying ${key} (attempt ${event.attempt + 1}): ${event.error}`);
         break;
       case "verified":
-        bars.log(`loads: ${event.modelId} on ${event.device}\n`);
+        say(`loads: ${event.modelId} on ${event.device}`);
         break;
     }
   };
@@ -108,30 +111,33 @@ async function main(): Promise<void> {
     return;
   }
   const runtime = configureRuntime({ modelsDir: args.modelsDir, allowRemoteModels: false, logger });
-  const bars = new cliProgress.MultiBar(
-    {
-      format: " {bar} {percentage}% | {value}/{total} B | {file}",
-      hideCursor: true,
-      clearOnComplete: false,
-    },
-    cliProgress.Presets.shades_classic,
-  );
+  const bars = process.stdout.isTTY
+    ? new cliProgress.MultiBar(
+        {
+          format: " {bar} {percentage}% | {value}/{total} B | {file}",
+          hideCursor: true,
+          clearOnComplete: false,
+        },
+        cliProgress.Presets.shades_classic,
+      )
+    : undefined;
   try {
     const report = await pullModels({
       targets: targetsOf(profile),
       modelsDir: runtime.modelsDir,
       remoteHost: args.remoteHost,
+      ...(process.env.HF_TOKEN ? { token: process.env.HF_TOKEN } : {}),
       logger,
       onEvent: progressReporter(bars),
       ...(args.verify ? { verify: verifyByLoading(logger) } : {}),
     });
-    bars.stop();
+    bars?.stop();
     const bytes = report.models.flatMap((m) => m.files).reduce((sum, f) => sum + f.bytes, 0);
     console.log(
-      `${report.models.length} models in ${runtime.modelsDir} (${(bytes / 1024 ** 3).toFixed(2)} GiB)`,
+      `${report.models.length} model variants in ${runtime.modelsDir} (${(bytes / 1024 ** 3).toFixed(2)} GiB)`,
     );
   } finally {
-    bars.stop();
+    bars?.stop();
   }
 }
 

@@ -207,14 +207,11 @@ describe("make-fixtures", () => {
     const outDir = await mkdtemp(join(tmpdir(), "fixtures-regen-"));
     try {
       const written = await makeFixtures(outDir);
-      const committed = await readdir(join(FIXTURES_DIR, "fixture"), { recursive: true });
-      const committedFiles = [];
-      for (const entry of committed) {
-        const path = join(FIXTURES_DIR, "fixture", entry);
-        if ((await readdir(path).catch(() => null)) === null) {
-          committedFiles.push(relative(FIXTURES_DIR, path));
-        }
-      }
+      const committedFiles = (
+        await readdir(join(FIXTURES_DIR, "fixture"), { recursive: true, withFileTypes: true })
+      )
+        .filter((entry) => entry.isFile())
+        .map((entry) => relative(FIXTURES_DIR, join(entry.parentPath, entry.name)));
       assert.deepEqual([...written].sort(), committedFiles.sort());
       for (const file of written) {
         const fresh = await readFile(join(outDir, file));

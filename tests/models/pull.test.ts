@@ -4,7 +4,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { pino } from "pino";
-import { pullModels, type PullEvent, type PullTarget } from "../../src/models/runtime/index.js";
+import { fixtureModelsDir } from "../../src/models/catalogue/index.js";
+import {
+  configureRuntime,
+  pullModels,
+  verifyByLoading,
+  type PullEvent,
+  type PullTarget,
+} from "../../src/models/runtime/index.js";
 import { startLoopbackHub, type LoopbackHub } from "./support/loopback-hub.js";
 
 const logger = pino({ level: "silent" });
@@ -141,6 +148,42 @@ describe("pullModels (synthetic model on a loopback hub)", () => {
     assert.deepEqual(readFileSync(join(dir, "model_q4.onnx_data")), weights);
   });
 
+  it("starts over when a server answers a Range request with the whole file", async () => {
+    const plainHub = await startLoopbackHub({
+      models: { "hub-org/tiny-lm": source },
+      cutOnce: ["onnx/model_q4.onnx_data"],
+      ignoreRange: true,
+    });
+    try {
+      const modelsDir = join(tmp, "models-no-range");
+      const events: PullEvent[] = [];
+      await pullModels({
+        targets: [target],
+        modelsDir,
+        remoteHost: plainHub.url,
+        logger,
+        backoff: noWait,
+        onEvent: (event) => events.push(event),
+      });
+      const data = readFileSync(
+        join(modelsDir, "hub-org", "tiny-lm", "onnx", "model_q4.onnx_data"),
+      );
+      assert.deepEqual(data, weights);
+      const retried = plainHub.requests.filter((r) => r.path === "onnx/model_q4.onnx_data");
+      assert.equal(retried[1]?.range, `bytes=${weights.length / 2}-`, "a resume was asked for");
+      const starts = events.filter(
+        (e): e is Extract<PullEvent, { type: "file-start" }> =>
+          e.type === "file-start" && e.path === "onnx/model_q4.onnx_data",
+      );
+      assert.deepEqual(
+        starts.map((e) => e.resumeFrom),
+        [0, 0],
+      );
+    } finally {
+      await plainHub.close();
+    }
+  });
+
   it("fails with model.missing naming the file when a required file is not on the hub", async () => {
     await assert.rejects(
       pullModels({
@@ -152,5 +195,62 @@ describe("pullModels (synthetic model on a loopback hub)", () => {
       }),
       { code: "model.missing", message: /hub-org\/tiny-lm has no onnx\/model_quantized\.onnx/ },
     );
+  });
+});
+
+describe("pullModels (a fixture model served as if from the hub)", () => {
+  const tmp = mkdtempSync(join(tmpdir(), "pull-fixture-"));
+  let hub: LoopbackHub;
+
+  before(async () => {
+    hub = await startLoopbackHub({
+      models: { "hub-org/mms-tts-eng": join(fixtureModelsDir, "fixture", "mms-tts-eng") },
+      cutOnce: ["onnx/model.onnx"],
+    });
+  });
+  after(async () => {
+    await hub.close();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it("downloads into MODELS_DIR in the layout the runtime reads, and the model loads", async () => {
+    const runtime = configureRuntime({
+      modelsDir: join(tmp, "models"),
+      allowRemoteModels: false,
+      logger,
+    });
+    const events: PullEvent[] = [];
+    const report = await pullModels({
+      targets: [
+        {
+          modelId: "hub-org/mms-tts-eng",
+          pipelineTask: "text-to-speech",
+          dtype: "fp32",
+          device: "cuda",
+        },
+      ],
+      modelsDir: runtime.modelsDir,
+      remoteHost: hub.url,
+      logger,
+      backoff: noWait,
+      onEvent: (event) => events.push(event),
+      verify: verifyByLoading(logger),
+    });
+    const source = join(fixtureModelsDir, "fixture", "mms-tts-eng", "onnx", "model.onnx");
+    assert.deepEqual(
+      readFileSync(join(runtime.modelsDir, "hub-org", "mms-tts-eng", "onnx", "model.onnx")),
+      readFileSync(source),
+    );
+    assert.ok(
+      events.some((e) => e.type === "retry"),
+      "the cut download was retried",
+    );
+    assert.ok(events.some((e) => e.type === "file-progress" && e.path === "onnx/model.onnx"));
+    assert.deepEqual(events.at(-1), {
+      type: "verified",
+      modelId: "hub-org/mms-tts-eng",
+      device: "cpu",
+    });
+    assert.equal(report.models[0]?.verifiedDevice, "cpu");
   });
 });

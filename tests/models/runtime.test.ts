@@ -6,10 +6,12 @@ import { after, describe, it } from "node:test";
 import { env } from "@huggingface/transformers";
 import { pino } from "pino";
 import { isAppError } from "../../src/shared/errors.js";
+import { PROFILES } from "../../src/models/catalogue/index.js";
 import {
   MEMORY_OVERHEAD_FACTOR,
   configureRuntime,
   createPipeline,
+  createTransformersModel,
   modelFiles,
   probeCuda,
   TransformersModel,
@@ -169,6 +171,24 @@ describe("TransformersModel", () => {
     assert.equal(model.estimatedBytes, Math.ceil(4500 * MEMORY_OVERHEAD_FACTOR));
   });
 
+  it("builds a catalogue entry with its fallback variant under its own id", () => {
+    const entry = PROFILES.cpu.models.chat;
+    const model = createTransformersModel({
+      id: "chat",
+      task: "chat",
+      spec: entry,
+      runtime,
+      logger,
+      run: async () => "",
+    });
+    assert.equal(model.spec.modelId, "onnx-community/Qwen2.5-1.5B-Instruct");
+    const fallback = model.fallback as TransformersModel<unknown, string> | undefined;
+    assert.equal(fallback?.id, "chat:fallback");
+    assert.equal(fallback?.spec.modelId, "onnx-community/Qwen2.5-0.5B-Instruct");
+    assert.equal(fallback?.estimatedBytes, entry.fallback?.memoryBytes);
+    assert.equal(fallback?.fallback, undefined);
+  });
+
   it("falls back to the catalogue figure when the files are absent", () => {
     const model = new TransformersModel({
       id: "x",
@@ -253,6 +273,27 @@ describe("TransformersModel", () => {
     controller.abort();
     await assert.rejects(model.run(undefined, controller.signal), { code: "job.cancelled" });
     await model.unload();
+  });
+
+  it("disposes a pipeline whose load was cancelled meanwhile", async () => {
+    writeModel(runtime.modelsDir, "org/cancel", { "config.json": 2 });
+    const { factory, disposed } = fakeFactory();
+    const controller = new AbortController();
+    const model = new TransformersModel({
+      id: "x",
+      task: "tts",
+      spec: { ...spec, modelId: "org/cancel" },
+      runtime,
+      logger,
+      pipelineFactory: async (request) => {
+        controller.abort();
+        return factory(request);
+      },
+      run: async () => "ran",
+    });
+    await assert.rejects(model.load(controller.signal), { code: "job.cancelled" });
+    assert.equal(disposed(), 1);
+    assert.equal(model.loaded, false);
   });
 
   it("wraps other load failures as model.load_failed", async () => {

@@ -21,8 +21,13 @@ export {
   MEMORY_OVERHEAD_FACTOR,
   PULL_COMMAND,
   TransformersModel,
+  createTransformersModel,
   estimateBytes,
 } from "./transformers-model.js";
-export type { TransformersModelOptions, TransformersModelSpec } from "./transformers-model.js";
+export type {
+  TransformersModelOptions,
+  TransformersModelSpec,
+  TransformersModelSpecWithFallback,
+} from "./transformers-model.js";
 export { pullModels, verifyByLoading } from "./pull.js";
 export type { PullEvent, PullOptions, PullReport, PullTarget } from "./pull.js";

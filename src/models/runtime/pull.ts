@@ -43,6 +43,8 @@ export interface PullOptions {
   modelsDir: string;
   remoteHost: string;
   revision?: string;
+  /** Hugging Face access token, sent to huggingface.co only (gated models). */
+  token?: string;
   logger: Logger;
   onEvent?: (event: PullEvent) => void;
   /** Loads a pulled model once to prove it works; omitted = no check. */
@@ -148,7 +150,7 @@ async function pullFile(
           ? error
           : new ModelError(
               "model.missing",
-              `could not download ${url}: ${String(error)}`,
+              `could not download ${url}: ${describe(error)}`,
               { model: modelId, file: path },
               {
                 cause: error,
@@ -176,8 +178,8 @@ async function downloadOnce(
   const fetchFn = options.fetch ?? globalThis.fetch;
   const offset = (await fileSize(partPath)) ?? 0;
   const headers: Record<string, string> = offset > 0 ? { Range: `bytes=${offset}-` } : {};
-  const token = process.env.HF_TOKEN;
-  if (token && url.startsWith("https://huggingface.co/")) headers.Authorization = `Bearer ${token}`;
+  if (options.token && url.startsWith("https://huggingface.co/"))
+    headers.Authorization = `Bearer ${options.token}`;
   const init: RequestInit = { headers, redirect: "follow" };
   if (options.signal) init.signal = options.signal;
   const response = await fetchFn(url, init);

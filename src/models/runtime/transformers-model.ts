@@ -3,9 +3,9 @@
  * `ManagedModel` on top of `createPipeline`, so a per-task adapter (ASR, chat, TTS) only
  * supplies how to run one input through the pipeline:
  *
- *   const asr = new TransformersModel<Float32Array, string, AutomaticSpeechRecognitionPipeline>({
- *     id: "asr", task: "asr", spec, runtime, logger,
- *     run: async (pipe, audio) => ((await pipe(audio)) as { text: string }).text,
+ *   const asr = createTransformersModel<Float32Array, string, AsrPipe>({
+ *     id: "asr", task: "asr", spec: profile.models.asr, runtime, logger,
+ *     run: async (pipe, audio) => (await pipe(audio)).text,
  *   });
  */
 import { existsSync } from "node:fs";
@@ -18,6 +18,7 @@ import { onnxWeightBytes, type ModelDtype, type PipelineTask } from "./model-fil
 import {
   createPipeline,
   isMissingFileError,
+  type CreatedPipeline,
   type DisposablePipeline,
   type PipelineFactory,
 } from "./pipeline.js";
@@ -110,7 +111,7 @@ export class TransformersModel<
       throw this.missingError();
     }
     const before = rss();
-    let created;
+    let created: CreatedPipeline<P>;
     try {
       created = await createPipeline<P>({
         task: pipelineTask,
@@ -174,4 +175,29 @@ export class TransformersModel<
 export function estimateBytes(modelDir: string, spec: TransformersModelSpec): number {
   const weights = onnxWeightBytes(modelDir, spec.pipelineTask, spec.dtype);
   return weights === undefined ? spec.memoryBytes : Math.ceil(weights * MEMORY_OVERHEAD_FACTOR);
+}
+
+/** A spec with the smaller variant to fall back to, as the catalogue's entries are. */
+export interface TransformersModelSpecWithFallback extends TransformersModelSpec {
+  fallback?: TransformersModelSpec;
+}
+
+/**
+ * Builds a model and, when its spec names one, its fallback variant: the same task and `run`,
+ * the smaller spec, and the id `<id>:fallback` (the manager keys measurements by id).
+ */
+export function createTransformersModel<In, Out, P extends DisposablePipeline = DisposablePipeline>(
+  options: Omit<TransformersModelOptions<In, Out, P>, "spec" | "fallback"> & {
+    spec: TransformersModelSpecWithFallback;
+  },
+): TransformersModel<In, Out, P> {
+  const { spec, ...rest } = options;
+  const fallback = spec.fallback
+    ? new TransformersModel<In, Out, P>({
+        ...rest,
+        id: `${options.id}:fallback`,
+        spec: spec.fallback,
+      })
+    : undefined;
+  return new TransformersModel<In, Out, P>({ ...rest, spec, ...(fallback ? { fallback } : {}) });
 }

@@ -24,6 +24,8 @@ export interface LoopbackHubOptions {
   models: Record<string, string>;
   /** Repository paths whose first response stops after half the body. */
   cutOnce?: string[];
+  /** Answer Range requests with the whole file (200), as some mirrors do. */
+  ignoreRange?: boolean;
 }
 
 export async function startLoopbackHub(options: LoopbackHubOptions): Promise<LoopbackHub> {
@@ -32,10 +34,11 @@ export async function startLoopbackHub(options: LoopbackHubOptions): Promise<Loo
   const server: Server = createServer((req: IncomingMessage, res) => {
     const url = decodeURIComponent(new URL(req.url ?? "/", "http://hub").pathname);
     const match = /^\/([^/]+\/[^/]+)\/resolve\/[^/]+\/(.+)$/.exec(url);
-    const range = req.headers.range;
+    const range = options.ignoreRange ? undefined : req.headers.range;
     const folder = match?.[1] ? options.models[match[1]] : undefined;
     const repoPath = match?.[2];
-    requests.push({ path: repoPath ?? url, ...(range ? { range } : {}) });
+    const asked = req.headers.range;
+    requests.push({ path: repoPath ?? url, ...(asked ? { range: asked } : {}) });
     let body: Buffer;
     try {
       if (!folder || !repoPath || !statSync(join(folder, repoPath)).isFile())

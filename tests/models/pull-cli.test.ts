@@ -1,0 +1,79 @@
+/**
+ * `npm run models:pull -- --profile cpu` end to end, against a loopback hub that serves the
+ * fixtures under the cpu profile's hub ids (with each graph also published under the dtype
+ * file names the profile selects): every model and fallback is downloaded, then loaded.
+ */
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { after, before, it } from "node:test";
+import { CATALOGUE_TASKS, PROFILES, fixtureModelsDir } from "../../src/models/catalogue/index.js";
+import { DTYPE_SUFFIX } from "../../src/models/runtime/index.js";
+import { startLoopbackHub, type LoopbackHub } from "./support/loopback-hub.js";
+
+const FIXTURE_OF = {
+  "automatic-speech-recognition": "whisper",
+  "text-generation": "qwen2",
+  "text-to-speech": "mms-tts-eng",
+} as const;
+
+const tmp = mkdtempSync(join(tmpdir(), "pull-cli-"));
+let hub: LoopbackHub;
+const models: Record<string, string> = {};
+
+before(async () => {
+  for (const task of CATALOGUE_TASKS) {
+    const entry = PROFILES.cpu.models[task];
+    for (const model of [entry, entry.fallback]) {
+      if (!model) continue;
+      const folder = join(tmp, "hub", model.modelId);
+      if (!existsSync(folder)) {
+        const source = join(fixtureModelsDir, "fixture", FIXTURE_OF[model.pipelineTask]);
+        cpSync(source, folder, { recursive: true });
+      }
+      // The fixtures hold fp32 graphs only; publish them under the name the dtype selects.
+      for (const graph of readdirSync(
+        join(fixtureModelsDir, "fixture", FIXTURE_OF[model.pipelineTask], "onnx"),
+      )) {
+        const renamed = graph.replace(/\.onnx$/, `${DTYPE_SUFFIX[model.dtype]}.onnx`);
+        if (renamed !== graph) cpSync(join(folder, "onnx", graph), join(folder, "onnx", renamed));
+      }
+      models[model.modelId] = folder;
+    }
+  }
+  hub = await startLoopbackHub({ models });
+});
+after(async () => {
+  await hub.close();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+it("pulls the cpu profile with its fallbacks and checks that each model loads", async () => {
+  const modelsDir = join(tmp, "models");
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      "scripts/models-pull.ts",
+      "--profile",
+      "cpu",
+      "--models-dir",
+      modelsDir,
+      "--remote-host",
+      hub.url,
+    ],
+    { env: { ...process.env, LOG_LEVEL: "silent" } },
+  );
+  for (const modelId of Object.keys(models)) {
+    assert.match(stdout, new RegExp(`loads: ${modelId.replace(".", "\\.")} on cpu`), modelId);
+    assert.ok(existsSync(join(modelsDir, modelId, "config.json")), `${modelId} is in MODELS_DIR`);
+  }
+  assert.equal(Object.keys(models).length, 6);
+  // Each MMS voice comes as fp32 and as its q8 fallback.
+  assert.match(stdout, /8 model variants in /);
+  assert.ok(existsSync(join(modelsDir, "Xenova/whisper-small/onnx/encoder_model_quantized.onnx")));
+});
