@@ -11,7 +11,6 @@ export interface ReplayOutcome {
   request: TraceRequest;
   /** When the job started running (absent if it never ran). */
   startedAt?: number;
-  settledAt: number;
   ok: boolean;
   error?: unknown;
 }
@@ -19,7 +18,7 @@ export interface ReplayOutcome {
 export interface ReplayOptions {
   /** Milliseconds after arrival at which a request is cancelled, or undefined to keep it. */
   cancelAfter?: (request: TraceRequest) => number | undefined;
-  /** Called after every timer the clock fires, e.g. to check invariants. */
+  /** Called after each step of the clock (the timers due at one instant), e.g. to check invariants. */
   onTick?: () => void;
 }
 
@@ -42,7 +41,6 @@ export async function replay(
       outcomes.push({
         request,
         ...(startedAt === undefined ? {} : { startedAt }),
-        settledAt: clock.now(),
         ok,
         ...(ok ? {} : { error }),
       });

@@ -54,8 +54,6 @@ export class TimedFakeModel implements ManagedModel<TimedJob, number> {
   readonly device = "cuda" as const;
   readonly estimatedBytes: number;
   readonly fallback: TimedFakeModel | undefined;
-  loads = 0;
-  runs = 0;
   private loading = false;
   private loaded = false;
   private running = 0;
@@ -81,7 +79,6 @@ export class TimedFakeModel implements ManagedModel<TimedJob, number> {
       this.ledger.breaches.push(`${this.id}: load while ${this.loading ? "loading" : "loaded"}`);
     }
     this.loading = true;
-    this.loads += 1;
     // Weights are allocated as they stream in: count them from the start of the load.
     this.ledger.allocate(this.actualBytes);
     const failure = this.spec.loadFailure?.();
@@ -106,7 +103,6 @@ export class TimedFakeModel implements ManagedModel<TimedJob, number> {
   async run(job: TimedJob, signal: AbortSignal): Promise<number> {
     if (!this.loaded) this.ledger.breaches.push(`${this.id}: run while not loaded`);
     this.running += 1;
-    this.runs += 1;
     try {
       await sleep(this.clock, job.runMs, signal);
       return job.runMs;

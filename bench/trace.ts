@@ -3,7 +3,7 @@
  * manager (the benchmark) and for randomized tests.
  *
  * Traffic comes in user sessions. Session starts follow a two-state Poisson process:
- * busy periods (mean 20 min, a session every 15 s on average) alternate with quiet ones
+ * busy periods (mean 20 min, a session every 45 s on average) alternate with quiet ones
  * (mean 30 min, a session every 4 min), which produces bursts and long idle gaps.
  * Session kinds (weights in {@link SESSION_WEIGHTS}):
  * - voice: a voice note (ASR) answered by chat, then 1–4 more turns, each a voice note
@@ -132,7 +132,7 @@ export function generateTrace(options: TraceOptions): TraceRequest[] {
   let busy = true;
   let periodEnds = exponential(20 * 60_000);
   while (trace.length < options.requests) {
-    now += exponential(busy ? 15_000 : 240_000);
+    now += exponential(busy ? 45_000 : 240_000);
     while (now > periodEnds) {
       busy = !busy;
       periodEnds += exponential(busy ? 20 * 60_000 : 30 * 60_000);

@@ -16,7 +16,7 @@ import { MemoryLedger, TimedFakeModel } from "../../bench/timed-model.js";
 import { REFERENCE_MODELS, generateTrace, mulberry32 } from "../../bench/trace.js";
 import type { TraceModel } from "../../bench/trace.js";
 
-const SEEDS = 24;
+const SEEDS = 20;
 const REQUESTS_PER_TRACE = 100;
 const GB = 1e9;
 
@@ -70,7 +70,14 @@ async function runSeed(seed: number): Promise<void> {
     assert.ok(ledger.residentBytes <= budgetBytes + 1, `seed ${seed}: resident over budget`);
     assert.deepEqual(ledger.breaches, [], `seed ${seed}: contract breached at ${when}`);
   };
-  manager.on((event) => check(event.type));
+  manager.on((event) => {
+    check(event.type);
+    if (event.type === "evicted") {
+      const victim = manager.stats().models.find((model) => model.id === event.modelId);
+      assert.equal(victim?.running, 0, `seed ${seed}: evicted ${event.modelId} while running`);
+      assert.equal(victim?.queued, 0, `seed ${seed}: evicted ${event.modelId} with jobs queued`);
+    }
+  });
 
   const trace = generateTrace({ seed, requests: REQUESTS_PER_TRACE, users: 20 });
   const outcomes = await replay(clock, trace, handles, {
@@ -87,7 +94,7 @@ async function runSeed(seed: number): Promise<void> {
   assert.equal(ledger.doubleLoads, 0);
   let stopped = false;
   const shutdown = manager.shutdown(1_000).then(() => (stopped = true));
-  while (!stopped) await clock.advanceTo(clock.nextAt() ?? clock.now());
+  while (!stopped) await clock.advanceTo(clock.nextAt() ?? clock.now() + 1_000);
   await shutdown;
   check("shutdown");
   assert.equal(manager.stats().inUseBytes, 0, `seed ${seed}: nothing charged after shutdown`);

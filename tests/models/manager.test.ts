@@ -256,6 +256,27 @@ describe("ModelManager budget and eviction", () => {
     assert.equal(await waiting, "asr:voice");
   });
 
+  it("admits waiting loads in arrival order, so a small model cannot starve a large one", async () => {
+    const { manager } = setup({ budgetBytes: 10 * GB });
+    const busy = new FakeModel("busy", 6 * GB);
+    const large = new FakeModel("large", 6 * GB);
+    const small = new FakeModel("small", 3 * GB);
+    const [hBusy, hLarge, hSmall] = [busy, large, small].map((model) => manager.register(model));
+    const running = hBusy?.run("1");
+    await settle();
+    const waiting = [hLarge?.run("1"), hSmall?.run("1")];
+    await settle();
+    assert.deepEqual(manager.stats().pendingLoads, ["large", "small"]);
+    assert.equal(small.loads.length, 0, "4 GB are free, but the older request comes first");
+    busy.finishRun();
+    await running;
+    await settle();
+    assert.deepEqual([busy.unloads, large.loads.length, small.loads.length], [1, 1, 1]);
+    large.finishRun();
+    small.finishRun();
+    assert.deepEqual(await Promise.all(waiting), ["large:1", "small:1"]);
+  });
+
   it("does not deadlock when busy models hold the memory other models wait for", async () => {
     const { manager } = setup({ budgetBytes: 10 * GB });
     const a = new FakeModel("a", 5 * GB);
@@ -552,13 +573,17 @@ describe("ModelManager stats and events", () => {
     });
   });
 
-  it("keeps working when a listener throws", async () => {
+  it("keeps working when a listener or a progress callback throws", async () => {
     const { manager } = setup();
     manager.on(() => {
       throw new Error("metrics broke");
     });
     const model = new FakeModel("chat", GB);
-    const job = manager.register(model).run("x");
+    const job = manager.register(model).run("x", {
+      onEvent: () => {
+        throw new Error("telegram edit failed");
+      },
+    });
     await settle();
     model.finishRun();
     assert.equal(await job, "chat:x");

@@ -27,8 +27,12 @@ export interface EvictionCandidate {
   readonly pinned: boolean;
 }
 
-/** Default horizon over which an idle model's retention value halves. */
-export const DEFAULT_REUSE_HORIZON_MS = 60_000;
+/**
+ * Default idle time at which a model's retention value halves. Short, so recency
+ * dominates: on the benchmark trace (bench/manager.ts) 10 s gave 5–15% fewer cold
+ * loads than 3–60 min, which drift towards "evict the cheapest to reload".
+ */
+export const DEFAULT_REUSE_HORIZON_MS = 10_000;
 
 /** Exhaustive search up to this many candidates (2^16 subsets); greedy above it. */
 const EXACT_SEARCH_LIMIT = 16;

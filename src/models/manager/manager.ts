@@ -21,7 +21,7 @@ import type { Logger } from "pino";
 import { pino } from "pino";
 import type { Clock, TimerHandle } from "../../shared/clock.js";
 import { CapacityError, ModelError, cancelledError } from "../../shared/errors.js";
-import type { LoadReport, ManagedModel, ModelHandle, RunOptions } from "../contract.js";
+import type { JobEvent, LoadReport, ManagedModel, ModelHandle, RunOptions } from "../contract.js";
 import { MemoryBudget } from "./budget.js";
 import {
   DEFAULT_CONCURRENCY,
@@ -129,7 +129,9 @@ export class ModelManager {
 
   /**
    * Stops accepting jobs, rejects waiting ones, gives running jobs `timeoutMs` to end
-   * before aborting them, then unloads every model. Idempotent.
+   * before aborting them, then unloads every model. Idempotent. An adapter whose `run`
+   * ignores its abort signal delays the unloads until that run returns, since a model is
+   * never unloaded under a running job.
    */
   shutdown(timeoutMs: number): Promise<void> {
     this.shutdownPromise ??= this.drain(timeoutMs);
@@ -196,7 +198,7 @@ export class ModelManager {
         input,
         enqueuedAt: this.clock.now(),
         controller,
-        onEvent,
+        onEvent: onEvent && ((event) => this.notify(onEvent, event)),
         reportedPosition: Number.POSITIVE_INFINITY,
         resolve,
         reject,
@@ -209,11 +211,12 @@ export class ModelManager {
         slot.phase === "ready" && slot.running + slot.queue.length <= slot.concurrency;
       if (!startsNow) {
         job.reportedPosition = slot.queue.length;
-        onEvent?.({ type: "queued", position: job.reportedPosition });
+        job.onEvent?.({ type: "queued", position: job.reportedPosition });
       }
       // A load already under way won't announce itself again; one started by pump() will.
       if (slot.phase === "loading") {
-        onEvent?.({ type: "loading", modelId: slot.variant.id, fallback: slot.variantIndex > 0 });
+        const fallback = slot.variantIndex > 0;
+        job.onEvent?.({ type: "loading", modelId: slot.variant.id, fallback });
       }
       this.pump(slot);
     });
@@ -331,7 +334,7 @@ export class ModelManager {
         type: "evicted",
         modelId: slot.id,
         variantId: slot.variant.id,
-        forModelId: requester?.id ?? slot.id,
+        ...(requester ? { forModelId: requester.id } : {}),
         bytes: slot.chargedBytes,
       });
       this.startUnload(slot, "evicted");
@@ -427,7 +430,8 @@ export class ModelManager {
       (candidate, index) =>
         index > slot.variantIndex && this.footprintOf(candidate) <= this.budget.totalBytes,
     );
-    if (outOfMemory && next >= 0 && !this.shutdownPromise) {
+    const wanted = slot.queue.length > 0 || slot.loadWaiters.length > 0;
+    if (outOfMemory && next >= 0 && wanted && !this.shutdownPromise) {
       this.logger.warn({ modelId: variant.id, err: error }, "out of memory; trying the fallback");
       slot.variantIndex = next;
       this.pendingLoads.unshift(slot);
@@ -545,6 +549,15 @@ export class ModelManager {
     job.detach();
     if (error === undefined) job.resolve(output);
     else job.reject(error);
+  }
+
+  /** A caller's progress callback must not break the manager's bookkeeping. */
+  private notify(onEvent: (event: JobEvent) => void, event: JobEvent): void {
+    try {
+      onEvent(event);
+    } catch (error) {
+      this.logger.error({ err: error, event: event.type }, "job event callback failed");
+    }
   }
 
   private emit(event: ModelEvent): void {

@@ -29,9 +29,4 @@ export class RollingWindow {
     const rank = Math.ceil((Math.min(100, Math.max(0, p)) / 100) * sorted.length);
     return sorted[Math.max(0, rank - 1)];
   }
-
-  mean(): number | undefined {
-    if (this.samples.length === 0) return undefined;
-    return this.samples.reduce((sum, value) => sum + value, 0) / this.samples.length;
-  }
 }

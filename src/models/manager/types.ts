@@ -61,7 +61,8 @@ export type ModelEvent =
       outOfMemory: boolean;
       error: unknown;
     }
-  | { type: "evicted"; modelId: string; variantId: string; forModelId: string; bytes: number }
+  /** `forModelId`: the load it makes room for; absent when recovering from an overshoot. */
+  | { type: "evicted"; modelId: string; variantId: string; forModelId?: string; bytes: number }
   | {
       type: "unloaded";
       modelId: string;
