@@ -2,7 +2,9 @@
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
 import { Store } from "../../src/memory/index.js";
-import { samplingOptions } from "../../src/models/adapters/chat-qwen.js";
+import { createChatModel, samplingOptions } from "../../src/models/adapters/chat-qwen.js";
+import { configureRuntime } from "../../src/models/runtime/index.js";
+import { fixtureModelsDir } from "../../src/models/catalogue/index.js";
 import {
   ChatNormalizer,
   ChatService,
@@ -211,5 +213,30 @@ describe("samplingOptions", () => {
         top_p: 0.9,
       },
     );
+  });
+});
+
+describe("createChatModel", () => {
+  it("builds the catalogue entry's smaller variant as the fallback", () => {
+    const runtime = configureRuntime({
+      modelsDir: fixtureModelsDir,
+      allowRemoteModels: false,
+      logger: silent,
+    });
+    const spec = {
+      modelId: "fixture/qwen2",
+      pipelineTask: "text-generation",
+      dtype: "fp32",
+      device: "cpu",
+      memoryBytes: 1,
+    } as const;
+    const model = createChatModel({
+      spec: { ...spec, fallback: { ...spec, memoryBytes: 0 } },
+      runtime,
+      logger: silent,
+    });
+    assert.equal(model.id, "chat");
+    assert.equal(model.task, "chat");
+    assert.equal(model.fallback?.id, "chat:fallback");
   });
 });

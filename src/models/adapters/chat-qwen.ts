@@ -16,10 +16,13 @@ import {
 } from "@huggingface/transformers";
 import type { Logger } from "pino";
 import { cancelledError, InputError } from "../../shared/errors.js";
-import type { ManagedModel } from "../contract.js";
 import type { RuntimeSettings } from "../runtime/environment.js";
 import type { PipelineFactory } from "../runtime/pipeline.js";
-import { TransformersModel, type TransformersModelSpec } from "../runtime/transformers-model.js";
+import {
+  createTransformersModel,
+  type TransformersModel,
+  type TransformersModelSpecWithFallback,
+} from "../runtime/transformers-model.js";
 
 export type ChatRole = "system" | "user" | "assistant";
 
@@ -67,10 +70,10 @@ export interface ChatResult {
 export interface ChatModelOptions {
   /** Manager key (default "chat"). */
   id?: string;
-  spec: TransformersModelSpec;
+  /** The catalogue's chat entry; its fallback (a smaller Qwen) becomes the fallback variant. */
+  spec: TransformersModelSpecWithFallback;
   runtime: RuntimeSettings;
   logger: Logger;
-  fallback?: ManagedModel<ChatRequest, ChatResult>;
   /** Test seam: how pipelines are built (default: transformers.js). */
   pipelineFactory?: PipelineFactory;
 }
@@ -80,7 +83,7 @@ export function createChatModel(
   options: ChatModelOptions,
 ): TransformersModel<ChatRequest, ChatResult, TextGenerationPipeline> {
   const { id = "chat", ...rest } = options;
-  return new TransformersModel<ChatRequest, ChatResult, TextGenerationPipeline>({
+  return createTransformersModel<ChatRequest, ChatResult, TextGenerationPipeline>({
     ...rest,
     id,
     task: "chat",
