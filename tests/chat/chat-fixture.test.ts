@@ -2,13 +2,19 @@
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
 import { Store } from "../../src/memory/index.js";
-import { createChatModel, samplingOptions } from "../../src/models/adapters/chat-qwen.js";
-import { configureRuntime } from "../../src/models/runtime/index.js";
+import type { TextGenerationPipeline } from "@huggingface/transformers";
+import {
+  createChatModel,
+  generateChat,
+  samplingOptions,
+} from "../../src/models/adapters/chat-qwen.js";
+import { configureRuntime, transformersPipelineFactory } from "../../src/models/runtime/index.js";
 import { fixtureModelsDir } from "../../src/models/catalogue/index.js";
 import {
   ChatNormalizer,
   ChatService,
   MESSAGE_FRAME_TOKENS,
+  stripThink,
 } from "../../src/services/chat/index.js";
 import { isAppError } from "../../src/shared/errors.js";
 import { fixtureChat, QWEN_ANSWER, type FixtureChat } from "./fixture-chat.js";
@@ -238,5 +244,37 @@ describe("createChatModel", () => {
     assert.equal(model.id, "chat");
     assert.equal(model.task, "chat");
     assert.equal(model.fallback?.id, "chat:fallback");
+  });
+});
+
+describe("generateChat with a thinking template", () => {
+  let pipe: TextGenerationPipeline;
+  before(async () => {
+    configureRuntime({ modelsDir: fixtureModelsDir, allowRemoteModels: false, logger: silent });
+    pipe = (await transformersPipelineFactory({
+      task: "text-generation",
+      modelId: "fixture/qwen2",
+      dtype: "fp32",
+      device: "cpu",
+    })) as TextGenerationPipeline;
+    // Like Qwen3 thinking templates: the generation prompt already opens the block.
+    pipe.tokenizer.chat_template = `${String(pipe.tokenizer.chat_template)}{% if add_generation_prompt %}{{ '<think>\n' }}{% endif %}`;
+  });
+  after(() => pipe.dispose());
+
+  it("starts the raw turn with the opened tag, so the unterminated block stays hidden", async () => {
+    const pieces: string[] = [];
+    const result = await generateChat(
+      pipe,
+      {
+        messages: [{ role: "user", content: "Hi" }],
+        settings: { maxNewTokens: 32, temperature: 0, topP: 1, repetitionPenalty: 1 },
+        onText: (piece) => pieces.push(piece),
+      },
+      new AbortController().signal,
+    );
+    assert.equal(pieces[0], "<think>");
+    assert.equal(result.text, `<think>${QWEN_ANSWER}`);
+    assert.equal(stripThink(result.text), "");
   });
 });
