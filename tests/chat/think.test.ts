@@ -83,4 +83,18 @@ describe("chat replies from a thinking model", () => {
     assert.equal((await reply.done).text, "Hi there!");
     assert.equal(store.history.recent({ chatId: 1, userId: 1 }).at(-1)?.text, "Hi there!");
   });
+
+  it("stores nothing when the whole answer was reasoning", async () => {
+    const store = Store.open(":memory:");
+    const { handle } = stubChat(() => ["<think>", "never finished"]);
+    const chat = new ChatService({
+      model: handle,
+      history: store.history,
+      settings: SETTINGS,
+      logger: silent,
+    });
+    const outcome = await chat.reply({ chatId: 1, userId: 1, text: "Hello", kind: "text" }).done;
+    assert.equal(outcome.text, "");
+    assert.deepEqual(store.history.recent({ chatId: 1, userId: 1 }), []);
+  });
 });

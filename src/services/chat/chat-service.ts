@@ -5,9 +5,9 @@
  * inside the generation job, so trimming costs no extra trip through the model queue.
  *
  * What is stored: after a completed reply, the user's turn (with its kind: typed, voice or
- * OCR) and the visible answer, in one transaction. A cancelled or failed reply stores
- * nothing: a question without its answer would leave the next prompt with two user turns in
- * a row, and the user can simply ask again.
+ * OCR) and the visible answer, in one transaction. A cancelled or failed reply, or one with
+ * no visible text (all reasoning), stores nothing: a question without its answer would leave
+ * the next prompt with two user turns in a row, and the user can simply ask again.
  */
 import type { Logger } from "pino";
 import type { DialogKey, HistoryKind, HistoryLog, UsageEvent } from "../../memory/index.js";
@@ -73,8 +73,9 @@ export interface ChatOutcome {
 
 export interface ChatReply {
   /**
-   * Visible text pieces in order; joined, they are `outcome.text`. Throws what `done` rejects
-   * with, after the pieces that came before. Leaving the loop early cancels the reply.
+   * Visible text pieces in order; joined, they are `outcome.text` (plus any trailing
+   * whitespace). Throws what `done` rejects with, after the pieces that came before. Leaving
+   * the loop early cancels the reply.
    */
   pieces: AsyncIterable<string>;
   done: Promise<ChatOutcome>;
@@ -162,10 +163,12 @@ export class ChatService {
       const result = await this.model.run(request, onEvent ? { signal, onEvent } : { signal });
       show(filter.end());
       const answer = visible.trimEnd();
-      this.history.append(dialog, [
-        { role: "user", kind: input.kind, text },
-        { role: "assistant", kind: "text", text: answer },
-      ]);
+      if (answer !== "") {
+        this.history.append(dialog, [
+          { role: "user", kind: input.kind, text },
+          { role: "assistant", kind: "text", text: answer },
+        ]);
+      }
       const outcome: ChatOutcome = {
         text: answer,
         tokens: result.generatedTokens,
