@@ -247,7 +247,7 @@ describe("createChatModel", () => {
   });
 });
 
-describe("generateChat with a thinking template", () => {
+describe("generateChat", () => {
   let pipe: TextGenerationPipeline;
   before(async () => {
     configureRuntime({ modelsDir: fixtureModelsDir, allowRemoteModels: false, logger: silent });
@@ -276,5 +276,19 @@ describe("generateChat with a thinking template", () => {
     assert.equal(pieces[0], "<think>");
     assert.equal(result.text, `<think>${QWEN_ANSWER}`);
     assert.equal(stripThink(result.text), "");
+  });
+
+  it("refuses a prompt that would not fit the model's context", async () => {
+    await assert.rejects(
+      generateChat(
+        pipe,
+        {
+          messages: [{ role: "user", content: "Hi" }],
+          settings: { maxNewTokens: 40_000, temperature: 0, topP: 1, repetitionPenalty: 1 },
+        },
+        new AbortController().signal,
+      ),
+      (error) => isAppError(error) && error.code === "input.too_long",
+    );
   });
 });

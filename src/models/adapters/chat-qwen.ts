@@ -115,6 +115,17 @@ export async function generateChat(
     add_generation_prompt: true,
   }) as string;
   const promptTokens = countTokens(prompt);
+  // The pipeline silently truncates an over-long prompt from the end, cutting off the very
+  // message to answer: refuse it instead.
+  const contextTokens = Number(tokenizer.model_max_length);
+  if (promptTokens + request.settings.maxNewTokens > contextTokens) {
+    throw new InputError(
+      "input.too_long",
+      `the prompt takes ${promptTokens} tokens; with ${request.settings.maxNewTokens} to ` +
+        `generate it exceeds the model's context of ${contextTokens}`,
+      { tokens: promptTokens, limit: contextTokens - request.settings.maxNewTokens },
+    );
+  }
 
   let text = "";
   const emit = (piece: string) => {
