@@ -257,8 +257,12 @@ describe("generateChat", () => {
       dtype: "fp32",
       device: "cpu",
     })) as TextGenerationPipeline;
-    // Like Qwen3 thinking templates: the generation prompt already opens the block.
-    pipe.tokenizer.chat_template = `${String(pipe.tokenizer.chat_template)}{% if add_generation_prompt %}{{ '<think>\n' }}{% endif %}`;
+    // Like Qwen3 thinking templates: the generation prompt opens the block, or, with
+    // enable_thinking=false, holds an empty closed one.
+    pipe.tokenizer.chat_template =
+      String(pipe.tokenizer.chat_template) +
+      "{% if add_generation_prompt %}{% if enable_thinking is defined and enable_thinking is false %}" +
+      "{{ '<think>\n\n</think>\n\n' }}{% else %}{{ '<think>\n' }}{% endif %}{% endif %}";
   });
   after(() => pipe.dispose());
 
@@ -276,6 +280,22 @@ describe("generateChat", () => {
     assert.equal(pieces[0], "<think>");
     assert.equal(result.text, `<think>${QWEN_ANSWER}`);
     assert.equal(stripThink(result.text), "");
+  });
+
+  it("passes the thinking switch to the template", async () => {
+    const pieces: string[] = [];
+    const result = await generateChat(
+      pipe,
+      {
+        messages: [{ role: "user", content: "Hi" }],
+        settings: { maxNewTokens: 32, temperature: 0, topP: 1, repetitionPenalty: 1 },
+        thinking: false,
+        onText: (piece) => pieces.push(piece),
+      },
+      new AbortController().signal,
+    );
+    assert.equal(result.text, QWEN_ANSWER);
+    assert.equal(pieces.join(""), QWEN_ANSWER);
   });
 
   it("refuses a prompt that would not fit the model's context", async () => {

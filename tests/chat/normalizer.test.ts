@@ -161,6 +161,7 @@ describe("ChatNormalizer", () => {
     assert.match(system!.content, /optical character recognition/);
     assert.deepEqual(user, { role: "user", content: OCR_RAW });
     assert.equal(calls[0]!.request.settings.temperature, 0);
+    assert.equal(calls[0]!.request.thinking, false);
   });
 
   it("uses the prompt for the kind and language", async () => {

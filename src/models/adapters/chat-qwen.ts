@@ -49,6 +49,11 @@ export interface ChatRequest {
   messages: readonly ChatMessage[] | ((countTokens: TokenCounter) => readonly ChatMessage[]);
   settings: GenerationSettings;
   /**
+   * Whether a reasoning model (Qwen3) may think before answering; passed to the chat template
+   * as `enable_thinking`. Unset: the template's default. Templates without the switch ignore it.
+   */
+  thinking?: boolean;
+  /**
    * Receives the assistant's turn piece by piece, raw: reasoning blocks (`<think>…</think>`)
    * included, starting with any `<think>` the chat template already opened in the prompt.
    * Not called after the signal aborts.
@@ -110,9 +115,12 @@ export async function generateChat(
     throw new InputError("input.empty", "a chat request needs at least one non-empty message");
   }
   const conversation = messages.map(({ role, content }) => ({ role, content }));
+  const templateOptions =
+    request.thinking === undefined ? {} : { enable_thinking: request.thinking };
   const prompt = tokenizer.apply_chat_template(conversation, {
     tokenize: false,
     add_generation_prompt: true,
+    ...templateOptions,
   }) as string;
   const promptTokens = countTokens(prompt);
   // The pipeline silently truncates an over-long prompt from the end, cutting off the very
@@ -153,6 +161,8 @@ export async function generateChat(
   try {
     await pipe(conversation, {
       ...samplingOptions(request.settings),
+      // For chat input the pipeline hands these to the chat template, as above.
+      tokenizer_encode_kwargs: templateOptions,
       streamer,
       stopping_criteria: [stop],
     });

@@ -121,6 +121,8 @@ export class ChatNormalizer implements Normalizer {
         topP: 1,
         repetitionPenalty: 1,
       },
+      // Cleaning needs no reasoning; thinking would only cost time (and is stripped anyway).
+      thinking: false,
     };
     let result: ChatResult;
     try {
