@@ -28,6 +28,7 @@ import { DocumentService } from "../services/documents/index.js";
 import { SpeechService } from "../services/speech/index.js";
 import { StatusService } from "../services/status/index.js";
 import { systemClock, type Clock } from "../shared/clock.js";
+import { withTimeout } from "../shared/timeout.js";
 import { buildModels } from "./models.js";
 import { chatPort, documentsPort, speechPort } from "./ports.js";
 
@@ -37,6 +38,9 @@ export interface App {
   /** Stops taking updates, lets in-flight work finish (up to the timeout), closes everything. */
   stop(): Promise<void>;
 }
+
+/** How long start-up waits for getMe before giving up. */
+const TELEGRAM_START_TIMEOUT_MS = 30_000;
 
 /** Updates the bot handles; Telegram sends nothing else. */
 const ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"] as const;
@@ -149,7 +153,16 @@ export function createApp(config: Config, logger: Logger, clock: Clock = systemC
 
   return {
     async start() {
-      await bot.init();
+      // auto-retry retries a server that doesn't answer forever: give up at start instead.
+      await withTimeout(
+        bot.init(),
+        TELEGRAM_START_TIMEOUT_MS,
+        clock,
+        () =>
+          new Error(
+            `no answer from the Telegram Bot API at ${config.telegram.apiRoot} within ${TELEGRAM_START_TIMEOUT_MS / 1000} s: check TELEGRAM_API_ROOT and the network`,
+          ),
+      );
       logger.info(
         { username: bot.botInfo.username, apiRoot: config.telegram.apiRoot },
         "bot identified",

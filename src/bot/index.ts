@@ -5,6 +5,7 @@
 import { autoRetry } from "@grammyjs/auto-retry";
 import { sequentialize } from "@grammyjs/runner";
 import { Bot, type BotConfig, type Middleware, type Transformer } from "grammy";
+import type { Logger } from "pino";
 import type { UserFromGetMe } from "grammy/types";
 import type { BotContext, FlowContext } from "./context.js";
 import type { BotDeps } from "./deps.js";
@@ -42,16 +43,34 @@ export interface CreateBotOptions {
   firstMiddleware?: Middleware<BotContext>;
 }
 
+/**
+ * Logs Bot API calls that got no answer. auto-retry retries those without limit and
+ * without a word, which would otherwise make an unreachable server look like a hang.
+ */
+function logNetworkFailures(logger: Logger): Transformer {
+  return async (prev, method, payload, signal) => {
+    try {
+      return await prev(method, payload, signal);
+    } catch (error) {
+      if (!signal?.aborted)
+        logger.warn({ method, err: error }, "Telegram Bot API call failed; retrying");
+      throw error;
+    }
+  };
+}
+
 export function createBot(deps: BotDeps, options: CreateBotOptions = {}): TelegramBot {
   const bot = new Bot<BotContext>(deps.token, {
     botInfo: options.botInfo,
     client: { apiRoot: deps.apiRoot, ...options.client },
   });
   // 429s wait for retry_after and 5xx are retried, so a flood limit slows the bot down
-  // instead of losing a reply.
+  // instead of losing a reply. grammY runs the last-installed transformer outermost:
+  // auto-retry goes last so the others (metrics, logging) see every attempt.
   const transformers = [
-    autoRetry({ maxRetryAttempts: 5, maxDelaySeconds: 60 }),
     ...(options.transformers ?? []),
+    logNetworkFailures(deps.logger),
+    autoRetry({ maxRetryAttempts: 5, maxDelaySeconds: 60 }),
   ];
   bot.api.config.use(...transformers);
 
