@@ -17,10 +17,12 @@ export type ErrorCode =
   | "image.too_large"
   | "pdf.corrupt"
   | "pdf.encrypted"
+  | "pdf.too_large"
   | "tts.too_long"
   // models and capacity
   | "model.missing"
   | "model.load_failed"
+  | "model.failed"
   | "model.budget_exceeded"
   | "model.busy"
   | "model.shutting_down"

@@ -1,0 +1,155 @@
+/**
+ * Image intake for OCR: turns whatever photo or scan a user sent into a clean grayscale PNG
+ * at a resolution tesseract reads well, and refuses input that would blow up memory.
+ *
+ * @example
+ * const prepared = await prepareImageForOcr(bytes, { maxBytes: 20 << 20 });
+ * await ocr.run({ image: prepared.png });
+ */
+import sharp from "sharp";
+import { InputError } from "../shared/errors.js";
+
+/** Limits and targets for {@link prepareImageForOcr}. Every field has a production default. */
+export interface ImageIntakeOptions {
+  /** Refuse files larger than this many bytes. Default 20 MiB (Telegram's download limit). */
+  maxBytes?: number;
+  /**
+   * Refuse images with more pixels than this, read from the header before decoding, so a
+   * small file that decodes into gigabytes (a decompression bomb) never gets decoded.
+   * Default 100 megapixels (covers 108 MP phone cameras).
+   */
+  maxInputPixels?: number;
+  /** Downscale so the longest side is at most this. Default 3500 px. */
+  maxSide?: number;
+  /** Upscale images whose longest side is below this (small text reads badly). Default 1600 px. */
+  minSide?: number;
+  /** Never upscale by more than this factor. Default 4. */
+  maxUpscale?: number;
+}
+
+/** An image ready for an OCR engine. */
+export interface PreparedImage {
+  /** 8-bit grayscale PNG, upright, contrast-normalized. */
+  png: Buffer;
+  width: number;
+  height: number;
+  /** The decoded format of the input, e.g. "jpeg". */
+  format: string;
+  /** Size of the input after EXIF rotation, before scaling. */
+  sourceWidth: number;
+  sourceHeight: number;
+  /** Factor applied to the upright input (> 1 upscaled, < 1 downscaled). */
+  scale: number;
+}
+
+const DEFAULTS: Required<ImageIntakeOptions> = {
+  maxBytes: 20 * 1024 * 1024,
+  maxInputPixels: 100_000_000,
+  maxSide: 3500,
+  minSide: 1600,
+  maxUpscale: 4,
+};
+
+/**
+ * Raster formats a user can send as a photo or file. SVG and PDF are left out on purpose:
+ * librsvg would render vector input (and may follow references), PDFs have their own path.
+ */
+const RASTER_FORMATS = new Set(["jpeg", "png", "webp", "gif", "tiff", "heif", "avif", "jp2"]);
+
+/**
+ * Validates, rotates (EXIF), flattens, grayscales, normalizes contrast and rescales an image
+ * for OCR. Throws `InputError` "image.too_large" above the byte or pixel limit and
+ * "image.corrupt" for data that is not a readable raster image.
+ */
+export async function prepareImageForOcr(
+  bytes: Uint8Array,
+  options: ImageIntakeOptions = {},
+): Promise<PreparedImage> {
+  const limits = { ...DEFAULTS, ...options };
+  if (bytes.byteLength === 0) throw new InputError("input.empty", "the image is empty");
+  if (bytes.byteLength > limits.maxBytes) {
+    throw new InputError(
+      "image.too_large",
+      `the image is ${bytes.byteLength} bytes, more than the ${limits.maxBytes} allowed`,
+      { bytes: bytes.byteLength, maxBytes: limits.maxBytes },
+    );
+  }
+
+  const input = () =>
+    sharp(bytes, { limitInputPixels: limits.maxInputPixels, failOn: "error", pages: 1 });
+  const meta = await input()
+    .metadata()
+    .catch((error: unknown) => {
+      throw corrupt(error);
+    });
+  if (!meta.format || !RASTER_FORMATS.has(meta.format) || !meta.width || !meta.height) {
+    throw new InputError("image.corrupt", `unsupported image format: ${meta.format ?? "unknown"}`, {
+      format: meta.format ?? "unknown",
+    });
+  }
+  // Multi-page inputs (GIF, TIFF) report the whole stack's height as pageHeight * pages.
+  const height = meta.pageHeight ?? meta.height;
+  if (meta.width * height > limits.maxInputPixels) {
+    throw new InputError(
+      "image.too_large",
+      `the image has ${meta.width}x${height} pixels, more than the ${limits.maxInputPixels} allowed`,
+      { width: meta.width, height, maxPixels: limits.maxInputPixels },
+    );
+  }
+
+  // Orientations 5-8 swap width and height.
+  const swapped = (meta.orientation ?? 1) >= 5;
+  const sourceWidth = swapped ? height : meta.width;
+  const sourceHeight = swapped ? meta.width : height;
+  const scale = chooseScale(Math.max(sourceWidth, sourceHeight), limits);
+
+  try {
+    let pipeline = input().autoOrient().flatten({ background: "#ffffff" }).grayscale().normalize();
+    if (scale !== 1) {
+      pipeline = pipeline.resize({
+        width: Math.max(1, Math.round(sourceWidth * scale)),
+        height: Math.max(1, Math.round(sourceHeight * scale)),
+        fit: "fill",
+        kernel: scale > 1 ? "cubic" : "lanczos3",
+      });
+    }
+    const { data, info } = await pipeline
+      .toColourspace("b-w")
+      .png({ compressionLevel: 1 })
+      .toBuffer({ resolveWithObject: true });
+    return {
+      png: data,
+      width: info.width,
+      height: info.height,
+      format: meta.format,
+      sourceWidth,
+      sourceHeight,
+      scale,
+    };
+  } catch (error) {
+    throw corrupt(error);
+  }
+}
+
+/** The resize factor for an upright image whose longest side is `longSide`. */
+export function chooseScale(
+  longSide: number,
+  limits: Pick<Required<ImageIntakeOptions>, "maxSide" | "minSide" | "maxUpscale">,
+): number {
+  if (longSide > limits.maxSide) return limits.maxSide / longSide;
+  if (longSide < limits.minSide) return Math.min(limits.maxUpscale, limits.minSide / longSide);
+  return 1;
+}
+
+function corrupt(error: unknown): InputError {
+  const message = error instanceof Error ? error.message : String(error);
+  if (/pixel limit/i.test(message)) {
+    return new InputError("image.too_large", "the image has too many pixels", {}, { cause: error });
+  }
+  return new InputError(
+    "image.corrupt",
+    `the image can't be read: ${message}`,
+    {},
+    { cause: error },
+  );
+}

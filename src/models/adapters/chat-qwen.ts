@@ -1,0 +1,194 @@
+/**
+ * The chat model: a Qwen (qwen2 / qwen3 family) instruct model run through transformers.js's
+ * `text-generation` pipeline with the model's own chat template. One job generates one reply:
+ * text pieces are streamed through a callback as tokens are decoded, and an aborted signal
+ * stops generation at the next token (an `InterruptableStoppingCriteria`), so the job settles
+ * promptly and never leaves a `generate()` running behind it.
+ *
+ * Token counting needs the model's tokenizer, which only exists while the model is loaded, so
+ * a request may pass its messages as a function of a token counter: the caller trims history
+ * to a token budget inside the same job, without a second trip through the manager's queue.
+ */
+import {
+  InterruptableStoppingCriteria,
+  TextStreamer,
+  type TextGenerationPipeline,
+} from "@huggingface/transformers";
+import type { Logger } from "pino";
+import { cancelledError, InputError } from "../../shared/errors.js";
+import type { RuntimeSettings } from "../runtime/environment.js";
+import type { PipelineFactory } from "../runtime/pipeline.js";
+import {
+  createTransformersModel,
+  type TransformersModel,
+  type TransformersModelSpecWithFallback,
+} from "../runtime/transformers-model.js";
+
+export type ChatRole = "system" | "user" | "assistant";
+
+export interface ChatMessage {
+  role: ChatRole;
+  content: string;
+}
+
+/** Sampling settings for one generation. */
+export interface GenerationSettings {
+  maxNewTokens: number;
+  /** 0 means greedy decoding (no sampling). */
+  temperature: number;
+  topP: number;
+  /** 1 disables the penalty. */
+  repetitionPenalty: number;
+}
+
+/** Number of tokens `text` takes with the model's tokenizer (no special tokens added). */
+export type TokenCounter = (text: string) => number;
+
+export interface ChatRequest {
+  /** The conversation, or a function that composes it with the model's token counter. */
+  messages: readonly ChatMessage[] | ((countTokens: TokenCounter) => readonly ChatMessage[]);
+  settings: GenerationSettings;
+  /**
+   * Whether a reasoning model (Qwen3) may think before answering; passed to the chat template
+   * as `enable_thinking`. Unset: the template's default. Templates without the switch ignore it.
+   */
+  thinking?: boolean;
+  /**
+   * Receives the assistant's turn piece by piece, raw: reasoning blocks (`<think>…</think>`)
+   * included, starting with any `<think>` the chat template already opened in the prompt.
+   * Not called after the signal aborts.
+   */
+  onText?: (piece: string) => void;
+}
+
+export interface ChatResult {
+  /** The assistant's whole turn, raw (as streamed through `onText`). */
+  text: string;
+  /** Tokens generated, the end-of-turn token included. */
+  generatedTokens: number;
+  /** Tokens of the rendered prompt. */
+  promptTokens: number;
+  /** True when generation stopped at `maxNewTokens` rather than at the end of the turn. */
+  truncated: boolean;
+}
+
+export interface ChatModelOptions {
+  /** Manager key (default "chat"). */
+  id?: string;
+  /** The catalogue's chat entry; its fallback (a smaller Qwen) becomes the fallback variant. */
+  spec: TransformersModelSpecWithFallback;
+  runtime: RuntimeSettings;
+  logger: Logger;
+  /** Test seam: how pipelines are built (default: transformers.js). */
+  pipelineFactory?: PipelineFactory;
+}
+
+/** The chat model as the manager sees it. */
+export function createChatModel(
+  options: ChatModelOptions,
+): TransformersModel<ChatRequest, ChatResult, TextGenerationPipeline> {
+  const { id = "chat", ...rest } = options;
+  return createTransformersModel<ChatRequest, ChatResult, TextGenerationPipeline>({
+    ...rest,
+    id,
+    task: "chat",
+    run: generateChat,
+  });
+}
+
+/** A prompt ending in an open reasoning block: the template started the model "thinking". */
+const OPEN_THINK_AT_END = /<think>\s*$/;
+const THINK_OPEN = "<think>";
+
+/** Runs one chat request through a loaded text-generation pipeline. */
+export async function generateChat(
+  pipe: TextGenerationPipeline,
+  request: ChatRequest,
+  signal: AbortSignal,
+): Promise<ChatResult> {
+  const { tokenizer } = pipe;
+  const countTokens: TokenCounter = (text) =>
+    tokenizer.encode(text, { add_special_tokens: false }).length;
+  const messages =
+    typeof request.messages === "function" ? request.messages(countTokens) : request.messages;
+  if (messages.length === 0 || messages.every((message) => message.content.trim() === "")) {
+    throw new InputError("input.empty", "a chat request needs at least one non-empty message");
+  }
+  const conversation = messages.map(({ role, content }) => ({ role, content }));
+  const templateOptions =
+    request.thinking === undefined ? {} : { enable_thinking: request.thinking };
+  const prompt = tokenizer.apply_chat_template(conversation, {
+    tokenize: false,
+    add_generation_prompt: true,
+    ...templateOptions,
+  }) as string;
+  const promptTokens = countTokens(prompt);
+  // The pipeline silently truncates an over-long prompt from the end, cutting off the very
+  // message to answer: refuse it instead.
+  const contextTokens = Number(tokenizer.model_max_length);
+  if (promptTokens + request.settings.maxNewTokens > contextTokens) {
+    throw new InputError(
+      "input.too_long",
+      `the prompt takes ${promptTokens} tokens; with ${request.settings.maxNewTokens} to ` +
+        `generate it exceeds the model's context of ${contextTokens}`,
+      { tokens: promptTokens, limit: contextTokens - request.settings.maxNewTokens },
+    );
+  }
+
+  let text = "";
+  const emit = (piece: string) => {
+    if (signal.aborted || piece === "") return;
+    text += piece;
+    request.onText?.(piece);
+  };
+  // Qwen3 thinking templates put "<think>" into the prompt; the model then writes only the
+  // closing tag. Starting the turn with the opening tag keeps the raw stream well-formed.
+  if (OPEN_THINK_AT_END.test(prompt)) emit(THINK_OPEN);
+
+  let generatedTokens = 0;
+  const streamer = new TextStreamer(tokenizer, {
+    skip_prompt: true,
+    skip_special_tokens: true,
+    callback_function: emit,
+    token_callback_function: () => {
+      generatedTokens += 1;
+    },
+  });
+  const stop = new InterruptableStoppingCriteria();
+  const interrupt = () => stop.interrupt();
+  if (signal.aborted) throw cancelledError(signal.reason);
+  signal.addEventListener("abort", interrupt, { once: true });
+  try {
+    await pipe(conversation, {
+      ...samplingOptions(request.settings),
+      // For chat input the pipeline hands these to the chat template, as above.
+      tokenizer_encode_kwargs: templateOptions,
+      streamer,
+      stopping_criteria: [stop],
+    });
+  } finally {
+    signal.removeEventListener("abort", interrupt);
+  }
+  if (signal.aborted) throw cancelledError(signal.reason);
+  return {
+    text,
+    generatedTokens,
+    promptTokens,
+    truncated: generatedTokens >= request.settings.maxNewTokens,
+  };
+}
+
+/** transformers.js generation options for the settings; temperature 0 is greedy decoding. */
+export function samplingOptions(settings: GenerationSettings): Record<string, number | boolean> {
+  const common = {
+    max_new_tokens: settings.maxNewTokens,
+    repetition_penalty: settings.repetitionPenalty,
+  };
+  if (settings.temperature <= 0) return { ...common, do_sample: false };
+  return {
+    ...common,
+    do_sample: true,
+    temperature: settings.temperature,
+    top_p: settings.topP,
+  };
+}

@@ -1,0 +1,338 @@
+/**
+ * tesseract.js 7 (WebAssembly) as a managed OCR model: a small pool of worker threads, created
+ * in `load()` and terminated in `unload()`, so the model manager can budget and evict it like
+ * any other model.
+ *
+ * Memory (`npm run bench:ocr`, rus+eng, 2 workers): +149 MB of RSS after load (~75 MB per
+ * worker), +265 MB after reading 200 dpi A4 pages (~133 MB per worker): WebAssembly memory
+ * grows to fit the largest image and is not returned until the thread ends. Hence
+ * {@link TESSERACT_WORKER_BYTES}.
+ */
+import { availableParallelism } from "node:os";
+import { createRequire } from "node:module";
+import type { Logger } from "pino";
+import Tesseract from "tesseract.js";
+import type { LoadReport, ManagedModel } from "../../contract.js";
+import { AppError, ModelError, cancelledError } from "../../../shared/errors.js";
+import { gatherTessdata, parseLangs, type TessdataOptions } from "./tessdata.js";
+import {
+  paragraphsToText,
+  type OcrEngine,
+  type OcrInput,
+  type OcrParagraph,
+  type OcrResult,
+} from "./types.js";
+
+/** Resident bytes one worker holds once it has read a full page (see the module comment). */
+export const TESSERACT_WORKER_BYTES = 140 * 1024 * 1024;
+
+export interface TesseractOcrOptions extends Omit<TessdataOptions, "dataDir"> {
+  /** The app's data folder (DATA_DIR); language data is gathered under it. */
+  dataDir: string;
+  /** Languages loaded into every worker, "rus+eng" style (OCR_LANGS). Default "rus+eng". */
+  langs?: string | readonly string[];
+  /** Worker threads (OCR_WORKERS). Default min(2, CPU cores). */
+  workers?: number;
+  /** Model id for the manager. Default "ocr". */
+  id?: string;
+  logger: Logger;
+}
+
+const TESSERACT_CONFIG = { user_defined_dpi: "300" } as Partial<Tesseract.InitOptions>;
+
+interface Slot {
+  worker: Tesseract.Worker;
+  /** The "rus+eng" string the worker is initialized with. */
+  langs: string;
+}
+
+const VERSION = (createRequire(import.meta.url)("tesseract.js/package.json") as { version: string })
+  .version;
+
+/** The default OCR engine: tesseract.js with Russian and English, CPU only. */
+export class TesseractOcr implements ManagedModel<OcrInput, OcrResult>, OcrEngine {
+  readonly id: string;
+  readonly task = "ocr" as const;
+  readonly device = "cpu" as const;
+  readonly estimatedBytes: number;
+  /** Languages every worker is loaded with. */
+  readonly langs: readonly string[];
+  readonly engine = `tesseract.js ${VERSION}`;
+
+  private readonly size: number;
+  private langPath: string | undefined;
+  /** Workers that exist, busy or idle. */
+  private readonly slots = new Set<Slot>();
+  private readonly idle: Slot[] = [];
+  private readonly waiters: Array<{
+    resolve: (slot: Slot) => void;
+    reject: (error: unknown) => void;
+  }> = [];
+  private creating = 0;
+
+  constructor(private readonly options: TesseractOcrOptions) {
+    this.id = options.id ?? "ocr";
+    this.langs = parseLangs(options.langs ?? "rus+eng");
+    this.size = Math.max(1, Math.floor(options.workers ?? Math.min(2, availableParallelism())));
+    this.estimatedBytes = this.size * TESSERACT_WORKER_BYTES;
+  }
+
+  /** Gathers the language data and starts the worker pool. */
+  async load(signal?: AbortSignal): Promise<LoadReport> {
+    this.langPath = await gatherTessdata(this.langs, this.options).catch((error: unknown) => {
+      if (error instanceof AppError) throw error;
+      throw new ModelError(
+        "model.load_failed",
+        `OCR language data could not be prepared in ${this.options.dataDir}: ${describe(error)}`,
+        {},
+        { cause: error },
+      );
+    });
+    if (signal?.aborted) throw cancelledError(signal.reason);
+    try {
+      const started = await Promise.all(
+        Array.from({ length: this.size }, () => this.createSlot(this.langs.join("+"))),
+      );
+      for (const slot of started) this.idle.push(slot);
+    } catch (error) {
+      await this.unload();
+      throw error;
+    }
+    return { device: "cpu", note: `${this.size} worker(s), ${this.langs.join("+")}` };
+  }
+
+  /** Terminates every worker; jobs still waiting for one fail with "model.shutting_down". */
+  async unload(): Promise<void> {
+    for (const waiter of this.waiters.splice(0)) {
+      waiter.reject(new ModelError("model.shutting_down", "the OCR model was unloaded"));
+    }
+    this.langPath = undefined;
+    const slots = [...this.slots];
+    this.slots.clear();
+    this.idle.length = 0;
+    await Promise.all(slots.map((slot) => slot.worker.terminate()));
+  }
+
+  run(input: OcrInput, signal: AbortSignal): Promise<OcrResult> {
+    return this.recognize(input.image, input.langs, signal);
+  }
+
+  async recognize(
+    image: Uint8Array,
+    langs: readonly string[] | undefined,
+    signal: AbortSignal,
+  ): Promise<OcrResult> {
+    const wanted = this.checkLangs(langs);
+    const slot = await this.acquire(signal);
+    let healthy = true;
+    try {
+      if (slot.langs !== wanted) {
+        await slot.worker.reinitialize(wanted, Tesseract.OEM.LSTM_ONLY, TESSERACT_CONFIG);
+        slot.langs = wanted;
+      }
+      // Checked before starting: tesseract.js posts the job a tick after recognize() is called,
+      // and terminating the worker in between makes it throw where nothing can catch it.
+      if (signal.aborted) throw cancelledError(signal.reason);
+      const job = slot.worker.recognize(
+        Buffer.from(image.buffer, image.byteOffset, image.byteLength),
+        {},
+        {
+          text: false,
+          blocks: true,
+        },
+      );
+      const { data } = await abortable(job, signal, () => {
+        // tesseract.js can't cancel a job: stop the thread so it doesn't burn a core for nothing.
+        healthy = false;
+        this.discard(slot);
+      });
+      return this.toResult(data, wanted);
+    } catch (error) {
+      if (error instanceof AppError) throw error;
+      healthy = false;
+      this.discard(slot);
+      throw new ModelError(
+        "model.failed",
+        `tesseract failed: ${describe(error)}`,
+        {},
+        { cause: error },
+      );
+    } finally {
+      if (healthy) this.release(slot);
+    }
+  }
+
+  private toResult(data: Tesseract.Page, langs: string): OcrResult {
+    // Tesseract's own paragraph model splits off first lines it takes for headings and
+    // merges paragraphs separated by blank space; vertical gaps inside a block are steadier.
+    const paragraphs = (data.blocks ?? []).flatMap((block) =>
+      splitAtGaps(block.paragraphs.flatMap((paragraph) => paragraph.lines)),
+    );
+    return {
+      text: paragraphsToText(paragraphs),
+      confidence: paragraphs.length > 0 ? data.confidence : 0,
+      paragraphs,
+      engine: this.engine,
+      langs: langs.split("+"),
+    };
+  }
+
+  private checkLangs(langs: readonly string[] | undefined): string {
+    if (langs === undefined || langs.length === 0) return this.langs.join("+");
+    const unknown = langs.filter((lang) => !this.langs.includes(lang));
+    if (unknown.length > 0) {
+      throw new ModelError(
+        "model.missing",
+        `OCR languages ${unknown.join(", ")} are not loaded (configured: ${this.langs.join("+")})`,
+        { langs: unknown.join("+") },
+      );
+    }
+    return langs.join("+");
+  }
+
+  private async acquire(signal: AbortSignal): Promise<Slot> {
+    if (signal.aborted) throw cancelledError(signal.reason);
+    if (this.langPath === undefined) {
+      throw new ModelError("model.load_failed", "the OCR model is not loaded");
+    }
+    const ready = this.idle.pop();
+    if (ready) return ready;
+    // A worker discarded after a cancel is replaced on demand.
+    if (this.slots.size + this.creating < this.size) {
+      this.creating++;
+      try {
+        return await this.createSlot(this.langs.join("+"));
+      } finally {
+        this.creating--;
+      }
+    }
+    return new Promise<Slot>((resolve, reject) => {
+      const waiter = {
+        resolve: (slot: Slot) => {
+          signal.removeEventListener("abort", onAbort);
+          resolve(slot);
+        },
+        reject,
+      };
+      const onAbort = () => {
+        this.waiters.splice(this.waiters.indexOf(waiter), 1);
+        reject(cancelledError(signal.reason));
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+      this.waiters.push(waiter);
+    });
+  }
+
+  private release(slot: Slot): void {
+    if (!this.slots.has(slot)) return;
+    const waiter = this.waiters.shift();
+    if (waiter) waiter.resolve(slot);
+    else this.idle.push(slot);
+  }
+
+  private discard(slot: Slot): void {
+    this.slots.delete(slot);
+    // A macrotask later, so a job tesseract.js is about to post still finds its thread.
+    setImmediate(() => void slot.worker.terminate());
+    // Someone waiting gets a fresh worker instead of the one that was thrown away.
+    const waiter = this.waiters.shift();
+    if (waiter) {
+      this.creating++;
+      this.createSlot(this.langs.join("+"))
+        .then(waiter.resolve, waiter.reject)
+        .finally(() => this.creating--);
+    }
+  }
+
+  private async createSlot(langs: string): Promise<Slot> {
+    const { logger } = this.options;
+    // tesseract.js never settles createWorker when initialization fails; its errorHandler
+    // is the only place the failure shows up, so it rejects the start here.
+    let failStart: (error: unknown) => void = () => {};
+    const failed = new Promise<never>((_, reject) => (failStart = reject));
+    const worker = await Promise.race([
+      Tesseract.createWorker(
+        langs,
+        Tesseract.OEM.LSTM_ONLY,
+        {
+          langPath: this.langPath,
+          gzip: false,
+          cacheMethod: "none",
+          logger: () => {},
+          errorHandler: (error: unknown) => {
+            logger.debug({ err: error }, "tesseract worker error");
+            failStart(error);
+          },
+        },
+        // Intake scales text to a normal size but PNGs carry no resolution: without this,
+        // tesseract guesses from the pixel size and prints a warning for every small image.
+        TESSERACT_CONFIG,
+      ),
+      failed,
+    ]).catch((error: unknown) => {
+      throw new ModelError(
+        "model.load_failed",
+        `tesseract could not start with ${langs}: ${describe(error)}`,
+        { langs },
+        { cause: error },
+      );
+    });
+    const slot = { worker, langs };
+    this.slots.add(slot);
+    return slot;
+  }
+}
+
+/**
+ * Groups a block's lines into paragraphs: a gap taller than a text line (and, with three or
+ * more lines, more than twice the tightest line gap, so double-spaced text stays whole)
+ * starts a new paragraph.
+ */
+export function splitAtGaps(lines: readonly Tesseract.Line[]): OcrParagraph[] {
+  const kept = lines.filter((line) => line.text.trim().length > 0);
+  const gaps = kept.slice(1).map((line, i) => line.bbox.y0 - kept[i]!.bbox.y1);
+  const tightest = gaps.length >= 2 ? Math.max(1, Math.min(...gaps)) : 0;
+  const paragraphs: OcrParagraph[] = [];
+  kept.forEach((line, i) => {
+    const gap = i > 0 ? gaps[i - 1]! : 0;
+    const rowHeight = Math.max(
+      line.rowAttributes.rowHeight,
+      kept[i - 1]?.rowAttributes.rowHeight ?? 0,
+    );
+    const current = paragraphs.at(-1);
+    const entry = { text: line.text.trim(), confidence: line.confidence };
+    if (current && !(gap > rowHeight && gap > 2 * tightest)) current.lines.push(entry);
+    else paragraphs.push({ lines: [entry] });
+  });
+  return paragraphs;
+}
+
+/** Resolves with `work`, or rejects with "job.cancelled" as soon as `signal` aborts. */
+function abortable<T>(work: Promise<T>, signal: AbortSignal, onAbort: () => void): Promise<T> {
+  if (signal.aborted) {
+    onAbort();
+    return Promise.reject(cancelledError(signal.reason));
+  }
+  return new Promise<T>((resolve, reject) => {
+    const listener = () => {
+      onAbort();
+      reject(cancelledError(signal.reason));
+    };
+    signal.addEventListener("abort", listener, { once: true });
+    const done = () => signal.removeEventListener("abort", listener);
+    work.then(
+      (value) => {
+        done();
+        resolve(value);
+      },
+      (error: unknown) => {
+        done();
+        reject(error);
+      },
+    );
+  });
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

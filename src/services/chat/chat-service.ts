@@ -1,0 +1,198 @@
+/**
+ * Conversations with the chat model, per (chat, user), with memory. A reply streams: the
+ * caller reads visible text pieces as they are generated (reasoning blocks filtered out) and
+ * awaits the outcome. History is trimmed to a token budget with the model's own tokenizer
+ * inside the generation job, so trimming costs no extra trip through the model queue.
+ *
+ * What is stored: after a completed reply, the user's turn (with its kind: typed, voice or
+ * OCR) and the visible answer, in one transaction. A cancelled or failed reply, or one with
+ * no visible text (all reasoning), stores nothing: a question without its answer would leave
+ * the next prompt with two user turns in a row, and the user can simply ask again.
+ */
+import type { Logger } from "pino";
+import type { DialogKey, HistoryKind, HistoryLog, UsageEvent } from "../../memory/index.js";
+import type {
+  ChatRequest,
+  ChatResult,
+  GenerationSettings,
+} from "../../models/adapters/chat-qwen.js";
+import type { JobEvent, ModelHandle } from "../../models/contract.js";
+import { systemClock, type Clock } from "../../shared/clock.js";
+import { cancelledError, InputError, isAppError } from "../../shared/errors.js";
+import { fitConversation, type FittedConversation } from "./context.js";
+import { PieceStream } from "./piece-stream.js";
+import { DEFAULT_SYSTEM_PROMPT } from "./prompts.js";
+import { ThinkFilter } from "./think.js";
+
+/** The chat slice of the app config. */
+export interface ChatSettings {
+  systemPrompt?: string;
+  maxNewTokens: number;
+  temperature: number;
+  topP: number;
+  repetitionPenalty: number;
+  /** Token budget of the whole prompt: system prompt, history and the current message. */
+  historyTokens: number;
+}
+
+export interface ChatServiceOptions {
+  model: ModelHandle<ChatRequest, ChatResult>;
+  history: Pick<HistoryLog, "recent" | "append" | "reset">;
+  settings: ChatSettings;
+  logger: Logger;
+  clock?: Clock;
+  /** Called once per reply, e.g. `(event) => store.usage.record(event)`. */
+  recordUsage?: (event: UsageEvent) => void;
+}
+
+export interface ChatInput extends DialogKey {
+  text: string;
+  /** Where the user's text came from; stored with the turn. */
+  kind: HistoryKind;
+}
+
+export interface ChatReplyOptions {
+  signal?: AbortSignal;
+  /** Queue and loading progress ("2nd in line", "loading model…"). */
+  onEvent?: (event: JobEvent) => void;
+}
+
+export interface ChatOutcome {
+  /** The visible answer, as stored. */
+  text: string;
+  /** Tokens generated (reasoning included). */
+  tokens: number;
+  /** From the call to the end, queue wait and model load included. */
+  ms: number;
+  promptTokens: number;
+  /** Stored turns that fit the budget and were sent along. */
+  historyTurns: number;
+  /** The answer was cut at the max-new-tokens limit. */
+  truncated: boolean;
+}
+
+export interface ChatReply {
+  /**
+   * Visible text pieces in order; joined, they are `outcome.text` (plus any trailing
+   * whitespace). Throws what `done` rejects with, after the pieces that came before. Leaving
+   * the loop early cancels the reply.
+   */
+  pieces: AsyncIterable<string>;
+  done: Promise<ChatOutcome>;
+}
+
+/** Stored turns read per reply; the token budget usually keeps far fewer. */
+const HISTORY_FETCH_LIMIT = 100;
+
+export class ChatService {
+  private readonly model: ModelHandle<ChatRequest, ChatResult>;
+  private readonly history: ChatServiceOptions["history"];
+  private readonly logger: Logger;
+  private readonly clock: Clock;
+  private readonly recordUsage: ((event: UsageEvent) => void) | undefined;
+  private readonly systemPrompt: string;
+  private readonly generation: GenerationSettings;
+  private readonly budgetTokens: number;
+
+  constructor(options: ChatServiceOptions) {
+    this.model = options.model;
+    this.history = options.history;
+    this.logger = options.logger;
+    this.clock = options.clock ?? systemClock;
+    this.recordUsage = options.recordUsage;
+    const { systemPrompt, historyTokens, ...generation } = options.settings;
+    this.systemPrompt = systemPrompt?.trim() || DEFAULT_SYSTEM_PROMPT;
+    this.generation = generation;
+    this.budgetTokens = historyTokens;
+  }
+
+  /** Starts a reply to the user's message; see {@link ChatReply}. */
+  reply(input: ChatInput, options: ChatReplyOptions = {}): ChatReply {
+    const stopped = new AbortController();
+    const signal = options.signal
+      ? AbortSignal.any([options.signal, stopped.signal])
+      : stopped.signal;
+    const pieces = new PieceStream(() =>
+      stopped.abort(cancelledError("the reader stopped reading the reply")),
+    );
+    const done = this.generate(input, signal, options.onEvent, pieces);
+    // The caller may read only `pieces`; the failure reaches it there.
+    done.catch(() => undefined);
+    return { pieces, done };
+  }
+
+  /** Starts a new conversation: earlier turns are kept on disk but no longer sent. */
+  reset(dialog: DialogKey): void {
+    this.history.reset(dialog);
+  }
+
+  private async generate(
+    input: ChatInput,
+    signal: AbortSignal,
+    onEvent: ChatReplyOptions["onEvent"],
+    pieces: PieceStream,
+  ): Promise<ChatOutcome> {
+    const started = this.clock.now();
+    const dialog: DialogKey = { chatId: input.chatId, userId: input.userId };
+    try {
+      const text = input.text.trim();
+      if (text === "") throw new InputError("input.empty", "the message has no text");
+      const history = this.history.recent(dialog, HISTORY_FETCH_LIMIT);
+      let fitted: FittedConversation | undefined;
+      const filter = new ThinkFilter();
+      let visible = "";
+      const show = (piece: string) => {
+        if (piece === "") return;
+        visible += piece;
+        pieces.push(piece);
+      };
+      const request: ChatRequest = {
+        messages: (countTokens) => {
+          fitted = fitConversation({
+            systemPrompt: this.systemPrompt,
+            history,
+            message: text,
+            budgetTokens: this.budgetTokens,
+            countTokens,
+          });
+          return fitted.messages;
+        },
+        settings: this.generation,
+        onText: (piece) => show(filter.push(piece)),
+      };
+      const result = await this.model.run(request, onEvent ? { signal, onEvent } : { signal });
+      show(filter.end());
+      const answer = visible.trimEnd();
+      if (answer !== "") {
+        this.history.append(dialog, [
+          { role: "user", kind: input.kind, text },
+          { role: "assistant", kind: "text", text: answer },
+        ]);
+      }
+      const outcome: ChatOutcome = {
+        text: answer,
+        tokens: result.generatedTokens,
+        ms: this.clock.now() - started,
+        promptTokens: result.promptTokens,
+        historyTurns: fitted?.historyTurns ?? 0,
+        truncated: result.truncated,
+      };
+      this.usage(dialog, outcome.ms, true);
+      pieces.end();
+      return outcome;
+    } catch (error) {
+      const code = isAppError(error) ? error.code : "internal";
+      this.usage(dialog, this.clock.now() - started, false, code);
+      if (code !== "job.cancelled")
+        this.logger.warn({ err: error, ...dialog }, "chat reply failed");
+      pieces.fail(error);
+      throw error;
+    }
+  }
+
+  private usage(dialog: DialogKey, durationMs: number, ok: boolean, errorCode?: string): void {
+    const event: UsageEvent = { task: "chat", ...dialog, model: this.model.id, durationMs, ok };
+    if (errorCode !== undefined) event.errorCode = errorCode;
+    this.recordUsage?.(event);
+  }
+}

@@ -1,0 +1,12 @@
+export {
+  DocumentService,
+  type DocumentResult,
+  type DocumentServiceOptions,
+  type PageMethod,
+  type PageProgress,
+  type PageResult,
+  type PdfPolicy,
+  type RecognizeOptions,
+  type TextNormalizer,
+} from "./service.js";
+export { detectLanguage, isRealText, REAL_TEXT, type DetectedLanguage } from "./text.js";

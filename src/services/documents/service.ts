@@ -1,0 +1,242 @@
+/**
+ * Reads text out of photos and PDFs. PDF pages with a real text layer are taken as they are;
+ * scanned pages are rendered and sent to the OCR model one at a time (render, OCR, release),
+ * so memory stays flat however long the document is.
+ */
+import type { Logger } from "pino";
+import type { JobEvent, ModelHandle } from "../../models/contract.js";
+import type { OcrInput, OcrResult } from "../../models/adapters/ocr/types.js";
+import { prepareImageForOcr, type ImageIntakeOptions } from "../../media/image.js";
+import { PdfFile } from "../../media/pdf.js";
+import { systemClock, type Clock } from "../../shared/clock.js";
+import { cancelledError } from "../../shared/errors.js";
+import { detectLanguage, isRealText, type DetectedLanguage } from "./text.js";
+
+/** Cleans up recognized text with the chat model ("normalization"). */
+export interface TextNormalizer {
+  normalize(text: string, kind: "ocr" | "asr", lang: string): Promise<string>;
+}
+
+/** How a page's text was obtained: its PDF text layer, OCR, or nothing (a blank page). */
+export type PageMethod = "text" | "ocr" | "blank";
+
+/** Reported once per page as soon as its method is known, e.g. to show "page 3/12". */
+export interface PageProgress {
+  page: number;
+  /** Pages that will be processed (after the page cap). */
+  pages: number;
+  method: PageMethod;
+}
+
+export interface RecognizeOptions {
+  signal?: AbortSignal;
+  onProgress?: (progress: PageProgress) => void;
+  /** Queue and model-loading events from the model manager ("loading the OCR model…"). */
+  onJobEvent?: (event: JobEvent) => void;
+  /** OCR languages, e.g. ["rus"]; default: all the engine has. */
+  langs?: readonly string[];
+  /** Run the normalizer over each page's text (ignored when none is configured). */
+  normalize?: boolean;
+}
+
+export interface PageResult {
+  /** 1-based page number. */
+  page: number;
+  method: PageMethod;
+  text: string;
+  /** The text before normalization, when it was normalized. */
+  rawText?: string;
+  /** OCR confidence 0-100, for OCR pages. */
+  confidence?: number;
+  language: DetectedLanguage;
+  ms: number;
+}
+
+export interface DocumentResult {
+  kind: "image" | "pdf";
+  pages: PageResult[];
+  /** Every page's text, separated by blank lines. */
+  text: string;
+  language: DetectedLanguage;
+  /** The OCR engine that read any page, or "pdf-text" when no page needed OCR. */
+  engine: string;
+  /** Pages in the document, including skipped ones. */
+  totalPages: number;
+  /** Pages past the page cap that were not read. */
+  skippedPages: number;
+  normalized: boolean;
+  timings: { totalMs: number; ocrMs: number; normalizeMs: number };
+}
+
+export interface PdfPolicy {
+  /** Read at most this many pages (PDF_MAX_PAGES). Default 30. */
+  maxPages?: number;
+  /** Byte limit for PDF files. Default 50 MiB. */
+  maxBytes?: number;
+  /** Render resolution for scanned pages. Default 200 dpi. */
+  dpi?: number;
+  /** Cap on a rendered page's longest side. Default 3500 px. */
+  maxSide?: number;
+  /** A rendered page with less ink than this share of pixels is blank. Default 0.0001. */
+  blankInkRatio?: number;
+}
+
+export interface DocumentServiceOptions {
+  ocr: ModelHandle<OcrInput, OcrResult>;
+  logger: Logger;
+  normalizer?: TextNormalizer;
+  image?: ImageIntakeOptions;
+  pdf?: PdfPolicy;
+  clock?: Clock;
+}
+
+/** Text recognition for photos and PDFs, in Russian and English. */
+export class DocumentService {
+  private readonly clock: Clock;
+  private readonly pdf: Required<PdfPolicy>;
+
+  constructor(private readonly options: DocumentServiceOptions) {
+    this.clock = options.clock ?? systemClock;
+    this.pdf = {
+      maxPages: 30,
+      maxBytes: 50 * 1024 * 1024,
+      dpi: 200,
+      maxSide: 3500,
+      blankInkRatio: 0.0001,
+      ...options.pdf,
+    };
+  }
+
+  /** Reads a photo or scan (JPEG, PNG, WebP, TIFF, GIF, HEIF/AVIF). */
+  async recognizeImage(bytes: Uint8Array, options: RecognizeOptions = {}): Promise<DocumentResult> {
+    const started = this.clock.now();
+    const image = await prepareImageForOcr(bytes, this.options.image);
+    options.onProgress?.({ page: 1, pages: 1, method: "ocr" });
+    const ocr = await this.ocr(image.png, options);
+    const page: PageResult = {
+      page: 1,
+      method: "ocr",
+      text: ocr.text,
+      confidence: ocr.confidence,
+      language: detectLanguage(ocr.text),
+      ms: this.clock.now() - started,
+    };
+    return this.finish(
+      "image",
+      [page],
+      { totalPages: 1, skippedPages: 0, engine: ocr.engine, started, ocrMs: page.ms },
+      options,
+    );
+  }
+
+  /** Reads a PDF page by page: text layer where it is real, OCR of the rendered page otherwise. */
+  async recognizePdf(bytes: Uint8Array, options: RecognizeOptions = {}): Promise<DocumentResult> {
+    const started = this.clock.now();
+    const pdf = await PdfFile.open(bytes, { maxBytes: this.pdf.maxBytes });
+    try {
+      const pages = Math.min(pdf.pages, this.pdf.maxPages);
+      const results: PageResult[] = [];
+      let engine = "pdf-text";
+      let ocrMs = 0;
+      for (let number = 1; number <= pages; number++) {
+        if (options.signal?.aborted) throw cancelledError(options.signal.reason);
+        const pageStarted = this.clock.now();
+        const layer = await pdf.pageText(number);
+        if (isRealText(layer)) {
+          options.onProgress?.({ page: number, pages, method: "text" });
+          results.push(this.page(number, "text", layer, pageStarted));
+          continue;
+        }
+        const rendered = await pdf.renderPage(number, {
+          dpi: this.pdf.dpi,
+          maxSide: this.pdf.maxSide,
+        });
+        if (rendered.inkRatio < this.pdf.blankInkRatio) {
+          options.onProgress?.({ page: number, pages, method: "blank" });
+          results.push(this.page(number, "blank", "", pageStarted));
+          continue;
+        }
+        options.onProgress?.({ page: number, pages, method: "ocr" });
+        const ocr = await this.ocr(rendered.png, options);
+        engine = ocr.engine;
+        const page = {
+          ...this.page(number, "ocr", ocr.text, pageStarted),
+          confidence: ocr.confidence,
+        };
+        ocrMs += page.ms;
+        results.push(page);
+      }
+      if (pdf.pages > pages) {
+        this.options.logger.info({ pages: pdf.pages, read: pages }, "pdf page cap reached");
+      }
+      return await this.finish(
+        "pdf",
+        results,
+        { totalPages: pdf.pages, skippedPages: pdf.pages - pages, engine, started, ocrMs },
+        options,
+      );
+    } finally {
+      await pdf.close();
+    }
+  }
+
+  private ocr(png: Uint8Array, options: RecognizeOptions): Promise<OcrResult> {
+    return this.options.ocr.run(
+      { image: png, ...(options.langs ? { langs: options.langs } : {}) },
+      {
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.onJobEvent ? { onEvent: options.onJobEvent } : {}),
+      },
+    );
+  }
+
+  private page(page: number, method: PageMethod, text: string, started: number): PageResult {
+    return { page, method, text, language: detectLanguage(text), ms: this.clock.now() - started };
+  }
+
+  private async finish(
+    kind: DocumentResult["kind"],
+    pages: PageResult[],
+    meta: {
+      totalPages: number;
+      skippedPages: number;
+      engine: string;
+      started: number;
+      ocrMs: number;
+    },
+    options: RecognizeOptions,
+  ): Promise<DocumentResult> {
+    const normalizeStarted = this.clock.now();
+    const normalizer = options.normalize ? this.options.normalizer : undefined;
+    if (normalizer) {
+      for (const page of pages) {
+        if (options.signal?.aborted) throw cancelledError(options.signal.reason);
+        if (page.text.length === 0) continue;
+        // Page by page: each page is a natural chunk for the chat model's context.
+        const normalized = await normalizer.normalize(page.text, "ocr", page.language);
+        page.rawText = page.text;
+        page.text = normalized;
+      }
+    }
+    const text = pages
+      .map((page) => page.text)
+      .filter((pageText) => pageText.length > 0)
+      .join("\n\n");
+    const now = this.clock.now();
+    return {
+      kind,
+      pages,
+      text,
+      language: detectLanguage(text),
+      engine: meta.engine,
+      totalPages: meta.totalPages,
+      skippedPages: meta.skippedPages,
+      normalized: normalizer !== undefined,
+      timings: {
+        totalMs: now - meta.started,
+        ocrMs: meta.ocrMs,
+        normalizeMs: normalizer ? now - normalizeStarted : 0,
+      },
+    };
+  }
+}

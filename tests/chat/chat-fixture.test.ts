@@ -1,0 +1,314 @@
+/** The chat service and normalizer against the fixture Qwen, through the real pipeline. */
+import assert from "node:assert/strict";
+import { after, before, beforeEach, describe, it } from "node:test";
+import { Store } from "../../src/memory/index.js";
+import type { TextGenerationPipeline } from "@huggingface/transformers";
+import {
+  createChatModel,
+  generateChat,
+  samplingOptions,
+} from "../../src/models/adapters/chat-qwen.js";
+import { configureRuntime, transformersPipelineFactory } from "../../src/models/runtime/index.js";
+import { fixtureModelsDir } from "../../src/models/catalogue/index.js";
+import {
+  ChatNormalizer,
+  ChatService,
+  MESSAGE_FRAME_TOKENS,
+  stripThink,
+} from "../../src/services/chat/index.js";
+import { isAppError } from "../../src/shared/errors.js";
+import { fixtureChat, QWEN_ANSWER, type FixtureChat } from "./fixture-chat.js";
+import { SETTINGS, silent } from "./stub-chat.js";
+
+const dialog = { chatId: -100, userId: 7 };
+
+describe("chat with the fixture Qwen", () => {
+  let fixture: FixtureChat;
+  let store: Store;
+  let chat: ChatService;
+
+  before(async () => {
+    fixture = await fixtureChat();
+  });
+  after(() => fixture.close());
+  beforeEach(() => {
+    fixture.calls.length = 0;
+    store = Store.open(":memory:");
+    chat = new ChatService({
+      model: fixture.handle,
+      history: store.history,
+      settings: SETTINGS,
+      logger: silent,
+      recordUsage: (event) => store.usage.record(event),
+    });
+  });
+
+  it("streams the answer token by token", async () => {
+    const reply = chat.reply({ ...dialog, text: "Hi!", kind: "text" });
+    const pieces: string[] = [];
+    for await (const piece of reply.pieces) pieces.push(piece);
+    const outcome = await reply.done;
+
+    assert.ok(pieces.length > 1, `expected several pieces, got ${JSON.stringify(pieces)}`);
+    assert.equal(pieces.join(""), QWEN_ANSWER);
+    assert.equal(outcome.text, QWEN_ANSWER);
+    assert.ok(outcome.tokens > 1);
+    assert.ok(outcome.promptTokens > 0);
+    assert.equal(fixture.calls.length, 1);
+    // Sampling settings reach transformers.js.
+    assert.equal(fixture.calls[0]!.options.do_sample, true);
+    assert.equal(fixture.calls[0]!.options.max_new_tokens, SETTINGS.maxNewTokens);
+  });
+
+  it("stops generating when cancelled after the first piece", async () => {
+    const controller = new AbortController();
+    const reply = chat.reply(
+      { ...dialog, text: "Hi!", kind: "text" },
+      { signal: controller.signal },
+    );
+    const pieces: string[] = [];
+    await assert.rejects(
+      (async () => {
+        for await (const piece of reply.pieces) {
+          pieces.push(piece);
+          controller.abort();
+        }
+      })(),
+      (error) => isAppError(error) && error.code === "job.cancelled",
+    );
+    await assert.rejects(
+      reply.done,
+      (error) => isAppError(error) && error.code === "job.cancelled",
+    );
+
+    assert.equal(pieces.length, 1);
+    // The pipeline call itself ended early: generate() was interrupted, not left running.
+    assert.equal(fixture.calls.length, 1);
+    const generated = fixture.calls[0]!.output;
+    assert.ok(
+      generated.length < QWEN_ANSWER.length && QWEN_ANSWER.startsWith(generated),
+      `generation should stop early, got "${generated}"`,
+    );
+    assert.deepEqual(store.history.recent(dialog), [], "a cancelled reply stores nothing");
+    // The model is free again: the next reply runs to the end.
+    assert.equal(
+      (await chat.reply({ ...dialog, text: "Again", kind: "text" }).done).text,
+      QWEN_ANSWER,
+    );
+  });
+
+  it("cancels the reply when the reader stops early", async () => {
+    const reply = chat.reply({ ...dialog, text: "Hi!", kind: "text" });
+    for await (const piece of reply.pieces) {
+      assert.ok(piece.length > 0);
+      break;
+    }
+    await assert.rejects(
+      reply.done,
+      (error) => isAppError(error) && error.code === "job.cancelled",
+    );
+    assert.ok(fixture.calls[0]!.output.length < QWEN_ANSWER.length);
+  });
+
+  it("stores both turns with their kinds, and /reset starts over", async () => {
+    await chat.reply({ ...dialog, text: "  what is in this voice note?  ", kind: "voice" }).done;
+    await chat.reply({ ...dialog, text: "Scanned page text", kind: "ocr" }).done;
+    const turns = store.history.recent(dialog);
+    assert.deepEqual(
+      turns.map(({ role, kind, text }) => ({ role, kind, text })),
+      [
+        { role: "user", kind: "voice", text: "what is in this voice note?" },
+        { role: "assistant", kind: "text", text: QWEN_ANSWER },
+        { role: "user", kind: "ocr", text: "Scanned page text" },
+        { role: "assistant", kind: "text", text: QWEN_ANSWER },
+      ],
+    );
+    // The second reply was sent the first exchange.
+    assert.deepEqual(
+      fixture.calls[1]!.messages.slice(1).map((message) => message.content),
+      ["what is in this voice note?", QWEN_ANSWER, "Scanned page text"],
+    );
+
+    chat.reset(dialog);
+    assert.deepEqual(store.history.recent(dialog), []);
+    const outcome = await chat.reply({ ...dialog, text: "Fresh start", kind: "text" }).done;
+    assert.equal(outcome.historyTurns, 0);
+    const sent = fixture.calls[2]!.messages;
+    assert.deepEqual(
+      sent.map((message) => message.role),
+      ["system", "user"],
+    );
+    assert.equal(sent[1]!.content, "Fresh start");
+    // Other dialogs are separate conversations.
+    assert.deepEqual(store.history.recent({ chatId: -100, userId: 8 }), []);
+    assert.deepEqual(
+      store.usage.since(60_000).map(({ task, ok, failed }) => ({ task, ok, failed })),
+      [{ task: "chat", ok: 3, failed: 0 }],
+    );
+  });
+
+  it("sends the newest turns that fit the token budget, in order", async () => {
+    const stored = Array.from({ length: 12 }, (_, index) => ({
+      role: index % 2 === 0 ? ("user" as const) : ("assistant" as const),
+      kind: "text" as const,
+      text: `turn ${index} ${"x".repeat(10 + index * 3)}`,
+    }));
+    store.history.append(dialog, stored);
+    const budget = 160;
+    chat = new ChatService({
+      model: fixture.handle,
+      history: store.history,
+      settings: { ...SETTINGS, historyTokens: budget, systemPrompt: "Be brief." },
+      logger: silent,
+    });
+    const outcome = await chat.reply({ ...dialog, text: "And now?", kind: "text" }).done;
+
+    const sent = fixture.calls[0]!.messages;
+    assert.deepEqual(sent[0], { role: "system", content: "Be brief." });
+    assert.deepEqual(sent.at(-1), { role: "user", content: "And now?" });
+    const history = sent.slice(1, -1).map((message) => message.content);
+    assert.ok(history.length > 0 && history.length < stored.length);
+    assert.equal(outcome.historyTurns, history.length);
+    // A suffix of the stored conversation, oldest first, starting with a user turn.
+    assert.deepEqual(
+      history,
+      stored.slice(stored.length - history.length).map((turn) => turn.text),
+    );
+    assert.equal(sent[1]!.role, "user");
+    // It fits with the real tokenizer; one more turn (or two, to start with a user turn) would not.
+    const cost = (text: string) => fixture.countTokens(text) + MESSAGE_FRAME_TOKENS;
+    const used = [...sent].reduce((sum, message) => sum + cost(message.content), 0);
+    assert.ok(used <= budget, `prompt of ${used} tokens exceeds ${budget}`);
+    const older = stored[stored.length - history.length - 1]!;
+    assert.ok(used + cost(older.text) > budget || older.role === "assistant");
+  });
+
+  it("keeps the raw text when normalization drifts (the fixture answers instead of cleaning)", async () => {
+    const normalizer = new ChatNormalizer({ model: fixture.handle, logger: silent });
+    const raw = "the qu1ck brown f0x jumps over the lazy dog and runs away in to the forest";
+    const result = await normalizer.normalizeDetailed(raw, "ocr", "en");
+    assert.equal(result.text, raw);
+    assert.equal(result.changed, false);
+    assert.match(result.rejected ?? "", /length ratio|word overlap|answer/);
+    assert.equal(fixture.calls.length, 1);
+    assert.equal(fixture.calls[0]!.options.do_sample, false, "normalization decodes greedily");
+    assert.equal(await normalizer.normalize(raw, "asr", "ru"), raw);
+  });
+});
+
+describe("samplingOptions", () => {
+  it("decodes greedily at temperature 0", () => {
+    assert.deepEqual(
+      samplingOptions({ maxNewTokens: 10, temperature: 0, topP: 0.9, repetitionPenalty: 1.1 }),
+      {
+        max_new_tokens: 10,
+        repetition_penalty: 1.1,
+        do_sample: false,
+      },
+    );
+  });
+
+  it("samples with temperature and top-p otherwise", () => {
+    assert.deepEqual(
+      samplingOptions({ maxNewTokens: 512, temperature: 0.7, topP: 0.9, repetitionPenalty: 1.1 }),
+      {
+        max_new_tokens: 512,
+        repetition_penalty: 1.1,
+        do_sample: true,
+        temperature: 0.7,
+        top_p: 0.9,
+      },
+    );
+  });
+});
+
+describe("createChatModel", () => {
+  it("builds the catalogue entry's smaller variant as the fallback", () => {
+    const runtime = configureRuntime({
+      modelsDir: fixtureModelsDir,
+      allowRemoteModels: false,
+      logger: silent,
+    });
+    const spec = {
+      modelId: "fixture/qwen2",
+      pipelineTask: "text-generation",
+      dtype: "fp32",
+      device: "cpu",
+      memoryBytes: 1,
+    } as const;
+    const model = createChatModel({
+      spec: { ...spec, fallback: { ...spec, memoryBytes: 0 } },
+      runtime,
+      logger: silent,
+    });
+    assert.equal(model.id, "chat");
+    assert.equal(model.task, "chat");
+    assert.equal(model.fallback?.id, "chat:fallback");
+  });
+});
+
+describe("generateChat", () => {
+  let pipe: TextGenerationPipeline;
+  before(async () => {
+    configureRuntime({ modelsDir: fixtureModelsDir, allowRemoteModels: false, logger: silent });
+    pipe = (await transformersPipelineFactory({
+      task: "text-generation",
+      modelId: "fixture/qwen2",
+      dtype: "fp32",
+      device: "cpu",
+    })) as TextGenerationPipeline;
+    // Like Qwen3 thinking templates: the generation prompt opens the block, or, with
+    // enable_thinking=false, holds an empty closed one.
+    pipe.tokenizer.chat_template =
+      String(pipe.tokenizer.chat_template) +
+      "{% if add_generation_prompt %}{% if enable_thinking is defined and enable_thinking is false %}" +
+      "{{ '<think>\n\n</think>\n\n' }}{% else %}{{ '<think>\n' }}{% endif %}{% endif %}";
+  });
+  after(() => pipe.dispose());
+
+  it("starts the raw turn with the opened tag, so the unterminated block stays hidden", async () => {
+    const pieces: string[] = [];
+    const result = await generateChat(
+      pipe,
+      {
+        messages: [{ role: "user", content: "Hi" }],
+        settings: { maxNewTokens: 32, temperature: 0, topP: 1, repetitionPenalty: 1 },
+        onText: (piece) => pieces.push(piece),
+      },
+      new AbortController().signal,
+    );
+    assert.equal(pieces[0], "<think>");
+    assert.equal(result.text, `<think>${QWEN_ANSWER}`);
+    assert.equal(stripThink(result.text), "");
+  });
+
+  it("passes the thinking switch to the template", async () => {
+    const pieces: string[] = [];
+    const result = await generateChat(
+      pipe,
+      {
+        messages: [{ role: "user", content: "Hi" }],
+        settings: { maxNewTokens: 32, temperature: 0, topP: 1, repetitionPenalty: 1 },
+        thinking: false,
+        onText: (piece) => pieces.push(piece),
+      },
+      new AbortController().signal,
+    );
+    assert.equal(result.text, QWEN_ANSWER);
+    assert.equal(pieces.join(""), QWEN_ANSWER);
+  });
+
+  it("refuses a prompt that would not fit the model's context", async () => {
+    await assert.rejects(
+      generateChat(
+        pipe,
+        {
+          messages: [{ role: "user", content: "Hi" }],
+          settings: { maxNewTokens: 40_000, temperature: 0, topP: 1, repetitionPenalty: 1 },
+        },
+        new AbortController().signal,
+      ),
+      (error) => isAppError(error) && error.code === "input.too_long",
+    );
+  });
+});

@@ -1,0 +1,117 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { Store, type UsageEvent } from "../../src/memory/index.js";
+import { ChatService, DEFAULT_SYSTEM_PROMPT } from "../../src/services/chat/index.js";
+import { isAppError, ModelError } from "../../src/shared/errors.js";
+import { SETTINGS, silent, stubChat } from "./stub-chat.js";
+
+const dialog = { chatId: 5, userId: 5 };
+
+describe("ChatService", () => {
+  it("stores nothing and reports the error when the model fails", async () => {
+    const store = Store.open(":memory:");
+    const usage: UsageEvent[] = [];
+    const failing = {
+      id: "chat",
+      run: async () => {
+        throw new ModelError("model.missing", "no weights");
+      },
+    };
+    const chat = new ChatService({
+      model: failing,
+      history: store.history,
+      settings: SETTINGS,
+      logger: silent,
+      recordUsage: (event) => usage.push(event),
+    });
+    const reply = chat.reply({ ...dialog, text: "hi", kind: "text" });
+    await assert.rejects(
+      (async () => {
+        for await (const _ of reply.pieces) assert.fail("no pieces expected");
+      })(),
+      (error) => isAppError(error) && error.code === "model.missing",
+    );
+    await assert.rejects(
+      reply.done,
+      (error) => isAppError(error) && error.code === "model.missing",
+    );
+    assert.deepEqual(store.history.recent(dialog), []);
+    assert.deepEqual(
+      usage.map(({ task, ok, errorCode, chatId, userId }) => ({
+        task,
+        ok,
+        errorCode,
+        chatId,
+        userId,
+      })),
+      [{ task: "chat", ok: false, errorCode: "model.missing", ...dialog }],
+    );
+  });
+
+  it("rejects an empty message with a typed error", async () => {
+    const { handle, calls } = stubChat(() => ["unused"]);
+    const chat = new ChatService({
+      model: handle,
+      history: Store.open(":memory:").history,
+      settings: SETTINGS,
+      logger: silent,
+    });
+    await assert.rejects(
+      chat.reply({ ...dialog, text: "  \n", kind: "text" }).done,
+      (error) => isAppError(error) && error.code === "input.empty",
+    );
+    assert.equal(calls.length, 0);
+  });
+
+  it("uses the configured system prompt, or a default that asks for the user's language", async () => {
+    const { handle, calls } = stubChat(() => ["ok"]);
+    const history = Store.open(":memory:").history;
+    await new ChatService({ model: handle, history, settings: SETTINGS, logger: silent }).reply({
+      ...dialog,
+      text: "a",
+      kind: "text",
+    }).done;
+    await new ChatService({
+      model: handle,
+      history,
+      settings: { ...SETTINGS, systemPrompt: "Custom." },
+      logger: silent,
+    }).reply({
+      ...dialog,
+      text: "b",
+      kind: "text",
+    }).done;
+    assert.equal(calls[0]!.messages[0]!.content, DEFAULT_SYSTEM_PROMPT);
+    assert.match(DEFAULT_SYSTEM_PROMPT, /language of the user's latest message/);
+    assert.equal(calls[1]!.messages[0]!.content, "Custom.");
+    assert.deepEqual(calls[1]!.request.settings, {
+      maxNewTokens: SETTINGS.maxNewTokens,
+      temperature: SETTINGS.temperature,
+      topP: SETTINGS.topP,
+      repetitionPenalty: SETTINGS.repetitionPenalty,
+    });
+  });
+
+  it("passes queue events through and aborts the model when the caller's signal fires", async () => {
+    const { handle, calls } = stubChat(() => ["a ", "b ", "c ", "d"]);
+    const chat = new ChatService({
+      model: handle,
+      history: Store.open(":memory:").history,
+      settings: SETTINGS,
+      logger: silent,
+    });
+    const controller = new AbortController();
+    const reply = chat.reply(
+      { ...dialog, text: "x", kind: "text" },
+      { signal: controller.signal, onEvent: () => undefined },
+    );
+    const iterator = reply.pieces[Symbol.asyncIterator]();
+    assert.deepEqual(await iterator.next(), { value: "a ", done: false });
+    controller.abort();
+    await assert.rejects(
+      reply.done,
+      (error) => isAppError(error) && error.code === "job.cancelled",
+    );
+    assert.equal(calls[0]!.signal?.aborted, true);
+  });
+});

@@ -1,0 +1,47 @@
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { describe, it } from "node:test";
+import { missingTool, REPO, run, tempDir } from "./support/tools.js";
+
+const UNIT = "local-ai-bot.service";
+const text = fs.readFileSync(path.join(REPO, "deploy/systemd", UNIT), "utf8");
+
+describe("deploy/systemd/local-ai-bot.service", () => {
+  it("passes `systemd-analyze verify` without a warning", async (t) => {
+    const missing = missingTool("systemd-analyze", ["--version"]);
+    if (missing) return t.skip(missing);
+    const { dir, remove } = tempDir("systemd-test-");
+    t.after(remove);
+    // verify checks that ExecStart's binary exists: point it at this machine's node.
+    assert.ok(text.includes("\nExecStart=/usr/bin/node "), "ExecStart runs /usr/bin/node");
+    const unit = text.replace("ExecStart=/usr/bin/node ", `ExecStart=${process.execPath} `);
+    fs.writeFileSync(path.join(dir, UNIT), unit);
+
+    const result = await run("systemd-analyze", ["verify", path.join(dir, UNIT)]);
+    assert.equal(result.code, 0, result.stderr);
+    // Unknown keys and bad values are only warnings (exit 0): fail on any about this unit.
+    const warnings = result.stderr.split("\n").filter((line) => line.includes(UNIT));
+    assert.deepEqual(warnings, []);
+  });
+
+  it("restarts on failure, reads its env file and may write only the data dir", () => {
+    const settings = new Map<string, string[]>();
+    for (const line of text.split("\n")) {
+      const match = /^(\w+)=(.*)$/.exec(line);
+      if (match) settings.set(match[1]!, [...(settings.get(match[1]!) ?? []), match[2]!]);
+    }
+    const one = (key: string) => settings.get(key)?.join(" ");
+    assert.equal(one("Restart"), "on-failure");
+    assert.equal(one("EnvironmentFile"), "/etc/local-ai-bot/bot.env");
+    assert.equal(one("WorkingDirectory"), "/opt/local-ai-bot");
+    assert.equal(one("NoNewPrivileges"), "yes");
+    assert.equal(one("ProtectSystem"), "strict");
+    assert.equal(one("ReadWritePaths"), "/var/lib/local-ai-bot");
+    const environment = settings.get("Environment") ?? [];
+    assert.ok(environment.includes("DATA_DIR=/var/lib/local-ai-bot"));
+    assert.ok(environment.some((value) => value.startsWith("CUDA_VISIBLE_DEVICES=")));
+    assert.equal(settings.has("PrivateDevices"), false, "would hide /dev/nvidia*");
+    assert.equal(settings.has("ProtectClock"), false, "its device allow-list blocks the GPU");
+  });
+});

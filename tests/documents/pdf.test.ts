@@ -1,0 +1,62 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { PdfFile } from "../../src/media/pdf.js";
+import { buildEncryptedPdf, buildPdf } from "../support/pdfs.js";
+import { textPng } from "../support/text-images.js";
+
+describe("PdfFile", () => {
+  it("reads a page's text layer with its line and paragraph breaks", async () => {
+    const bytes = await buildPdf([
+      { kind: "text", lines: ["First paragraph, line one.", "Line two.", "", "Second paragraph."] },
+    ]);
+    const pdf = await PdfFile.open(bytes);
+    try {
+      assert.equal(pdf.pages, 1);
+      assert.equal(
+        await pdf.pageText(1),
+        "First paragraph, line one.\nLine two.\n\nSecond paragraph.",
+      );
+    } finally {
+      await pdf.close();
+    }
+  });
+
+  it("renders pages to grayscale PNG at the requested resolution, blank pages without ink", async () => {
+    const scan = await textPng(["Some scanned words"], { fontSize: 40 });
+    const pdf = await PdfFile.open(
+      await buildPdf([{ kind: "image", png: scan }, { kind: "blank" }]),
+    );
+    try {
+      const page = await pdf.renderPage(1, { dpi: 100 });
+      assert.equal(page.width, Math.round((595.28 * 100) / 72));
+      assert.ok(page.inkRatio > 0.001, `ink ${page.inkRatio}`);
+      const blank = await pdf.renderPage(2, { dpi: 100 });
+      assert.equal(blank.inkRatio, 0);
+      const capped = await pdf.renderPage(2, { dpi: 600, maxSide: 1000 });
+      assert.equal(capped.height, 1000);
+    } finally {
+      await pdf.close();
+    }
+  });
+
+  it("leaves the caller's buffer intact", async () => {
+    const bytes = await buildPdf([{ kind: "blank" }]);
+    const copy = Uint8Array.from(bytes);
+    await (await PdfFile.open(bytes)).close();
+    assert.deepEqual(bytes, copy);
+  });
+
+  it("maps bad input to typed errors", async () => {
+    await assert.rejects(PdfFile.open(Buffer.from("%PDF-1.7 this is not really a pdf")), {
+      name: "InputError",
+      code: "pdf.corrupt",
+    });
+    await assert.rejects(PdfFile.open(await buildEncryptedPdf()), {
+      name: "InputError",
+      code: "pdf.encrypted",
+    });
+    await assert.rejects(PdfFile.open(new Uint8Array(0)), { code: "input.empty" });
+    const bytes = await buildPdf([{ kind: "blank" }]);
+    await assert.rejects(PdfFile.open(bytes, { maxBytes: 100 }), { code: "pdf.too_large" });
+  });
+});

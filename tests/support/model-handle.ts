@@ -1,0 +1,41 @@
+import type { JobEvent, ManagedModel, ModelHandle, RunOptions } from "../../src/models/contract.js";
+
+/**
+ * A handle straight onto a model, without a manager: loads the model on first use (once),
+ * then calls `run`. For tests of services that take a `ModelHandle`.
+ */
+export class DirectHandle<In, Out> implements ModelHandle<In, Out> {
+  readonly id: string;
+  /** Every job event emitted, in order. */
+  readonly events: JobEvent[] = [];
+  private loading: Promise<unknown> | undefined;
+
+  constructor(readonly model: ManagedModel<In, Out>) {
+    this.id = model.id;
+  }
+
+  async run(input: In, options: RunOptions = {}): Promise<Out> {
+    const emit = (event: JobEvent) => {
+      this.events.push(event);
+      options.onEvent?.(event);
+    };
+    if (!this.loading) {
+      emit({ type: "loading", modelId: this.id, fallback: false });
+      this.loading = this.model.load(options.signal).catch((error: unknown) => {
+        this.loading = undefined;
+        throw error;
+      });
+    }
+    await this.loading;
+    emit({ type: "running", modelId: this.id });
+    return this.model.run(input, options.signal ?? new AbortController().signal);
+  }
+
+  /** Unloads the model if it was loaded. */
+  async dispose(): Promise<void> {
+    if (!this.loading) return;
+    await this.loading.catch(() => undefined);
+    this.loading = undefined;
+    await this.model.unload();
+  }
+}
