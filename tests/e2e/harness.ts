@@ -25,7 +25,7 @@ import { envSchema } from "../../src/config/schema.js";
 import { BotApiServer, type RecordedCall } from "../support/bot-api/index.js";
 
 const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const MAIN = path.join(REPO_ROOT, "src", "main.ts");
+const MAIN = process.env.E2E_MAIN ?? path.join(REPO_ROOT, "src", "main.ts");
 /** The tsx loader, resolved here so the child needs no node_modules next to its cwd. */
 const TSX_LOADER = import.meta.resolve("tsx");
 
@@ -250,6 +250,11 @@ export function removeDir(dir: string): void {
   fs.rmSync(dir, { recursive: true, force: true });
 }
 
+/** A loopback Bot API server with a token the bot's config accepts. */
+export function startServer(): Promise<BotApiServer> {
+  return BotApiServer.start({ token: E2E_TOKEN });
+}
+
 /**
  * One test file's world: a loopback Bot API server and the bot process polling it,
  * with DATA_DIR in a temporary directory. `close()` stops both and removes the data.
@@ -263,10 +268,18 @@ export class E2E {
     private readonly env: Record<string, string>,
   ) {}
 
+  /**
+   * Starts the bot against `options.server` (create users first to know admin ids) or a
+   * new server.
+   */
   static async start(
-    options: { adminIds?: readonly number[]; env?: Record<string, string> } = {},
+    options: {
+      server?: BotApiServer;
+      adminIds?: readonly number[];
+      env?: Record<string, string>;
+    } = {},
   ): Promise<E2E> {
-    const server = await BotApiServer.start({ token: E2E_TOKEN });
+    const server = options.server ?? (await startServer());
     const dataDir = tempDir("data");
     const adminIds = options.adminIds ?? [];
     const env = options.env ?? {};

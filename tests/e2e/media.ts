@@ -57,7 +57,7 @@ export async function textPdf(pages: { text?: string; scanned?: string }[]): Pro
 export function ffmpeg(args: string[], input?: Uint8Array): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
     const child = spawn("ffmpeg", ["-hide_banner", "-loglevel", "error", ...args], {
-      stdio: [input ? "pipe" : "ignore", "pipe", "pipe"],
+      stdio: ["pipe", "pipe", "pipe"],
     });
     const out: Buffer[] = [];
     let err = "";
@@ -68,7 +68,7 @@ export function ffmpeg(args: string[], input?: Uint8Array): Promise<Uint8Array> 
       if (code === 0) resolve(new Uint8Array(Buffer.concat(out)));
       else reject(new Error(`ffmpeg ${args.join(" ")} exited with ${code}: ${err}`));
     });
-    if (input && child.stdin) child.stdin.end(input);
+    child.stdin.end(input);
   });
 }
 

@@ -1,0 +1,114 @@
+/**
+ * End to end, process lifecycle: what a user set and said survives a restart (SIGTERM,
+ * then a new process on the same DATA_DIR), and SIGTERM in the middle of a job lets the
+ * job finish, delivers its reply and exits 0.
+ */
+import assert from "node:assert/strict";
+import path from "node:path";
+import { after, before, describe, test } from "node:test";
+import type { Message } from "@grammyjs/types";
+import Database from "better-sqlite3";
+import type { BotApiServer } from "../support/bot-api/index.js";
+import { E2E, editDistance, isProgress, normalizeText, sentText } from "./harness.js";
+import { ENGLISH_LINE, textPdf } from "./media.js";
+
+const FIXTURE_ANSWER = "Hello! I am a tiny local model.";
+
+interface HistoryRow {
+  role: string;
+  kind: string;
+  text: string;
+}
+
+describe("e2e: restart and graceful shutdown", () => {
+  let e2e: E2E;
+  let server: BotApiServer;
+
+  before(async () => {
+    e2e = await E2E.start();
+    server = e2e.server;
+  });
+
+  after(async () => {
+    await e2e?.close();
+  });
+
+  test("settings and history survive a restart", async () => {
+    const user = server.users.create({ first_name: "Ann", language_code: "en" });
+    const chat = server.users.privateChat(user);
+
+    server.users.sendCommand(chat, user, "settings");
+    const menu = await e2e.message(chat.id, (text) => text.startsWith("Settings"));
+    assert.match(menu.text ?? "", /Language: as in Telegram/);
+    server.users.pressButton(chat, user, menu, "settings:language");
+    // The menu switches to the new language at once.
+    const edited = await e2e.waitFor((c) => c.method === "editMessageText" && c.chatId === chat.id);
+    assert.match(sentText(edited), /Язык: Русский/);
+    server.users.pressButton(chat, user, edited.result as Message, "settings:done");
+    await e2e.waitFor((c) => c.method === "editMessageReplyMarkup" && c.chatId === chat.id);
+
+    server.users.sendText(chat, user, "Remember the number 42");
+    await e2e.message(chat.id, (text) => text === FIXTURE_ANSWER);
+
+    const exit = await e2e.restart();
+    assert.deepEqual(exit, { code: 0, signal: null }, "the first process exits 0 on SIGTERM");
+
+    const history = new Database(path.join(e2e.dataDir, "bot.sqlite"), {
+      readonly: true,
+      fileMustExist: true,
+    });
+    try {
+      const rows = history
+        .prepare(
+          "SELECT role, kind, text FROM history WHERE chat_id = ? AND user_id = ? ORDER BY id",
+        )
+        .all(chat.id, user.id) as HistoryRow[];
+      assert.deepEqual(rows, [
+        { role: "user", kind: "text", text: "Remember the number 42" },
+        { role: "assistant", kind: "text", text: FIXTURE_ANSWER },
+      ]);
+    } finally {
+      history.close();
+    }
+
+    // The new process knows the user chose Russian, though Telegram says English.
+    server.users.sendCommand(chat, user, "start");
+    const hello = await e2e.message(chat.id);
+    assert.match(hello.text ?? "", /^Привет, Ann!/);
+  });
+
+  test("SIGTERM during a job: the reply still arrives and the process exits 0", async () => {
+    const user = server.users.create();
+    const chat = server.users.privateChat(user);
+    const pages = 4;
+    const pdf = await textPdf(Array.from({ length: pages }, () => ({ scanned: ENGLISH_LINE })));
+    server.users.sendDocument(chat, user, pdf, {
+      fileName: "scans.pdf",
+      mimeType: "application/pdf",
+    });
+    // The status message appears once the file is downloaded and the job has started.
+    await e2e.waitFor(
+      (c) => c.method === "sendMessage" && c.chatId === chat.id && isProgress(sentText(c)),
+    );
+    const signalledAt = server.calls.length;
+    const exited = e2e.bot.stop();
+
+    const reply = await e2e.message(chat.id);
+    const replyCall = server.calls.find(
+      (c) => (c.result as Message | undefined)?.message_id === reply.message_id,
+    )!;
+    assert.ok(replyCall.seq >= signalledAt, "the reply was sent after the signal");
+    const texts = (reply.text ?? "").split(/\n\s*\n/);
+    assert.equal(texts.length, pages, `one text per page: ${JSON.stringify(reply.text)}`);
+    for (const text of texts) {
+      assert.ok(editDistance(normalizeText(text), normalizeText(ENGLISH_LINE)) <= 2, text);
+    }
+
+    assert.deepEqual(await exited, { code: 0, signal: null }, e2e.bot.output());
+    assert.ok(
+      e2e.bot.logs.some((line) => line.msg === "shut down cleanly"),
+      e2e.bot.output(),
+    );
+    assert.deepEqual(e2e.bot.logsAtLeast(50), [], e2e.bot.output());
+  });
+});

@@ -1,0 +1,192 @@
+/**
+ * End to end, media side: photos and PDFs read by real tesseract OCR, a voice note
+ * transcribed by the fixture Whisper, answered by the fixture Qwen and spoken by the
+ * fixture VITS through ffmpeg, and bad files. The bot runs as its own process
+ * (src/main.ts) over real HTTP; one process serves every test here.
+ *
+ * Normalization (the chat model cleaning recognized text) is on by default, and the
+ * fixture Qwen answers its one fixed sentence to everything: its guard must reject that
+ * and keep the raw recognized text, which is what these tests expect back.
+ */
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { after, before, describe, test } from "node:test";
+import { promisify } from "node:util";
+import type { Chat, Message, User } from "@grammyjs/types";
+import type { BotApiServer } from "../support/bot-api/index.js";
+import { E2E, editDistance, normalizeText, removeDir, tempDir } from "./harness.js";
+import { ENGLISH_LINE, RUSSIAN_LINE, randomBytesOf, textPdf, textPng, voiceNote } from "./media.js";
+
+const FIXTURE_ANSWER = "Hello! I am a tiny local model.";
+/** What the fixture Whisper hears in any audio, trimmed. */
+const FIXTURE_TRANSCRIPT = "The quick brown fox jumps over the lazy dog.";
+const PDF_TEXT_LAYER = "Invoice number 42 for the garden shed";
+
+/** OCR may slip on a character or two; more than that is a wrong reading. */
+function assertRecognized(actual: string, expected: string): void {
+  const distance = editDistance(normalizeText(actual), normalizeText(expected));
+  assert.ok(
+    distance <= 2,
+    `recognized ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)} (${distance} edits)`,
+  );
+}
+
+interface StreamInfo {
+  codec_name: string;
+  channels: number;
+  sample_rate: string;
+}
+
+async function probe(bytes: Uint8Array, dir: string): Promise<StreamInfo[]> {
+  const file = path.join(dir, `probe-${Date.now()}.ogg`);
+  fs.writeFileSync(file, bytes);
+  const { stdout } = await promisify(execFile)("ffprobe", [
+    "-v",
+    "error",
+    "-show_entries",
+    "stream=codec_name,channels,sample_rate",
+    "-of",
+    "json",
+    file,
+  ]);
+  return (JSON.parse(stdout) as { streams: StreamInfo[] }).streams;
+}
+
+describe("e2e: photos, PDFs and voice", () => {
+  let e2e: E2E;
+  let server: BotApiServer;
+  let scratch: string;
+
+  before(async () => {
+    scratch = tempDir("media");
+    e2e = await E2E.start();
+    server = e2e.server;
+  });
+
+  after(async () => {
+    await e2e?.close();
+    if (scratch) removeDir(scratch);
+  });
+
+  const privateChat = () => {
+    const user = server.users.create();
+    return { user, chat: server.users.privateChat(user) };
+  };
+
+  /** After a failure, the bot still answers the same user. */
+  const assertStillServing = async (chat: Chat, user: User) => {
+    server.users.sendCommand(chat, user, "start");
+    const hello = await e2e.message(chat.id, (text) => text.startsWith("Hi, "));
+    assert.ok(hello.text);
+  };
+
+  test("a photo of English text comes back as that text", async () => {
+    const { user, chat } = privateChat();
+    server.users.sendPhoto(chat, user, await textPng(ENGLISH_LINE));
+    const reply = await e2e.message(chat.id);
+    assertRecognized(reply.text ?? "", ENGLISH_LINE);
+  });
+
+  test("a photo of Russian text comes back as that text", async () => {
+    const { user, chat } = privateChat();
+    server.users.sendPhoto(chat, user, await textPng(RUSSIAN_LINE));
+    const reply = await e2e.message(chat.id);
+    assertRecognized(reply.text ?? "", RUSSIAN_LINE);
+  });
+
+  test("a PDF gives the text of its text-layer page and of its scanned page", async () => {
+    const { user, chat } = privateChat();
+    const pdf = await textPdf([{ text: PDF_TEXT_LAYER }, { scanned: ENGLISH_LINE }]);
+    server.users.sendDocument(chat, user, pdf, {
+      fileName: "invoice.pdf",
+      mimeType: "application/pdf",
+    });
+    const reply = await e2e.message(chat.id);
+    const pages = (reply.text ?? "").split(/\n\s*\n/).map((page) => page.trim());
+    assert.equal(pages.length, 2, `two pages of text: ${JSON.stringify(reply.text)}`);
+    assert.equal(normalizeText(pages[0]!), normalizeText(PDF_TEXT_LAYER));
+    assertRecognized(pages[1]!, ENGLISH_LINE);
+  });
+
+  test("a voice note gets its transcript, a chat answer and a voice reply (OGG/Opus)", async () => {
+    const { user, chat } = privateChat();
+    server.users.sendVoice(chat, user, await voiceNote(2), { duration: 2 });
+    const transcript = await e2e.message(chat.id);
+    assert.equal(transcript.text, `🎙 Transcript:\n${FIXTURE_TRANSCRIPT}`);
+    const answer = await e2e.message(chat.id);
+    assert.equal(answer.text, FIXTURE_ANSWER);
+    assert.ok(server.drafts(chat.id).length >= 1, "the answer was streamed as drafts");
+
+    const voice = await e2e.waitFor((c) => c.method === "sendVoice" && c.chatId === chat.id);
+    assert.ok(!voice.error, JSON.stringify(voice.error));
+    const upload = voice.files.get("voice");
+    assert.ok(upload, "the voice was uploaded as a file");
+    assert.deepEqual(await probe(upload.bytes, scratch), [
+      { codec_name: "opus", channels: 1, sample_rate: "48000" },
+    ]);
+    assert.ok((voice.result as Message).voice!.duration >= 1);
+  });
+
+  test("in a group, /ocr in reply to a photo answers with its text, as a reply", async () => {
+    const alice = server.users.create();
+    const bob = server.users.create();
+    const chat = server.users.group("Readers", { members: [alice, bob] });
+    const photo = server.users.sendPhoto(chat, alice, await textPng(ENGLISH_LINE));
+    server.users.sendCommand(chat, bob, "ocr", "", { replyTo: photo });
+    const reply = await e2e.message(chat.id);
+    assertRecognized(reply.text ?? "", ENGLISH_LINE);
+    assert.equal(reply.reply_to_message?.message_id, photo.message_id);
+  });
+
+  test("random bytes as a voice note get the audio error, and the bot keeps serving", async () => {
+    const { user, chat } = privateChat();
+    server.users.sendVoice(chat, user, randomBytesOf(), { duration: 3 });
+    const reply = await e2e.message(chat.id);
+    assert.equal(
+      reply.text,
+      "I couldn't decode this audio. Is it a real voice note or audio file?",
+    );
+    await assertStillServing(chat, user);
+  });
+
+  test("a corrupt PNG document gets the image error, and the bot keeps serving", async () => {
+    const { user, chat } = privateChat();
+    server.users.sendDocument(chat, user, randomBytesOf(), {
+      fileName: "scan.png",
+      mimeType: "image/png",
+    });
+    const reply = await e2e.message(chat.id);
+    assert.equal(
+      reply.text,
+      "I couldn't open this image. Try sending it as a photo or a PNG/JPEG file.",
+    );
+    await assertStillServing(chat, user);
+  });
+
+  test("an unsupported document gets the unsupported text, and the bot keeps serving", async () => {
+    const { user, chat } = privateChat();
+    server.users.sendDocument(chat, user, randomBytesOf(), {
+      fileName: "archive.zip",
+      mimeType: "application/zip",
+    });
+    const reply = await e2e.message(chat.id);
+    assert.equal(
+      reply.text,
+      "I can read photos, images and PDFs, and listen to audio and video. This file type (application/zip) isn't one of them.",
+    );
+    await assertStillServing(chat, user);
+  });
+
+  test("no error was logged except the expected bad-input warnings", () => {
+    assert.deepEqual(e2e.bot.logsAtLeast(50), [], e2e.bot.output());
+    const warnings = e2e.bot.logsAtLeast(40).map((line) => line.code);
+    for (const code of warnings) {
+      assert.ok(
+        code === "audio.corrupt" || code === "image.corrupt",
+        `unexpected warning: ${e2e.bot.output()}`,
+      );
+    }
+  });
+});
