@@ -321,8 +321,8 @@ export class E2E {
   }
 
   /**
-   * The next message the bot sent to `chatId` (sendMessage, or sendDocument for a long
-   * text) whose plain text satisfies `matches`; progress messages ("⏳ ...") are skipped.
+   * The next text message the bot sent to `chatId` whose plain text satisfies `matches`;
+   * progress messages ("⏳ ...") are skipped.
    */
   async message(
     chatId: number,
