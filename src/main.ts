@@ -3,7 +3,7 @@
  * and stops it cleanly on SIGINT/SIGTERM.
  */
 import fs from "node:fs";
-import { createApp } from "./app.js";
+import { createApp } from "./app/index.js";
 import { ConfigError, loadConfig, type Config } from "./config/index.js";
 import { createLogger } from "./log/index.js";
 

@@ -33,8 +33,10 @@ export interface CreateBotOptions {
   /** Skips getMe at start (tests). */
   botInfo?: UserFromGetMe;
   client?: BotConfig<BotContext>["client"];
-  /** Extra API transformers (metrics, tests), applied outside auto-retry. */
+  /** Extra API transformers (metrics, tests); they run inside auto-retry, so they see every attempt. */
   transformers?: Transformer[];
+  /** Runs before everything else for every update (e.g. counting updates). */
+  firstMiddleware?: Middleware<BotContext>;
 }
 
 export function createBot(deps: BotDeps, options: CreateBotOptions = {}): TelegramBot {
@@ -62,6 +64,7 @@ export function createBot(deps: BotDeps, options: CreateBotOptions = {}): Telegr
 
   // One chat's updates run in order (its answer can't overtake its question); different
   // chats run side by side under the runner.
+  if (options.firstMiddleware) bot.use(options.firstMiddleware);
   bot.use(sequentialize((ctx) => ctx.chat?.id.toString()));
   bot.use(extras, recordSeen(deps), i18n.middleware(), accessControl(deps), rateLimit(deps));
 

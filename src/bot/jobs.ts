@@ -75,7 +75,11 @@ export class Jobs {
       ctx,
       { action: "record_voice", replyTo, initial: ctx.t("progress-speaking") },
       (onProgress) =>
-        this.deps.speech.synthesize(text, { voice: ctx.settings.ttsVoice, onProgress }),
+        this.deps.speech.synthesize(text, {
+          voice: ctx.settings.ttsVoice,
+          onProgress,
+          requester: requesterOf(ctx),
+        }),
     );
     await ctx.api.sendVoice(ctx.chat!.id, new InputFile(Buffer.from(speech.ogg), "voice.ogg"), {
       duration: Math.max(1, Math.round(speech.durationS)),
@@ -109,4 +113,9 @@ export class Jobs {
       fileIntro: (chars) => ctx.t("long-text-as-file", { chars }),
     });
   }
+}
+
+/** The (chat, user) a job is done for, for the usage log. */
+export function requesterOf(ctx: BotContext): { chatId: number; userId: number } | undefined {
+  return ctx.chat && ctx.from ? { chatId: ctx.chat.id, userId: ctx.from.id } : undefined;
 }

@@ -14,6 +14,8 @@ export type Progress =
 export interface JobOptions {
   signal?: AbortSignal;
   onProgress?: (progress: Progress) => void;
+  /** Who asked, for the usage log (and /forget). */
+  requester?: { chatId: number; userId: number };
 }
 
 /** Where a chat turn came from. */

@@ -82,10 +82,7 @@ export class PdfFile {
       throw new InputError(
         "pdf.too_large",
         `the PDF is ${bytes.byteLength} bytes, more than ${maxBytes}`,
-        {
-          bytes: bytes.byteLength,
-          maxBytes,
-        },
+        { bytes: bytes.byteLength, maxBytes, maxMb: Math.round(maxBytes / 2 ** 20) },
       );
     }
     const task = pdfjs.getDocument({

@@ -24,18 +24,33 @@ describe("StatusService", () => {
     await clock.advance(2 * 3_600_000);
     store.usage.record({ task: "ocr", durationMs: 100, ok: false });
 
-    const status = new StatusService({ stats: () => manager.stats(), store, clock, startedAt: 0, device: "cpu" });
+    const status = new StatusService({
+      stats: () => manager.stats(),
+      store,
+      clock,
+      startedAt: 0,
+      device: "cpu",
+    });
     const snapshot = status.snapshot();
     assert.equal(snapshot.uptimeMs, clock.now());
     assert.equal(snapshot.budgetBytes, 16 * GB);
     assert.equal(snapshot.inUseBytes, 3 * GB);
     const chatModel = snapshot.models.find((model) => model.id === "chat")!;
     assert.deepEqual(
-      { state: chatModel.state, footprint: chatModel.footprintBytes, measured: chatModel.measured, ok: chatModel.jobsOk, loads: chatModel.loads },
+      {
+        state: chatModel.state,
+        footprint: chatModel.footprintBytes,
+        measured: chatModel.measured,
+        ok: chatModel.jobsOk,
+        loads: chatModel.loads,
+      },
       { state: "ready", footprint: 3 * GB, measured: true, ok: 1, loads: 1 },
     );
     const asrModel = snapshot.models.find((model) => model.id === "asr")!;
-    assert.deepEqual([asrModel.state, asrModel.footprintBytes, asrModel.measured], ["unloaded", 2 * GB, false]);
+    assert.deepEqual(
+      [asrModel.state, asrModel.footprintBytes, asrModel.measured],
+      ["unloaded", 2 * GB, false],
+    );
     assert.deepEqual(snapshot.usage, [
       { window: "hour", task: "ocr", ok: 0, failed: 1 },
       { window: "day", task: "chat", ok: 1, failed: 0 },

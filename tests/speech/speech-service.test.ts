@@ -177,6 +177,13 @@ describe("SpeechService.synthesize", () => {
     assert.ok(probe(espeakOnly.ogg).durationS > 0.3);
   });
 
+  it("uses espeak-ng for every language when the user chose it", async () => {
+    const en = fakeVoice("tts-en");
+    const result = await service({ voices: { en } }).synthesize("Hello.", { engine: "espeak" });
+    assert.deepEqual([result.engine, result.voices], ["espeak", ["espeak:en"]]);
+    assert.equal(en.inputs.length, 0);
+  });
+
   it("does not hide other voice failures behind the fallback", async () => {
     const failing = handle<string, Pcm>("tts-en", () => Promise.reject(new Error("bug")));
     await assert.rejects(service({ voices: { en: failing } }).synthesize("Hello"), /bug/);

@@ -8,14 +8,14 @@ import type { BotContext } from "../context.js";
 import type { BotDeps } from "../deps.js";
 import { findMedia, type MediaRef } from "../files.js";
 import { replyParams } from "../format/send.js";
-import type { Jobs } from "../jobs.js";
+import { requesterOf, type Jobs } from "../jobs.js";
 
 export function media(deps: BotDeps, jobs: Jobs): Composer<BotContext> {
   const composer = new Composer<BotContext>();
 
   const recognize = async (ctx: BotContext, ref: MediaRef, replyTo?: number) => {
     const input = await jobs.download(ctx, ref);
-    const options = { normalize: ctx.settings.normalize };
+    const options = { normalize: ctx.settings.normalize, requester: requesterOf(ctx) };
     const result = await jobs.withProgress(
       ctx,
       { action: "typing", replyTo, initial: ctx.t("progress-working") },
@@ -52,7 +52,11 @@ export function media(deps: BotDeps, jobs: Jobs): Composer<BotContext> {
       ctx,
       { action: "typing", replyTo, initial: ctx.t("progress-transcribing") },
       (onProgress) =>
-        deps.speech.transcribe(input, { normalize: ctx.settings.normalize, onProgress }),
+        deps.speech.transcribe(input, {
+          normalize: ctx.settings.normalize,
+          onProgress,
+          requester: requesterOf(ctx),
+        }),
     );
     if (!transcript.text.trim()) {
       await ctx.reply(ctx.t("transcript-empty"), replyParams(replyTo));

@@ -81,6 +81,8 @@ export interface Transcription {
 export interface SynthesizeOptions {
   /** Language for text without letters; letters pick the voice by script. */
   lang?: string;
+  /** "espeak" skips the neural voices (the user prefers the fast, robotic one). Default "auto". */
+  engine?: "auto" | "espeak";
   signal?: AbortSignal;
   onEvent?: (event: JobEvent) => void;
 }
@@ -226,7 +228,7 @@ export class SpeechService {
     unavailable: Set<string>,
     options: SynthesizeOptions,
   ): Promise<{ pcm: Pcm; voice: string }> {
-    const handle = this.options.voices[lang];
+    const handle = options.engine === "espeak" ? undefined : this.options.voices[lang];
     if (handle && !unavailable.has(lang)) {
       try {
         const pcm = await handle.run(text, { signal: options.signal, onEvent: options.onEvent });

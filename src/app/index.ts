@@ -1,0 +1,216 @@
+/**
+ * The composition root: the one place that wires config, store, models, services, the
+ * bot and the HTTP servers together, and takes them down again in order.
+ */
+import { run, type RunnerHandle } from "@grammyjs/runner";
+import { BotError } from "grammy";
+import type { Logger } from "pino";
+import { createBot, createFileFetcher } from "../bot/index.js";
+import type { Config } from "../config/index.js";
+import { Store } from "../memory/index.js";
+import {
+  bindManagerMetrics,
+  countApiErrors,
+  countUpdates,
+  createBotMetrics,
+} from "../metrics/index.js";
+import {
+  botReadiness,
+  registerWebhook,
+  startOpsServer,
+  startWebhookServer,
+  TelegramReachability,
+  unregisterWebhook,
+  webhookPathOf,
+} from "../server/index.js";
+import { ChatNormalizer, ChatService } from "../services/chat/index.js";
+import { DocumentService } from "../services/documents/index.js";
+import { SpeechService } from "../services/speech/index.js";
+import { StatusService } from "../services/status/index.js";
+import { systemClock, type Clock } from "../shared/clock.js";
+import { buildModels } from "./models.js";
+import { chatPort, documentsPort, speechPort } from "./ports.js";
+
+export interface App {
+  /** Resolves once the bot identified itself and takes updates (polling or webhook). */
+  start(): Promise<void>;
+  /** Stops taking updates, lets in-flight work finish (up to the timeout), closes everything. */
+  stop(): Promise<void>;
+}
+
+/** Updates the bot handles; Telegram sends nothing else. */
+const ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"] as const;
+
+export function createApp(config: Config, logger: Logger, clock: Clock = systemClock): App {
+  const startedAt = clock.now();
+  const store = Store.open(config.databasePath);
+  const models = buildModels(config, { store, logger, clock });
+  const record = (event: Parameters<Store["usage"]["record"]>[0]) => store.usage.record(event);
+
+  const normalizer = new ChatNormalizer({ model: models.chat, logger, clock, recordUsage: record });
+  const chat = new ChatService({
+    model: models.chat,
+    history: store.history,
+    settings: config.chat,
+    logger,
+    clock,
+    recordUsage: record,
+  });
+  const speech = new SpeechService({
+    asr: models.asr,
+    voices: models.voices,
+    normalizer,
+    logger,
+    clock,
+    ffmpegPath: config.speech.ffmpegPath,
+    espeakPath: config.speech.espeakPath,
+    asrLanguage: config.speech.asrLanguage,
+    asrLanguages: ["ru", "en"],
+    asrMaxSeconds: config.speech.asrMaxSeconds,
+    ttsMaxChars: config.speech.ttsMaxChars,
+  });
+  const documents = new DocumentService({
+    ocr: models.ocr,
+    logger,
+    normalizer,
+    clock,
+    image: { maxBytes: config.limits.maxFileBytes },
+    pdf: { maxPages: config.ocr.pdfMaxPages, maxBytes: config.limits.maxFileBytes },
+  });
+  const status = new StatusService({
+    stats: () => models.manager.stats(),
+    store,
+    clock,
+    startedAt,
+    device: models.device,
+  });
+
+  const metrics = createBotMetrics();
+  const reachability = new TelegramReachability();
+  const { bot, registerCommands } = createBot(
+    {
+      token: config.telegram.token,
+      apiRoot: config.telegram.apiRoot,
+      adminIds: config.access.adminIds,
+      allowedUserIds: config.access.allowedUserIds,
+      maxFileBytes: config.limits.maxFileBytes,
+      rateLimitPerMinute: config.limits.rateLimitPerMinute,
+      store,
+      logger,
+      clock,
+      chat: chatPort(chat),
+      speech: speechPort(speech, clock, record),
+      documents: documentsPort(documents, clock, record),
+      status,
+      fetchFile: createFileFetcher(config.telegram.apiRoot, config.telegram.token),
+    },
+    {
+      transformers: [countApiErrors(metrics), reachability.transformer],
+      firstMiddleware: countUpdates(metrics),
+    },
+  );
+  const unbindMetrics = bindManagerMetrics(models.manager, metrics);
+  const readiness = botReadiness({
+    isDatabaseHealthy: () => store.isHealthy(),
+    telegram: reachability,
+  });
+
+  let ops: { close(): Promise<void> } | undefined;
+  let runner: RunnerHandle | undefined;
+  let webhook: Awaited<ReturnType<typeof startWebhookServer>> | undefined;
+  let stopping: Promise<void> | undefined;
+
+  const startWebhook = async () => {
+    const { url, secret, host, port } = config.telegram.webhook;
+    webhook = await startWebhookServer({
+      host,
+      port,
+      path: webhookPathOf(url!),
+      secret: secret!,
+      logger,
+      readiness,
+      // Runs after Telegram got its 200; errors were already answered by the bot.
+      handleUpdate: async (update) => {
+        try {
+          await bot.handleUpdate(update);
+        } catch (error) {
+          if (error instanceof BotError) await bot.errorHandler(error);
+          else logger.error({ err: error }, "webhook update failed");
+        }
+      },
+    });
+    await registerWebhook(
+      bot.api,
+      { url: url!, secret: secret!, allowedUpdates: [...ALLOWED_UPDATES] },
+      logger,
+    );
+    logger.info({ port: webhook.port }, "receiving updates by webhook");
+  };
+
+  return {
+    async start() {
+      await bot.init();
+      logger.info(
+        { username: bot.botInfo.username, apiRoot: config.telegram.apiRoot },
+        "bot identified",
+      );
+      if (config.metrics.port > 0) {
+        ops = await startOpsServer({
+          host: config.metrics.host,
+          port: config.metrics.port,
+          readiness,
+          registry: metrics.registry,
+          logger,
+        });
+      }
+      await speech
+        .checkTools()
+        .catch((error: unknown) => logger.warn({ err: error }, "voice features are unavailable"));
+      await registerCommands().catch((error: unknown) =>
+        logger.warn({ err: error }, "could not set the command menus"),
+      );
+      if (config.telegram.mode === "webhook") {
+        await startWebhook();
+      } else {
+        await unregisterWebhook(bot.api, logger);
+        runner = run(bot, { runner: { fetch: { allowed_updates: [...ALLOWED_UPDATES] } } });
+        logger.info("polling for updates");
+      }
+      if (config.models.preload.length > 0) {
+        models.manager
+          .preload(config.models.preload)
+          .catch((error: unknown) => logger.error({ err: error }, "preloading models failed"));
+      }
+    },
+
+    stop() {
+      stopping ??= (async () => {
+        logger.info("shutting down: no new updates");
+        // Stop taking updates; the runner waits for updates already being handled.
+        const drained = webhook
+          ? webhook.drain(config.shutdownTimeoutMs)
+          : runner?.isRunning()
+            ? runner.stop()
+            : undefined;
+        const finished = await Promise.race([
+          Promise.resolve(drained).then(() => true),
+          new Promise<false>((resolve) =>
+            clock.setTimeout(() => resolve(false), config.shutdownTimeoutMs),
+          ),
+        ]);
+        if (!finished)
+          logger.warn(
+            { timeoutMs: config.shutdownTimeoutMs },
+            "in-flight updates did not finish in time",
+          );
+        await webhook?.close();
+        await models.manager.shutdown(finished ? config.shutdownTimeoutMs : 0);
+        unbindMetrics();
+        await ops?.close();
+        store.close();
+        logger.info("shut down cleanly");
+      })();
+      return stopping;
+    },
+  };
+}
