@@ -83,18 +83,16 @@ function inheritedEnv(): Record<string, string> {
 export class BotProcess {
   /** Parsed stdout lines, in order. */
   readonly logs: LogLine[] = [];
-  private stderr = "";
+  /** Everything the process wrote to stderr. */
+  stderr = "";
   private partial = "";
   private readonly exited: Promise<Exit>;
   private exit: Exit | undefined;
-  private readonly logWaiters = new Set<{
-    predicate: (line: LogLine) => boolean;
-    resolve: (line: LogLine) => void;
-  }>();
 
   private constructor(
     private readonly child: ChildProcess,
-    readonly options: BotProcessOptions,
+    /** The process's working directory: empty, and it should stay so (data goes to DATA_DIR). */
+    readonly cwd: string,
   ) {
     live.add(child);
     child.stdout!.setEncoding("utf8").on("data", (chunk: string) => this.onStdout(chunk));
@@ -136,7 +134,7 @@ export class BotProcess {
       env,
       stdio: ["ignore", "pipe", "pipe"],
     });
-    const bot = new BotProcess(child, options);
+    const bot = new BotProcess(child, cwd);
     const failed = bot.exited.then((exit) => {
       throw new Error(`the bot exited before polling (${describeExit(exit)})\n${bot.output()}`);
     });
@@ -148,7 +146,7 @@ export class BotProcess {
       await server.waitForPolling();
     })();
     try {
-      await Promise.race([ready, failed, bot.timeout(START_TIMEOUT_MS, "start polling")]);
+      await bot.withTimeout(Promise.race([ready, failed]), START_TIMEOUT_MS, "start polling");
     } catch (error) {
       await bot.kill();
       throw error;
@@ -157,38 +155,25 @@ export class BotProcess {
     return bot;
   }
 
-  /** Whether the process has exited. */
-  get running(): boolean {
-    return this.exit === undefined;
-  }
-
   /** Sends `signal` (SIGTERM by default) and resolves with how the process ended. */
   async stop(signal: NodeJS.Signals = "SIGTERM"): Promise<Exit> {
     if (this.exit) return this.exit;
     this.child.kill(signal);
-    return Promise.race([this.exited, this.timeout(START_TIMEOUT_MS, `exit after ${signal}`)]);
+    return this.withTimeout(this.exited, START_TIMEOUT_MS, `the exit after ${signal}`);
   }
 
-  /** Resolves when the process exits by itself. */
-  waitForExit(): Promise<Exit> {
-    return this.exited;
-  }
-
-  /** Kills the process (SIGKILL) if it still runs; for after() hooks. */
+  /** Kills the process (SIGKILL) if it still runs, and removes its working directory. */
   async kill(): Promise<void> {
-    if (this.exit) return;
-    this.child.kill("SIGKILL");
-    await this.exited;
+    if (!this.exit) {
+      this.child.kill("SIGKILL");
+      await this.exited;
+    }
+    removeDir(this.cwd);
   }
 
-  /** The first logged line (earlier or later) matching `predicate`. */
-  waitForLog(predicate: (line: LogLine) => boolean, timeoutMs = JOB_TIMEOUT_MS): Promise<LogLine> {
-    const found = this.logs.find(predicate);
-    if (found) return Promise.resolve(found);
-    const logged = new Promise<LogLine>((resolve) => {
-      this.logWaiters.add({ predicate, resolve });
-    });
-    return Promise.race([logged, this.timeout(timeoutMs, `a log line matching ${predicate}`)]);
+  /** Files the process created in its working directory (there should be none). */
+  strayFiles(): string[] {
+    return fs.existsSync(this.cwd) ? fs.readdirSync(this.cwd) : [];
   }
 
   /** Log lines at `level` (pino numbers: 40 warn, 50 error, 60 fatal) or above. */
@@ -216,24 +201,23 @@ export class BotProcess {
         line = { raw };
       }
       this.logs.push(line);
-      for (const waiter of this.logWaiters) {
-        if (waiter.predicate(line)) {
-          this.logWaiters.delete(waiter);
-          waiter.resolve(line);
-        }
-      }
     }
   }
 
-  /** Rejects after `ms` with the bot's output: a safety net, never a pause. */
-  private timeout(ms: number, what: string): Promise<never> {
-    return new Promise((_, reject) => {
-      const timer = setTimeout(
+  /** `promise`, or a rejection with the bot's output after `ms`: a safety net, never a pause. */
+  private async withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(
         () => reject(new Error(`timed out after ${ms} ms waiting for ${what}\n${this.output()}`)),
         ms,
       );
-      timer.unref();
     });
+    try {
+      return await Promise.race([promise, expired]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }
 
@@ -296,6 +280,7 @@ export class E2E {
   /** Stops the running bot with SIGTERM and starts a new process on the same DATA_DIR. */
   async restart(): Promise<Exit> {
     const exit = await this.bot.stop();
+    await this.bot.kill();
     this.bot = await BotProcess.start({
       server: this.server,
       dataDir: this.dataDir,

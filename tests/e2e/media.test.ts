@@ -126,7 +126,12 @@ describe("e2e: photos, PDFs and voice", () => {
     assert.deepEqual(await probe(upload.bytes, scratch), [
       { codec_name: "opus", channels: 1, sample_rate: "48000" },
     ]);
-    assert.ok((voice.result as Message).voice!.duration >= 1);
+    const spoken = voice.result as Message;
+    assert.ok(spoken.voice!.duration >= 1);
+    assert.ok(
+      transcript.message_id < answer.message_id && answer.message_id < spoken.message_id,
+      "transcript, then answer, then voice",
+    );
   });
 
   test("in a group, /ocr in reply to a photo answers with its text, as a reply", async () => {
@@ -194,5 +199,13 @@ describe("e2e: photos, PDFs and voice", () => {
       line.msg === "model is larger than its reservation; evicting to get back under budget";
     const unexpected = e2e.bot.logsAtLeast(40).filter((line) => !expected(line));
     assert.deepEqual(unexpected, [], e2e.bot.output());
+  });
+
+  test("OCR, speech and voices wrote nothing into the working directory", () => {
+    assert.deepEqual(e2e.bot.strayFiles(), []);
+  });
+
+  test("nothing was written to stderr", () => {
+    assert.equal(e2e.bot.stderr, "");
   });
 });
