@@ -17,6 +17,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -107,14 +108,15 @@ export class BotProcess {
   }
 
   /**
-   * Spawns the bot and resolves once it is long-polling the server (it called getMe and
-   * holds a getUpdates open). Rejects, with the bot's output, if it exits first.
+   * Spawns the bot and resolves once it takes updates: it called getMe, then holds a
+   * getUpdates open (polling) or registered its webhook (BOT_MODE=webhook). Rejects, with
+   * the bot's output, if it exits first.
    */
   static async start(options: BotProcessOptions): Promise<BotProcess> {
     const { server, dataDir } = options;
     fs.mkdirSync(dataDir, { recursive: true });
     const cwd = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-cwd-"));
-    const env = {
+    const env: Record<string, string> = {
       ...inheritedEnv(),
       TSX_TSCONFIG_PATH: path.join(REPO_ROOT, "tsconfig.json"),
       BOT_TOKEN: server.token,
@@ -139,11 +141,10 @@ export class BotProcess {
       throw new Error(`the bot exited before polling (${describeExit(exit)})\n${bot.output()}`);
     });
     const ready = (async () => {
-      await server.waitFor((call) => call.method === "getMe", {
-        since,
-        timeoutMs: START_TIMEOUT_MS,
-      });
-      await server.waitForPolling();
+      const wait = { since, timeoutMs: START_TIMEOUT_MS };
+      await server.waitFor((call) => call.method === "getMe", wait);
+      if (env.BOT_MODE === "webhook") await server.waitFor((c) => c.method === "setWebhook", wait);
+      else await server.waitForPolling();
     })();
     try {
       await bot.withTimeout(Promise.race([ready, failed]), START_TIMEOUT_MS, "start polling");
@@ -223,6 +224,15 @@ export class BotProcess {
 
 function describeExit(exit: Exit): string {
   return exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`;
+}
+
+/** A TCP port that was free a moment ago (for the bot's webhook server). */
+export async function freePort(): Promise<number> {
+  const probe = net.createServer();
+  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+  const { port } = probe.address() as net.AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
 }
 
 /** A fresh temporary directory, removed by {@link removeDir}. */
