@@ -8,10 +8,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { Message } from "@grammyjs/types";
 import type { BotApiServer } from "../support/bot-api/index.js";
-import { E2E, sentText, startServer } from "./harness.js";
-
-/** What the fixture chat model answers to anything. */
-const FIXTURE_ANSWER = "Hello! I am a tiny local model.";
+import { E2E, FIXTURE_ANSWER, sentText, startServer } from "./harness.js";
 
 describe("e2e: commands and chat", () => {
   let e2e: E2E;

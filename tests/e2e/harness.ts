@@ -33,6 +33,11 @@ const TSX_LOADER = import.meta.resolve("tsx");
 /** A token the config accepts (it checks the shape: digits, colon, 20+ characters). */
 export const E2E_TOKEN = "4242424242:E2E-test-token-0123456789abcdef";
 
+/** What the fixture chat model (MODEL_PROFILE=fixture) answers to anything. */
+export const FIXTURE_ANSWER = "Hello! I am a tiny local model.";
+/** What the fixture Whisper hears in any audio, trimmed. */
+export const FIXTURE_TRANSCRIPT = "The quick brown fox jumps over the lazy dog.";
+
 /** Generous safety nets: the suite runs on 2 shared cores, and nothing here sleeps. */
 export const START_TIMEOUT_MS = 60_000;
 export const JOB_TIMEOUT_MS = 60_000;

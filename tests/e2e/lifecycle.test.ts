@@ -9,10 +9,8 @@ import { after, before, describe, test } from "node:test";
 import type { Message } from "@grammyjs/types";
 import Database from "better-sqlite3";
 import type { BotApiServer } from "../support/bot-api/index.js";
-import { E2E, editDistance, isProgress, normalizeText, sentText } from "./harness.js";
-import { ENGLISH_LINE, textPdf } from "./media.js";
-
-const FIXTURE_ANSWER = "Hello! I am a tiny local model.";
+import { E2E, FIXTURE_ANSWER, sentText } from "./harness.js";
+import { assertSigtermDuringJobFinishesIt } from "./scenarios.js";
 
 interface HistoryRow {
   role: string;
@@ -86,49 +84,6 @@ describe("e2e: restart and graceful shutdown", () => {
         "(@grammyjs/runner's stop() resolves when fetching stops, not when the sink is empty), " +
         "so the process exits 0 and the job's reply is lost",
     },
-    async () => {
-      const user = server.users.create();
-      const chat = server.users.privateChat(user);
-      const pages = 3;
-      const pdf = await textPdf(Array.from({ length: pages }, () => ({ scanned: ENGLISH_LINE })));
-      server.users.sendDocument(chat, user, pdf, {
-        fileName: "scans.pdf",
-        mimeType: "application/pdf",
-      });
-      // The status message appears once the file is downloaded and the job has started.
-      await e2e.waitFor(
-        (c) => c.method === "sendMessage" && c.chatId === chat.id && isProgress(sentText(c)),
-      );
-      const signalledAt = server.calls.length;
-      const exited = e2e.bot.stop();
-
-      // The reply is recorded before the bot can exit, so an exit first means it was lost.
-      const reply = await Promise.race([
-        e2e.message(chat.id),
-        exited.then((exit) => {
-          throw new Error(
-            `the bot exited (${JSON.stringify(exit)}) without sending the reply\n${e2e.bot.output()}`,
-          );
-        }),
-      ]);
-      const replyCall = server.calls.find(
-        (c) =>
-          c.chatId === chat.id &&
-          (c.result as Message | undefined)?.message_id === reply.message_id,
-      )!;
-      assert.ok(replyCall.seq >= signalledAt, "the reply was sent after the signal");
-      const texts = (reply.text ?? "").split(/\n\s*\n/);
-      assert.equal(texts.length, pages, `one text per page: ${JSON.stringify(reply.text)}`);
-      for (const text of texts) {
-        assert.ok(editDistance(normalizeText(text), normalizeText(ENGLISH_LINE)) <= 2, text);
-      }
-
-      assert.deepEqual(await exited, { code: 0, signal: null }, e2e.bot.output());
-      assert.ok(
-        e2e.bot.logs.some((line) => line.msg === "shut down cleanly"),
-        e2e.bot.output(),
-      );
-      assert.deepEqual(e2e.bot.logsAtLeast(50), [], e2e.bot.output());
-    },
+    () => assertSigtermDuringJobFinishesIt(e2e),
   );
 });

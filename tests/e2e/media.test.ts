@@ -16,12 +16,18 @@ import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
 import type { Chat, Message, User } from "@grammyjs/types";
 import type { BotApiServer } from "../support/bot-api/index.js";
-import { E2E, editDistance, normalizeText, removeDir, tempDir, type LogLine } from "./harness.js";
+import {
+  E2E,
+  editDistance,
+  FIXTURE_ANSWER,
+  FIXTURE_TRANSCRIPT,
+  normalizeText,
+  removeDir,
+  tempDir,
+  type LogLine,
+} from "./harness.js";
 import { ENGLISH_LINE, RUSSIAN_LINE, randomBytesOf, textPdf, textPng, voiceNote } from "./media.js";
 
-const FIXTURE_ANSWER = "Hello! I am a tiny local model.";
-/** What the fixture Whisper hears in any audio, trimmed. */
-const FIXTURE_TRANSCRIPT = "The quick brown fox jumps over the lazy dog.";
 const PDF_TEXT_LAYER = "Invoice number 42 for the garden shed";
 
 /** OCR may slip on a character or two; more than that is a wrong reading. */
