@@ -87,7 +87,7 @@ export function createApp(config: Config, logger: Logger, clock: Clock = systemC
 
   const metrics = createBotMetrics();
   const reachability = new TelegramReachability();
-  const { bot, registerCommands } = createBot(
+  const { bot, registerCommands, idle } = createBot(
     {
       token: config.telegram.token,
       apiRoot: config.telegram.apiRoot,
@@ -186,14 +186,14 @@ export function createApp(config: Config, logger: Logger, clock: Clock = systemC
     stop() {
       stopping ??= (async () => {
         logger.info("shutting down: no new updates");
-        // Stop taking updates; the runner waits for updates already being handled.
-        const drained = webhook
+        // Stop taking updates, then let the ones already received finish.
+        await (webhook
           ? webhook.drain(config.shutdownTimeoutMs)
           : runner?.isRunning()
             ? runner.stop()
-            : undefined;
+            : undefined);
         const finished = await Promise.race([
-          Promise.resolve(drained).then(() => true),
+          idle().then(() => true),
           new Promise<false>((resolve) =>
             clock.setTimeout(() => resolve(false), config.shutdownTimeoutMs),
           ),

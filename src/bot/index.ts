@@ -14,6 +14,7 @@ import { chat } from "./features/chat.js";
 import { commands, registerCommands } from "./features/commands.js";
 import { media } from "./features/media.js";
 import { flows } from "./flows.js";
+import { InFlightUpdates } from "./in-flight.js";
 import { createI18n } from "./i18n.js";
 import { Jobs } from "./jobs.js";
 import { accessControl, contextExtras, rateLimit, recordSeen } from "./middleware.js";
@@ -27,6 +28,8 @@ export interface TelegramBot {
   bot: Bot<BotContext>;
   /** Sets the command menus (per chat type and language); call once at start. */
   registerCommands(): Promise<void>;
+  /** Resolves once every update received so far has been handled. */
+  idle(): Promise<void>;
 }
 
 export interface CreateBotOptions {
@@ -64,6 +67,8 @@ export function createBot(deps: BotDeps, options: CreateBotOptions = {}): Telegr
 
   // One chat's updates run in order (its answer can't overtake its question); different
   // chats run side by side under the runner.
+  const inFlight = new InFlightUpdates();
+  bot.use(inFlight.middleware);
   if (options.firstMiddleware) bot.use(options.firstMiddleware);
   bot.use(sequentialize((ctx) => ctx.chat?.id.toString()));
   bot.use(extras, recordSeen(deps), i18n.middleware(), accessControl(deps), rateLimit(deps));
@@ -90,5 +95,9 @@ export function createBot(deps: BotDeps, options: CreateBotOptions = {}): Telegr
     );
   });
 
-  return { bot, registerCommands: () => registerCommands(bot.api, i18n, deps.adminIds) };
+  return {
+    bot,
+    registerCommands: () => registerCommands(bot.api, i18n, deps.adminIds),
+    idle: () => inFlight.idle(),
+  };
 }

@@ -3,6 +3,7 @@
  * the real services to these shapes; tests pass fakes. Keeping the surface this narrow
  * is what lets the bot know nothing about models or ONNX.
  */
+import type { StatusSnapshot } from "../services/status/index.js";
 
 /** Progress of a job, for the status message ("2nd in line", "page 3/12"). */
 export type Progress =
@@ -83,33 +84,8 @@ export interface DocumentsPort {
   ): Promise<RecognizedDocument>;
 }
 
-/** One model as /status shows it. */
-export interface ModelStatus {
-  id: string;
-  state: string;
-  device: string;
-  variant?: string;
-  footprintBytes: number;
-  measured: boolean;
-  idleMs?: number;
-  queue: number;
-  running: number;
-  loads: number;
-  jobsOk: number;
-  jobsFailed: number;
-  p50Ms?: number;
-  p95Ms?: number;
-}
-
-export interface StatusSnapshot {
-  uptimeMs: number;
-  device: string;
-  budgetBytes: number;
-  inUseBytes: number;
-  peakBytes: number;
-  models: ModelStatus[];
-  usage: { window: "hour" | "day"; task: string; ok: number; failed: number }[];
-}
+/** What /status shows; the status service builds it. */
+export type { ModelSummary as ModelStatus, StatusSnapshot } from "../services/status/index.js";
 
 export interface StatusPort {
   snapshot(): StatusSnapshot;

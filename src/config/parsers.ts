@@ -18,45 +18,42 @@ const SIZE_UNITS: Record<string, number> = {
 
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
-/** Parses "16GiB", "512 MB", "1.5gb" or a plain byte count into bytes. */
-export function parseBytes(text: string): number | undefined {
+/** A number with an optional unit ("16GiB", "5m"), scaled by the unit's factor. */
+function parseQuantity(
+  text: string,
+  units: Record<string, number>,
+  defaultUnit: string,
+): number | undefined {
   const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text);
   if (!match) return undefined;
-  const factor = SIZE_UNITS[(match[2] || "b").toLowerCase()];
+  const factor = units[(match[2] || defaultUnit).toLowerCase()];
   return factor === undefined ? undefined : Math.round(Number(match[1]) * factor);
+}
+
+/** Parses "16GiB", "512 MB", "1.5gb" or a plain byte count into bytes. */
+export function parseBytes(text: string): number | undefined {
+  return parseQuantity(text, SIZE_UNITS, "b");
 }
 
 /** Parses "5m", "30s", "1500ms", "2h" or a plain number of seconds into milliseconds. */
 export function parseDurationMs(text: string): number | undefined {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text);
-  if (!match) return undefined;
-  const factor = DURATION_UNITS[(match[2] || "s").toLowerCase()];
-  return factor === undefined ? undefined : Math.round(Number(match[1]) * factor);
+  return parseQuantity(text, DURATION_UNITS, "s");
 }
 
-export const bytes = z.string().transform((text, ctx) => {
-  const value = parseBytes(text);
-  if (value === undefined) {
-    ctx.addIssue({
-      code: "custom",
-      message: `expected a size like "16GiB" or "512MB", got "${text}"`,
-    });
-    return z.NEVER;
-  }
-  return value;
-});
+/** A zod string parsed by `parse`, with `hint` in the error when it fails. */
+function quantity(parse: (text: string) => number | undefined, hint: string) {
+  return z.string().transform((text, ctx) => {
+    const value = parse(text);
+    if (value === undefined) {
+      ctx.addIssue({ code: "custom", message: `expected ${hint}, got "${text}"` });
+      return z.NEVER;
+    }
+    return value;
+  });
+}
 
-export const duration = z.string().transform((text, ctx) => {
-  const value = parseDurationMs(text);
-  if (value === undefined) {
-    ctx.addIssue({
-      code: "custom",
-      message: `expected a duration like "5m" or "30s", got "${text}"`,
-    });
-    return z.NEVER;
-  }
-  return value;
-});
+export const bytes = quantity(parseBytes, 'a size like "16GiB" or "512MB"');
+export const duration = quantity(parseDurationMs, 'a duration like "5m" or "30s"');
 
 export const boolean = z.string().transform((text, ctx) => {
   const value = text.trim().toLowerCase();

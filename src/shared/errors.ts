@@ -3,34 +3,37 @@
  * bot maps to a message in the user's language; `details` fill that message's
  * placeables. Everything else is a bug and is reported as "internal".
  */
-export type ErrorCode =
+export const ERROR_CODES = [
   // input the user sent
-  | "input.unsupported"
-  | "input.too_large"
-  | "input.too_long"
-  | "input.empty"
-  | "input.corrupt"
-  | "audio.corrupt"
-  | "audio.empty"
-  | "audio.too_long"
-  | "image.corrupt"
-  | "image.too_large"
-  | "pdf.corrupt"
-  | "pdf.encrypted"
-  | "pdf.too_large"
-  | "tts.too_long"
+  "input.unsupported",
+  "input.too_large",
+  "input.too_long",
+  "input.empty",
+  "input.corrupt",
+  "audio.corrupt",
+  "audio.empty",
+  "audio.too_long",
+  "image.corrupt",
+  "image.too_large",
+  "pdf.corrupt",
+  "pdf.encrypted",
+  "pdf.too_large",
+  "tts.too_long",
   // models and capacity
-  | "model.missing"
-  | "model.load_failed"
-  | "model.failed"
-  | "model.budget_exceeded"
-  | "model.busy"
-  | "model.shutting_down"
-  | "job.cancelled"
+  "model.missing",
+  "model.load_failed",
+  "model.failed",
+  "model.budget_exceeded",
+  "model.busy",
+  "model.shutting_down",
+  "job.cancelled",
   // the environment
-  | "tool.missing"
-  | "tool.failed"
-  | "tool.timeout";
+  "tool.missing",
+  "tool.failed",
+  "tool.timeout",
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export class AppError extends Error {
   override readonly name: string = "AppError";

@@ -64,6 +64,7 @@ export class Harness {
   readonly deps: BotDeps;
   readonly bot;
   readonly registerCommands;
+  readonly idle;
 
   constructor(overrides: Partial<BotDeps> = {}) {
     const fail = async () => {
@@ -183,6 +184,7 @@ export class Harness {
     const created = createBot(this.deps, { botInfo: BOT_INFO, transformers: [record] });
     this.bot = created.bot;
     this.registerCommands = created.registerCommands;
+    this.idle = created.idle;
   }
 
   /** Reports the configured progress, letting the bot react to each step like a real job would. */

@@ -73,25 +73,26 @@ export function media(deps: BotDeps, jobs: Jobs): Composer<BotContext> {
   /** The media this command is about: attached to it, or in the message it replies to. */
   const target = (ctx: BotContext) => findMedia(ctx.msg) ?? findMedia(ctx.msg?.reply_to_message);
 
-  const ocrCommand = async (ctx: BotContext) => {
-    const ref = target(ctx);
-    const replyTo = ctx.msg?.message_id;
-    if (!ref || "unsupported" in ref || ref.kind === "audio") {
-      await ctx.reply(ctx.t("ocr-usage"), replyParams(replyTo));
-      return;
-    }
-    await recognize(ctx, ref, ctx.msg?.reply_to_message?.message_id ?? replyTo);
-  };
-
-  const transcribeCommand = async (ctx: BotContext) => {
-    const ref = target(ctx);
-    const replyTo = ctx.msg?.message_id;
-    if (!ref || "unsupported" in ref || ref.kind !== "audio") {
-      await ctx.reply(ctx.t("transcribe-usage"), replyParams(replyTo));
-      return;
-    }
-    await transcribe(ctx, ref, ctx.msg?.reply_to_message?.message_id ?? replyTo);
-  };
+  /** A command about media: run `action` on it, or explain the command with `usageKey`. */
+  const mediaCommand =
+    (accepts: (kind: MediaRef["kind"]) => boolean, usageKey: string, action: typeof recognize) =>
+    async (ctx: BotContext) => {
+      const ref = target(ctx);
+      const replyTo = ctx.msg?.message_id;
+      if (!ref || "unsupported" in ref || !accepts(ref.kind)) {
+        await ctx.reply(ctx.t(usageKey), replyParams(replyTo));
+        return;
+      }
+      await action(ctx, ref, ctx.msg?.reply_to_message?.message_id ?? replyTo);
+    };
+  const ocrCommand = mediaCommand((kind) => kind !== "audio", "ocr-usage", recognize);
+  const transcribeCommand = mediaCommand(
+    (kind) => kind === "audio",
+    "transcribe-usage",
+    async (ctx, ref, replyTo) => {
+      await transcribe(ctx, ref, replyTo);
+    },
+  );
 
   composer.command("ocr", ocrCommand);
   composer.command("transcribe", transcribeCommand);

@@ -17,6 +17,7 @@ import type {
   GenerationSettings,
 } from "../../models/adapters/chat-qwen.js";
 import type { JobEvent, ModelHandle } from "../../models/contract.js";
+import type { Config } from "../../config/index.js";
 import { systemClock, type Clock } from "../../shared/clock.js";
 import { cancelledError, InputError, isAppError } from "../../shared/errors.js";
 import { fitConversation, type FittedConversation } from "./context.js";
@@ -24,16 +25,11 @@ import { PieceStream } from "./piece-stream.js";
 import { DEFAULT_SYSTEM_PROMPT } from "./prompts.js";
 import { ThinkFilter } from "./think.js";
 
-/** The chat slice of the app config. */
-export interface ChatSettings {
-  systemPrompt?: string;
-  maxNewTokens: number;
-  temperature: number;
-  topP: number;
-  repetitionPenalty: number;
-  /** Token budget of the whole prompt: system prompt, history and the current message. */
-  historyTokens: number;
-}
+/**
+ * The chat slice of the app config: system prompt, generation settings, and the token
+ * budget of the whole prompt (system prompt, history and the current message).
+ */
+export type ChatSettings = Config["chat"];
 
 export interface ChatServiceOptions {
   model: ModelHandle<ChatRequest, ChatResult>;
