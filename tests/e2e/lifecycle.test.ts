@@ -32,6 +32,23 @@ describe("e2e: restart and graceful shutdown", () => {
     await e2e?.close();
   });
 
+  /** The dialog's stored turns, read from the bot's SQLite file (read-only, beside the bot). */
+  const historyOf = (chatId: number, userId: number): HistoryRow[] => {
+    const db = new Database(path.join(e2e.dataDir, "bot.sqlite"), {
+      readonly: true,
+      fileMustExist: true,
+    });
+    try {
+      return db
+        .prepare(
+          "SELECT role, kind, text FROM history WHERE chat_id = ? AND user_id = ? ORDER BY id",
+        )
+        .all(chatId, userId) as HistoryRow[];
+    } finally {
+      db.close();
+    }
+  };
+
   test("settings and history survive a restart", async () => {
     const user = server.users.create({ first_name: "Ann", language_code: "en" });
     const chat = server.users.privateChat(user);
@@ -52,28 +69,25 @@ describe("e2e: restart and graceful shutdown", () => {
     const exit = await e2e.restart();
     assert.deepEqual(exit, { code: 0, signal: null }, "the first process exits 0 on SIGTERM");
 
-    const history = new Database(path.join(e2e.dataDir, "bot.sqlite"), {
-      readonly: true,
-      fileMustExist: true,
-    });
-    try {
-      const rows = history
-        .prepare(
-          "SELECT role, kind, text FROM history WHERE chat_id = ? AND user_id = ? ORDER BY id",
-        )
-        .all(chat.id, user.id) as HistoryRow[];
-      assert.deepEqual(rows, [
-        { role: "user", kind: "text", text: "Remember the number 42" },
-        { role: "assistant", kind: "text", text: FIXTURE_ANSWER },
-      ]);
-    } finally {
-      history.close();
-    }
+    assert.deepEqual(historyOf(chat.id, user.id), [
+      { role: "user", kind: "text", text: "Remember the number 42" },
+      { role: "assistant", kind: "text", text: FIXTURE_ANSWER },
+    ]);
 
     // The new process knows the user chose Russian, though Telegram says English.
     server.users.sendCommand(chat, user, "start");
     const hello = await e2e.message(chat.id);
     assert.match(hello.text ?? "", /^Привет, Ann!/);
+
+    // /forget (in Russian now) deletes history and settings: the greeting is English again.
+    server.users.sendCommand(chat, user, "forget");
+    const confirm = await e2e.message(chat.id, (text) => text.startsWith("Это удалит"));
+    server.users.pressButton(chat, user, confirm, "forget:yes");
+    const done = await e2e.waitFor((c) => c.method === "editMessageText" && c.chatId === chat.id);
+    assert.equal(sentText(done), "Готово: всё, что я о вас хранил, удалено.");
+    assert.deepEqual(historyOf(chat.id, user.id), []);
+    server.users.sendCommand(chat, user, "start");
+    assert.match((await e2e.message(chat.id)).text ?? "", /^Hi, Ann!/);
   });
 
   test("SIGTERM during a job: the reply still arrives and the process exits 0", () =>

@@ -190,6 +190,22 @@ describe("e2e: photos, PDFs and voice", () => {
     await assertStillServing(chat, user);
   });
 
+  test("a file over MAX_FILE_MB is refused before it is downloaded", async () => {
+    const { user, chat } = privateChat();
+    const big = new Uint8Array(21 * 1024 * 1024);
+    const sent = server.users.sendDocument(chat, user, big, {
+      fileName: "big.pdf",
+      mimeType: "application/pdf",
+    });
+    const reply = await e2e.message(chat.id);
+    assert.equal(reply.text, "This file is too large: the limit is 20 MB.");
+    const fileId = sent.document!.file_id;
+    assert.ok(
+      !server.calls.some((c) => c.method === "getFile" && c.params.file_id === fileId),
+      "no getFile for the refused file",
+    );
+  });
+
   test("the normalizer's guard kept the raw text; nothing worse than expected was logged", () => {
     const logs = e2e.bot.logs;
     assert.deepEqual(e2e.bot.logsAtLeast(50), [], e2e.bot.output());
@@ -200,7 +216,7 @@ describe("e2e: photos, PDFs and voice", () => {
     const expected = (line: LogLine) =>
       line.msg === "normalization rejected" ||
       (line.msg === "request failed" &&
-        (line.code === "audio.corrupt" || line.code === "image.corrupt")) ||
+        ["audio.corrupt", "image.corrupt", "input.too_large"].includes(String(line.code))) ||
       // Fixture weights are a few KB, so the estimate from their size is below what a load measures.
       line.msg === "model is larger than its reservation; evicting to get back under budget";
     const unexpected = e2e.bot.logsAtLeast(40).filter((line) => !expected(line));
