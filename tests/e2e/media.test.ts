@@ -23,10 +23,19 @@ import {
   FIXTURE_TRANSCRIPT,
   normalizeText,
   removeDir,
+  sentText,
   tempDir,
   type LogLine,
 } from "./harness.js";
-import { ENGLISH_LINE, RUSSIAN_LINE, randomBytesOf, textPdf, textPng, voiceNote } from "./media.js";
+import {
+  ENGLISH_LINE,
+  m4aAudio,
+  RUSSIAN_LINE,
+  randomBytesOf,
+  textPdf,
+  textPng,
+  voiceNote,
+} from "./media.js";
 
 const PDF_TEXT_LAYER = "Invoice number 42 for the garden shed";
 
@@ -138,6 +147,73 @@ describe("e2e: photos, PDFs and voice", () => {
       transcript.message_id < answer.message_id && answer.message_id < spoken.message_id,
       "transcript, then answer, then voice",
     );
+  });
+
+  test("an M4A audio file with its index at the end is transcribed and answered", async () => {
+    const { user, chat } = privateChat();
+    server.users.sendAudio(chat, user, await m4aAudio(2), {
+      fileName: "memo.m4a",
+      mimeType: "audio/mp4",
+      duration: 2,
+    });
+    const transcript = await e2e.message(chat.id);
+    assert.equal(transcript.text, `🎙 Transcript:\n${FIXTURE_TRANSCRIPT}`);
+    const answer = await e2e.message(chat.id);
+    assert.equal(answer.text, FIXTURE_ANSWER);
+  });
+
+  test("settings take effect: espeak speaks /speak, and voice replies can be turned off", async () => {
+    const { user, chat } = privateChat();
+    server.users.sendCommand(chat, user, "settings");
+    let menu = await e2e.message(chat.id, (text) => text.startsWith("Settings"));
+    const press = async (data: string) => {
+      server.users.pressButton(chat, user, menu, data);
+      const edited = await e2e.waitFor(
+        (c) => c.method === "editMessageText" && c.chatId === chat.id,
+      );
+      menu = edited.result as Message;
+      return sentText(edited);
+    };
+    await press("settings:ttsVoice"); // neural -> espeak
+    await press("settings:voiceReplies"); // to voice notes -> always
+    const shown = await press("settings:voiceReplies"); // always -> off
+    assert.match(shown, /Voice replies: off/);
+    assert.match(shown, /Voice: espeak/);
+    server.users.pressButton(chat, user, menu, "settings:done");
+    await e2e.waitFor((c) => c.method === "editMessageReplyMarkup" && c.chatId === chat.id);
+
+    // Russian with espeak: the Russian neural voice (used by no other test here) stays unloaded.
+    server.users.sendCommand(chat, user, "speak", "Привет, как дела?");
+    const voice = await e2e.waitFor((c) => c.method === "sendVoice" && c.chatId === chat.id);
+    assert.ok(!voice.error, JSON.stringify(voice.error));
+    assert.deepEqual(await probe(voice.files.get("voice")!.bytes, scratch), [
+      { codec_name: "opus", channels: 1, sample_rate: "48000" },
+    ]);
+
+    server.users.sendVoice(chat, user, await voiceNote(1), { duration: 1 });
+    await e2e.message(chat.id, (text) => text.startsWith("🎙 Transcript"));
+    await e2e.message(chat.id, (text) => text === FIXTURE_ANSWER);
+    // Updates of a chat run in order: once /start is answered, the voice note is done.
+    server.users.sendCommand(chat, user, "start");
+    await e2e.message(chat.id, (text) => text.startsWith("Hi, "));
+    const voices = server.calls.filter((c) => c.method === "sendVoice" && c.chatId === chat.id);
+    assert.equal(voices.length, 1, "only /speak was spoken");
+    // Checked last, when the log of the /speak job has surely been read.
+    assert.ok(
+      !e2e.bot.logs.some((line) => line.msg === "model loaded" && line.model === "tts-ru"),
+      "espeak, not the neural voice, spoke",
+    );
+  });
+
+  test("in a group, /transcribe in reply to a voice note answers with its transcript", async () => {
+    const alice = server.users.create();
+    const bob = server.users.create();
+    const chat = server.users.group("Listeners", { members: [alice, bob] });
+    const voice = server.users.sendVoice(chat, alice, await voiceNote(1), { duration: 1 });
+    server.users.sendCommand(chat, bob, "transcribe", "", { replyTo: voice });
+    const reply = await e2e.message(chat.id);
+    assert.equal(reply.text, `🎙 Transcript:\n${FIXTURE_TRANSCRIPT}`);
+    assert.equal(reply.reply_to_message?.message_id, voice.message_id);
   });
 
   test("in a group, /ocr in reply to a photo answers with its text, as a reply", async () => {

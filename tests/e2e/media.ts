@@ -6,6 +6,9 @@
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { PDFDocument, StandardFonts, rgb } from "pdf-lib";
 import sharp from "sharp";
 
@@ -89,6 +92,31 @@ export function voiceNote(seconds = 2): Promise<Uint8Array> {
     "ogg",
     "pipe:1",
   ]);
+}
+
+/**
+ * An M4A (AAC in MP4) as phones record memos, with the index (moov) at the end of the
+ * file, so it can't be decoded from a pipe: the bot has to spool it to disk first.
+ */
+export async function m4aAudio(seconds = 2): Promise<Uint8Array> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-m4a-"));
+  const file = path.join(dir, "memo.m4a");
+  try {
+    await ffmpeg([
+      "-f",
+      "lavfi",
+      "-i",
+      `sine=frequency=330:duration=${seconds}`,
+      "-c:a",
+      "aac",
+      "-f",
+      "mp4",
+      file,
+    ]);
+    return new Uint8Array(fs.readFileSync(file));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** Bytes that are no known format (but never empty). */
