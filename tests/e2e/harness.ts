@@ -60,8 +60,8 @@ export interface BotProcessOptions {
   /** DATA_DIR: the SQLite database and runtime files. Reuse it to test a restart. */
   dataDir: string;
   adminIds?: readonly number[];
-  /** Extra or overriding environment variables. */
-  env?: Record<string, string>;
+  /** Extra or overriding environment variables; `undefined` removes one. */
+  env?: Record<string, string | undefined>;
 }
 
 /** Every live child, so none outlives the test process even when a test forgets one. */
@@ -118,10 +118,35 @@ export class BotProcess {
    * the bot's output, if it exits first.
    */
   static async start(options: BotProcessOptions): Promise<BotProcess> {
+    const { server } = options;
+    const since = server.calls.length;
+    const bot = BotProcess.spawn(options);
+    const failed = bot.exited.then((exit) => {
+      throw new Error(`the bot exited before polling (${describeExit(exit)})\n${bot.output()}`);
+    });
+    const ready = (async () => {
+      const wait = { since, timeoutMs: START_TIMEOUT_MS };
+      await server.waitFor((call) => call.method === "getMe", wait);
+      if (options.env?.BOT_MODE === "webhook")
+        await server.waitFor((c) => c.method === "setWebhook", wait);
+      else await server.waitForPolling();
+    })();
+    try {
+      await bot.withTimeout(Promise.race([ready, failed]), START_TIMEOUT_MS, "start polling");
+    } catch (error) {
+      await bot.kill();
+      throw error;
+    }
+    failed.catch(() => undefined); // an exit after start is the test's business
+    return bot;
+  }
+
+  /** Spawns the bot and returns at once, without waiting for anything (e.g. a failed start). */
+  static spawn(options: BotProcessOptions): BotProcess {
     const { server, dataDir } = options;
     fs.mkdirSync(dataDir, { recursive: true });
     const cwd = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-cwd-"));
-    const env: Record<string, string> = {
+    const env: Record<string, string | undefined> = {
       ...inheritedEnv(),
       TSX_TSCONFIG_PATH: path.join(REPO_ROOT, "tsconfig.json"),
       BOT_TOKEN: server.token,
@@ -135,30 +160,18 @@ export class BotProcess {
       SHUTDOWN_TIMEOUT: "10s",
       ...options.env,
     };
-    const since = server.calls.length;
+    for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
     const child = spawn(process.execPath, ["--import", TSX_LOADER, MAIN], {
       cwd,
       env,
       stdio: ["ignore", "pipe", "pipe"],
     });
-    const bot = new BotProcess(child, cwd);
-    const failed = bot.exited.then((exit) => {
-      throw new Error(`the bot exited before polling (${describeExit(exit)})\n${bot.output()}`);
-    });
-    const ready = (async () => {
-      const wait = { since, timeoutMs: START_TIMEOUT_MS };
-      await server.waitFor((call) => call.method === "getMe", wait);
-      if (env.BOT_MODE === "webhook") await server.waitFor((c) => c.method === "setWebhook", wait);
-      else await server.waitForPolling();
-    })();
-    try {
-      await bot.withTimeout(Promise.race([ready, failed]), START_TIMEOUT_MS, "start polling");
-    } catch (error) {
-      await bot.kill();
-      throw error;
-    }
-    failed.catch(() => undefined); // an exit after start is the test's business
-    return bot;
+    return new BotProcess(child, cwd);
+  }
+
+  /** Resolves with how the process ended, when it ends by itself. */
+  waitForExit(): Promise<Exit> {
+    return this.withTimeout(this.exited, START_TIMEOUT_MS, "the process to exit");
   }
 
   /** Sends `signal` (SIGTERM by default) and resolves with how the process ended. */
