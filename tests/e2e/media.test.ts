@@ -125,6 +125,31 @@ describe("e2e: photos, PDFs and voice", () => {
     assertRecognized(pages[1]!, ENGLISH_LINE);
   });
 
+  test("a long PDF comes back as a text file, with the beginning as its caption", async () => {
+    const { user, chat } = privateChat();
+    const pages = Array.from({ length: 7 }, (_, p) =>
+      Array.from(
+        { length: 35 },
+        (_, i) => `Line ${p + 1}.${i + 1}: the quick brown fox jumps over the lazy dog`,
+      ).join("\n"),
+    );
+    const pdf = await textPdf(pages.map((text) => ({ text })));
+    server.users.sendDocument(chat, user, pdf, {
+      fileName: "report.pdf",
+      mimeType: "application/pdf",
+    });
+    const sent = await e2e.waitFor((c) => c.method === "sendDocument" && c.chatId === chat.id);
+    assert.ok(!sent.error, JSON.stringify(sent.error));
+    const file = sent.files.get("document");
+    assert.ok(file, "the text was uploaded as a file");
+    assert.equal(file.fileName, "text.txt");
+    const text = file.bytes.toString("utf8");
+    assert.equal(normalizeText(text), normalizeText(pages.join("\n\n")));
+    const caption = sentText(sent);
+    assert.match(caption, /^The text is long \([\d,]+ characters\), so here it is as a file\./);
+    assert.match(caption, /Line 1\.1: the quick brown fox/);
+  });
+
   test("a voice note gets its transcript, a chat answer and a voice reply (OGG/Opus)", async () => {
     const { user, chat } = privateChat();
     server.users.sendVoice(chat, user, await voiceNote(2), { duration: 2 });
@@ -250,6 +275,20 @@ describe("e2e: photos, PDFs and voice", () => {
       "I couldn't open this image. Try sending it as a photo or a PNG/JPEG file.",
     );
     await assertStillServing(chat, user);
+  });
+
+  test("a Russian-speaking user gets the error in Russian", async () => {
+    const user = server.users.create({ language_code: "ru" });
+    const chat = server.users.privateChat(user);
+    server.users.sendDocument(chat, user, randomBytesOf(), {
+      fileName: "scan.png",
+      mimeType: "image/png",
+    });
+    const reply = await e2e.message(chat.id);
+    assert.equal(
+      reply.text,
+      "Не удалось открыть изображение. Пришлите его как фото или файл PNG/JPEG.",
+    );
   });
 
   test("an unsupported document gets the unsupported text, and the bot keeps serving", async () => {

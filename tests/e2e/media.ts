@@ -45,7 +45,15 @@ export async function textPdf(pages: { text?: string; scanned?: string }[]): Pro
   for (const content of pages) {
     const page = pdf.addPage([595, 842]); // A4 in points
     if (content.text !== undefined) {
-      page.drawText(content.text, { x: 50, y: 760, size: 18, font, color: rgb(0, 0, 0) });
+      // "\n" starts a new line: up to 35 lines fit on the page.
+      page.drawText(content.text, {
+        x: 50,
+        y: 760,
+        size: 18,
+        lineHeight: 20,
+        font,
+        color: rgb(0, 0, 0),
+      });
     }
     if (content.scanned !== undefined) {
       const png = await pdf.embedPng(await textPng(content.scanned));
