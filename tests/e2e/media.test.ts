@@ -76,7 +76,8 @@ describe("e2e: photos, PDFs and voice", () => {
 
   before(async () => {
     scratch = tempDir("media");
-    e2e = await E2E.start();
+    // A low ASR limit makes "too long" cheap to reach; the other recordings are 1-2 s.
+    e2e = await E2E.start({ env: { ASR_MAX_SECONDS: "5" } });
     server = e2e.server;
   });
 
@@ -263,6 +264,24 @@ describe("e2e: photos, PDFs and voice", () => {
     await assertStillServing(chat, user);
   });
 
+  test("a recording over ASR_MAX_SECONDS gets the too-long error", async () => {
+    const { user, chat } = privateChat();
+    server.users.sendVoice(chat, user, await voiceNote(7), { duration: 7 });
+    const reply = await e2e.message(chat.id);
+    assert.equal(reply.text, "This recording is too long: up to 5 seconds, please.");
+  });
+
+  test("photos from several users at once each get their own text back", async () => {
+    const lines = ["First user reads this line", "Second user reads another", "Third one"];
+    const senders = lines.map((line) => ({ line, ...privateChat() }));
+    const images = await Promise.all(lines.map((line) => textPng(line)));
+    senders.forEach(({ user, chat }, i) => server.users.sendPhoto(chat, user, images[i]!));
+    for (const { line, chat } of senders) {
+      const reply = await e2e.message(chat.id);
+      assertRecognized(reply.text ?? "", line);
+    }
+  });
+
   test("a corrupt PNG document gets the image error, and the bot keeps serving", async () => {
     const { user, chat } = privateChat();
     server.users.sendDocument(chat, user, randomBytesOf(), {
@@ -331,7 +350,9 @@ describe("e2e: photos, PDFs and voice", () => {
     const expected = (line: LogLine) =>
       line.msg === "normalization rejected" ||
       (line.msg === "request failed" &&
-        ["audio.corrupt", "image.corrupt", "input.too_large"].includes(String(line.code))) ||
+        ["audio.corrupt", "audio.too_long", "image.corrupt", "input.too_large"].includes(
+          String(line.code),
+        )) ||
       // Fixture weights are a few KB, so the estimate from their size is below what a load measures.
       line.msg === "model is larger than its reservation; evicting to get back under budget";
     const unexpected = e2e.bot.logsAtLeast(40).filter((line) => !expected(line));
