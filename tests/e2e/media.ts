@@ -1,0 +1,133 @@
+/**
+ * Media the end-to-end tests send as a Telegram user: photos of a line of text (rendered
+ * with sharp from SVG in DejaVu Sans, which has Cyrillic), PDFs with a text layer and a
+ * scanned (image-only) page, an OGG/Opus voice note made by ffmpeg, and random bytes.
+ * Everything is generated on the fly, offline, from fonts and tools the test machine has.
+ */
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { PDFDocument, StandardFonts, rgb } from "pdf-lib";
+import sharp from "sharp";
+
+export const ENGLISH_LINE = "The quick brown fox jumps over the lazy dog";
+export const RUSSIAN_LINE = "Съешь же ещё этих мягких булок";
+
+function escapeXml(text: string): string {
+  return text.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/**
+ * A PNG of one line of black text on white, large enough for tesseract to read without
+ * doubt (48 px glyphs on 1200×200).
+ */
+export async function textPng(
+  text: string,
+  options: { width?: number; height?: number; fontSize?: number } = {},
+): Promise<Uint8Array> {
+  const { width = 1200, height = 200, fontSize = 48 } = options;
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">
+  <rect width="100%" height="100%" fill="#ffffff"/>
+  <text x="40" y="${Math.round(height / 2 + fontSize / 3)}" font-family="DejaVu Sans" font-size="${fontSize}" fill="#000000">${escapeXml(text)}</text>
+</svg>`;
+  return new Uint8Array(await sharp(Buffer.from(svg)).png().toBuffer());
+}
+
+/**
+ * A PDF whose text pages carry a real text layer (Helvetica, Latin only) and whose
+ * `scanned` pages are nothing but an embedded PNG of the text, as a scanner makes.
+ */
+export async function textPdf(pages: { text?: string; scanned?: string }[]): Promise<Uint8Array> {
+  const pdf = await PDFDocument.create();
+  const font = await pdf.embedFont(StandardFonts.Helvetica);
+  for (const content of pages) {
+    const page = pdf.addPage([595, 842]); // A4 in points
+    if (content.text !== undefined) {
+      // "\n" starts a new line: up to 35 lines fit on the page.
+      page.drawText(content.text, {
+        x: 50,
+        y: 760,
+        size: 18,
+        lineHeight: 20,
+        font,
+        color: rgb(0, 0, 0),
+      });
+    }
+    if (content.scanned !== undefined) {
+      const png = await pdf.embedPng(await textPng(content.scanned));
+      // 1200×200 px at 2 px per point: sharp enough once the page is rendered for OCR.
+      page.drawImage(png, { x: 0, y: 600, width: 595, height: (595 * 200) / 1200 });
+    }
+  }
+  return pdf.save();
+}
+
+/** Runs ffmpeg with `args` and returns what it wrote to stdout. */
+export function ffmpeg(args: string[], input?: Uint8Array): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("ffmpeg", ["-hide_banner", "-loglevel", "error", ...args], {
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    const out: Buffer[] = [];
+    let err = "";
+    child.stdout.on("data", (chunk: Buffer) => out.push(chunk));
+    child.stderr.on("data", (chunk: Buffer) => (err += chunk.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => {
+      if (code === 0) resolve(new Uint8Array(Buffer.concat(out)));
+      else reject(new Error(`ffmpeg ${args.join(" ")} exited with ${code}: ${err}`));
+    });
+    child.stdin.end(input);
+  });
+}
+
+/** An OGG/Opus voice note (mono, 48 kHz) of a sine tone, as Telegram clients record. */
+export function voiceNote(seconds = 2): Promise<Uint8Array> {
+  return ffmpeg([
+    "-f",
+    "lavfi",
+    "-i",
+    `sine=frequency=440:duration=${seconds}`,
+    "-ac",
+    "1",
+    "-c:a",
+    "libopus",
+    "-b:a",
+    "32k",
+    "-f",
+    "ogg",
+    "pipe:1",
+  ]);
+}
+
+/**
+ * An M4A (AAC in MP4) as phones record memos, with the index (moov) at the end of the
+ * file, so it can't be decoded from a pipe: the bot has to spool it to disk first.
+ */
+export async function m4aAudio(seconds = 2): Promise<Uint8Array> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-m4a-"));
+  const file = path.join(dir, "memo.m4a");
+  try {
+    await ffmpeg([
+      "-f",
+      "lavfi",
+      "-i",
+      `sine=frequency=330:duration=${seconds}`,
+      "-c:a",
+      "aac",
+      "-f",
+      "mp4",
+      file,
+    ]);
+    return new Uint8Array(fs.readFileSync(file));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Bytes that are no known format (but never empty). */
+export function randomBytesOf(length = 4096): Uint8Array {
+  return new Uint8Array(randomBytes(length));
+}
