@@ -352,9 +352,7 @@ describe("e2e: photos, PDFs and voice", () => {
       (line.msg === "request failed" &&
         ["audio.corrupt", "audio.too_long", "image.corrupt", "input.too_large"].includes(
           String(line.code),
-        )) ||
-      // Fixture weights are a few KB, so the estimate from their size is below what a load measures.
-      line.msg === "model is larger than its reservation; evicting to get back under budget";
+        ));
     const unexpected = e2e.bot.logsAtLeast(40).filter((line) => !expected(line));
     assert.deepEqual(unexpected, [], e2e.bot.output());
   });

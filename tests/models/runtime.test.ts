@@ -9,6 +9,7 @@ import { isAppError } from "../../src/shared/errors.js";
 import { PROFILES } from "../../src/models/catalogue/index.js";
 import {
   MEMORY_OVERHEAD_FACTOR,
+  SESSION_OVERHEAD_BYTES,
   configureRuntime,
   createPipeline,
   createTransformersModel,
@@ -168,7 +169,10 @@ describe("TransformersModel", () => {
       logger,
       run: async () => undefined,
     });
-    assert.equal(model.estimatedBytes, Math.ceil(4500 * MEMORY_OVERHEAD_FACTOR));
+    assert.equal(
+      model.estimatedBytes,
+      Math.ceil(4500 * MEMORY_OVERHEAD_FACTOR) + SESSION_OVERHEAD_BYTES,
+    );
   });
 
   it("builds a catalogue entry with its fallback variant under its own id", () => {

@@ -19,6 +19,7 @@ export type {
 } from "./pipeline.js";
 export {
   MEMORY_OVERHEAD_FACTOR,
+  SESSION_OVERHEAD_BYTES,
   PULL_COMMAND,
   TransformersModel,
   createTransformersModel,

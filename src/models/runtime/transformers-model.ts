@@ -31,6 +31,13 @@ import {
  */
 export const MEMORY_OVERHEAD_FACTOR = 1.3;
 
+/**
+ * Memory a loaded pipeline takes whatever its weights: the ONNX Runtime session, the
+ * tokenizer and configs (measured ~16 MB for the few-KB fixtures). It matters for small
+ * models, whose estimate would otherwise sit far below what a load measures.
+ */
+export const SESSION_OVERHEAD_BYTES = 32 * 1024 * 1024;
+
 /** The command that fetches the models of a profile; named in "model missing" errors. */
 export const PULL_COMMAND = "npm run models:pull";
 
@@ -174,7 +181,9 @@ export class TransformersModel<
 /** ONNX weight bytes on disk × the overhead factor, or the catalogue figure without files. */
 export function estimateBytes(modelDir: string, spec: TransformersModelSpec): number {
   const weights = onnxWeightBytes(modelDir, spec.pipelineTask, spec.dtype);
-  return weights === undefined ? spec.memoryBytes : Math.ceil(weights * MEMORY_OVERHEAD_FACTOR);
+  return weights === undefined
+    ? spec.memoryBytes
+    : Math.ceil(weights * MEMORY_OVERHEAD_FACTOR) + SESSION_OVERHEAD_BYTES;
 }
 
 /** A spec with the smaller variant to fall back to, as the catalogue's entries are. */
