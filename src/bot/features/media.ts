@@ -2,13 +2,23 @@
  * Photos, PDFs and audio. Private chats handle them as they arrive; groups only through
  * /ocr, /transcribe and /speak, sent with the file or as a reply to it.
  */
-import { Composer } from "grammy";
+import { Composer, type FilterQuery } from "grammy";
 import type { Message } from "grammy/types";
 import type { BotContext } from "../context.js";
 import type { BotDeps } from "../deps.js";
 import { findMedia, type MediaRef } from "../files.js";
 import { replyParams } from "../format/send.js";
 import { requesterOf, type Jobs } from "../jobs.js";
+
+/** Messages that carry a file the bot may read or listen to. */
+const MEDIA_MESSAGES = [
+  "message:photo",
+  "message:document",
+  "message:voice",
+  "message:audio",
+  "message:video",
+  "message:video_note",
+] satisfies FilterQuery[];
 
 export function media(deps: BotDeps, jobs: Jobs): Composer<BotContext> {
   const composer = new Composer<BotContext>();
@@ -97,22 +107,12 @@ export function media(deps: BotDeps, jobs: Jobs): Composer<BotContext> {
   composer.command("ocr", ocrCommand);
   composer.command("transcribe", transcribeCommand);
   // grammY matches commands in text only; "/ocr" as the caption of a photo counts too.
-  composer.on(
-    [
-      "message:photo",
-      "message:document",
-      "message:voice",
-      "message:audio",
-      "message:video",
-      "message:video_note",
-    ],
-    async (ctx, next) => {
-      const command = captionCommand(ctx.msg as Message, ctx.me.username);
-      if (command === "ocr") return ocrCommand(ctx);
-      if (command === "transcribe") return transcribeCommand(ctx);
-      return next();
-    },
-  );
+  composer.on(MEDIA_MESSAGES, async (ctx, next) => {
+    const command = captionCommand(ctx.msg as Message, ctx.me.username);
+    if (command === "ocr") return ocrCommand(ctx);
+    if (command === "transcribe") return transcribeCommand(ctx);
+    return next();
+  });
 
   composer.command("speak", async (ctx) => {
     const replied = ctx.msg.reply_to_message;
@@ -125,32 +125,22 @@ export function media(deps: BotDeps, jobs: Jobs): Composer<BotContext> {
   });
 
   const inPrivate = composer.chatType("private");
-  inPrivate.on(
-    [
-      "message:photo",
-      "message:document",
-      "message:voice",
-      "message:audio",
-      "message:video",
-      "message:video_note",
-    ],
-    async (ctx) => {
-      const ref = findMedia(ctx.msg as Message);
-      if (!ref) return;
-      if ("unsupported" in ref) {
-        await ctx.reply(ctx.t("unsupported-document", { type: ref.unsupported }));
-        return;
-      }
-      if (ref.kind !== "audio") {
-        await recognize(ctx, ref);
-        return;
-      }
-      const text = await transcribe(ctx, ref);
-      if (!text) return;
-      const answer = await jobs.answer(ctx, text, "voice");
-      if (ctx.settings.voiceReplies !== "off" && answer) await jobs.speakOptional(ctx, answer);
-    },
-  );
+  inPrivate.on(MEDIA_MESSAGES, async (ctx) => {
+    const ref = findMedia(ctx.msg as Message);
+    if (!ref) return;
+    if ("unsupported" in ref) {
+      await ctx.reply(ctx.t("unsupported-document", { type: ref.unsupported }));
+      return;
+    }
+    if (ref.kind !== "audio") {
+      await recognize(ctx, ref);
+      return;
+    }
+    const text = await transcribe(ctx, ref);
+    if (!text) return;
+    const answer = await jobs.answer(ctx, text, "voice");
+    if (ctx.settings.voiceReplies !== "off" && answer) await jobs.speakOptional(ctx, answer);
+  });
 
   return composer;
 }
