@@ -1,12 +1,13 @@
 /**
  * End to end in webhook mode (BOT_MODE=webhook): the loopback Bot API server POSTs
  * updates to the bot process's own webhook server, with the secret header, as Telegram
- * does behind a reverse proxy. Covers registration, a reply, and SIGTERM while a job runs.
+ * does behind a reverse proxy. Covers registration, a reply, a wrong secret, a re-delivered
+ * update, and SIGTERM while a job runs.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { BotApiServer } from "../support/bot-api/index.js";
-import { E2E, freePort } from "./harness.js";
+import { E2E, freePort, sentText } from "./harness.js";
 import { assertSigtermDuringJobFinishesIt } from "./scenarios.js";
 
 const SECRET = "e2e-webhook-secret-0123456789";
@@ -46,6 +47,60 @@ describe("e2e: webhook mode", () => {
     server.users.sendCommand(chat, user, "start");
     const hello = await e2e.message(chat.id);
     assert.match(hello.text ?? "", /^Hi, Web!/);
+  });
+
+  /** A command update from `user` (a new one by default), as Telegram would POST it. */
+  function commandUpdate(
+    updateId: number,
+    command: string,
+    user = server.users.create({ first_name: "Hook" }),
+  ) {
+    const chat = server.users.privateChat(user);
+    const message = {
+      message_id: updateId,
+      date: Math.floor(Date.now() / 1000),
+      chat,
+      from: user,
+      text: command,
+      entities: [{ type: "bot_command", offset: 0, length: command.length }],
+    };
+    return { user, update: { update_id: updateId, message } };
+  }
+
+  const post = (update: unknown, secret?: string) =>
+    fetch(url, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        ...(secret ? { "x-telegram-bot-api-secret-token": secret } : {}),
+      },
+      body: JSON.stringify(update),
+    });
+
+  const repliesTo = (chatId: number, pattern: RegExp) =>
+    server.calls.filter(
+      (c) => c.method === "sendMessage" && c.chatId === chatId && pattern.test(sentText(c)),
+    );
+
+  test("a POST with a wrong or missing secret gets 401 and is not processed", async () => {
+    const { user, update: wrong } = commandUpdate(900_001, "/help");
+    assert.equal((await post(wrong, "not-the-secret-at-all")).status, 401);
+    assert.equal((await post(commandUpdate(900_002, "/help", user).update)).status, 401);
+    // A genuine update of the same chat comes after both: once it is answered, a
+    // rejected one would have been answered before it, since a chat's updates run in order.
+    assert.equal((await post(commandUpdate(900_003, "/start", user).update, SECRET)).status, 200);
+    await e2e.message(user.id, (text) => /^Hi, /.test(text));
+    assert.deepEqual(repliesTo(user.id, /What I can do/), []);
+  });
+
+  test("an update delivered twice (Telegram's retry) is handled once", async () => {
+    const { user, update } = commandUpdate(900_010, "/start");
+    assert.equal((await post(update, SECRET)).status, 200);
+    assert.equal((await post(update, SECRET)).status, 200);
+    // Updates of one chat are handled in order: once /help is answered, a duplicate /start would have been too.
+    assert.equal((await post(commandUpdate(900_011, "/help", user).update, SECRET)).status, 200);
+    await e2e.message(user.id, (text) => /What I can do/.test(text));
+    assert.equal(repliesTo(user.id, /^Hi, /).length, 1);
   });
 
   test("SIGTERM during a job: the reply still arrives and the process exits 0", () =>
