@@ -4,27 +4,14 @@
  * small fakes whose answers and failures each test sets.
  */
 import { InputFile, type Transformer } from "grammy";
-import type { Message, Update, User, UserFromGetMe } from "grammy/types";
+import type { Message, Update, User } from "grammy/types";
 import { createBot, type BotDeps, type Progress } from "../../src/bot/index.js";
 import { silentLogger } from "../../src/log/index.js";
 import { Store } from "../../src/memory/index.js";
 import { ManualClock } from "../../src/shared/clock.js";
+import { botUser } from "../support/bot-user.js";
 
-export const BOT_INFO = {
-  id: 999,
-  is_bot: true as const,
-  first_name: "Local AI",
-  username: "local_ai_bot",
-  can_join_groups: true,
-  can_read_all_group_messages: false,
-  supports_inline_queries: false,
-  can_connect_to_business: false,
-  has_main_web_app: false,
-  has_topics_enabled: false,
-  allows_users_to_create_topics: false,
-  can_manage_bots: false,
-  supports_join_request_queries: false,
-} satisfies UserFromGetMe;
+export const BOT_INFO = botUser({ id: 999, first_name: "Local AI", username: "local_ai_bot" });
 
 export interface ApiCall {
   method: string;

@@ -18,6 +18,7 @@ import { UpdateQueue } from "./updates.js";
 import { Users } from "./users.js";
 import { WebhookDelivery } from "./webhook.js";
 import { World, commandsKey, type Draft } from "./world.js";
+import { botUser } from "../bot-user.js";
 
 export interface BotApiServerOptions {
   /** Default "123456:TEST-TOKEN"; the bot id is the part before ":". */
@@ -67,22 +68,12 @@ export class BotApiServer {
   private constructor(options: BotApiServerOptions) {
     this.token = options.token ?? "123456:TEST-TOKEN";
     const clock = options.clock ?? systemClock;
-    this.bot = {
+    this.bot = botUser({
       id: Number(this.token.split(":")[0]) || 123456,
-      is_bot: true,
       first_name: "Test Bot",
       username: "test_bot",
-      can_join_groups: true,
-      can_read_all_group_messages: false,
-      supports_inline_queries: false,
-      can_connect_to_business: false,
-      has_main_web_app: false,
-      has_topics_enabled: false,
-      allows_users_to_create_topics: false,
-      can_manage_bots: false,
-      supports_join_request_queries: false,
       ...options.bot,
-    };
+    });
     this.world = new World(this.bot);
     this.updates = new UpdateQueue(clock, () => this.webhook.kick());
     this.webhook = new WebhookDelivery(
