@@ -13,6 +13,7 @@
  *   trace and ignores time, so it bounds how few cold loads any policy could need.
  */
 import type { ManualClock } from "../src/shared/clock.js";
+import { scheduleTrace } from "./replay.js";
 import { sleep } from "./timed-model.js";
 import type { ReferenceModel, TraceModel, TraceRequest } from "./trace.js";
 
@@ -130,20 +131,7 @@ export async function simulateReference(
   };
   clock.setTimeout(idleLoop, IDLE_CHECK_MS);
 
-  let next = 0;
-  const scheduleNext = () => {
-    const request = trace[next];
-    if (!request) return;
-    clock.setTimeout(
-      () => {
-        next += 1;
-        void handle(request);
-        scheduleNext();
-      },
-      Math.max(0, request.at - clock.now()),
-    );
-  };
-  scheduleNext();
+  scheduleTrace(trace, clock, (request) => void handle(request));
   for (let at = clock.nextAt(); at !== undefined; at = clock.nextAt()) await clock.advanceTo(at);
   return result;
 }

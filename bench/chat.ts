@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { pino } from "pino";
 import { Store } from "../src/memory/index.js";
 import { createChatModel } from "../src/models/adapters/chat-qwen.js";
-import { fixtureModelsDir } from "../src/models/catalogue/index.js";
+import { fixtureModelsDir, PROFILES } from "../src/models/catalogue/index.js";
 import { ModelManager } from "../src/models/manager/index.js";
 import {
   configureRuntime,
@@ -51,13 +51,7 @@ function chooseModel(): { modelsDir: string; spec: TransformersModelSpec } {
     );
   return {
     modelsDir: fixtureModelsDir,
-    spec: {
-      modelId: "fixture/qwen2",
-      pipelineTask: "text-generation",
-      dtype: "fp32",
-      device: "cpu",
-      memoryBytes: 16 * 1024 ** 2,
-    },
+    spec: PROFILES.fixture.models.chat,
   };
 }
 

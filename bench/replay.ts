@@ -29,7 +29,6 @@ export async function replay(
   options: ReplayOptions = {},
 ): Promise<ReplayOutcome[]> {
   const outcomes: ReplayOutcome[] = [];
-  let next = 0;
   const submit = (request: TraceRequest) => {
     let startedAt: number | undefined;
     const cancelMs = options.cancelAfter?.(request);
@@ -59,6 +58,21 @@ export async function replay(
         (error: unknown) => record(false, error),
       );
   };
+  scheduleTrace(trace, clock, submit);
+  for (let at = clock.nextAt(); at !== undefined; at = clock.nextAt()) {
+    await clock.advanceTo(at);
+    options.onTick?.();
+  }
+  return outcomes;
+}
+
+/** Submits each request of `trace` at its time, in virtual time on `clock`. */
+export function scheduleTrace(
+  trace: readonly TraceRequest[],
+  clock: ManualClock,
+  submit: (request: TraceRequest) => void,
+): void {
+  let next = 0;
   const scheduleNext = () => {
     const request = trace[next];
     if (!request) return;
@@ -72,9 +86,4 @@ export async function replay(
     );
   };
   scheduleNext();
-  for (let at = clock.nextAt(); at !== undefined; at = clock.nextAt()) {
-    await clock.advanceTo(at);
-    options.onTick?.();
-  }
-  return outcomes;
 }

@@ -1,6 +1,6 @@
 /** The fixture Qwen behind a real model manager, with the pipeline calls recorded. */
 import type { TextGenerationPipeline } from "@huggingface/transformers";
-import { fixtureModelsDir } from "../../src/models/catalogue/index.js";
+import { fixtureModelsDir, PROFILES } from "../../src/models/catalogue/index.js";
 import {
   createChatModel,
   type ChatMessage,
@@ -66,13 +66,7 @@ export async function fixtureChat(): Promise<FixtureChat> {
     });
   };
   const model = createChatModel({
-    spec: {
-      modelId: "fixture/qwen2",
-      pipelineTask: "text-generation",
-      dtype: "fp32",
-      device: "cpu",
-      memoryBytes: 16 * 1024 ** 2,
-    },
+    spec: PROFILES.fixture.models.chat,
     runtime,
     logger: silent,
     pipelineFactory: spying,
