@@ -5,8 +5,8 @@ import type { BotContext, BotExtras } from "./context.js";
 import type { BotDeps } from "./deps.js";
 
 /**
- * Gives every update a logger bound to it and the sender's settings, and records who
- * was seen where. Installed both on the bot and inside multi-step flows.
+ * Gives every update a logger bound to it and the sender's settings. Installed both on
+ * the bot and inside multi-step flows.
  */
 export function contextExtras(deps: BotDeps) {
   return async (ctx: Context & Partial<BotExtras>, next: NextFunction): Promise<void> => {

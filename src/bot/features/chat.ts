@@ -5,6 +5,7 @@
 import { Composer } from "grammy";
 import type { BotContext } from "../context.js";
 import type { Jobs } from "../jobs.js";
+import { isAddressedToBot } from "../middleware.js";
 
 /** The message text without a leading mention of the bot. */
 function withoutMention(text: string, username: string): string {
@@ -35,9 +36,8 @@ export function chat(jobs: Jobs): Composer<BotContext> {
   });
 
   composer.chatType(["group", "supergroup"]).on("message:text", async (ctx, next) => {
-    const mentioned = ctx.msg.text.toLowerCase().includes(`@${ctx.me.username.toLowerCase()}`);
-    const repliedToBot = ctx.msg.reply_to_message?.from?.id === ctx.me.id;
-    if ((!mentioned && !repliedToBot) || ctx.msg.text.startsWith("/")) return next();
+    // Commands have their own handlers; this is for mentions and replies to the bot.
+    if (ctx.msg.text.startsWith("/") || !isAddressedToBot(ctx)) return next();
     const question = withoutMention(ctx.msg.text, ctx.me.username);
     if (!question) {
       await ctx.reply(ctx.t("ask-usage"), { reply_parameters: { message_id: ctx.msg.message_id } });
