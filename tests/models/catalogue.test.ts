@@ -24,7 +24,7 @@ describe("model catalogue", () => {
     const gpu = PROFILES.gpu;
     assert.equal(gpu.models.asr.modelId, "onnx-community/whisper-large-v3-turbo");
     assert.equal(gpu.models.asr.device, "cuda");
-    assert.equal(gpu.models.chat.dtype, "q4f16");
+    assert.equal(gpu.models.chat.modelId, "onnx-community/Qwen3.5-4B-ONNX");
     const total = CATALOGUE_TASKS.reduce((sum, task) => sum + gpu.models[task].memoryBytes, 0);
     assert.ok(total < 16 * GB, `gpu profile needs ${total / GB} GB`);
   });
@@ -77,7 +77,7 @@ describe("model catalogue", () => {
     assert.ok(resolved.models.asr.fallback, "a dtype override keeps the fallback");
     assert.equal(resolved.models.chat.modelId, "onnx-community/Qwen2.5-0.5B-Instruct");
     assert.equal(resolved.models.chat.device, "cuda");
-    assert.equal(resolved.models.chat.dtype, "q8");
+    assert.equal(resolved.models.chat.dtype, "q4");
     assert.equal(
       resolved.models.chat.fallback,
       undefined,

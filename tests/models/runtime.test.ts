@@ -185,10 +185,10 @@ describe("TransformersModel", () => {
       logger,
       run: async () => "",
     });
-    assert.equal(model.spec.modelId, "onnx-community/Qwen2.5-1.5B-Instruct");
+    assert.equal(model.spec.modelId, "onnx-community/Qwen3.5-2B-ONNX");
     const fallback = model.fallback as TransformersModel<unknown, string> | undefined;
     assert.equal(fallback?.id, "chat:fallback");
-    assert.equal(fallback?.spec.modelId, "onnx-community/Qwen2.5-0.5B-Instruct");
+    assert.equal(fallback?.spec.modelId, "onnx-community/Qwen3.5-0.8B-ONNX");
     assert.equal(fallback?.estimatedBytes, entry.fallback?.memoryBytes);
     assert.equal(fallback?.fallback, undefined);
   });

@@ -2,8 +2,10 @@
  * The model catalogue: which model serves each task under each `MODEL_PROFILE`, in what
  * precision and on what device, with approximate sizes, licences and a smaller fallback.
  * Declarative and frozen; `resolveProfile` applies `auto` and the per-task overrides the
- * config module builds from env vars. Figures are approximate (download = the ONNX files the
- * dtype selects; memory = resident once loaded, before KV cache growth on long chats).
+ * config module builds from env vars. `downloadBytes` is the sum of the sizes the model's
+ * manifest (`manifests/<org>__<name>.json`, copied from its hub page) knows for the files the dtype
+ * selects; tests/models/catalogue-manifests.test.ts keeps the two in step. `memoryBytes` is an
+ * estimate of resident memory once loaded, before KV cache growth on long chats.
  */
 import { fileURLToPath } from "node:url";
 import type { ComputeDevice } from "../contract.js";
@@ -28,8 +30,10 @@ export interface ModelEntry {
   modelId: string;
   pipelineTask: PipelineTask;
   dtype: ModelDtype;
+  /** Dtype used when this CUDA variant is retried on CPU; its files must exist in the repo. */
+  cpuDtype?: ModelDtype;
   device: ComputeDevice;
-  /** Approximate bytes `models:pull` downloads. */
+  /** Bytes `models:pull` downloads: the manifest's sizes of the files the dtype selects. */
   downloadBytes: number;
   /** Approximate resident bytes once loaded; the manager's budget figure until measured. */
   memoryBytes: number;
@@ -75,6 +79,11 @@ const GB = 1024 ** 3;
 const OCR: OcrEntry = { engine: "tesseract", languages: ["rus", "eng"], licence: "Apache-2.0" };
 const ESPEAK: TtsFallbackEngine = { engine: "espeak-ng", licence: "GPL-3.0-or-later" };
 const MMS_LICENCE = "CC-BY-NC-4.0";
+/** The manifests know model.onnx / model_quantized.onnx and, for rus, the page's JSON files. */
+const MMS_BYTES = {
+  rus: { fp32: 114_002_312, q8: 38_402_312 },
+  eng: { fp32: 114_000_000, q8: 38_400_000 },
+} as const;
 
 function mmsTts(lang: "rus" | "eng"): ModelEntry {
   return {
@@ -83,7 +92,7 @@ function mmsTts(lang: "rus" | "eng"): ModelEntry {
     dtype: "fp32",
     // VITS is small and fast on CPU; keeping it there leaves the GPU to Whisper and Qwen.
     device: "cpu",
-    downloadBytes: 115 * MB,
+    downloadBytes: MMS_BYTES[lang].fp32,
     memoryBytes: 300 * MB,
     licence: MMS_LICENCE,
     fallback: {
@@ -91,7 +100,7 @@ function mmsTts(lang: "rus" | "eng"): ModelEntry {
       pipelineTask: "text-to-speech",
       dtype: "q8",
       device: "cpu",
-      downloadBytes: 39 * MB,
+      downloadBytes: MMS_BYTES[lang].q8,
       memoryBytes: 150 * MB,
       licence: MMS_LICENCE,
     },
@@ -103,16 +112,34 @@ const WHISPER_SMALL_Q8 = {
   pipelineTask: "automatic-speech-recognition",
   dtype: "q8",
   device: "cpu",
-  downloadBytes: 250 * MB,
+  downloadBytes: 249_300_000,
   memoryBytes: 700 * MB,
   licence: "MIT",
 } as const satisfies ModelEntry;
 
-const QWEN_1_5B = {
-  modelId: "onnx-community/Qwen2.5-1.5B-Instruct",
-  pipelineTask: "text-generation",
-  licence: "Apache-2.0",
-} as const;
+/**
+ * Qwen3.5 (Apache-2.0), exported by onnx-community as a vision-language model: `text-generation`
+ * loads its embed_tokens and decoder only, and the same files serve image questions later.
+ * q4 (4-bit MatMulNBits weights, fp32 activations) runs on CUDA and natively on CPU, so it is
+ * also the CPU retry's dtype. See docs/models.md for why Qwen3.5 and not Qwen3.
+ */
+function qwen35(size: "0.8B" | "2B" | "4B", device: ComputeDevice): ModelEntry {
+  const figures = {
+    "4B": { downloadBytes: 3_128_357_993, memoryBytes: 4.5 * GB },
+    "2B": { downloadBytes: 1_555_035_950, memoryBytes: 2.2 * GB },
+    // Estimate: the q4 files' sizes were not found; 1.1 × the q4f16 files, the 2B's q4/q4f16 ratio.
+    "0.8B": { downloadBytes: 660 * MB, memoryBytes: 1 * GB },
+  }[size];
+  return {
+    modelId: `onnx-community/Qwen3.5-${size}-ONNX`,
+    pipelineTask: "text-generation",
+    dtype: "q4",
+    ...(device === "cuda" ? { cpuDtype: "q4" as const } : {}),
+    device,
+    ...figures,
+    licence: "Apache-2.0",
+  };
+}
 
 function fixture(name: string, pipelineTask: PipelineTask): ModelEntry {
   return {
@@ -130,41 +157,28 @@ function fixture(name: string, pipelineTask: PipelineTask): ModelEntry {
 export const PROFILES: Readonly<Record<ProfileName, Profile>> = deepFreeze({
   gpu: {
     name: "gpu",
-    description: "one 16 GB CUDA GPU: Whisper large-v3-turbo, Qwen2.5 3B, MMS-TTS",
+    description: "one 16 GB CUDA GPU: Whisper large-v3-turbo, Qwen3.5 4B, MMS-TTS",
     allowRemoteModels: true,
     models: {
       asr: {
         modelId: "onnx-community/whisper-large-v3-turbo",
         pipelineTask: "automatic-speech-recognition",
         dtype: "fp16",
+        cpuDtype: "q8",
         device: "cuda",
-        downloadBytes: 1.65 * GB,
+        downloadBytes: 1_934_768_470,
         memoryBytes: 2.5 * GB,
         licence: "MIT",
         fallback: {
           ...WHISPER_SMALL_Q8,
           dtype: "fp16",
+          cpuDtype: "q8",
           device: "cuda",
-          downloadBytes: 490 * MB,
+          downloadBytes: 486_000_000,
           memoryBytes: 1 * GB,
         },
       },
-      chat: {
-        modelId: "onnx-community/Qwen2.5-3B-Instruct",
-        pipelineTask: "text-generation",
-        dtype: "q4f16",
-        device: "cuda",
-        downloadBytes: 2.4 * GB,
-        memoryBytes: 4 * GB,
-        licence: "Qwen Research License",
-        fallback: {
-          ...QWEN_1_5B,
-          dtype: "q4f16",
-          device: "cuda",
-          downloadBytes: 1.25 * GB,
-          memoryBytes: 2.5 * GB,
-        },
-      },
+      chat: { ...qwen35("4B", "cuda"), fallback: qwen35("2B", "cuda") },
       "tts-ru": mmsTts("rus"),
       "tts-en": mmsTts("eng"),
     },
@@ -173,7 +187,7 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = deepFreeze({
   },
   cpu: {
     name: "cpu",
-    description: "laptop or small server: Whisper small, Qwen2.5 1.5B, MMS-TTS, all 8-bit on CPU",
+    description: "laptop or small server: Whisper small, Qwen3.5 2B, MMS-TTS, 8/4-bit on CPU",
     allowRemoteModels: true,
     models: {
       asr: {
@@ -181,25 +195,11 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = deepFreeze({
         fallback: {
           ...WHISPER_SMALL_Q8,
           modelId: "Xenova/whisper-base",
-          downloadBytes: 80 * MB,
+          downloadBytes: 76_900_000,
           memoryBytes: 300 * MB,
         },
       },
-      chat: {
-        ...QWEN_1_5B,
-        dtype: "q8",
-        device: "cpu",
-        downloadBytes: 1.6 * GB,
-        memoryBytes: 2.5 * GB,
-        fallback: {
-          ...QWEN_1_5B,
-          modelId: "onnx-community/Qwen2.5-0.5B-Instruct",
-          dtype: "q8",
-          device: "cpu",
-          downloadBytes: 520 * MB,
-          memoryBytes: 1 * GB,
-        },
-      },
+      chat: { ...qwen35("2B", "cpu"), fallback: qwen35("0.8B", "cpu") },
       "tts-ru": mmsTts("rus"),
       "tts-en": mmsTts("eng"),
     },

@@ -5,7 +5,7 @@
  * tokenizer, processor and generation code ask for; tests/models/runtime-files.test.ts checks
  * it against `ModelRegistry.get_pipeline_files` on the fixtures.
  */
-import { readdirSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 
 /** The transformers.js pipelines the app uses. */
@@ -42,7 +42,10 @@ const TOKENIZER: readonly ModelFile[] = [
   { path: "tokenizer_config.json", required: true },
 ];
 
-/** Files per pipeline task: whisper (seq2seq), decoder-only LMs (qwen2/qwen3) and VITS. */
+/**
+ * Files per pipeline task: whisper (seq2seq), decoder-only LMs (qwen2/qwen3) and VITS. A chat
+ * model exported as a vision-language model uses {@link TEXT_ONLY_VLM_SESSIONS} instead.
+ */
 export const TASK_LAYOUTS: Readonly<Record<PipelineTask, TaskLayout>> = Object.freeze({
   "automatic-speech-recognition": {
     sessions: ["encoder_model", "decoder_model_merged"],
@@ -62,8 +65,20 @@ export const TASK_LAYOUTS: Readonly<Record<PipelineTask, TaskLayout>> = Object.f
   },
 });
 
-/** The `transformers.js_config` part of a model's config.json that changes the file list. */
+/**
+ * Sessions transformers.js loads when `text-generation` (a `...ForCausalLM` class) opens a model
+ * whose config.json names a `...ForConditionalGeneration` architecture, e.g. Qwen3.5: it runs
+ * the vision-language model text-only, without `vision_encoder` (modeling_utils.js,
+ * `resolveTypeConfig`; session_config.js, `ImageTextToText.text_only_sessions`).
+ */
+export const TEXT_ONLY_VLM_SESSIONS: readonly string[] = Object.freeze([
+  "embed_tokens",
+  "decoder_model_merged",
+]);
+
+/** The parts of a model's config.json that change the file list. */
 export interface ModelConfigHints {
+  architectures?: readonly string[];
   "transformers.js_config"?: {
     use_external_data_format?: boolean | number | Record<string, boolean | number>;
   };
@@ -72,6 +87,15 @@ export interface ModelConfigHints {
 /** `onnx/<session><suffix>.onnx` */
 export function onnxPath(session: string, dtype: ModelDtype): string {
   return `onnx/${session}${DTYPE_SUFFIX[dtype]}.onnx`;
+}
+
+/** The ONNX sessions transformers.js opens for `task` on a model with this config.json. */
+export function sessionsFor(task: PipelineTask, config: ModelConfigHints = {}): readonly string[] {
+  const architecture = config.architectures?.[0] ?? "";
+  if (task === "text-generation" && architecture.endsWith("ForConditionalGeneration")) {
+    return TEXT_ONLY_VLM_SESSIONS;
+  }
+  return TASK_LAYOUTS[task].sessions;
 }
 
 /**
@@ -97,9 +121,8 @@ export function modelFiles(
   dtype: ModelDtype,
   config: ModelConfigHints = {},
 ): ModelFile[] {
-  const layout = TASK_LAYOUTS[task];
   const files: ModelFile[] = [{ path: "config.json", required: true }];
-  for (const session of layout.sessions) {
+  for (const session of sessionsFor(task, config)) {
     const onnx = onnxPath(session, dtype);
     files.push({ path: onnx, required: true });
     const chunks = externalDataChunks(config, session, dtype);
@@ -107,7 +130,7 @@ export function modelFiles(
       files.push({ path: `${onnx}_data${i === 0 ? "" : `_${i}`}`, required: true });
     }
   }
-  files.push(...layout.files);
+  files.push(...TASK_LAYOUTS[task].files);
   return files;
 }
 
@@ -127,7 +150,7 @@ export function onnxWeightBytes(
     return undefined;
   }
   let total = 0;
-  for (const session of TASK_LAYOUTS[task].sessions) {
+  for (const session of sessionsFor(task, readConfigHints(modelDir))) {
     const graph = `${session}${DTYPE_SUFFIX[dtype]}.onnx`;
     if (!entries.includes(graph)) return undefined;
     for (const name of entries) {
@@ -136,6 +159,14 @@ export function onnxWeightBytes(
     }
   }
   return total;
+}
+
+function readConfigHints(modelDir: string): ModelConfigHints {
+  try {
+    return JSON.parse(readFileSync(join(modelDir, "config.json"), "utf8")) as ModelConfigHints;
+  } catch {
+    return {};
+  }
 }
 
 function isExternalDataOf(name: string, graph: string): boolean {
