@@ -3,7 +3,7 @@
  * uses (ChatService → model manager → Qwen adapter → transformers.js).
  *
  *   npm run bench:chat                                     # the fixture Qwen
- *   MODELS_DIR=data/models CHAT_MODEL=onnx-community/Qwen2.5-0.5B-Instruct CHAT_DTYPE=q8 npm run bench:chat
+ *   MODELS_DIR=data/models CHAT_MODEL=onnx-community/Qwen3.5-0.8B-ONNX CHAT_DTYPE=q4 npm run bench:chat
  *
  * Env: CHAT_MODEL, MODELS_DIR, CHAT_DTYPE (default q8), CHAT_DEVICE (default cpu),
  * BENCH_RUNS (default 5), BENCH_MAX_NEW_TOKENS (default 128). The last line is a summary.

@@ -87,7 +87,11 @@ describe("fixture/whisper-fp16-logits", () => {
     const { input_features } = (await pipe.processor(noise(1))) as { input_features: Tensor };
     const decoderInputIds = new Tensor(
       "int64",
-      BigInt64Array.from([BigInt(pipe.model.config.decoder_start_token_id as number)]),
+      BigInt64Array.from([
+        BigInt(
+          (pipe.model.config as { decoder_start_token_id?: number }).decoder_start_token_id ?? 0,
+        ),
+      ]),
       [1, 1],
     );
     const { logits } = (await pipe.model({
