@@ -65,6 +65,7 @@ export class Harness {
       maxFileBytes: 20 * 2 ** 20,
       rateLimitPerMinute: 1000,
       store: this.store,
+      journal: this.store.jobs,
       logger: silentLogger(),
       clock: this.clock,
       streaming: { draftIntervalMs: 0, editIntervalMs: 0 },
