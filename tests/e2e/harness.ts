@@ -4,12 +4,12 @@
  * tests act as Telegram users and read the bot's JSON logs.
  *
  * Why `node --import tsx src/main.ts` and not `npm start`: `npm start` is
- * `bash scripts/setup.sh runtime && tsx src/main.ts`. The setup step is idempotent but
- * runs dpkg checks and hashes the lockfile on every start, which is slow and needs no
- * testing here (it has its own checks); and the `tsx` CLI runs the program in a second,
- * grandchild node process, so a SIGTERM sent to the child we spawned would reach tsx's
- * relay instead of the bot. `node --import tsx` runs the same entry point with the same
- * loader in one process: signals, exit codes and stdout are the bot's own.
+ * `bash scripts/setup.sh runtime && exec node --import tsx src/main.ts`. The setup step is
+ * idempotent but runs dpkg checks and hashes the lockfile on every start, which needs no
+ * testing in every file (it has its own checks), and npm sits between the test and the
+ * bot. So the bot runs the same entry point with the same loader in one process: signals,
+ * exit codes and stdout are the bot's own. `npmStart: true` runs `npm start` itself, in its
+ * own process group, for the test of a signal sent to the whole group.
  *
  * The child runs in a fresh temporary working directory (with tsx pointed at the repo's
  * tsconfig): a developer's `.env` in the repo root can't leak settings into the tests,
