@@ -32,13 +32,24 @@ const logger = createLogger({
 });
 const app = createApp(config, logger);
 
-let signals = 0;
+/**
+ * A signal sent to the whole process group (systemd's default KillMode, a terminal's
+ * Ctrl-C) reaches node and a wrapper (npm) that passes it on: copies that close together
+ * are one request to stop. A signal after that window stops at once.
+ */
+const REPEATED_SIGNAL_MS = 1_000;
+let firstSignalAt: number | undefined;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {
-    if (++signals > 1) {
+    if (firstSignalAt !== undefined) {
+      if (Date.now() - firstSignalAt < REPEATED_SIGNAL_MS) {
+        logger.info({ signal }, "signal repeated by a wrapper process: still draining");
+        return;
+      }
       logger.warn({ signal }, "second signal: exiting now");
       process.exit(1);
     }
+    firstSignalAt = Date.now();
     logger.info({ signal }, "signal received");
     const deadline = setTimeout(() => {
       logger.error({ timeoutMs: config.shutdownTimeoutMs }, "shutdown timed out");

@@ -3,7 +3,6 @@
  * bot and the HTTP servers together, and takes them down again in order.
  */
 import { run, type RunnerHandle } from "@grammyjs/runner";
-import { BotError } from "grammy";
 import type { Logger } from "pino";
 import { createBot, createFileFetcher } from "../bot/index.js";
 import type { Config } from "../config/index.js";
@@ -41,6 +40,9 @@ export interface App {
 
 /** How long start-up waits for getMe before giving up. */
 const TELEGRAM_START_TIMEOUT_MS = 30_000;
+
+/** How long shutdown spends telling users their jobs were interrupted. */
+const NOTICE_TIMEOUT_MS = 3_000;
 
 /** Updates the bot handles; Telegram sends nothing else. */
 const ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"] as const;
@@ -91,7 +93,7 @@ export function createApp(config: Config, logger: Logger, clock: Clock = systemC
 
   const metrics = createBotMetrics();
   const reachability = new TelegramReachability();
-  const { bot, registerCommands, idle } = createBot(
+  const telegram = createBot(
     {
       token: config.telegram.token,
       apiRoot: config.telegram.apiRoot,
@@ -107,12 +109,14 @@ export function createApp(config: Config, logger: Logger, clock: Clock = systemC
       documents: documentsPort(documents, clock, record),
       status,
       fetchFile: createFileFetcher(config.telegram.apiRoot, config.telegram.token),
+      journal: store.jobs,
     },
     {
       transformers: [countApiErrors(metrics), reachability.transformer],
       firstMiddleware: countUpdates(metrics),
     },
   );
+  const { bot, registerCommands, idle } = telegram;
   const unbindMetrics = bindManagerMetrics(models.manager, metrics);
   const readiness = botReadiness({
     isDatabaseHealthy: () => store.isHealthy(),
@@ -134,14 +138,7 @@ export function createApp(config: Config, logger: Logger, clock: Clock = systemC
       logger,
       readiness,
       // Runs after Telegram got its 200; errors were already answered by the bot.
-      handleUpdate: async (update) => {
-        try {
-          await bot.handleUpdate(update);
-        } catch (error) {
-          if (error instanceof BotError) await bot.errorHandler(error);
-          else logger.error({ err: error }, "webhook update failed");
-        }
-      },
+      handleUpdate: telegram.handleUpdate,
     });
     await registerWebhook(
       bot.api,
@@ -182,6 +179,8 @@ export function createApp(config: Config, logger: Logger, clock: Clock = systemC
       await registerCommands().catch((error: unknown) =>
         logger.warn({ err: error }, "could not set the command menus"),
       );
+      // Before updates are taken, so a re-delivered update is known to be re-run already.
+      await telegram.recoverJobs();
       if (config.telegram.mode === "webhook") {
         await startWebhook();
       } else {
@@ -211,11 +210,18 @@ export function createApp(config: Config, logger: Logger, clock: Clock = systemC
             clock.setTimeout(() => resolve(false), config.shutdownTimeoutMs),
           ),
         ]);
-        if (!finished)
+        if (!finished) {
           logger.warn(
             { timeoutMs: config.shutdownTimeoutMs },
             "in-flight updates did not finish in time",
           );
+          // Their users hear it now; the journal keeps the jobs for the next start.
+          await withTimeout(telegram.interruptJobs(), NOTICE_TIMEOUT_MS, clock, () =>
+            Error("telling users about interrupted jobs timed out"),
+          ).catch((error: unknown) =>
+            logger.warn({ err: error }, "could not tell every interrupted job's user"),
+          );
+        }
         await webhook?.close();
         await models.manager.shutdown(finished ? config.shutdownTimeoutMs : 0);
         unbindMetrics();

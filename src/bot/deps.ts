@@ -1,7 +1,14 @@
 import type { Logger } from "pino";
 import type { Store } from "../memory/index.js";
 import type { Clock } from "../shared/clock.js";
-import type { ChatPort, DocumentsPort, FileFetcher, SpeechPort, StatusPort } from "./ports.js";
+import type {
+  ChatPort,
+  DocumentsPort,
+  FileFetcher,
+  JobJournal,
+  SpeechPort,
+  StatusPort,
+} from "./ports.js";
 
 /** Everything the bot is built from; the composition root fills it, tests fake parts. */
 export interface BotDeps {
@@ -20,6 +27,8 @@ export interface BotDeps {
   documents: DocumentsPort;
   status: StatusPort;
   fetchFile: FileFetcher;
+  /** Where accepted jobs are kept until answered (the store's `jobs`). */
+  journal: JobJournal;
   /** Delays between streamed updates; tests set them to 0. */
   streaming?: { draftIntervalMs?: number; editIntervalMs?: number };
 }

@@ -4,9 +4,9 @@
  */
 import { autoRetry } from "@grammyjs/auto-retry";
 import { sequentialize } from "@grammyjs/runner";
-import { Bot, type BotConfig, type Middleware, type Transformer } from "grammy";
+import { Bot, BotError, type BotConfig, type Middleware, type Transformer } from "grammy";
 import type { Logger } from "pino";
-import type { UserFromGetMe } from "grammy/types";
+import type { Update, UserFromGetMe } from "grammy/types";
 import type { BotContext, FlowContext } from "./context.js";
 import type { BotDeps } from "./deps.js";
 import { describeError } from "./errors.js";
@@ -18,6 +18,7 @@ import { flows } from "./flows.js";
 import { InFlightUpdates } from "./in-flight.js";
 import { createI18n } from "./i18n.js";
 import { Jobs } from "./jobs.js";
+import { JobKeeper } from "./journal.js";
 import { accessControl, contextExtras, rateLimit, recordSeen } from "./middleware.js";
 import { isAppError } from "../shared/errors.js";
 
@@ -31,6 +32,15 @@ export interface TelegramBot {
   registerCommands(): Promise<void>;
   /** Resolves once every update received so far has been handled. */
   idle(): Promise<void>;
+  /** Handles one update (webhook mode, jobs run again); errors are reported, never thrown. */
+  handleUpdate(update: Update): Promise<void>;
+  /**
+   * At start-up, after `bot.init()` and before taking updates: runs again the jobs a crash
+   * or a timed-out shutdown left in the journal, or tells their users.
+   */
+  recoverJobs(): Promise<void>;
+  /** At shutdown, when jobs did not finish in time: tells their users, removes status messages. */
+  interruptJobs(): Promise<void>;
 }
 
 export interface CreateBotOptions {
@@ -87,8 +97,11 @@ export function createBot(deps: BotDeps, options: CreateBotOptions = {}): Telegr
   // One chat's updates run in order (its answer can't overtake its question); different
   // chats run side by side under the runner.
   const inFlight = new InFlightUpdates();
+  const keeper = new JobKeeper(deps, bot.api, (language, key) => i18n.t(language, key));
   bot.use(inFlight.middleware);
   if (options.firstMiddleware) bot.use(options.firstMiddleware);
+  // Before sequentialize: an update waiting behind its chat's running job is accepted too.
+  bot.use(keeper.middleware);
   bot.use(sequentialize((ctx) => ctx.chat?.id.toString()));
   bot.use(extras, recordSeen(deps), i18n.middleware(), accessControl(deps), rateLimit(deps));
 
@@ -114,9 +127,21 @@ export function createBot(deps: BotDeps, options: CreateBotOptions = {}): Telegr
     );
   });
 
+  const handleUpdate = async (update: Update): Promise<void> => {
+    try {
+      await bot.handleUpdate(update);
+    } catch (error) {
+      if (error instanceof BotError) await bot.errorHandler(error);
+      else deps.logger.error({ err: error, updateId: update.update_id }, "update failed");
+    }
+  };
+
   return {
     bot,
     registerCommands: () => registerCommands(bot.api, i18n, deps.adminIds),
     idle: () => inFlight.idle(),
+    handleUpdate,
+    recoverJobs: () => keeper.recover(handleUpdate),
+    interruptJobs: () => keeper.interruptAll(),
   };
 }

@@ -39,6 +39,8 @@ export class Jobs {
     const progress = new ProgressMessage(ctx.api, chatId, this.deps.clock, {
       replyTo: options.replyTo,
       editIntervalMs: this.deps.streaming?.editIntervalMs,
+      // The journal deletes it after a crash or an interrupted shutdown.
+      onMessage: (id) => this.deps.journal.showProgress(ctx.update.update_id, id),
     });
     const stopAction = keepChatAction(ctx.api, chatId, options.action, this.deps.clock);
     progress.show(options.initial);

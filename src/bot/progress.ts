@@ -35,7 +35,12 @@ export class ProgressMessage {
     private readonly api: Api,
     private readonly chatId: number,
     private readonly clock: Clock,
-    private readonly options: { replyTo?: number; editIntervalMs?: number } = {},
+    private readonly options: {
+      replyTo?: number;
+      editIntervalMs?: number;
+      /** Told the message's id once it is shown, and `undefined` once it is removed. */
+      onMessage?: (messageId: number | undefined) => void;
+    } = {},
   ) {}
 
   /** Shows `text` now if the message is new, otherwise at the next allowed edit. */
@@ -47,7 +52,10 @@ export class ProgressMessage {
       this.lastEdit = this.clock.now();
       this.messageId = this.api
         .sendMessage(this.chatId, text, replyParams(this.options.replyTo))
-        .then((message) => message.message_id)
+        .then((message) => {
+          this.options.onMessage?.(message.message_id);
+          return message.message_id;
+        })
         .catch(() => undefined);
       return;
     }
@@ -61,7 +69,9 @@ export class ProgressMessage {
     this.closed = true;
     if (this.timer) this.clock.clearTimeout(this.timer);
     const id = await this.messageId;
-    if (id !== undefined) await this.api.deleteMessage(this.chatId, id).catch(() => undefined);
+    if (id === undefined) return;
+    await this.api.deleteMessage(this.chatId, id).catch(() => undefined);
+    this.options.onMessage?.(undefined);
   }
 
   private async flush(): Promise<void> {

@@ -44,7 +44,13 @@ export const spawnTool: ToolRunner = (request) =>
       reject(cancelledError(request.signal.reason));
       return;
     }
-    const child = spawn(request.command, request.args, { stdio: ["pipe", "pipe", "pipe"] });
+    // Its own process group: a SIGTERM or Ctrl-C sent to the bot's whole group (systemd,
+    // a terminal) must not kill the tool under a job the bot is still draining. It ends
+    // with its pipes if the bot dies.
+    const child = spawn(request.command, request.args, {
+      stdio: ["pipe", "pipe", "pipe"],
+      detached: true,
+    });
     const stdout: Buffer[] = [];
     let stderr = "";
     let failure: unknown;

@@ -1,10 +1,12 @@
 /**
  * The bot's persistent memory: one SQLite file holding users, conversation history,
- * settings, usage events, measured model footprints and multi-step flow state.
+ * settings, usage events, measured model footprints, multi-step flow state and the journal
+ * of jobs not yet answered.
  */
 import { openDatabase, type Database } from "./database.js";
 import { FootprintLog } from "./footprints.js";
 import { HistoryLog } from "./history.js";
+import { JobJournalStore } from "./jobs.js";
 import { KeyValueStore } from "./kv.js";
 import { SettingsStore } from "./settings.js";
 import { UsageLog } from "./usage.js";
@@ -13,6 +15,7 @@ import { UserDirectory } from "./users.js";
 export { openDatabase } from "./database.js";
 export { migrate, migrations, SchemaTooNewError, type Migration } from "./migrations.js";
 export type { DialogKey, HistoryKind, HistoryRole, HistoryTurn } from "./history.js";
+export type { JobRecord, NewJob } from "./jobs.js";
 export type { ChatProfile, UserProfile, UserRecord } from "./users.js";
 export {
   DEFAULT_SETTINGS,
@@ -22,7 +25,15 @@ export {
   type VoiceReplies,
 } from "./settings.js";
 export type { TaskUsage, UsageEvent } from "./usage.js";
-export { FootprintLog, HistoryLog, KeyValueStore, SettingsStore, UsageLog, UserDirectory };
+export {
+  FootprintLog,
+  HistoryLog,
+  JobJournalStore,
+  KeyValueStore,
+  SettingsStore,
+  UsageLog,
+  UserDirectory,
+};
 
 export interface StoreOptions {
   /** Milliseconds since the epoch; injectable for tests. */
@@ -36,6 +47,7 @@ export class Store {
   readonly usage: UsageLog;
   readonly footprints: FootprintLog;
   readonly kv: KeyValueStore;
+  readonly jobs: JobJournalStore;
   private readonly deleteUser;
 
   private constructor(
@@ -48,12 +60,14 @@ export class Store {
     this.usage = new UsageLog(db, now);
     this.footprints = new FootprintLog(db, now);
     this.kv = new KeyValueStore(db, now);
+    this.jobs = new JobJournalStore(db, now);
     const statements = [
       "DELETE FROM history WHERE user_id = @id",
       "DELETE FROM conversation_heads WHERE user_id = @id",
       "DELETE FROM settings WHERE user_id = @id",
       "DELETE FROM usage WHERE user_id = @id OR chat_id = @id",
       "DELETE FROM kv WHERE user_id = @id",
+      "DELETE FROM jobs WHERE user_id = @id",
       // A private chat's id is the user's id.
       "DELETE FROM chats WHERE id = @id",
       "DELETE FROM users WHERE id = @id",

@@ -104,6 +104,28 @@ export const migrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 4,
+    name: "job journal: accepted updates until their answer is delivered",
+    up(db) {
+      db.exec(`
+        CREATE TABLE jobs (
+          update_id INTEGER PRIMARY KEY,
+          chat_id INTEGER NOT NULL,
+          user_id INTEGER NOT NULL,
+          kind TEXT NOT NULL,
+          message_id INTEGER,
+          language TEXT NOT NULL,
+          update_json TEXT NOT NULL,
+          progress_message_id INTEGER,
+          attempts INTEGER NOT NULL DEFAULT 1,
+          interrupted INTEGER NOT NULL DEFAULT 0,
+          accepted_at INTEGER NOT NULL
+        );
+        CREATE INDEX jobs_by_user ON jobs (user_id);
+      `);
+    },
+  },
 ];
 
 /** Thrown when the database was written by a newer version of the bot. */

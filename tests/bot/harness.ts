@@ -49,6 +49,7 @@ export class Harness {
   recognizeCalls: { kind: "image" | "pdf"; normalize: boolean }[] = [];
 
   readonly deps: BotDeps;
+  readonly telegram;
   readonly bot;
   readonly registerCommands;
   readonly idle;
@@ -65,6 +66,7 @@ export class Harness {
       maxFileBytes: 20 * 2 ** 20,
       rateLimitPerMinute: 1000,
       store: this.store,
+      journal: this.store.jobs,
       logger: silentLogger(),
       clock: this.clock,
       streaming: { draftIntervalMs: 0, editIntervalMs: 0 },
@@ -169,6 +171,7 @@ export class Harness {
       return { ok: true, result: call.result } as never;
     };
     const created = createBot(this.deps, { botInfo: BOT_INFO, transformers: [record] });
+    this.telegram = created;
     this.bot = created.bot;
     this.registerCommands = created.registerCommands;
     this.idle = created.idle;

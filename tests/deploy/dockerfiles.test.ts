@@ -102,6 +102,20 @@ for (const name of ["Dockerfile", "Dockerfile.gpu"]) {
       );
       assert.equal(steps.filter((s) => s.keyword === "FROM").length >= 2, true, "multi-stage");
     });
+
+    it("runs node itself as PID 1, so `docker stop`'s SIGTERM reaches the bot", () => {
+      // Exec form, no shell or npm in between: PID 1 ignores signals it has no handler
+      // for, and main.ts is where SIGTERM is handled (drain, then tell interrupted users).
+      assert.equal(
+        steps.some((s) => s.keyword === "ENTRYPOINT"),
+        false,
+      );
+      const commands = steps.filter((s) => s.keyword === "CMD");
+      assert.equal(commands.length, 1);
+      assert.deepEqual(JSON.parse(commands[0]!.args), ["node", "--import", "tsx", "src/main.ts"]);
+      const stop = steps.find((s) => s.keyword === "STOPSIGNAL");
+      assert.ok(!stop || stop.args === "SIGTERM", "stops with SIGTERM");
+    });
   });
 }
 

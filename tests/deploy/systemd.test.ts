@@ -44,4 +44,19 @@ describe("deploy/systemd/local-ai-bot.service", () => {
     assert.equal(settings.has("PrivateDevices"), false, "would hide /dev/nvidia*");
     assert.equal(settings.has("ProtectClock"), false, "its device allow-list blocks the GPU");
   });
+
+  it("stops gracefully: SIGTERM to node itself, more time than SHUTDOWN_TIMEOUT", () => {
+    const one = (key: string) =>
+      text
+        .split("\n")
+        .find((line) => line.startsWith(`${key}=`))
+        ?.slice(key.length + 1);
+    // node is the main process: no npm, shell or tsx wrapper to die first and take it down.
+    assert.match(one("ExecStart") ?? "", /^\/usr\/bin\/node --import tsx src\/main\.ts$/);
+    assert.equal(one("KillSignal"), "SIGTERM");
+    // Only node gets the SIGTERM; the tools under a draining job keep running.
+    assert.equal(one("KillMode"), "mixed");
+    const stopSeconds = Number(/^(\d+)s$/.exec(one("TimeoutStopSec") ?? "")?.[1]);
+    assert.ok(stopSeconds > 30 + 3, "longer than SHUTDOWN_TIMEOUT's default and the notices");
+  });
 });

@@ -4,12 +4,12 @@
  * tests act as Telegram users and read the bot's JSON logs.
  *
  * Why `node --import tsx src/main.ts` and not `npm start`: `npm start` is
- * `bash scripts/setup.sh runtime && tsx src/main.ts`. The setup step is idempotent but
- * runs dpkg checks and hashes the lockfile on every start, which is slow and needs no
- * testing here (it has its own checks); and the `tsx` CLI runs the program in a second,
- * grandchild node process, so a SIGTERM sent to the child we spawned would reach tsx's
- * relay instead of the bot. `node --import tsx` runs the same entry point with the same
- * loader in one process: signals, exit codes and stdout are the bot's own.
+ * `bash scripts/setup.sh runtime && exec node --import tsx src/main.ts`. The setup step is
+ * idempotent but runs dpkg checks and hashes the lockfile on every start, which needs no
+ * testing in every file (it has its own checks), and npm sits between the test and the
+ * bot. So the bot runs the same entry point with the same loader in one process: signals,
+ * exit codes and stdout are the bot's own. `npmStart: true` runs `npm start` itself, in its
+ * own process group, for the test of a signal sent to the whole group.
  *
  * The child runs in a fresh temporary working directory (with tsx pointed at the repo's
  * tsconfig): a developer's `.env` in the repo root can't leak settings into the tests,
@@ -62,12 +62,28 @@ export interface BotProcessOptions {
   adminIds?: readonly number[];
   /** Extra or overriding environment variables; `undefined` removes one. */
   env?: Record<string, string | undefined>;
+  /**
+   * Run `npm start` (its setup step, then the bot) instead of node itself, detached in its
+   * own process group as a terminal or systemd runs it, from a working directory that
+   * links the repo's files (so a `.env` in the repo still can't leak in).
+   */
+  npmStart?: boolean;
 }
 
+/** What `npm start` needs beside it: the package, its setup script, sources and modules. */
+const NPM_START_FILES = [
+  "package.json",
+  "package-lock.json",
+  "tsconfig.json",
+  "scripts",
+  "src",
+  "node_modules",
+];
+
 /** Every live child, so none outlives the test process even when a test forgets one. */
-const live = new Set<ChildProcess>();
+const live = new Set<BotProcess>();
 process.on("exit", () => {
-  for (const child of live) child.kill("SIGKILL");
+  for (const bot of live) bot.signal("SIGKILL");
 });
 
 /**
@@ -99,13 +115,15 @@ export class BotProcess {
     private readonly child: ChildProcess,
     /** The process's working directory: empty, and it should stay so (data goes to DATA_DIR). */
     readonly cwd: string,
+    /** The child leads its own process group (`npm start`): signals go to the whole group. */
+    private readonly group = false,
   ) {
-    live.add(child);
+    live.add(this);
     child.stdout!.setEncoding("utf8").on("data", (chunk: string) => this.onStdout(chunk));
     child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (this.stderr += chunk));
     this.exited = new Promise((resolve) => {
       child.on("exit", (code, signal) => {
-        live.delete(child);
+        live.delete(this);
         this.exit = { code, signal };
         resolve(this.exit);
       });
@@ -161,12 +179,36 @@ export class BotProcess {
       ...options.env,
     };
     for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
+    if (options.npmStart) {
+      for (const name of NPM_START_FILES)
+        fs.symlinkSync(path.join(REPO_ROOT, name), path.join(cwd, name));
+      const child = spawn("npm", ["start"], {
+        cwd,
+        env,
+        stdio: ["ignore", "pipe", "pipe"],
+        detached: true,
+      });
+      return new BotProcess(child, cwd, true);
+    }
     const child = spawn(process.execPath, ["--import", TSX_LOADER, MAIN], {
       cwd,
       env,
       stdio: ["ignore", "pipe", "pipe"],
     });
     return new BotProcess(child, cwd);
+  }
+
+  /** Sends `signal` to the process, or to its whole process group for `npm start`. */
+  signal(signal: NodeJS.Signals): void {
+    if (!this.group) {
+      this.child.kill(signal);
+      return;
+    }
+    try {
+      process.kill(-this.child.pid!, signal);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error;
+    }
   }
 
   /** Resolves with how the process ended, when it ends by itself. */
@@ -177,16 +219,18 @@ export class BotProcess {
   /** Sends `signal` (SIGTERM by default) and resolves with how the process ended. */
   async stop(signal: NodeJS.Signals = "SIGTERM"): Promise<Exit> {
     if (this.exit) return this.exit;
-    this.child.kill(signal);
+    this.signal(signal);
     return this.withTimeout(this.exited, START_TIMEOUT_MS, `the exit after ${signal}`);
   }
 
   /** Kills the process (SIGKILL) if it still runs, and removes its working directory. */
   async kill(): Promise<void> {
     if (!this.exit) {
-      this.child.kill("SIGKILL");
+      this.signal("SIGKILL");
       await this.exited;
     }
+    // npm's own exit does not wait for a node it failed to stop.
+    if (this.group) this.signal("SIGKILL");
     removeDir(this.cwd);
   }
 
@@ -276,8 +320,7 @@ export class E2E {
     readonly server: BotApiServer,
     public bot: BotProcess,
     readonly dataDir: string,
-    private readonly adminIds: readonly number[],
-    private readonly env: Record<string, string>,
+    private readonly spawnOptions: Pick<BotProcessOptions, "adminIds" | "env" | "npmStart">,
   ) {}
 
   /**
@@ -289,15 +332,19 @@ export class E2E {
       server?: BotApiServer;
       adminIds?: readonly number[];
       env?: Record<string, string>;
+      npmStart?: boolean;
     } = {},
   ): Promise<E2E> {
     const server = options.server ?? (await startServer());
     const dataDir = tempDir("data");
-    const adminIds = options.adminIds ?? [];
-    const env = options.env ?? {};
+    const spawnOptions = {
+      adminIds: options.adminIds ?? [],
+      env: options.env ?? {},
+      npmStart: options.npmStart,
+    };
     try {
-      const bot = await BotProcess.start({ server, dataDir, adminIds, env });
-      return new E2E(server, bot, dataDir, adminIds, env);
+      const bot = await BotProcess.start({ server, dataDir, ...spawnOptions });
+      return new E2E(server, bot, dataDir, spawnOptions);
     } catch (error) {
       await server.close();
       removeDir(dataDir);
@@ -305,15 +352,14 @@ export class E2E {
     }
   }
 
-  /** Stops the running bot with SIGTERM and starts a new process on the same DATA_DIR. */
-  async restart(): Promise<Exit> {
-    const exit = await this.bot.stop();
+  /** Stops the running bot with `signal` and starts a new process on the same DATA_DIR. */
+  async restart(signal: NodeJS.Signals = "SIGTERM"): Promise<Exit> {
+    const exit = await this.bot.stop(signal);
     await this.bot.kill();
     this.bot = await BotProcess.start({
       server: this.server,
       dataDir: this.dataDir,
-      adminIds: this.adminIds,
-      env: this.env,
+      ...this.spawnOptions,
     });
     return exit;
   }

@@ -55,6 +55,9 @@ progress-page = ⏳ Reading page { $page } of { $pages }…
 progress-transcribing = 🎧 Listening…
 progress-speaking = 🔊 Recording a voice reply…
 
+job-interrupted = ⚠️ I had to stop while working on this. I'll do it again as soon as I'm back.
+job-lost = ⚠️ I was restarted and couldn't finish this. Please send it again.
+
 ocr-empty = I couldn't find any text in it.
 ocr-pages-skipped = (Read the first { $read } of { $total } pages; the limit is { $read }.)
 transcript-empty = I couldn't make out any speech.
