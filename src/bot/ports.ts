@@ -10,7 +10,8 @@ export type Progress =
   | { type: "queued"; position: number }
   | { type: "loading" }
   | { type: "running" }
-  | { type: "page"; page: number; pages: number };
+  | { type: "page"; page: number; pages: number }
+  | { type: "minutes"; done: number; total: number };
 
 export interface JobOptions {
   signal?: AbortSignal;
@@ -47,10 +48,17 @@ export interface MediaInput {
   mimeType?: string;
 }
 
+export interface TranscriptSegment {
+  startS: number;
+  endS: number;
+  text: string;
+}
+
 export interface Transcript {
   text: string;
   language: string;
   durationS: number;
+  segments: TranscriptSegment[];
 }
 
 export interface Speech {
