@@ -27,10 +27,16 @@ import {
 /** Whisper's input rate. */
 export const WHISPER_SAMPLE_RATE = 16_000;
 
-/** A part of the input to hear on its own (the VAD's windows), in samples. */
-export interface AsrWindowRequest {
+/** A part of the input, in samples, end exclusive. */
+export interface SampleRange {
   startSample: number;
   endSample: number;
+}
+
+/** A part of the input to hear on its own (the VAD's windows), in samples. */
+export interface AsrWindowRequest extends SampleRange {
+  /** Hear only these parts of [startSample, endSample), back to back (at most 30 s together). */
+  pieces?: readonly SampleRange[];
   /** Also measure Whisper's no-speech probability for this window (one extra decoder step). */
   checkNoSpeech?: boolean;
 }
@@ -192,7 +198,10 @@ export interface WhisperPipeline extends DisposablePipeline {
  * <|nospeech|> token is the model's no-speech probability (both as openai-whisper does;
  * transformers.js 4.3.1 has neither and would assume English).
  */
-async function firstStepScores(pipe: WhisperPipeline, samples: Float32Array): Promise<Float32Array> {
+async function firstStepScores(
+  pipe: WhisperPipeline,
+  samples: Float32Array,
+): Promise<Float32Array> {
   const start = pipe.model.generation_config.decoder_start_token_id ?? 0;
   const { input_features } = await pipe.processor(samples);
   const decoder_input_ids = new Tensor("int64", BigInt64Array.from([BigInt(start)]), [1, 1]);
@@ -259,12 +268,27 @@ function windowEnergy(samples: Float32Array, window: AudioWindow): number {
   return sum / Math.max(1, window.endSample - window.startSample);
 }
 
+/** The audio of one window: its pieces back to back, or the whole range. */
+function windowAudio(samples: Float32Array, window: AsrWindowRequest): Float32Array {
+  if (!window.pieces) return samples.subarray(window.startSample, window.endSample);
+  const length = window.pieces.reduce((sum, p) => sum + p.endSample - p.startSample, 0);
+  const audio = new Float32Array(length);
+  let at = 0;
+  for (const piece of window.pieces) {
+    audio.set(samples.subarray(piece.startSample, piece.endSample), at);
+    at += piece.endSample - piece.startSample;
+  }
+  return audio;
+}
+
 /** The windows to hear: the caller's, or the whole input in overlapping fixed windows. */
-function windowsOf(input: AsrInput, plan: WindowPlanOptions): AudioWindow[] {
+function windowsOf(
+  input: AsrInput,
+  plan: WindowPlanOptions,
+): (AudioWindow & Pick<AsrWindowRequest, "pieces" | "checkNoSpeech">)[] {
   if (!input.windows) return planWindows(input.samples.length, WHISPER_SAMPLE_RATE, plan);
   return input.windows.map((window) => ({
-    startSample: window.startSample,
-    endSample: window.endSample,
+    ...window,
     startS: window.startSample / WHISPER_SAMPLE_RATE,
     endS: window.endSample / WHISPER_SAMPLE_RATE,
   }));
@@ -288,8 +312,7 @@ export async function transcribeWithWhisper(
     const loudest = windows[energies.indexOf(Math.max(...energies))];
     if (signal.aborted) throw cancelledError(signal.reason);
     if (loudest) {
-      const loudestSamples = input.samples.subarray(loudest.startSample, loudest.endSample);
-      language = await detectLanguage(pipe, loudestSamples, input.candidates);
+      language = await detectLanguage(pipe, windowAudio(input.samples, loudest), input.candidates);
     }
   }
   const options = {
@@ -299,13 +322,13 @@ export async function transcribeWithWhisper(
   const timings: AsrWindowTiming[] = [];
   const segments: AsrSegment[] = [];
   let text = "";
-  for (const [index, window] of windows.entries()) {
+  for (const window of windows) {
     if (signal.aborted) throw cancelledError(signal.reason);
-    const samples = input.samples.subarray(window.startSample, window.endSample);
+    const samples = windowAudio(input.samples, window);
     const started = clock.now();
     const output = (await pipe(samples, options)) as { text?: string };
     const heard = (output.text ?? "").trim();
-    const noSpeechProb = input.windows?.[index]?.checkNoSpeech
+    const noSpeechProb = window.checkNoSpeech
       ? await noSpeechProbability(pipe, samples)
       : undefined;
     timings.push({ startS: window.startS, endS: window.endS, ms: clock.now() - started });

@@ -15,17 +15,24 @@ import type {
   AsrInput,
   AsrResult,
   AsrSegment,
+  AsrWindowRequest,
   AsrWindowTiming,
 } from "../../models/adapters/asr-whisper.js";
 import type { VadInput, VadResult } from "../../models/adapters/vad-silero.js";
 import type { JobEvent, ModelHandle } from "../../models/contract.js";
 import { systemClock, type Clock } from "../../shared/clock.js";
 import { InputError, isAppError } from "../../shared/errors.js";
-import { collapseRepetition, DEFAULT_GUARD_SETTINGS, dropReason, type GuardSettings } from "./guards.js";
+import {
+  collapseRepetition,
+  DEFAULT_GUARD_SETTINGS,
+  dropReason,
+  type GuardSettings,
+} from "./guards.js";
 import { planSpeech } from "./speech-text.js";
 import {
   DEFAULT_VAD_SETTINGS,
   DEFAULT_WINDOW_SETTINGS,
+  heardSamples,
   planSpeechWindows,
   type SpeechWindow,
   type VadSettings,
@@ -130,6 +137,14 @@ export interface Synthesis {
   voices: string[];
 }
 
+function asrWindow(window: SpeechWindow): AsrWindowRequest {
+  return {
+    startSample: window.start,
+    endSample: window.end,
+    pieces: window.pieces.map((piece) => ({ startSample: piece.start, endSample: piece.end })),
+  };
+}
+
 function noSpeech(durationS: number): InputError {
   return new InputError("audio.no_speech", "the recording holds no speech", {
     durationS: Math.round(durationS),
@@ -190,7 +205,7 @@ export class SpeechService {
       this.options.vadSettings ?? DEFAULT_VAD_SETTINGS,
       DEFAULT_WINDOW_SETTINGS,
     );
-    const heardS = windows.reduce((sum, w) => sum + (w.end - w.start), 0) / DECODE_SAMPLE_RATE;
+    const heardS = windows.reduce((sum, w) => sum + heardSamples(w), 0) / DECODE_SAMPLE_RATE;
     if (windows.length === 0) throw noSpeech(totalS);
     const guards = this.options.guardSettings ?? DEFAULT_GUARD_SETTINGS;
     const input: AsrInput = {
@@ -198,8 +213,7 @@ export class SpeechService {
       language: asrLanguage,
       candidates: this.options.asrLanguages,
       windows: windows.map((window) => ({
-        startSample: window.start,
-        endSample: window.end,
+        ...asrWindow(window),
         checkNoSpeech: window.speech < guards.littleSpeech,
       })),
       onWindow: (heard) => options.onHeard?.(heard, totalS),
@@ -273,7 +287,7 @@ export class SpeechService {
           samples,
           language: language === "unknown" ? "auto" : language,
           candidates: this.options.asrLanguages,
-          windows: [{ startSample: window.start, endSample: window.end }],
+          windows: [asrWindow(window)],
           sampling: true,
         },
         { signal: options.signal, onEvent: options.onEvent },

@@ -1,8 +1,10 @@
 /**
  * From the VAD's per-frame speech probabilities to the windows Whisper hears: speech spans
  * (hysteresis on the probability, short blips and short pauses ignored, a little padding),
- * overlong spans split at their quietest frame, and close spans merged into windows of at
- * most `maxWindowS`. Silence between windows is never sent to Whisper. Pure functions.
+ * overlong spans split at their quietest frame, and consecutive spans packed into windows
+ * of at most `maxWindowS` of speech. Whisper's cost is per window (it always hears 30 s),
+ * so packing is what saves time; the pauses between the spans of a window are cut out
+ * (short ones are kept as the natural pause), so silence is never sent to Whisper.
  */
 
 /** Thresholds of the speech detector (VAD_* settings). */
@@ -27,7 +29,7 @@ export const DEFAULT_VAD_SETTINGS: VadSettings = Object.freeze({
 export interface WindowSettings {
   /** Longest window; Whisper hears 30 s at a time. */
   maxWindowS: number;
-  /** Spans at most this far apart share a window (the pause between them goes along). */
+  /** A pause up to this long between two spans of a window is kept; longer ones are cut out. */
   mergeGapS: number;
 }
 
@@ -42,9 +44,11 @@ export interface Span {
   end: number;
 }
 
-/** A window for Whisper, and how sure the VAD is that it holds speech. */
+/** A window for Whisper: the pieces it hears back to back, and how sure the VAD is of speech. */
 export interface SpeechWindow extends Span {
-  /** Mean speech probability of the window's frames, 0..1. */
+  /** The parts of the recording heard, in order, within [start, end). */
+  pieces: Span[];
+  /** Mean speech probability of the pieces' frames, 0..1. */
   speech: number;
 }
 
@@ -93,7 +97,10 @@ export function speechSpans(frames: FrameProbabilities, settings: VadSettings): 
   const pad = settings.speechPadMs * perMs;
   const spans: Span[] = [];
   for (const span of raw) {
-    const padded = { start: Math.max(0, span.start - pad), end: Math.min(totalSamples, span.end + pad) };
+    const padded = {
+      start: Math.max(0, span.start - pad),
+      end: Math.min(totalSamples, span.end + pad),
+    };
     const last = spans.at(-1);
     if (last && padded.start <= last.end) last.end = padded.end;
     else spans.push(padded);
@@ -105,11 +112,20 @@ function frameRange(span: Span, frameSamples: number): [number, number] {
   return [Math.floor(span.start / frameSamples), Math.ceil(span.end / frameSamples)];
 }
 
-function meanProbability(frames: FrameProbabilities, span: Span): number {
-  const [first, last] = frameRange(span, frames.frameSamples);
+function meanProbability(frames: FrameProbabilities, spans: Span[]): number {
   let sum = 0;
-  for (let i = first; i < last; i++) sum += frames.probs[i] ?? 0;
-  return last > first ? sum / (last - first) : 0;
+  let count = 0;
+  for (const span of spans) {
+    const [first, last] = frameRange(span, frames.frameSamples);
+    for (let i = first; i < last; i++) sum += frames.probs[i] ?? 0;
+    count += Math.max(0, last - first);
+  }
+  return count > 0 ? sum / count : 0;
+}
+
+/** Samples a window sends to Whisper. */
+export function heardSamples(window: SpeechWindow): number {
+  return window.pieces.reduce((sum, piece) => sum + piece.end - piece.start, 0);
 }
 
 /**
@@ -146,14 +162,34 @@ export function planSpeechWindows(
   const pieces = speechSpans(frames, vad).flatMap((span) =>
     splitLongSpan(span, frames, maxSamples),
   );
-  const merged: Span[] = [];
+  // Pieces close together become one piece with their pause; then pieces are packed.
+  const joined: Span[] = [];
   for (const piece of pieces) {
-    const last = merged.at(-1);
+    const last = joined.at(-1);
     if (last && piece.start - last.end <= mergeGap && piece.end - last.start <= maxSamples) {
       last.end = piece.end;
     } else {
-      merged.push({ ...piece });
+      joined.push({ ...piece });
     }
   }
-  return merged.map((span) => ({ ...span, speech: meanProbability(frames, span) }));
+  const packed: Span[][] = [];
+  let current: Span[] = [];
+  let length = 0;
+  for (const piece of joined) {
+    const size = piece.end - piece.start;
+    if (current.length > 0 && length + size > maxSamples) {
+      packed.push(current);
+      current = [];
+      length = 0;
+    }
+    current.push(piece);
+    length += size;
+  }
+  if (current.length > 0) packed.push(current);
+  return packed.map((group) => ({
+    start: group[0]!.start,
+    end: group.at(-1)!.end,
+    pieces: group,
+    speech: meanProbability(frames, group),
+  }));
 }
