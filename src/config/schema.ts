@@ -63,7 +63,7 @@ export const envSchema = z.object({
   VAD_THRESHOLD: number(0.05, 0.95).default(0.5),
   VAD_MIN_SPEECH_MS: integer(0, 10_000).default(250),
   VAD_MIN_SILENCE_MS: integer(0, 10_000).default(300),
-  VAD_SPEECH_PAD_MS: integer(0, 2_000).default(100),
+  VAD_SPEECH_PAD_MS: integer(0, 2_000).default(0),
   TTS_MAX_CHARS: integer(1).default(1000),
   FFMPEG_PATH: z.string().default("ffmpeg"),
   ESPEAK_PATH: z.string().default("espeak-ng"),

@@ -23,7 +23,7 @@ export const DEFAULT_VAD_SETTINGS: VadSettings = Object.freeze({
   threshold: 0.5,
   minSpeechMs: 250,
   minSilenceMs: 300,
-  speechPadMs: 100,
+  speechPadMs: 0,
 });
 
 export interface WindowSettings {
