@@ -183,7 +183,7 @@ async function benchVad(): Promise<{
   const all = [...ENGLISH_SENTENCES, ...RUSSIAN_SENTENCES];
   for (const plan of VAD_RECORDINGS) {
     const random = seededRandom(plan.seed);
-    const pieces = Array.from({ length: plan.sentences }, (_, i) => {
+    const pieces = Array.from({ length: plan.sentences }, () => {
       const text = all[Math.floor(random() * all.length)]!;
       return espeakPcm(text, RUSSIAN_SENTENCES.includes(text) ? "ru" : "en");
     });

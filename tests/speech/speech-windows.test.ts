@@ -77,7 +77,7 @@ describe("planSpeechWindows", () => {
     const cutS = first!.end / RATE;
     assert.ok(cutS >= 21 && cutS <= 21.1, `cut at ${cutS} s, inside the quiet 0.1 s`);
     assert.equal(second!.start, first!.end, "nothing lost at the cut");
-    assert.equal(second!.end, 49 * RATE);
+    assert.ok(Math.abs(second!.end - 49 * RATE) <= FRAME);
   });
 
   it("gives no windows for a recording without speech", () => {
