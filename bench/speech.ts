@@ -2,7 +2,13 @@
  * Speech benchmark: decode time per minute of audio, ASR and TTS real-time factors, and
  * Opus encode time, with the fixture models and, when they are in MODELS_DIR (default
  * data/models), the CPU profile's real ones. Run with `npm run bench:speech`.
- * Last line: `speech: decode_ms_per_min=… asr_rtf=… tts_rtf=… encode_ms_per_min=…`
+ * Then the voice activity detector (the real Silero VAD) on recordings built here with known
+ * speech: espeak-ng sentences in Russian and English, trimmed of espeak's own silence, joined
+ * by pauses of 0.5-10 s, with white noise added. It reports the VAD's speech recall and
+ * precision (per sample, against the true sentence spans), the share of silence never sent
+ * to Whisper, and Whisper windows (hence encoder passes: each hears 30 s) against fixed windows.
+ * Last line: `speech: decode_ms_per_min=… asr_rtf=… tts_rtf=… encode_ms_per_min=…
+ * asr_windows_saved=… vad_recall=… vad_precision=… silence_skipped=…`
  * (the real models' figures when present, else the fixtures').
  */
 import { execFileSync } from "node:child_process";
@@ -23,9 +29,25 @@ import { createVitsTts } from "../src/models/adapters/tts-vits.js";
 import { PROFILES, fixtureModelsDir, type ModelEntry } from "../src/models/catalogue/profiles.js";
 import type { ManagedModel, ModelHandle } from "../src/models/contract.js";
 import { configureRuntime } from "../src/models/runtime/environment.js";
-import { SpeechService } from "../src/services/speech/index.js";
+import { SileroVad } from "../src/models/adapters/vad-silero.js";
+import {
+  DEFAULT_VAD_SETTINGS,
+  planSpeechWindows,
+  speechSpans,
+  SpeechService,
+  type Span,
+} from "../src/services/speech/index.js";
+import { planWindows } from "../src/models/adapters/asr-whisper.js";
+import {
+  buildRecording,
+  ENGLISH_SENTENCES,
+  espeakPcm,
+  RUSSIAN_SENTENCES,
+  seededRandom,
+} from "../tests/support/speech-audio.js";
 
 const logger = pino({ level: "silent" });
+const vad = new SileroVad({ spec: PROFILES.fixture.vad, logger });
 const RUNS = 5;
 const TEXT =
   "Привет! Это проверка синтеза речи: в 2024 году было 1 500 000 запросов, т.е. рост на 12%. " +
@@ -108,6 +130,7 @@ async function benchModels(
 
     const speech = new SpeechService({
       asr: asrHandle,
+      vad: handleOf(vad),
       voices: { ru: handleOf<string, Pcm>(ru), en: handleOf<string, Pcm>(en) },
       logger,
     });
@@ -123,6 +146,82 @@ async function benchModels(
   } finally {
     await Promise.all([asr.unload(), ru.unload(), en.unload()]);
   }
+}
+
+/** Samples covered by both span lists (each sorted and non-overlapping). */
+function overlap(a: readonly Span[], b: readonly Span[]): number {
+  let total = 0;
+  let j = 0;
+  for (const x of a) {
+    while (j < b.length && b[j]!.end <= x.start) j++;
+    for (let k = j; k < b.length && b[k]!.start < x.end; k++) {
+      total += Math.max(0, Math.min(x.end, b[k]!.end) - Math.max(x.start, b[k]!.start));
+    }
+  }
+  return total;
+}
+
+const length = (spans: readonly Span[]) => spans.reduce((sum, s) => sum + s.end - s.start, 0);
+
+/** Recordings with known speech: sentences in both languages, 0.5-10 s pauses, noise. */
+const VAD_RECORDINGS = [
+  { sentences: 40, noise: 0.003, seed: 1 },
+  { sentences: 40, noise: 0.01, seed: 2 },
+  { sentences: 40, noise: 0.03, seed: 3 },
+];
+
+async function benchVad(): Promise<{
+  recall: number;
+  precision: number;
+  silenceSkipped: number;
+  windowsSaved: number;
+}> {
+  await vad.load();
+  let [truth, detected, hit, silence, silenceSent, vadWindows, fixedWindows, audioS, vadMs] = [
+    0, 0, 0, 0, 0, 0, 0, 0, 0,
+  ];
+  const all = [...ENGLISH_SENTENCES, ...RUSSIAN_SENTENCES];
+  for (const plan of VAD_RECORDINGS) {
+    const random = seededRandom(plan.seed);
+    const pieces = Array.from({ length: plan.sentences }, () => {
+      const text = all[Math.floor(random() * all.length)]!;
+      return espeakPcm(text, RUSSIAN_SENTENCES.includes(text) ? "ru" : "en");
+    });
+    const pausesS = Array.from({ length: plan.sentences + 1 }, () => 0.5 + 9.5 * random());
+    const recording = buildRecording({ pieces, pausesS, noise: plan.noise, seed: plan.seed });
+    const started = performance.now();
+    const result = await vad.run({ samples: recording.samples }, new AbortController().signal);
+    vadMs += performance.now() - started;
+    const frames = { ...result, totalSamples: recording.samples.length };
+    const spans = speechSpans(frames, DEFAULT_VAD_SETTINGS);
+    const sent = planSpeechWindows(frames).flatMap((window) => window.pieces);
+    const total = recording.samples.length;
+    const silent = total - length(recording.speech);
+    truth += length(recording.speech);
+    detected += length(spans);
+    hit += overlap(recording.speech, spans);
+    silence += silent;
+    silenceSent += length(sent) - overlap(recording.speech, sent);
+    vadWindows += planSpeechWindows(frames).length;
+    fixedWindows += planWindows(total, 16_000).length;
+    audioS += total / 16_000;
+    console.log(
+      `vad: ${(total / 16_000).toFixed(0)} s, noise ${plan.noise}: recall ${(overlap(recording.speech, spans) / length(recording.speech)).toFixed(3)}, ` +
+        `precision ${(overlap(recording.speech, spans) / length(spans)).toFixed(3)}`,
+    );
+  }
+  await vad.unload();
+  const figures = {
+    recall: hit / truth,
+    precision: hit / detected,
+    silenceSkipped: 1 - silenceSent / silence,
+    windowsSaved: 1 - vadWindows / fixedWindows,
+  };
+  console.log(
+    `vad: ${audioS.toFixed(0)} s of audio (${((100 * truth) / 16_000 / audioS).toFixed(0)}% speech) in ${vadMs.toFixed(0)} ms; ` +
+      `whisper windows ${vadWindows} with the VAD vs ${fixedWindows} fixed 30 s windows (5 s stride)`,
+  );
+  return figures;
 }
 
 async function main(): Promise<void> {
@@ -141,6 +240,7 @@ async function main(): Promise<void> {
 
   const espeakOnly = new SpeechService({
     asr: { id: "none", run: () => Promise.reject(new Error("unused")) },
+    vad: { id: "none", run: () => Promise.reject(new Error("unused")) },
     voices: {},
     logger,
   });
@@ -181,9 +281,12 @@ async function main(): Promise<void> {
     );
   }
   console.log(`models: ${source}`);
+  const v = await benchVad();
   console.log(
     `speech: decode_ms_per_min=${decodeOggMs.toFixed(0)} asr_rtf=${figures.asrRtf.toFixed(3)} ` +
-      `tts_rtf=${figures.ttsRtf.toFixed(3)} encode_ms_per_min=${encodeMs.toFixed(0)}`,
+      `tts_rtf=${figures.ttsRtf.toFixed(3)} encode_ms_per_min=${encodeMs.toFixed(0)} ` +
+      `asr_windows_saved=${v.windowsSaved.toFixed(3)} vad_recall=${v.recall.toFixed(3)} ` +
+      `vad_precision=${v.precision.toFixed(3)} silence_skipped=${v.silenceSkipped.toFixed(3)}`,
   );
 }
 

@@ -24,7 +24,7 @@ import {
 } from "../server/index.js";
 import { ChatNormalizer, ChatService } from "../services/chat/index.js";
 import { DocumentService } from "../services/documents/index.js";
-import { SpeechService } from "../services/speech/index.js";
+import { DEFAULT_GUARD_SETTINGS, SpeechService } from "../services/speech/index.js";
 import { StatusService } from "../services/status/index.js";
 import { systemClock, type Clock } from "../shared/clock.js";
 import { withTimeout } from "../shared/timeout.js";
@@ -64,6 +64,12 @@ export function createApp(config: Config, logger: Logger, clock: Clock = systemC
   });
   const speech = new SpeechService({
     asr: models.asr,
+    vad: models.vad,
+    vadSettings: config.speech.vad,
+    guardSettings: {
+      ...DEFAULT_GUARD_SETTINGS,
+      noSpeechThreshold: config.speech.noSpeechThreshold,
+    },
     voices: models.voices,
     normalizer,
     logger,

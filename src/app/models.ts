@@ -14,6 +14,7 @@ import {
 } from "../models/adapters/chat-qwen.js";
 import { TesseractOcr, type OcrInput, type OcrResult } from "../models/adapters/ocr/index.js";
 import { createVitsTts } from "../models/adapters/tts-vits.js";
+import { SileroVad, type VadInput, type VadResult } from "../models/adapters/vad-silero.js";
 import {
   resolveProfile,
   type ModelOverrides,
@@ -34,6 +35,7 @@ export interface ModelSet {
   chat: ModelHandle<ChatRequest, ChatResult>;
   voices: { ru: ModelHandle<string, Pcm>; en: ModelHandle<string, Pcm> };
   ocr: ModelHandle<OcrInput, OcrResult>;
+  vad: ModelHandle<VadInput, VadResult>;
 }
 
 /** "auto" in an override means "what the profile says". */
@@ -129,5 +131,10 @@ export function buildModels(
       }),
       options("ocr", ocrWorkers),
     ),
+    // A few MB and needed before every transcription: it stays loaded once loaded.
+    vad: manager.register(new SileroVad({ spec: profile.vad, logger }), {
+      ...options("vad"),
+      pinned: true,
+    }),
   };
 }

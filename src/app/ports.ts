@@ -23,6 +23,11 @@ export function toProgress(event: JobEvent): Progress {
   }
 }
 
+/** "minute 3 of 10": whole minutes heard, of the recording's minutes rounded up. */
+export function minutesProgress(heardS: number, totalS: number): Progress {
+  return { type: "minutes", done: Math.floor(heardS / 60), total: Math.ceil(totalS / 60) };
+}
+
 type Record = (event: UsageEvent) => void;
 
 /** Runs `job`, logging its duration and outcome under `task` for the requester. */
@@ -73,8 +78,17 @@ export function speechPort(speech: SpeechService, clock: Clock, record: Record):
           normalize: options.normalize,
           signal: options.signal,
           onEvent: (event) => options.onProgress?.(toProgress(event)),
+          onHeard: (heardS, totalS) => {
+            // Minutes matter for recordings of several minutes only.
+            if (totalS >= 120) options.onProgress?.(minutesProgress(heardS, totalS));
+          },
         });
-        return { text: result.text, language: result.language, durationS: result.durationS };
+        return {
+          text: result.text,
+          language: result.language,
+          durationS: result.durationS,
+          segments: result.segments.map(({ startS, endS, text }) => ({ startS, endS, text })),
+        };
       }),
     synthesize: (text, options) =>
       recorded(clock, record, "tts", options.requester, async () => {

@@ -58,7 +58,7 @@ export function findMedia(
   if (
     mime.startsWith("audio/") ||
     mime.startsWith("video/") ||
-    /\.(ogg|oga|opus|mp3|m4a|wav|flac|mp4|mov|webm|aac)$/i.test(name)
+    /\.(ogg|oga|opus|mp3|m4a|wav|flac|mp4|mkv|mov|webm|aac)$/i.test(name)
   )
     return { kind: "audio", ...base };
   return { unsupported: mime || name.split(".").pop() || "?" };

@@ -11,7 +11,8 @@ export type Progress =
   | { type: "queued"; position: number }
   | { type: "loading" }
   | { type: "running" }
-  | { type: "page"; page: number; pages: number };
+  | { type: "page"; page: number; pages: number }
+  | { type: "minutes"; done: number; total: number };
 
 export interface JobOptions {
   signal?: AbortSignal;
@@ -48,10 +49,17 @@ export interface MediaInput {
   mimeType?: string;
 }
 
+export interface TranscriptSegment {
+  startS: number;
+  endS: number;
+  text: string;
+}
+
 export interface Transcript {
   text: string;
   language: string;
   durationS: number;
+  segments: TranscriptSegment[];
 }
 
 export interface Speech {

@@ -20,6 +20,8 @@ export function describeProgress(progress: Progress, t: Translate): string {
       return t("progress-working");
     case "page":
       return t("progress-page", { page: progress.page, pages: progress.pages });
+    case "minutes":
+      return t("progress-minutes", { done: progress.done, total: progress.total });
   }
 }
 

@@ -48,6 +48,9 @@ export interface Config {
     espeakPath: string;
     asrLanguage: string;
     asrMaxSeconds: number;
+    /** Whisper's no-speech probability above which a window with little speech is dropped. */
+    noSpeechThreshold: number;
+    vad: { threshold: number; minSpeechMs: number; minSilenceMs: number; speechPadMs: number };
     ttsMaxChars: number;
   };
   ocr: { langs: string[]; workers?: number; pdfMaxPages: number };
@@ -148,6 +151,13 @@ export function loadConfig(
       espeakPath: e.ESPEAK_PATH,
       asrLanguage: e.ASR_LANGUAGE,
       asrMaxSeconds: e.ASR_MAX_SECONDS,
+      noSpeechThreshold: e.ASR_NO_SPEECH_THRESHOLD,
+      vad: {
+        threshold: e.VAD_THRESHOLD,
+        minSpeechMs: e.VAD_MIN_SPEECH_MS,
+        minSilenceMs: e.VAD_MIN_SILENCE_MS,
+        speechPadMs: e.VAD_SPEECH_PAD_MS,
+      },
       ttsMaxChars: e.TTS_MAX_CHARS,
     },
     ocr: { langs: e.OCR_LANGS.split("+"), workers: e.OCR_WORKERS, pdfMaxPages: e.PDF_MAX_PAGES },

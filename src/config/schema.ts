@@ -59,6 +59,11 @@ export const envSchema = z.object({
     .regex(/^(auto|[a-z]{2,3})$/, "must be auto or a language code like ru")
     .default("auto"),
   ASR_MAX_SECONDS: integer(1).default(600),
+  ASR_NO_SPEECH_THRESHOLD: number(0, 1).default(0.6),
+  VAD_THRESHOLD: number(0.05, 0.95).default(0.5),
+  VAD_MIN_SPEECH_MS: integer(0, 10_000).default(250),
+  VAD_MIN_SILENCE_MS: integer(0, 10_000).default(300),
+  VAD_SPEECH_PAD_MS: integer(0, 2_000).default(0),
   TTS_MAX_CHARS: integer(1).default(1000),
   FFMPEG_PATH: z.string().default("ffmpeg"),
   ESPEAK_PATH: z.string().default("espeak-ng"),

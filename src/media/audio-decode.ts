@@ -1,7 +1,8 @@
 /**
  * Any audio or video Telegram delivers (voice notes, audio files, video notes, videos)
  * to 16 kHz mono Float32 PCM, the input Whisper expects. Bad input becomes a typed
- * `InputError`: "audio.empty", "audio.corrupt" or "audio.too_long".
+ * `InputError`: "audio.empty", "audio.corrupt", "audio.too_long" or, for silence,
+ * "audio.no_speech".
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -46,8 +47,12 @@ export async function decodeAudio(
     ? await decodeFromPipe(ffmpeg, bytes, options)
     : await decodeFromTempFile(ffmpeg, bytes, options);
   if (samples.length > options.maxSeconds * DECODE_SAMPLE_RATE) throw tooLong(options.maxSeconds);
-  if (samples.length === 0 || isSilent(samples)) {
+  if (samples.length === 0) {
     throw new InputError("audio.empty", "the audio contains no sound", { container });
+  }
+  // Digital silence: there is sound, and certainly no speech in it.
+  if (isSilent(samples)) {
+    throw new InputError("audio.no_speech", "the audio is silent", { container });
   }
   return samples;
 }

@@ -13,6 +13,7 @@ export const ERROR_CODES = [
   "audio.corrupt",
   "audio.empty",
   "audio.too_long",
+  "audio.no_speech",
   "image.corrupt",
   "image.too_large",
   "pdf.corrupt",

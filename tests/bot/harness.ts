@@ -5,7 +5,7 @@
  */
 import { InputFile, type Transformer } from "grammy";
 import type { Message, Update, User } from "grammy/types";
-import { createBot, type BotDeps, type Progress } from "../../src/bot/index.js";
+import { createBot, type BotDeps, type Progress, type Transcript } from "../../src/bot/index.js";
 import { silentLogger } from "../../src/log/index.js";
 import { Store } from "../../src/memory/index.js";
 import { ManualClock } from "../../src/shared/clock.js";
@@ -41,7 +41,12 @@ export class Harness {
   answer = "Hello **there**!";
   chatRequests: { chatId: number; userId: number; text: string; kind: string }[] = [];
   resets: { chatId: number; userId: number }[] = [];
-  transcript = { text: "привет бот", language: "ru", durationS: 2 };
+  transcript: Transcript = {
+    text: "привет бот",
+    language: "ru",
+    durationS: 2,
+    segments: [{ startS: 0.2, endS: 1.8, text: "привет бот" }],
+  };
   recognized = { text: "Recognized text", pages: 1, skippedPages: 0 };
   progress: Progress[] = [];
   serviceError: Error | undefined;

@@ -23,10 +23,17 @@ describe("deploy/docker-compose.yml", () => {
       "gpu",
       "--profile",
       "webhook",
+      "--profile",
+      "local-api",
       "config",
       "--services",
     ]);
     assert.equal(result.code, 0, result.stderr);
-    assert.deepEqual(result.stdout.trim().split("\n").sort(), ["bot", "bot-gpu", "nginx"]);
+    assert.deepEqual(result.stdout.trim().split("\n").sort(), [
+      "bot",
+      "bot-gpu",
+      "nginx",
+      "telegram-bot-api",
+    ]);
   });
 });

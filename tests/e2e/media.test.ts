@@ -32,8 +32,10 @@ import {
   m4aAudio,
   RUSSIAN_LINE,
   randomBytesOf,
+  soundlessVoiceNote,
   textPdf,
   textPng,
+  videoMp4,
   voiceNote,
 } from "./media.js";
 
@@ -253,6 +255,34 @@ describe("e2e: photos, PDFs and voice", () => {
     assert.equal(reply.reply_to_message?.message_id, photo.message_id);
   });
 
+  test("a silent or noise-only voice note gets the no-speech reply, in the user's language", async () => {
+    const { user, chat } = privateChat();
+    server.users.sendVoice(chat, user, await soundlessVoiceNote(3), { duration: 3 });
+    assert.equal((await e2e.message(chat.id)).text, "I heard no speech in this recording.");
+    server.users.sendVoice(chat, user, await soundlessVoiceNote(4, true), { duration: 4 });
+    assert.equal((await e2e.message(chat.id)).text, "I heard no speech in this recording.");
+    const russian = server.users.create({ language_code: "ru" });
+    const ruChat = server.users.privateChat(russian);
+    server.users.sendVoice(ruChat, russian, await soundlessVoiceNote(3, true), { duration: 3 });
+    assert.equal((await e2e.message(ruChat.id)).text, "Я не услышал речи в этой записи.");
+  });
+
+  test("a video sent as an MP4 document is transcribed from its sound track", async () => {
+    const { user, chat } = privateChat();
+    server.users.sendDocument(chat, user, await videoMp4(3), {
+      fileName: "clip.mp4",
+      mimeType: "video/mp4",
+    });
+    const transcript = await e2e.message(chat.id);
+    assert.equal(transcript.text, `🎙 Transcript:\n${FIXTURE_TRANSCRIPT}`);
+    const logged = e2e.bot.logs.find(
+      (line) => line.msg === "audio transcribed" && line.fileName === "clip.mp4",
+    );
+    assert.ok(logged, "the transcription was logged with its segments");
+    const segments = logged.segments as [number, number][];
+    assert.ok(segments.length >= 1 && segments.every(([start, end]) => start < end && end <= 3));
+  });
+
   test("random bytes as a voice note get the audio error, and the bot keeps serving", async () => {
     const { user, chat } = privateChat();
     server.users.sendVoice(chat, user, randomBytesOf(), { duration: 3 });
@@ -268,7 +298,10 @@ describe("e2e: photos, PDFs and voice", () => {
     const { user, chat } = privateChat();
     server.users.sendVoice(chat, user, await voiceNote(7), { duration: 7 });
     const reply = await e2e.message(chat.id);
-    assert.equal(reply.text, "This recording is too long: up to 5 seconds, please.");
+    assert.equal(
+      reply.text,
+      "This recording is too long: I transcribe up to 5 seconds. Send it in parts, or ask the bot's admin to raise ASR_MAX_SECONDS.",
+    );
   });
 
   test("photos from several users at once each get their own text back", async () => {
@@ -332,7 +365,10 @@ describe("e2e: photos, PDFs and voice", () => {
       mimeType: "application/pdf",
     });
     const reply = await e2e.message(chat.id);
-    assert.equal(reply.text, "This file is too large: the limit is 20 MB.");
+    assert.match(
+      reply.text ?? "",
+      /^This file is too large: the limit is 20 MB\. .*self-hosted Bot API server/,
+    );
     const fileId = sent.document!.file_id;
     assert.ok(
       !server.calls.some((c) => c.method === "getFile" && c.params.file_id === fileId),
@@ -350,9 +386,13 @@ describe("e2e: photos, PDFs and voice", () => {
     const expected = (line: LogLine) =>
       line.msg === "normalization rejected" ||
       (line.msg === "request failed" &&
-        ["audio.corrupt", "audio.too_long", "image.corrupt", "input.too_large"].includes(
-          String(line.code),
-        ));
+        [
+          "audio.corrupt",
+          "audio.no_speech",
+          "audio.too_long",
+          "image.corrupt",
+          "input.too_large",
+        ].includes(String(line.code)));
     const unexpected = e2e.bot.logsAtLeast(40).filter((line) => !expected(line));
     assert.deepEqual(unexpected, [], e2e.bot.output());
   });

@@ -1,7 +1,8 @@
 /**
  * Media the end-to-end tests send as a Telegram user: photos of a line of text (rendered
  * with sharp from SVG in DejaVu Sans, which has Cyrillic), PDFs with a text layer and a
- * scanned (image-only) page, an OGG/Opus voice note made by ffmpeg, and random bytes.
+ * scanned (image-only) page, voice notes, memos and videos of espeak-ng speech encoded by
+ * ffmpeg, silent and noisy voice notes, and random bytes.
  * Everything is generated on the fly, offline, from fonts and tools the test machine has.
  */
 import { spawn } from "node:child_process";
@@ -11,6 +12,7 @@ import os from "node:os";
 import path from "node:path";
 import { PDFDocument, StandardFonts, rgb } from "pdf-lib";
 import sharp from "sharp";
+import { buildRecording, espeakPcm, SAMPLE_RATE } from "../support/speech-audio.js";
 
 export const ENGLISH_LINE = "The quick brown fox jumps over the lazy dog";
 export const RUSSIAN_LINE = "Съешь же ещё этих мягких булок";
@@ -83,48 +85,80 @@ export function ffmpeg(args: string[], input?: Uint8Array): Promise<Uint8Array> 
   });
 }
 
-/** An OGG/Opus voice note (mono, 48 kHz) of a sine tone, as Telegram clients record. */
-export function voiceNote(seconds = 2): Promise<Uint8Array> {
-  return ffmpeg([
-    "-f",
-    "lavfi",
-    "-i",
-    `sine=frequency=440:duration=${seconds}`,
-    "-ac",
-    "1",
-    "-c:a",
-    "libopus",
-    "-b:a",
-    "32k",
-    "-f",
-    "ogg",
-    "pipe:1",
-  ]);
+/**
+ * `seconds` of real speech (espeak-ng saying {@link ENGLISH_LINE} again and again, 0.4 s
+ * apart) as raw 16 kHz PCM in a temp file, for ffmpeg to encode: the voice detector must
+ * hear speech, or the bot rightly answers "no speech".
+ */
+function withSpeechFile<T>(seconds: number, use: (pcmFile: string) => Promise<T>): Promise<T> {
+  const line = espeakPcm(ENGLISH_LINE, "en");
+  const copies = Math.ceil(seconds / (line.length / SAMPLE_RATE + 0.4));
+  const { samples } = buildRecording({
+    pieces: Array.from({ length: copies }, () => line),
+    pausesS: [0.2, ...Array.from({ length: copies }, () => 0.4)],
+  });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-speech-"));
+  const file = path.join(dir, "speech.f32");
+  fs.writeFileSync(file, samples.subarray(0, Math.round(seconds * SAMPLE_RATE)));
+  return use(file).finally(() => fs.rmSync(dir, { recursive: true, force: true }));
 }
 
-/**
- * An M4A (AAC in MP4) as phones record memos, with the index (moov) at the end of the
- * file, so it can't be decoded from a pipe: the bot has to spool it to disk first.
- */
-export async function m4aAudio(seconds = 2): Promise<Uint8Array> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-m4a-"));
-  const file = path.join(dir, "memo.m4a");
+const PCM_INPUT = ["-f", "f32le", "-ar", String(SAMPLE_RATE), "-ac", "1", "-i"];
+const OPUS_OUTPUT = ["-ac", "1", "-c:a", "libopus", "-b:a", "32k", "-f", "ogg", "pipe:1"];
+
+/** An OGG/Opus voice note (mono, 48 kHz) of speech, as Telegram clients record. */
+export function voiceNote(seconds = 2): Promise<Uint8Array> {
+  return withSpeechFile(seconds, (file) => ffmpeg([...PCM_INPUT, file, ...OPUS_OUTPUT]));
+}
+
+/** An OGG/Opus voice note of digital silence, or of pink noise when `noise` is set. */
+export function soundlessVoiceNote(seconds: number, noise = false): Promise<Uint8Array> {
+  const source = noise
+    ? `anoisesrc=color=pink:amplitude=0.1:duration=${seconds}`
+    : `anullsrc=r=48000:cl=mono:d=${seconds}`;
+  return ffmpeg(["-f", "lavfi", "-i", source, ...OPUS_OUTPUT]);
+}
+
+/** Runs ffmpeg writing `name` in a temp folder and returns the file's bytes. */
+async function ffmpegFile(name: string, args: (file: string) => string[]): Promise<Uint8Array> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-media-"));
+  const file = path.join(dir, name);
   try {
-    await ffmpeg([
-      "-f",
-      "lavfi",
-      "-i",
-      `sine=frequency=330:duration=${seconds}`,
-      "-c:a",
-      "aac",
-      "-f",
-      "mp4",
-      file,
-    ]);
+    await ffmpeg(args(file));
     return new Uint8Array(fs.readFileSync(file));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * An M4A (AAC in MP4) of speech as phones record memos, with the index (moov) at the end of
+ * the file, so it can't be decoded from a pipe: the bot has to spool it to disk first.
+ */
+export function m4aAudio(seconds = 2): Promise<Uint8Array> {
+  return withSpeechFile(seconds, (pcm) =>
+    ffmpegFile("memo.m4a", (file) => [...PCM_INPUT, pcm, "-c:a", "aac", "-f", "mp4", file]),
+  );
+}
+
+/** An MP4 video (a test pattern, MPEG-4 Part 2) with a sound track of speech. */
+export function videoMp4(seconds = 3): Promise<Uint8Array> {
+  return withSpeechFile(seconds, (pcm) =>
+    ffmpegFile("clip.mp4", (file) => [
+      "-f",
+      "lavfi",
+      "-i",
+      `testsrc=size=160x120:rate=10:duration=${seconds}`,
+      ...PCM_INPUT,
+      pcm,
+      "-c:v",
+      "mpeg4",
+      "-c:a",
+      "aac",
+      "-shortest",
+      file,
+    ]),
+  );
 }
 
 /** Bytes that are no known format (but never empty). */

@@ -88,7 +88,7 @@ describe("decodeAudio", () => {
     await assert.rejects(decode(new Uint8Array(0)), assertCode("audio.empty"));
   });
 
-  it("refuses 0 s of audio, silence and a video without an audio stream as audio.empty", async () => {
+  it("refuses 0 s of audio and a video without an audio stream as audio.empty, silence as audio.no_speech", async () => {
     const zeroSeconds = makeMedia(
       ["anullsrc=r=16000:cl=mono"],
       ["-t", "0", "-c:a", "libopus"],
@@ -96,7 +96,7 @@ describe("decodeAudio", () => {
     );
     await assert.rejects(decode(zeroSeconds), assertCode("audio.empty"));
     const silent = makeMedia(["anullsrc=r=16000:cl=mono"], ["-t", "2"], "wav");
-    await assert.rejects(decode(silent), assertCode("audio.empty"));
+    await assert.rejects(decode(silent), assertCode("audio.no_speech"));
     const noAudio = makeMedia(["color=c=red:s=64x64:d=1"], ["-c:v", "libx264"], "mp4");
     await assert.rejects(decode(noAudio), assertCode("audio.empty"));
   });

@@ -17,7 +17,9 @@ import { PROFILES, fixtureModelsDir } from "../../src/models/catalogue/profiles.
 import type { ManagedModel, ModelHandle } from "../../src/models/contract.js";
 import { configureRuntime } from "../../src/models/runtime/environment.js";
 import { SpeechService } from "../../src/services/speech/index.js";
-import { probe, tone } from "./support.js";
+import { buildRecording, encodePcm, espeakPcm } from "../support/speech-audio.js";
+import { probe } from "./support.js";
+import { sileroVad } from "./vad-support.js";
 
 const logger = pino({ level: "silent" });
 const SENTENCE = "The quick brown fox jumps over the lazy dog.";
@@ -93,11 +95,19 @@ describe("speech with the fixture models", () => {
   it("the speech service transcribes real audio and speaks mixed text as OGG/Opus", async () => {
     const speech = new SpeechService({
       asr: loadedHandle<AsrInput, AsrResult>(asr),
+      vad: sileroVad(),
       voices: { ru: loadedHandle<string, Pcm>(ru), en: loadedHandle<string, Pcm>(en) },
       logger,
     });
-    const heard = await speech.transcribe(tone(3, "ogg", ["-c:a", "libopus"]));
-    assert.deepEqual([heard.text, heard.language, heard.durationS], [SENTENCE, "en", 3]);
+    const { samples } = buildRecording({
+      pieces: [espeakPcm(SENTENCE, "en")],
+      pausesS: [0.5, 0.5],
+    });
+    const heard = await speech.transcribe(encodePcm(samples, "ogg", ["-c:a", "libopus"]));
+    assert.deepEqual([heard.text, heard.language], [SENTENCE, "en"]);
+    assert.equal(heard.segments.length, 1, "one speech window");
+    const [segment] = heard.segments;
+    assert.ok(segment && segment.startS > 0.2 && segment.endS < heard.durationS - 0.2);
 
     const spoken = await speech.synthesize("Привет, world!");
     assert.deepEqual([spoken.engine, spoken.voices], ["vits", ["vits:ru", "vits:en"]]);

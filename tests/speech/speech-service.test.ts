@@ -6,7 +6,10 @@ import type { AsrInput, AsrResult } from "../../src/models/adapters/asr-whisper.
 import type { ModelHandle, RunOptions } from "../../src/models/contract.js";
 import { SpeechService, type SpeechServiceOptions } from "../../src/services/speech/index.js";
 import { AppError, ModelError } from "../../src/shared/errors.js";
-import { probe, sine, tone } from "./support.js";
+import type { VadInput, VadResult } from "../../src/models/adapters/vad-silero.js";
+import { buildRecording, encodePcm, espeakPcm } from "../support/speech-audio.js";
+import { makeMedia, probe, sine, tone } from "./support.js";
+import { sileroVad } from "./vad-support.js";
 
 const logger = pino({ level: "silent" });
 
@@ -23,12 +26,23 @@ function handle<In, Out>(id: string, fn: (input: In, options?: RunOptions) => Pr
   return Object.assign(h, { inputs });
 }
 
-const echoAsr = handle<AsrInput, AsrResult>("asr", async (input) => ({
-  text: "привет мир",
-  language: input.language === "auto" ? "ru" : input.language,
-  durationS: input.samples.length / 16_000,
-  windows: [{ startS: 0, endS: input.samples.length / 16_000, ms: 1 }],
-}));
+/** Says "привет мир" for each window it is given. */
+const echoAsr = handle<AsrInput, AsrResult>("asr", async (input) => {
+  const windows = input.windows ?? [{ startSample: 0, endSample: input.samples.length }];
+  const segments = windows.map((w) => ({
+    startS: w.startSample / 16_000,
+    endS: w.endSample / 16_000,
+    text: "привет мир",
+  }));
+  for (const w of windows) input.onWindow?.(w.endSample / 16_000);
+  return {
+    text: segments.map((segment) => segment.text).join(" "),
+    language: input.language === "auto" ? "ru" : input.language,
+    durationS: input.samples.length / 16_000,
+    windows: segments.map(({ startS, endS }) => ({ startS, endS, ms: 1 })),
+    segments,
+  };
+});
 
 /** A VITS stand-in: 16 kHz, 50 ms of tone per character. */
 function fakeVoice(id: string) {
@@ -39,7 +53,7 @@ function fakeVoice(id: string) {
 }
 
 function service(overrides: Partial<SpeechServiceOptions> = {}) {
-  return new SpeechService({ asr: echoAsr, voices: {}, logger, ...overrides });
+  return new SpeechService({ asr: echoAsr, vad: sileroVad(), voices: {}, logger, ...overrides });
 }
 
 describe("SpeechService.checkTools", () => {
@@ -64,6 +78,51 @@ describe("SpeechService.checkTools", () => {
   });
 });
 
+const SENTENCE_EN = "The quick brown fox jumps over the lazy dog.";
+const SENTENCE_RU = "Завтра утром мы поедем на вокзал и купим билеты.";
+
+/** A real spoken recording: espeak-ng sentences between pauses, encoded as `extension`. */
+function spoken(pausesS: number[], extension = "ogg", codec = ["-c:a", "libopus"]) {
+  const pieces = pausesS
+    .slice(1)
+    .map((_, i) => (i % 2 ? espeakPcm(SENTENCE_RU, "ru") : espeakPcm(SENTENCE_EN, "en")));
+  const recording = buildRecording({ pieces, pausesS, noise: 0.003 });
+  return { ...recording, bytes: encodePcm(recording.samples, extension, codec) };
+}
+
+/** A VAD stand-in that rates every frame `p`: the guards' "how much speech" input, set by hand. */
+function flatVad(p: number) {
+  return handle<VadInput, VadResult>("vad", async ({ samples }) => ({
+    probs: new Float32Array(Math.ceil(samples.length / 512)).fill(p),
+    frameSamples: 512,
+    sampleRate: 16_000,
+  }));
+}
+
+/** An ASR stand-in behind the model contract that answers `say(input)` for every window. */
+function scriptedAsr(say: (input: AsrInput, call: number) => string) {
+  let calls = 0;
+  return handle<AsrInput, AsrResult>("asr", async (input) => {
+    const call = calls++;
+    const windows = input.windows ?? [{ startSample: 0, endSample: input.samples.length }];
+    const segments = windows.map((w) => ({
+      startS: w.startSample / 16_000,
+      endS: w.endSample / 16_000,
+      text: say(input, call),
+      ...(w.checkNoSpeech ? { noSpeechProb: 0.9 } : {}),
+    }));
+    return {
+      text: segments.map((segment) => segment.text).join(" "),
+      language: "ru",
+      durationS: input.samples.length / 16_000,
+      windows: segments.map(({ startS, endS }) => ({ startS, endS, ms: 1 })),
+      segments,
+    };
+  });
+}
+
+const LOOP = "и тогда он сказал ".repeat(40).trim();
+
 describe("SpeechService.transcribe", () => {
   it("decodes any audio to 16 kHz and passes the configured language to the ASR handle", async () => {
     const asr = handle<AsrInput, AsrResult>("asr", (input, options) => {
@@ -71,26 +130,127 @@ describe("SpeechService.transcribe", () => {
       return echoAsr.run(input);
     });
     const events: unknown[] = [];
+    const recording = spoken([0.5, 0.5], "m4a", ["-c:a", "aac"]);
     const result = await service({ asr, asrLanguage: "en", asrLanguages: ["ru", "en"] }).transcribe(
-      tone(2, "m4a", ["-c:a", "aac"]),
-      {
-        fileName: "note.m4a",
-        onEvent: (event) => events.push(event),
-      },
+      recording.bytes,
+      { fileName: "note.m4a", onEvent: (event) => events.push(event) },
     );
-    assert.equal(asr.inputs[0]?.samples.length, 32_000);
+    // AAC frames may add a few samples; the rate is what matters.
+    assert.ok(Math.abs((asr.inputs[0]?.samples.length ?? 0) - recording.samples.length) < 100);
     assert.equal(asr.inputs[0]?.language, "en");
     assert.deepEqual(asr.inputs[0]?.candidates, ["ru", "en"]);
-    assert.deepEqual(events, [{ type: "running", modelId: "asr" }], "job events reach the caller");
-    assert.deepEqual(
-      {
-        text: result.text,
-        language: result.language,
-        durationS: result.durationS,
-        normalized: result.normalized,
-      },
-      { text: "привет мир", language: "en", durationS: 2, normalized: false },
+    assert.ok(
+      events.some((event) => JSON.stringify(event) === '{"type":"running","modelId":"asr"}'),
+      "job events reach the caller",
     );
+    assert.deepEqual(
+      { text: result.text, language: result.language, normalized: result.normalized },
+      { text: "привет мир", language: "en", normalized: false },
+    );
+  });
+
+  it("sends Whisper only the speech: pauses are cut out, the segment keeps its times", async () => {
+    const recording = spoken([1.5, 6, 4, 2]);
+    const result = await service().transcribe(recording.bytes);
+    const windows = echoAsr.inputs.at(-1)?.windows ?? [];
+    assert.equal(windows.length, 1, "three short sentences fit one window");
+    const pieces = windows[0]?.pieces ?? [];
+    assert.equal(pieces.length, 3, "each sentence is a piece; the pauses between are not sent");
+    pieces.forEach((piece, i) => {
+      const truth = recording.speech[i]!;
+      // Within a few hundred ms of where the sentence really is (padding and frame rounding).
+      assert.ok(Math.abs(piece.startSample - truth.start) < 0.3 * 16_000, `start of ${i}`);
+      assert.ok(Math.abs(piece.endSample - truth.end) < 0.3 * 16_000, `end of ${i}`);
+    });
+    const [segment] = result.segments;
+    assert.equal(result.segments.length, 1);
+    assert.ok(
+      Math.abs(segment!.startS - 1.5) < 0.3 &&
+        Math.abs(segment!.endS - recording.speech[2]!.end / 16_000) < 0.3,
+    );
+    const totalS = recording.samples.length / 16_000;
+    assert.ok(result.heardS < totalS - 10, `heard ${result.heardS} s of ${totalS} s`);
+  });
+
+  it("a silent or noise-only recording is refused as audio.no_speech before Whisper runs", async () => {
+    const asr = scriptedAsr(() => "Продолжение следует...");
+    const silent = makeMedia(["anullsrc=r=48000:cl=mono"], ["-t", "3", "-c:a", "libopus"], "ogg");
+    const noise = makeMedia(
+      ["anoisesrc=color=pink:amplitude=0.2:duration=4:r=48000"],
+      ["-c:a", "libopus"],
+      "ogg",
+    );
+    for (const bytes of [silent, noise]) {
+      await assert.rejects(
+        service({ asr }).transcribe(bytes),
+        (error: unknown) => error instanceof AppError && error.code === "audio.no_speech",
+      );
+    }
+    assert.equal(asr.inputs.length, 0);
+  });
+
+  it("drops known hallucinations and 'no speech' windows only where the VAD hears little speech", async () => {
+    const recording = spoken([0.5, 0.5]);
+    const hallucinating = scriptedAsr(() => "Субтитры сделал DimaTorzok");
+    await assert.rejects(
+      service({ asr: hallucinating, vad: flatVad(0.55) }).transcribe(recording.bytes),
+      (error: unknown) => error instanceof AppError && error.code === "audio.no_speech",
+    );
+    assert.equal(hallucinating.inputs[0]?.windows?.[0]?.checkNoSpeech, true);
+    // The same words where the VAD is sure of speech are kept: someone really said them.
+    const sure = await service({ asr: hallucinating, vad: flatVad(0.95) }).transcribe(
+      recording.bytes,
+    );
+    assert.equal(sure.text, "Субтитры сделал DimaTorzok");
+    // Whisper's own no-speech probability (0.9 here) drops any text in a doubtful window.
+    const unsure = scriptedAsr(() => "какой-то текст");
+    await assert.rejects(
+      service({ asr: unsure, vad: flatVad(0.55) }).transcribe(recording.bytes),
+      (error: unknown) => error instanceof AppError && error.code === "audio.no_speech",
+    );
+  });
+
+  it("a looping window is retried once with sampling; a second loop is cut to its first phrase", async () => {
+    const recording = spoken([0.5, 0.5]);
+    const healed = scriptedAsr((input) => (input.sampling ? "и тогда он сказал правду" : LOOP));
+    const first = await service({ asr: healed }).transcribe(recording.bytes);
+    assert.equal(first.text, "и тогда он сказал правду");
+    assert.deepEqual(
+      healed.inputs.map((input) => Boolean(input.sampling)),
+      [false, true],
+    );
+    const stuck = scriptedAsr(() => LOOP);
+    const second = await service({ asr: stuck }).transcribe(recording.bytes);
+    assert.equal(second.text, "и тогда он сказал");
+    assert.equal(stuck.inputs.length, 2, "one retry, not more");
+  });
+
+  it("a 10-minute recording gives ordered segments inside its length and minute progress", async () => {
+    const pauses = Array.from({ length: 61 }, (_, i) => 4 + (i % 9));
+    const recording = spoken(pauses);
+    const totalS = recording.samples.length / 16_000;
+    assert.ok(totalS >= 600 && totalS <= 700, `recording of ${totalS} s`);
+    const heard: number[] = [];
+    const result = await service({ asrMaxSeconds: 900 }).transcribe(recording.bytes, {
+      onHeard: (heardS, total) => {
+        assert.equal(Math.round(total), Math.round(totalS));
+        heard.push(heardS);
+      },
+    });
+    // About 150 s of speech packed into windows of at most 30 s.
+    assert.ok(result.segments.length >= 5, `${result.segments.length} segments`);
+    let previousEnd = 0;
+    for (const segment of result.segments) {
+      assert.ok(segment.startS >= previousEnd && segment.endS > segment.startS);
+      previousEnd = segment.endS;
+    }
+    assert.ok(previousEnd <= totalS);
+    assert.deepEqual(
+      heard,
+      [...heard].sort((a, b) => a - b),
+      "progress only moves forward",
+    );
+    assert.ok(heard.length === result.windows.length);
   });
 
   it("normalizes only when asked, and falls back to the raw transcript if normalization fails", async () => {
@@ -102,7 +262,7 @@ describe("SpeechService.transcribe", () => {
       },
     };
     const speech = service({ normalizer });
-    const ogg = tone(1, "ogg", ["-c:a", "libopus"]);
+    const ogg = spoken([0.3, 0.3]).bytes;
     assert.equal((await speech.transcribe(ogg)).text, "привет мир");
     const normalized = await speech.transcribe(ogg, { normalize: true });
     assert.deepEqual(

@@ -52,6 +52,7 @@ progress-loading = ⏳ Loading the model, the first request takes a little longe
 progress-working = ⏳ Working on it…
 progress-downloading = ⏳ Downloading the file…
 progress-page = ⏳ Reading page { $page } of { $pages }…
+progress-minutes = ⏳ Transcribing: { $done } of { $total } min done…
 progress-transcribing = 🎧 Listening…
 progress-speaking = 🔊 Recording a voice reply…
 
@@ -95,13 +96,14 @@ forget-done = Done: everything I stored about you is deleted.
 forget-cancelled = Nothing was deleted.
 
 error-input-unsupported = I can't process this kind of file.
-error-input-too-large = This file is too large: the limit is { $limitMb } MB.
+error-input-too-large = This file is too large: the limit is { $limitMb } MB. Send a shorter or compressed file (for a video, just its sound). Telegram lets bots download only 20 MB; the bot's admin can raise the limit with a self-hosted Bot API server.
 error-input-too-long = This is too long for me to take in at once. Try something shorter, or /reset to start a new conversation.
 error-input-empty = This is empty; there's nothing to process.
 error-input-corrupt = This file seems to be damaged; I couldn't read it.
 error-audio-corrupt = I couldn't decode this audio. Is it a real voice note or audio file?
 error-audio-empty = This recording is empty or silent.
-error-audio-too-long = This recording is too long: up to { $maxSeconds } seconds, please.
+error-audio-too-long = This recording is too long: I transcribe up to { $maxSeconds } seconds. Send it in parts, or ask the bot's admin to raise ASR_MAX_SECONDS.
+error-audio-no-speech = I heard no speech in this recording.
 error-image-corrupt = I couldn't open this image. Try sending it as a photo or a PNG/JPEG file.
 error-image-too-large = This image is too large to process. Try a smaller one.
 error-pdf-corrupt = This PDF seems to be damaged; I couldn't open it.

