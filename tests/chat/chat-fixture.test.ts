@@ -230,7 +230,7 @@ describe("createChatModel", () => {
       logger: silent,
     });
     const spec = {
-      modelId: "fixture/qwen2",
+      modelId: "fixture/qwen3_5",
       pipelineTask: "text-generation",
       dtype: "fp32",
       device: "cpu",
@@ -253,7 +253,7 @@ describe("generateChat", () => {
     configureRuntime({ modelsDir: fixtureModelsDir, allowRemoteModels: false, logger: silent });
     pipe = (await transformersPipelineFactory({
       task: "text-generation",
-      modelId: "fixture/qwen2",
+      modelId: "fixture/qwen3_5",
       dtype: "fp32",
       device: "cpu",
     })) as TextGenerationPipeline;

@@ -88,7 +88,7 @@ describe("fixture models through TransformersModel", () => {
     await asr.unload();
   });
 
-  it("qwen2 answers a chat with the fixture's fixed reply", async () => {
+  it("qwen3_5 answers a chat with the fixture's fixed reply", async () => {
     const chat = adapter<string, string, ChatPipe>("chat", async (pipe, text) => {
       const [out] = await pipe([{ role: "user", content: text }], {
         max_new_tokens: 32,
