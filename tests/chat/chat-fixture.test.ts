@@ -17,6 +17,7 @@ import {
   stripThink,
 } from "../../src/services/chat/index.js";
 import { isAppError } from "../../src/shared/errors.js";
+import { QWEN_CONTEXT_TOKENS } from "../../scripts/make-fixtures.js";
 import { fixtureChat, QWEN_ANSWER, type FixtureChat } from "./fixture-chat.js";
 import { SETTINGS, silent } from "./stub-chat.js";
 
@@ -85,8 +86,10 @@ describe("chat with the fixture Qwen", () => {
     // The pipeline call itself ended early: generate() was interrupted, not left running.
     assert.equal(fixture.calls.length, 1);
     const generated = fixture.calls[0]!.output;
+    // Thinking is on: Qwen3.5's template opens <think>, the fixture closes it, then answers.
+    const turn = `</think>\n\n${QWEN_ANSWER}`;
     assert.ok(
-      generated.length < QWEN_ANSWER.length && QWEN_ANSWER.startsWith(generated),
+      generated.length < turn.length && turn.startsWith(generated),
       `generation should stop early, got "${generated}"`,
     );
     assert.deepEqual(store.history.recent(dialog), [], "a cancelled reply stores nothing");
@@ -230,7 +233,7 @@ describe("createChatModel", () => {
       logger: silent,
     });
     const spec = {
-      modelId: "fixture/qwen2",
+      modelId: "fixture/qwen3_5",
       pipelineTask: "text-generation",
       dtype: "fp32",
       device: "cpu",
@@ -253,20 +256,14 @@ describe("generateChat", () => {
     configureRuntime({ modelsDir: fixtureModelsDir, allowRemoteModels: false, logger: silent });
     pipe = (await transformersPipelineFactory({
       task: "text-generation",
-      modelId: "fixture/qwen2",
+      modelId: "fixture/qwen3_5",
       dtype: "fp32",
       device: "cpu",
     })) as TextGenerationPipeline;
-    // Like Qwen3 thinking templates: the generation prompt opens the block, or, with
-    // enable_thinking=false, holds an empty closed one.
-    pipe.tokenizer.chat_template =
-      String(pipe.tokenizer.chat_template) +
-      "{% if add_generation_prompt %}{% if enable_thinking is defined and enable_thinking is false %}" +
-      "{{ '<think>\n\n</think>\n\n' }}{% else %}{{ '<think>\n' }}{% endif %}{% endif %}";
   });
   after(() => pipe.dispose());
 
-  it("starts the raw turn with the opened tag, so the unterminated block stays hidden", async () => {
+  it("starts the raw turn with the tag Qwen3.5's template opens, so the block is well-formed", async () => {
     const pieces: string[] = [];
     const result = await generateChat(
       pipe,
@@ -278,8 +275,8 @@ describe("generateChat", () => {
       new AbortController().signal,
     );
     assert.equal(pieces[0], "<think>");
-    assert.equal(result.text, `<think>${QWEN_ANSWER}`);
-    assert.equal(stripThink(result.text), "");
+    assert.equal(result.text, `<think></think>\n\n${QWEN_ANSWER}`);
+    assert.equal(stripThink(result.text), QWEN_ANSWER);
   });
 
   it("passes the thinking switch to the template", async () => {
@@ -298,17 +295,31 @@ describe("generateChat", () => {
     assert.equal(pieces.join(""), QWEN_ANSWER);
   });
 
-  it("refuses a prompt that would not fit the model's context", async () => {
+  it("refuses a prompt that would not fit Qwen3.5's 262,144-token context, and accepts one that does", async () => {
+    const request = (maxNewTokens: number) => ({
+      messages: [{ role: "user" as const, content: "Hi" }],
+      settings: { maxNewTokens, temperature: 0, topP: 1, repetitionPenalty: 1 },
+      thinking: false,
+    });
+    const { promptTokens } = await generateChat(pipe, request(1), new AbortController().signal);
+    const fits = await generateChat(
+      pipe,
+      request(QWEN_CONTEXT_TOKENS - promptTokens),
+      new AbortController().signal,
+    );
+    assert.equal(fits.text, QWEN_ANSWER);
+    assert.equal(fits.truncated, false);
     await assert.rejects(
       generateChat(
         pipe,
-        {
-          messages: [{ role: "user", content: "Hi" }],
-          settings: { maxNewTokens: 40_000, temperature: 0, topP: 1, repetitionPenalty: 1 },
-        },
+        request(QWEN_CONTEXT_TOKENS - promptTokens + 1),
         new AbortController().signal,
       ),
-      (error) => isAppError(error) && error.code === "input.too_long",
+      (error) =>
+        isAppError(error) &&
+        error.code === "input.too_long" &&
+        JSON.stringify(error.details) ===
+          JSON.stringify({ tokens: promptTokens, limit: promptTokens - 1 }),
     );
   });
 });

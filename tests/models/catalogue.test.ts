@@ -58,7 +58,7 @@ describe("model catalogue", () => {
     );
     assert.deepEqual(
       CATALOGUE_TASKS.map((task) => fixture.models[task].modelId),
-      ["fixture/whisper", "fixture/qwen2", "fixture/mms-tts-rus", "fixture/mms-tts-eng"],
+      ["fixture/whisper", "fixture/qwen3_5", "fixture/mms-tts-rus", "fixture/mms-tts-eng"],
     );
   });
 

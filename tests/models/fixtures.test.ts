@@ -14,7 +14,9 @@ import {
 import {
   FIXTURES_DIR,
   makeFixtures,
+  QWEN3_5_CHAT_TEMPLATE,
   QWEN_ANSWER,
+  QWEN_CONTEXT_TOKENS,
   TTS_AMPLITUDE,
   TTS_SAMPLES_PER_ID,
   TTS_SAMPLING_RATE,
@@ -48,6 +50,30 @@ describe("fixture/whisper", () => {
   });
   after(() => asr.dispose());
 
+  it("carries whisper-large-v3-turbo's generation config, with matching tokenizer ids", async () => {
+    const config = JSON.parse(
+      await readFile(join(FIXTURES_DIR, "fixture/whisper/generation_config.json"), "utf8"),
+    ) as Record<string, unknown> & { lang_to_id: Record<string, number> };
+    assert.equal(Object.keys(config.lang_to_id).length, 100);
+    assert.equal(config.lang_to_id["<|en|>"], 50259);
+    assert.equal(config.lang_to_id["<|ru|>"], 50263);
+    assert.equal(config.lang_to_id["<|yue|>"], 50358);
+    assert.deepEqual(config.task_to_id, { translate: 50359, transcribe: 50360 });
+    assert.equal(config.decoder_start_token_id, 50258);
+    assert.equal(config.no_timestamps_token_id, 50364);
+    assert.equal(config.max_length, 448);
+    assert.equal(config.is_multilingual, true);
+    assert.deepEqual(config.begin_suppress_tokens, [220, 50257]);
+    assert.equal((config.suppress_tokens as number[]).length, 88);
+    const id = (token: string) => asr.tokenizer.convert_tokens_to_ids(token);
+    for (const [token, expected] of Object.entries(config.lang_to_id)) {
+      assert.equal(id(token), expected);
+    }
+    assert.equal(id("<|notimestamps|>"), 50364);
+    assert.equal(id("<|0.00|>"), 50365);
+    assert.equal(id("<|30.00|>"), 51865);
+  });
+
   it("transcribes any audio as the fixed sentence", async () => {
     assert.deepEqual(await asr(noise(3), { language: "en" }), { text: WHISPER_SENTENCE });
   });
@@ -72,13 +98,12 @@ describe("fixture/whisper", () => {
     const sequence = await asr.model.generate({
       inputs: input_features,
       decoder_input_ids: [start],
-      max_new_tokens: 3,
+      // One step: the task tokens that follow are in the real suppress_tokens, so generate()
+      // only reaches them when the pipeline forces them, as it does when transcribing.
+      max_new_tokens: 1,
     });
     const ids = (sequence as unknown as { tolist(): bigint[][] }).tolist()[0] ?? [];
-    assert.equal(
-      asr.tokenizer.decode(ids.map(Number)),
-      "<|startoftranscript|><|en|><|transcribe|><|notimestamps|>",
-    );
+    assert.equal(asr.tokenizer.decode(ids.map(Number)), "<|startoftranscript|><|en|>");
   });
 
   it("transcribes every window of chunked long audio", async () => {
@@ -105,10 +130,10 @@ describe("fixture/whisper", () => {
   });
 });
 
-describe("fixture/qwen2", () => {
+describe("fixture/qwen3_5", () => {
   let chat: TextGenerationPipeline;
   before(async () => {
-    chat = await pipeline("text-generation", "fixture/qwen2", OPTIONS);
+    chat = await pipeline("text-generation", "fixture/qwen3_5", OPTIONS);
   });
   after(() => chat.dispose());
 
@@ -116,6 +141,36 @@ describe("fixture/qwen2", () => {
     { role: "system", content: "Ты полезный ассистент." },
     { role: "user", content: "Привет! Can you hear me? 👋" },
   ];
+  const noThinking = { tokenizer_encode_kwargs: { enable_thinking: false } };
+
+  it("runs through transformers.js's Qwen3.5 class, text-only, with Qwen3.5's real configs", async () => {
+    assert.equal(chat.model.constructor.name, "Qwen3_5ForCausalLM");
+    assert.deepEqual(Object.keys(chat.model.sessions).sort(), [
+      "decoder_model_merged",
+      "embed_tokens",
+    ]);
+    const decoder = chat.model.sessions["decoder_model_merged"] as { inputNames: string[] };
+    assert.ok(decoder.inputNames.includes("inputs_embeds"));
+    assert.ok(
+      decoder.inputNames.includes("past_conv.0") && decoder.inputNames.includes("past_recurrent.0"),
+    );
+    assert.ok(decoder.inputNames.includes("past_key_values.3.key"));
+    assert.equal(chat.tokenizer.model_max_length, QWEN_CONTEXT_TOKENS);
+    assert.equal(chat.tokenizer.chat_template, QWEN3_5_CHAT_TEMPLATE);
+    const ids = Object.fromEntries(
+      ["<|endoftext|>", "<|im_start|>", "<|im_end|>", "<think>", "</think>"].map((t) => [
+        t,
+        chat.tokenizer.convert_tokens_to_ids(t),
+      ]),
+    );
+    assert.deepEqual(ids, {
+      "<|endoftext|>": 248044,
+      "<|im_start|>": 248045,
+      "<|im_end|>": 248046,
+      "<think>": 248068,
+      "</think>": 248069,
+    });
+  });
 
   it("answers any chat with the fixed sentence, streamed in several chunks", async () => {
     const chunks: string[] = [];
@@ -123,32 +178,54 @@ describe("fixture/qwen2", () => {
       skip_prompt: true,
       callback_function: (text: string) => chunks.push(text),
     });
-    const output = await chat(messages, { max_new_tokens: 64, streamer });
+    const output = await chat(messages, { max_new_tokens: 64, streamer, ...noThinking });
     const generated = (output as Array<{ generated_text: unknown }>)[0]?.generated_text;
     assert.deepEqual(generated, [...messages, { role: "assistant", content: QWEN_ANSWER }]);
     assert.ok(chunks.length > 1, `expected several chunks, got ${JSON.stringify(chunks)}`);
     assert.equal(chunks.join(""), QWEN_ANSWER);
   });
 
+  it("with thinking on (the template's default), closes the open reasoning block first", async () => {
+    const output = await chat(messages, { max_new_tokens: 64 });
+    const generated = (output as Array<{ generated_text: Array<{ content: string }> }>)[0];
+    assert.equal(generated?.generated_text.at(-1)?.content, `</think>\n\n${QWEN_ANSWER}`);
+  });
+
   it("stops at max_new_tokens", async () => {
-    const output = await chat(messages, { max_new_tokens: 2 });
+    const output = await chat(messages, { max_new_tokens: 2, ...noThinking });
     const generated = (output as Array<{ generated_text: Array<{ content: string }> }>)[0];
     assert.equal(generated?.generated_text.at(-1)?.content, "Hello!");
   });
 
-  it("tokenizes Russian and English text losslessly with the ChatML template", () => {
+  it("tokenizes Russian and English text losslessly and renders Qwen3.5's template", () => {
     const text = "Привет, мир! Hello, world. Ёжик 🦔";
     const ids = chat.tokenizer.encode(text);
     assert.ok(ids.length > 0);
     assert.equal(chat.tokenizer.decode(ids), text);
-    const prompt = chat.tokenizer.apply_chat_template(messages, {
-      tokenize: false,
-      add_generation_prompt: true,
-    });
-    assert.equal(
-      prompt,
+    const render = (options: Record<string, unknown>) =>
+      chat.tokenizer.apply_chat_template(messages, {
+        tokenize: false,
+        add_generation_prompt: true,
+        ...options,
+      });
+    const turns =
       "<|im_start|>system\nТы полезный ассистент.<|im_end|>\n" +
-        "<|im_start|>user\nПривет! Can you hear me? 👋<|im_end|>\n<|im_start|>assistant\n",
+      "<|im_start|>user\nПривет! Can you hear me? 👋<|im_end|>\n<|im_start|>assistant\n";
+    assert.equal(render({}), `${turns}<think>\n`);
+    assert.equal(render({ enable_thinking: false }), `${turns}<think>\n\n</think>\n\n`);
+    // Earlier assistant turns lose their reasoning; the template trims every message.
+    const history = chat.tokenizer.apply_chat_template(
+      [
+        { role: "user", content: " Hi " },
+        { role: "assistant", content: "<think>\nhm\n</think>\n\nHello." },
+        { role: "user", content: "Bye" },
+      ],
+      { tokenize: false },
+    );
+    assert.equal(
+      history,
+      "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\nHello.<|im_end|>\n" +
+        "<|im_start|>user\nBye<|im_end|>\n",
     );
   });
 });

@@ -16,7 +16,7 @@ import { startLoopbackHub, type LoopbackHub } from "./support/loopback-hub.js";
 
 const FIXTURE_OF = {
   "automatic-speech-recognition": "whisper",
-  "text-generation": "qwen2",
+  "text-generation": "qwen3_5",
   "text-to-speech": "mms-tts-eng",
 } as const;
 

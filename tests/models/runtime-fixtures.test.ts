@@ -4,6 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { ModelRegistry } from "@huggingface/transformers";
 import { pino } from "pino";
 import {
@@ -24,6 +26,7 @@ import {
   detectCuda,
   modelFiles,
   TransformersModel,
+  type ModelConfigHints,
   type ModelDtype,
   type RuntimeSettings,
 } from "../../src/models/runtime/index.js";
@@ -88,11 +91,12 @@ describe("fixture models through TransformersModel", () => {
     await asr.unload();
   });
 
-  it("qwen2 answers a chat with the fixture's fixed reply", async () => {
+  it("qwen3_5 answers a chat with the fixture's fixed reply", async () => {
     const chat = adapter<string, string, ChatPipe>("chat", async (pipe, text) => {
       const [out] = await pipe([{ role: "user", content: text }], {
         max_new_tokens: 32,
         do_sample: false,
+        tokenizer_encode_kwargs: { enable_thinking: false },
       });
       return out?.generated_text.at(-1)?.content ?? "";
     });
@@ -159,7 +163,10 @@ describe("the model file table", () => {
           dtype,
           device: "cpu",
         });
-        const ours = modelFiles(pipelineTask, dtype).map((f) => f.path);
+        const config = JSON.parse(
+          readFileSync(join(fixtureModelsDir, modelId, "config.json"), "utf8"),
+        ) as ModelConfigHints;
+        const ours = modelFiles(pipelineTask, dtype, config).map((f) => f.path);
         assert.deepEqual([...ours].sort(), [...expected].sort(), `${modelId} at ${dtype}`);
       }
     });

@@ -242,7 +242,7 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = deepFreeze({
     modelsDir: fixtureModelsDir,
     models: {
       asr: fixture("whisper", "automatic-speech-recognition"),
-      chat: fixture("qwen2", "text-generation"),
+      chat: fixture("qwen3_5", "text-generation"),
       "tts-ru": fixture("mms-tts-rus", "text-to-speech"),
       "tts-en": fixture("mms-tts-eng", "text-to-speech"),
     },

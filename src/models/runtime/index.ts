@@ -9,7 +9,7 @@ export {
   onnxPath,
   onnxWeightBytes,
 } from "./model-files.js";
-export type { ModelDtype, ModelFile, PipelineTask } from "./model-files.js";
+export type { ModelConfigHints, ModelDtype, ModelFile, PipelineTask } from "./model-files.js";
 export { createPipeline, isMissingFileError, transformersPipelineFactory } from "./pipeline.js";
 export type {
   CreatedPipeline,
