@@ -18,6 +18,7 @@ import { systemClock, type Clock } from "../../shared/clock.js";
 import { cancelledError } from "../../shared/errors.js";
 import type { RuntimeSettings } from "../runtime/environment.js";
 import type { DisposablePipeline, PipelineFactory } from "../runtime/pipeline.js";
+import { toFloat32 } from "../runtime/tensor.js";
 import {
   createTransformersModel,
   type TransformersModel,
@@ -183,7 +184,7 @@ export async function detectLanguage(
     [1, 1],
   );
   const { logits } = await pipe.model({ input_features, decoder_input_ids });
-  const scores = logits.data as Float32Array;
+  const scores = toFloat32(logits);
   const vocab = logits.dims.at(-1) ?? scores.length;
   const last = scores.subarray(scores.length - vocab);
   let bestToken: string | undefined;

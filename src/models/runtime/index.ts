@@ -32,3 +32,5 @@ export type {
 } from "./transformers-model.js";
 export { pullModels, verifyByLoading } from "./pull.js";
 export type { PullEvent, PullOptions, PullReport, PullTarget } from "./pull.js";
+export { float16BitsToNumber, toFloat32 } from "./tensor.js";
+export type { NumericTensor } from "./tensor.js";
