@@ -15,13 +15,14 @@ import {
 import { TesseractOcr, type OcrInput, type OcrResult } from "../models/adapters/ocr/index.js";
 import { createVitsTts } from "../models/adapters/tts-vits.js";
 import {
+  CATALOGUE_TASKS,
   resolveProfile,
   type ModelOverrides,
   type ResolvedProfile,
 } from "../models/catalogue/index.js";
 import type { ModelHandle } from "../models/contract.js";
 import { defaultBudgetBytes, ModelManager } from "../models/manager/index.js";
-import { configureRuntime, detectCuda } from "../models/runtime/index.js";
+import { configureRuntime, detectCuda, sessionThreads } from "../models/runtime/index.js";
 import type { Pcm } from "../media/audio-pcm.js";
 import type { Clock } from "../shared/clock.js";
 
@@ -62,9 +63,15 @@ export function buildModels(
     },
     { cudaAvailable: cuda.available },
   );
+  const threads = sessionThreads({
+    cores: os.availableParallelism(),
+    modelsAtOnce: CATALOGUE_TASKS.filter((task) => profile.models[task].device === "cpu").length,
+    ...(config.models.threads === undefined ? {} : { override: config.models.threads }),
+  });
   const runtime = configureRuntime({
     modelsDir: profile.modelsDir ?? config.models.dir,
     allowRemoteModels: profile.allowRemoteModels && config.models.allowRemote,
+    threads,
     logger,
   });
   const usesGpu = Object.values(profile.models).some((entry) => entry.device === "cuda");
@@ -78,6 +85,7 @@ export function buildModels(
       cudaReason: cuda.reason,
       budgetBytes,
       modelsDir: runtime.modelsDir,
+      threads,
     },
     "models configured",
   );

@@ -34,7 +34,9 @@ export interface ManagedModel<In = unknown, Out = unknown> {
   readonly device: ComputeDevice;
   /** Resident bytes expected once loaded, before any measurement. */
   readonly estimatedBytes: number;
-  /** A smaller variant tried when this one can't fit the budget or fails with OOM. */
+  /** What this variant is, for /status, e.g. "org/model q8 cpu". */
+  readonly label?: string;
+  /** The variant tried when this one can't fit the budget or fails to load for any reason. */
   readonly fallback?: ManagedModel<In, Out>;
   load(signal?: AbortSignal): Promise<LoadReport>;
   unload(): Promise<void>;

@@ -34,3 +34,5 @@ export { pullModels, verifyByLoading } from "./pull.js";
 export type { PullEvent, PullOptions, PullReport, PullTarget } from "./pull.js";
 export { float16BitsToNumber, toFloat32 } from "./tensor.js";
 export type { NumericTensor } from "./tensor.js";
+export { sessionThreads } from "./threads.js";
+export type { SessionThreads, ThreadPlanInput } from "./threads.js";

@@ -125,6 +125,7 @@ export class TransformersModel<
         modelId,
         dtype,
         device,
+        ...(runtime.threads ? { sessionOptions: runtime.threads } : {}),
         logger,
         pipelineFactory,
       });
