@@ -31,6 +31,8 @@ export interface ModelSet {
   profile: ResolvedProfile;
   /** For /status: "cuda (profile gpu)". */
   device: string;
+  /** For /status: what the CUDA probe found, when the profile asked for one. */
+  cudaReason?: string;
   asr: ModelHandle<AsrInput, AsrResult>;
   chat: ModelHandle<ChatRequest, ChatResult>;
   voices: { ru: ModelHandle<string, Pcm>; en: ModelHandle<string, Pcm> };
@@ -51,7 +53,9 @@ export function buildModels(
   deps: { store: Store; logger: Logger; clock: Clock },
 ): ModelSet {
   const logger = deps.logger.child({ module: "models" });
-  const cuda = detectCuda();
+  // The probe starts a CUDA session, so only profiles that may use CUDA pay for it.
+  const probesCuda = config.models.profile === "auto" || config.models.profile === "gpu";
+  const cuda = probesCuda ? detectCuda() : undefined;
   const { overrides } = config.models;
   const profile = resolveProfile(
     config.models.profile,
@@ -61,7 +65,7 @@ export function buildModels(
       "tts-ru": override(overrides.ttsRu),
       "tts-en": override(overrides.ttsEn),
     },
-    { cudaAvailable: cuda.available },
+    { cudaAvailable: cuda?.available ?? false },
   );
   const threads = sessionThreads({
     cores: os.availableParallelism(),
@@ -81,8 +85,8 @@ export function buildModels(
     {
       profile: profile.name,
       requested: profile.requested,
-      cuda: cuda.available,
-      cudaReason: cuda.reason,
+      cuda: cuda?.available,
+      cudaReason: cuda?.reason,
       budgetBytes,
       modelsDir: runtime.modelsDir,
       threads,
@@ -110,6 +114,7 @@ export function buildModels(
     manager,
     profile,
     device: `${usesGpu ? "cuda" : "cpu"} (profile ${profile.name})`,
+    ...(cuda ? { cudaReason: `${cuda.available ? "usable" : "unusable"}: ${cuda.reason}` } : {}),
     asr: manager.register(
       createWhisperAsr({ spec: profile.models.asr, ...transformers, clock: deps.clock }),
       options("asr"),

@@ -28,6 +28,8 @@ export interface ModelEntry {
   modelId: string;
   pipelineTask: PipelineTask;
   dtype: ModelDtype;
+  /** Dtype used when this CUDA variant is retried on CPU; its files must exist in the repo. */
+  cpuDtype?: ModelDtype;
   device: ComputeDevice;
   /** Approximate bytes `models:pull` downloads. */
   downloadBytes: number;
@@ -259,9 +261,11 @@ export function resolveProfile(
 
 function applyOverride(entry: ModelEntry, override: TaskOverride | undefined): ModelEntry {
   if (!override) return entry;
-  const { fallback, ...rest } = entry;
+  const { fallback, cpuDtype, ...rest } = entry;
   const result: ModelEntry = {
     ...rest,
+    // Another repository may not have the CPU dtype's files; the default rule picks one then.
+    ...(cpuDtype && override.model === undefined ? { cpuDtype } : {}),
     modelId: override.model ?? entry.modelId,
     dtype: override.dtype ?? entry.dtype,
     device: override.device ?? entry.device,
