@@ -77,3 +77,41 @@ it("pulls the cpu profile with its fallbacks and checks that each model loads", 
   assert.match(stdout, /8 model variants in /);
   assert.ok(existsSync(join(modelsDir, "Xenova/whisper-small/onnx/encoder_model_quantized.onnx")));
 });
+
+it("goes on past a model the hub lacks, names it at the end and exits non-zero", async () => {
+  const [missing, ...kept] = Object.keys(models);
+  const partialHub = await startLoopbackHub({
+    models: Object.fromEntries(kept.map((id) => [id, models[id] as string])),
+  });
+  try {
+    const modelsDir = join(tmp, "models-partial");
+    const run = promisify(execFile)(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        "scripts/models-pull.ts",
+        "--profile",
+        "cpu",
+        "--models-dir",
+        modelsDir,
+        "--remote-host",
+        partialHub.url,
+        "--no-verify",
+      ],
+      { env: { ...process.env, LOG_LEVEL: "silent" } },
+    );
+    const failure = await run.then(
+      () => assert.fail("models:pull should exit non-zero"),
+      (error: { code: number; stdout: string; stderr: string }) => error,
+    );
+    assert.equal(failure.code, 1);
+    assert.match(failure.stderr, /1 model variant\(s\) failed:/);
+    assert.match(failure.stderr, new RegExp(`  ${(missing as string).replace(".", "\\.")} \\(`));
+    for (const modelId of kept) {
+      assert.ok(existsSync(join(modelsDir, modelId, "config.json")), `${modelId} still pulled`);
+    }
+  } finally {
+    await partialHub.close();
+  }
+});

@@ -37,7 +37,7 @@ export type {
   TransformersModelSpecWithFallback,
 } from "./transformers-model.js";
 export { pullModels, verifyByLoading } from "./pull.js";
-export type { PullEvent, PullOptions, PullReport, PullTarget } from "./pull.js";
+export type { PullEvent, PullFailure, PullOptions, PullReport, PullTarget } from "./pull.js";
 export { float16BitsToNumber, toFloat32 } from "./tensor.js";
 export type { NumericTensor } from "./tensor.js";
 export { sessionThreads } from "./threads.js";
