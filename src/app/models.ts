@@ -22,7 +22,13 @@ import {
 } from "../models/catalogue/index.js";
 import type { ModelHandle } from "../models/contract.js";
 import { defaultBudgetBytes, ModelManager } from "../models/manager/index.js";
-import { configureRuntime, detectCuda, sessionThreads } from "../models/runtime/index.js";
+import {
+  configureRuntime,
+  detectCuda,
+  sessionThreads,
+  type RuntimeSettings,
+  type SessionThreads,
+} from "../models/runtime/index.js";
 import type { Pcm } from "../media/audio-pcm.js";
 import type { Clock } from "../shared/clock.js";
 
@@ -67,11 +73,7 @@ export function buildModels(
     },
     { cudaAvailable: cuda?.available ?? false },
   );
-  const threads = sessionThreads({
-    cores: os.availableParallelism(),
-    modelsAtOnce: CATALOGUE_TASKS.filter((task) => profile.models[task].device === "cpu").length,
-    ...(config.models.threads === undefined ? {} : { override: config.models.threads }),
-  });
+  const threads = profileThreads(profile, config.models.threads);
   const runtime = configureRuntime({
     modelsDir: profile.modelsDir ?? config.models.dir,
     allowRemoteModels: profile.allowRemoteModels && config.models.allowRemote,
@@ -107,7 +109,7 @@ export function buildModels(
     idleUnloadMs: config.models.idleUnloadMs,
     pinned: pinned.has(id),
   });
-  const transformers = { runtime, logger };
+  const catalogue = createCatalogueModels(profile, { runtime, logger, clock: deps.clock });
   const ocrWorkers = config.ocr.workers ?? Math.max(1, Math.min(2, os.availableParallelism()));
 
   return {
@@ -115,23 +117,11 @@ export function buildModels(
     profile,
     device: `${usesGpu ? "cuda" : "cpu"} (profile ${profile.name})`,
     ...(cuda ? { cudaReason: `${cuda.available ? "usable" : "unusable"}: ${cuda.reason}` } : {}),
-    asr: manager.register(
-      createWhisperAsr({ spec: profile.models.asr, ...transformers, clock: deps.clock }),
-      options("asr"),
-    ),
-    chat: manager.register(
-      createChatModel({ spec: profile.models.chat, ...transformers }),
-      options("chat"),
-    ),
+    asr: manager.register(catalogue.asr, options("asr")),
+    chat: manager.register(catalogue.chat, options("chat")),
     voices: {
-      ru: manager.register(
-        createVitsTts({ id: "tts-ru", spec: profile.models["tts-ru"], ...transformers }),
-        options("tts-ru"),
-      ),
-      en: manager.register(
-        createVitsTts({ id: "tts-en", spec: profile.models["tts-en"], ...transformers }),
-        options("tts-en"),
-      ),
+      ru: manager.register(catalogue["tts-ru"], options("tts-ru")),
+      en: manager.register(catalogue["tts-en"], options("tts-en")),
     },
     ocr: manager.register(
       new TesseractOcr({
@@ -142,5 +132,36 @@ export function buildModels(
       }),
       options("ocr", ocrWorkers),
     ),
+  };
+}
+
+/** ONNX Runtime threads per session: the cores shared among the profile's CPU models. */
+export function profileThreads(profile: ResolvedProfile, override?: number): SessionThreads {
+  return sessionThreads({
+    cores: os.availableParallelism(),
+    modelsAtOnce: CATALOGUE_TASKS.filter((task) => profile.models[task].device === "cpu").length,
+    ...(override === undefined ? {} : { override }),
+  });
+}
+
+/** The profile's transformers.js models (each with its fallback chain), not yet managed. */
+export interface CatalogueModels {
+  asr: ReturnType<typeof createWhisperAsr>;
+  chat: ReturnType<typeof createChatModel>;
+  "tts-ru": ReturnType<typeof createVitsTts>;
+  "tts-en": ReturnType<typeof createVitsTts>;
+}
+
+/** Builds the adapters of every catalogue task: the app registers them, models:check loads them. */
+export function createCatalogueModels(
+  profile: ResolvedProfile,
+  deps: { runtime: RuntimeSettings; logger: Logger; clock: Clock },
+): CatalogueModels {
+  const { runtime, logger, clock } = deps;
+  return {
+    asr: createWhisperAsr({ spec: profile.models.asr, runtime, logger, clock }),
+    chat: createChatModel({ spec: profile.models.chat, runtime, logger }),
+    "tts-ru": createVitsTts({ id: "tts-ru", spec: profile.models["tts-ru"], runtime, logger }),
+    "tts-en": createVitsTts({ id: "tts-en", spec: profile.models["tts-en"], runtime, logger }),
   };
 }

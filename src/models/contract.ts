@@ -13,6 +13,8 @@ export type ComputeDevice = "cpu" | "cuda";
 export interface LoadReport {
   /** The device the model actually ended up on (a CUDA failure falls back to CPU). */
   device: ComputeDevice;
+  /** The precision it really runs in, when the adapter has one (a CPU retry may change it). */
+  dtype?: string;
   /** Bytes measured after the load, when the adapter can measure them. */
   measuredBytes?: number;
   /** A short human-readable note, e.g. "cuda provider missing, fell back to cpu". */

@@ -43,3 +43,5 @@ export type { NumericTensor } from "./tensor.js";
 export { sessionThreads } from "./threads.js";
 export type { SessionThreads, ThreadPlanInput } from "./threads.js";
 export { NVIDIA_SMI_ARGS, gpuMemoryOfProcess, parseComputeApps } from "./gpu-memory.js";
+export { checkModels, formatCheckTable } from "./check.js";
+export type { CheckOptions, CheckRow, CheckTarget, CheckVerdict } from "./check.js";

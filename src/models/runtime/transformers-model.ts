@@ -153,7 +153,7 @@ export class TransformersModel<
       throw cancelledError(signal.reason);
     }
     this.pipe = created.pipeline;
-    const report: LoadReport = { device: created.device };
+    const report: LoadReport = { device: created.device, dtype: created.dtype };
     if (created.device === "cpu") report.measuredBytes = Math.max(0, rss() - before);
     else if (gpuBefore !== undefined) {
       const gpuAfter = await this.readGpuMemory();
