@@ -236,7 +236,7 @@ describe("VRAM measurement", () => {
       run: async () => "ok",
     });
     const report = await model.load();
-    assert.deepEqual(report, { device: "cuda" });
+    assert.deepEqual(report, { device: "cuda", dtype: "fp16" });
     await model.unload();
   });
 });

@@ -233,3 +233,60 @@ describe("pullModels (synthetic model on a loopback hub)", () => {
     );
   });
 });
+
+describe("pullModels (a fixture model served as if from the hub)", () => {
+  const tmp = mkdtempSync(join(tmpdir(), "pull-fixture-"));
+  let hub: LoopbackHub;
+
+  before(async () => {
+    hub = await startLoopbackHub({
+      models: { "hub-org/mms-tts-eng": join(fixtureModelsDir, "fixture", "mms-tts-eng") },
+      cutOnce: ["onnx/model.onnx"],
+    });
+  });
+  after(async () => {
+    await hub.close();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it("downloads into MODELS_DIR in the layout the runtime reads, and the model loads", async () => {
+    const runtime = configureRuntime({
+      modelsDir: join(tmp, "models"),
+      allowRemoteModels: false,
+      logger,
+    });
+    const events: PullEvent[] = [];
+    const report = await pullModels({
+      targets: [
+        {
+          modelId: "hub-org/mms-tts-eng",
+          pipelineTask: "text-to-speech",
+          dtype: "fp32",
+          device: "cuda",
+        },
+      ],
+      modelsDir: runtime.modelsDir,
+      remoteHost: hub.url,
+      logger,
+      backoff: noWait,
+      onEvent: (event) => events.push(event),
+      verify: verifyByLoading(logger),
+    });
+    const source = join(fixtureModelsDir, "fixture", "mms-tts-eng", "onnx", "model.onnx");
+    assert.deepEqual(
+      readFileSync(join(runtime.modelsDir, "hub-org", "mms-tts-eng", "onnx", "model.onnx")),
+      readFileSync(source),
+    );
+    assert.ok(
+      events.some((e) => e.type === "retry"),
+      "the cut download was retried",
+    );
+    assert.ok(events.some((e) => e.type === "file-progress" && e.path === "onnx/model.onnx"));
+    assert.deepEqual(events.at(-1), {
+      type: "verified",
+      modelId: "hub-org/mms-tts-eng",
+      device: "cpu",
+    });
+    assert.equal(report.models[0]?.verifiedDevice, "cpu");
+  });
+});

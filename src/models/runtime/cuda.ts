@@ -77,7 +77,7 @@ export function probeCuda(environment: CudaProbeEnvironment): CudaProbe {
   } catch (error) {
     const message = (error instanceof Error ? error.message : String(error))
       // onnxruntime appends its own log line, with terminal colours, to the message.
-      .replace(/\x1b\[[0-9;]*m/g, "")
+      .replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g"), "")
       .trim();
     return { available: false, reason: `a CUDA test session failed: ${message}` };
   }
