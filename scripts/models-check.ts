@@ -9,7 +9,7 @@
 import { parseArgs } from "node:util";
 import { pino } from "pino";
 import { createCatalogueModels, profileThreads } from "../src/app/models.js";
-import { resolveProfile, type ProfileChoice } from "../src/models/catalogue/index.js";
+import { parseProfileChoice, resolveProfile } from "../src/models/catalogue/index.js";
 import {
   checkModels,
   configureRuntime,
@@ -19,8 +19,6 @@ import {
 } from "../src/models/runtime/index.js";
 import { systemClock } from "../src/shared/clock.js";
 
-const PROFILE_CHOICES: readonly ProfileChoice[] = ["auto", "gpu", "cpu", "fixture"];
-
 function parseCommandLine() {
   const { values } = parseArgs({
     options: {
@@ -28,12 +26,7 @@ function parseCommandLine() {
       "models-dir": { type: "string" },
     },
   });
-  const profile = values.profile as ProfileChoice;
-  if (!PROFILE_CHOICES.includes(profile)) {
-    throw new Error(
-      `--profile must be one of ${PROFILE_CHOICES.join(", ")}, got "${values.profile}"`,
-    );
-  }
+  const profile = parseProfileChoice(values.profile);
   return { profile, modelsDir: values["models-dir"] };
 }
 

@@ -12,7 +12,7 @@ import { pino } from "pino";
 import {
   CATALOGUE_TASKS,
   resolveProfile,
-  type ProfileChoice,
+  parseProfileChoice,
   type ResolvedProfile,
 } from "../src/models/catalogue/index.js";
 import {
@@ -25,8 +25,6 @@ import {
   type PullTarget,
 } from "../src/models/runtime/index.js";
 
-const PROFILE_CHOICES: readonly ProfileChoice[] = ["auto", "gpu", "cpu", "fixture"];
-
 function parseCommandLine() {
   const { values } = parseArgs({
     options: {
@@ -36,12 +34,7 @@ function parseCommandLine() {
       "no-verify": { type: "boolean", default: false },
     },
   });
-  const profile = values.profile as ProfileChoice;
-  if (!PROFILE_CHOICES.includes(profile)) {
-    throw new Error(
-      `--profile must be one of ${PROFILE_CHOICES.join(", ")}, got "${values.profile}"`,
-    );
-  }
+  const profile = parseProfileChoice(values.profile);
   return {
     profile,
     modelsDir: values["models-dir"],

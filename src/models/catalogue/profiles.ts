@@ -14,6 +14,20 @@ export const fixtureModelsDir = fileURLToPath(new URL("../../../fixtures/models"
 
 export type ProfileName = "gpu" | "cpu" | "fixture";
 export type ProfileChoice = ProfileName | "auto";
+export const PROFILE_CHOICES: readonly ProfileChoice[] = Object.freeze([
+  "auto",
+  "gpu",
+  "cpu",
+  "fixture",
+]);
+
+/** A `--profile` argument as a profile choice; throws naming the accepted ones. */
+export function parseProfileChoice(text: string): ProfileChoice {
+  const choice = PROFILE_CHOICES.find((candidate) => candidate === text);
+  if (!choice)
+    throw new Error(`--profile must be one of ${PROFILE_CHOICES.join(", ")}, got "${text}"`);
+  return choice;
+}
 /** Tasks served by transformers.js models. OCR is tesseract.js, recorded separately. */
 export type CatalogueTask = "asr" | "chat" | "tts-ru" | "tts-en";
 export const CATALOGUE_TASKS: readonly CatalogueTask[] = Object.freeze([
