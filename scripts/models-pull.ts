@@ -3,6 +3,8 @@
  *
  * Downloads the models of a profile (and their fallbacks) into MODELS_DIR with a progress bar
  * per file, resuming interrupted downloads, then loads each model once to check it works.
+ * A model that fails does not stop the others: every failure is listed at the end and the
+ * exit status is 1.
  */
 import { parseArgs } from "node:util";
 import cliProgress from "cli-progress";
@@ -10,7 +12,7 @@ import { pino } from "pino";
 import {
   CATALOGUE_TASKS,
   resolveProfile,
-  type ProfileChoice,
+  parseProfileChoice,
   type ResolvedProfile,
 } from "../src/models/catalogue/index.js";
 import {
@@ -23,8 +25,6 @@ import {
   type PullTarget,
 } from "../src/models/runtime/index.js";
 
-const PROFILE_CHOICES: readonly ProfileChoice[] = ["auto", "gpu", "cpu", "fixture"];
-
 function parseCommandLine() {
   const { values } = parseArgs({
     options: {
@@ -34,12 +34,7 @@ function parseCommandLine() {
       "no-verify": { type: "boolean", default: false },
     },
   });
-  const profile = values.profile as ProfileChoice;
-  if (!PROFILE_CHOICES.includes(profile)) {
-    throw new Error(
-      `--profile must be one of ${PROFILE_CHOICES.join(", ")}, got "${values.profile}"`,
-    );
-  }
+  const profile = parseProfileChoice(values.profile);
   return {
     profile,
     modelsDir: values["models-dir"],
@@ -94,6 +89,9 @@ function progressReporter(bars: cliProgress.MultiBar | undefined): (event: PullE
       case "verified":
         say(`loads: ${event.modelId} on ${event.device}`);
         break;
+      case "failed":
+        say(`FAILED: ${event.modelId} (${event.dtype}): ${event.error}`);
+        break;
     }
   };
 }
@@ -136,6 +134,13 @@ async function main(): Promise<void> {
     console.log(
       `${report.models.length} model variants in ${runtime.modelsDir} (${(bytes / 1024 ** 3).toFixed(2)} GiB)`,
     );
+    if (report.failed.length > 0) {
+      console.error(`${report.failed.length} model variant(s) failed:`);
+      for (const failure of report.failed) {
+        console.error(`  ${failure.modelId} (${failure.dtype}): ${failure.error}`);
+      }
+      process.exitCode = 1;
+    }
   } finally {
     bars?.stop();
   }

@@ -95,6 +95,7 @@ export function createApp(config: Config, logger: Logger, clock: Clock = systemC
     clock,
     startedAt,
     device: models.device,
+    ...(models.cudaReason ? { cuda: models.cudaReason } : {}),
   });
 
   const metrics = createBotMetrics();

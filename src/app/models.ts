@@ -16,13 +16,20 @@ import { TesseractOcr, type OcrInput, type OcrResult } from "../models/adapters/
 import { createVitsTts } from "../models/adapters/tts-vits.js";
 import { SileroVad, type VadInput, type VadResult } from "../models/adapters/vad-silero.js";
 import {
+  CATALOGUE_TASKS,
   resolveProfile,
   type ModelOverrides,
   type ResolvedProfile,
 } from "../models/catalogue/index.js";
 import type { ModelHandle } from "../models/contract.js";
 import { defaultBudgetBytes, ModelManager } from "../models/manager/index.js";
-import { configureRuntime, detectCuda } from "../models/runtime/index.js";
+import {
+  configureRuntime,
+  detectCuda,
+  sessionThreads,
+  type RuntimeSettings,
+  type SessionThreads,
+} from "../models/runtime/index.js";
 import type { Pcm } from "../media/audio-pcm.js";
 import type { Clock } from "../shared/clock.js";
 
@@ -31,6 +38,8 @@ export interface ModelSet {
   profile: ResolvedProfile;
   /** For /status: "cuda (profile gpu)". */
   device: string;
+  /** For /status: what the CUDA probe found, when the profile asked for one. */
+  cudaReason?: string;
   asr: ModelHandle<AsrInput, AsrResult>;
   chat: ModelHandle<ChatRequest, ChatResult>;
   voices: { ru: ModelHandle<string, Pcm>; en: ModelHandle<string, Pcm> };
@@ -52,7 +61,9 @@ export function buildModels(
   deps: { store: Store; logger: Logger; clock: Clock },
 ): ModelSet {
   const logger = deps.logger.child({ module: "models" });
-  const cuda = detectCuda();
+  // The probe starts a CUDA session, so only profiles that may use CUDA pay for it.
+  const probesCuda = config.models.profile === "auto" || config.models.profile === "gpu";
+  const cuda = probesCuda ? detectCuda() : undefined;
   const { overrides } = config.models;
   const profile = resolveProfile(
     config.models.profile,
@@ -62,11 +73,13 @@ export function buildModels(
       "tts-ru": override(overrides.ttsRu),
       "tts-en": override(overrides.ttsEn),
     },
-    { cudaAvailable: cuda.available },
+    { cudaAvailable: cuda?.available ?? false },
   );
+  const threads = profileThreads(profile, config.models.threads);
   const runtime = configureRuntime({
     modelsDir: profile.modelsDir ?? config.models.dir,
     allowRemoteModels: profile.allowRemoteModels && config.models.allowRemote,
+    threads,
     logger,
   });
   const usesGpu = Object.values(profile.models).some((entry) => entry.device === "cuda");
@@ -76,10 +89,11 @@ export function buildModels(
     {
       profile: profile.name,
       requested: profile.requested,
-      cuda: cuda.available,
-      cudaReason: cuda.reason,
+      cuda: cuda?.available,
+      cudaReason: cuda?.reason,
       budgetBytes,
       modelsDir: runtime.modelsDir,
+      threads,
     },
     "models configured",
   );
@@ -97,30 +111,19 @@ export function buildModels(
     idleUnloadMs: config.models.idleUnloadMs,
     pinned: pinned.has(id),
   });
-  const transformers = { runtime, logger };
+  const catalogue = createCatalogueModels(profile, { runtime, logger, clock: deps.clock });
   const ocrWorkers = config.ocr.workers ?? Math.max(1, Math.min(2, os.availableParallelism()));
 
   return {
     manager,
     profile,
     device: `${usesGpu ? "cuda" : "cpu"} (profile ${profile.name})`,
-    asr: manager.register(
-      createWhisperAsr({ spec: profile.models.asr, ...transformers, clock: deps.clock }),
-      options("asr"),
-    ),
-    chat: manager.register(
-      createChatModel({ spec: profile.models.chat, ...transformers }),
-      options("chat"),
-    ),
+    ...(cuda ? { cudaReason: `${cuda.available ? "usable" : "unusable"}: ${cuda.reason}` } : {}),
+    asr: manager.register(catalogue.asr, options("asr")),
+    chat: manager.register(catalogue.chat, options("chat")),
     voices: {
-      ru: manager.register(
-        createVitsTts({ id: "tts-ru", spec: profile.models["tts-ru"], ...transformers }),
-        options("tts-ru"),
-      ),
-      en: manager.register(
-        createVitsTts({ id: "tts-en", spec: profile.models["tts-en"], ...transformers }),
-        options("tts-en"),
-      ),
+      ru: manager.register(catalogue["tts-ru"], options("tts-ru")),
+      en: manager.register(catalogue["tts-en"], options("tts-en")),
     },
     ocr: manager.register(
       new TesseractOcr({
@@ -136,5 +139,36 @@ export function buildModels(
       ...options("vad"),
       pinned: true,
     }),
+  };
+}
+
+/** ONNX Runtime threads per session: the cores shared among the profile's CPU models. */
+export function profileThreads(profile: ResolvedProfile, override?: number): SessionThreads {
+  return sessionThreads({
+    cores: os.availableParallelism(),
+    modelsAtOnce: CATALOGUE_TASKS.filter((task) => profile.models[task].device === "cpu").length,
+    ...(override === undefined ? {} : { override }),
+  });
+}
+
+/** The profile's transformers.js models (each with its fallback chain), not yet managed. */
+export interface CatalogueModels {
+  asr: ReturnType<typeof createWhisperAsr>;
+  chat: ReturnType<typeof createChatModel>;
+  "tts-ru": ReturnType<typeof createVitsTts>;
+  "tts-en": ReturnType<typeof createVitsTts>;
+}
+
+/** Builds the adapters of every catalogue task: the app registers them, models:check loads them. */
+export function createCatalogueModels(
+  profile: ResolvedProfile,
+  deps: { runtime: RuntimeSettings; logger: Logger; clock: Clock },
+): CatalogueModels {
+  const { runtime, logger, clock } = deps;
+  return {
+    asr: createWhisperAsr({ spec: profile.models.asr, runtime, logger, clock }),
+    chat: createChatModel({ spec: profile.models.chat, runtime, logger }),
+    "tts-ru": createVitsTts({ id: "tts-ru", spec: profile.models["tts-ru"], runtime, logger }),
+    "tts-en": createVitsTts({ id: "tts-en", spec: profile.models["tts-en"], runtime, logger }),
   };
 }

@@ -23,6 +23,17 @@ export function formatDuration(ms: number | undefined): string {
 }
 
 function formatModel(model: ModelStatus, t: Translate): string {
+  const unavailable = (model.unavailable ?? []).map((failed) =>
+    t("status-variant-unavailable", {
+      variant: escapeHtml(failed.variant),
+      reason: escapeHtml(failed.reason),
+      retry: formatDuration(failed.retryInMs),
+    }),
+  );
+  return [formatModelLine(model, t), ...unavailable].join("\n");
+}
+
+function formatModelLine(model: ModelStatus, t: Translate): string {
   return t("status-model", {
     id: escapeHtml(model.id),
     state: t(`status-state-${model.state}`),
@@ -52,6 +63,9 @@ function formatUsage(snapshot: StatusSnapshot, window: "hour" | "day", t: Transl
 export function formatStatus(snapshot: StatusSnapshot, t: Translate): string {
   return [
     t("status-header", { uptime: formatDuration(snapshot.uptimeMs), device: snapshot.device }),
+    ...(snapshot.cuda === undefined
+      ? []
+      : [t("status-cuda", { reason: escapeHtml(snapshot.cuda) })]),
     t("status-memory", {
       used: formatBytes(snapshot.inUseBytes),
       budget: formatBytes(snapshot.budgetBytes),

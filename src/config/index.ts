@@ -36,6 +36,8 @@ export interface Config {
     idleUnloadMs: number;
     preload: string[];
     maxQueue: number;
+    /** ONNX Runtime intra-op threads per session; undefined: cores shared among the models. */
+    threads?: number;
     overrides: {
       asr: ModelOverride;
       chat: ModelOverride;
@@ -139,6 +141,7 @@ export function loadConfig(
       idleUnloadMs: e.MODEL_IDLE_UNLOAD,
       preload: e.MODELS_PRELOAD,
       maxQueue: e.MODEL_MAX_QUEUE,
+      threads: e.MODEL_THREADS,
       overrides: {
         asr: { model: e.ASR_MODEL, dtype: e.ASR_DTYPE, device: e.ASR_DEVICE },
         chat: { model: e.CHAT_MODEL, dtype: e.CHAT_DTYPE, device: e.CHAT_DEVICE },

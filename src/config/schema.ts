@@ -3,6 +3,7 @@
  * the same list; a test keeps the two in step.
  */
 import { z } from "zod";
+import { acceptedAsrLanguages, normaliseAsrLanguage } from "./asr-languages.js";
 import { boolean, bytes, duration, idList, integer, list, number } from "./parsers.js";
 
 const device = z.enum(["auto", "cpu", "cuda"]);
@@ -42,6 +43,7 @@ export const envSchema = z.object({
   MODEL_IDLE_UNLOAD: duration.default(5 * 60_000),
   MODELS_PRELOAD: list.default([]),
   MODEL_MAX_QUEUE: integer(1).default(50),
+  MODEL_THREADS: integer(1, 1024).optional(),
 
   ASR_MODEL: optionalText,
   ASR_DTYPE: dtype.optional(),
@@ -56,7 +58,17 @@ export const envSchema = z.object({
 
   ASR_LANGUAGE: z
     .string()
-    .regex(/^(auto|[a-z]{2,3})$/, "must be auto or a language code like ru")
+    .transform((text, ctx) => {
+      const code = normaliseAsrLanguage(text);
+      if (code !== undefined) return code;
+      ctx.addIssue({
+        code: "custom",
+        message:
+          `"${text}" is not a language Whisper knows; use auto or one of: ` +
+          acceptedAsrLanguages().join("; "),
+      });
+      return z.NEVER;
+    })
     .default("auto"),
   ASR_MAX_SECONDS: integer(1).default(600),
   ASR_NO_SPEECH_THRESHOLD: number(0, 1).default(0.6),

@@ -16,6 +16,8 @@ export interface ModelGaugeSample {
   running: number;
   loaded: boolean;
   chargedBytes: number;
+  /** Where the model was last loaded: its memory is VRAM on "cuda", RAM otherwise. */
+  device?: string;
 }
 
 /** What the memory and queue gauges read at each scrape. */
@@ -178,11 +180,21 @@ export function createBotMetrics(options: BotMetricsOptions = {}): BotMetrics {
         for (const model of sample()?.models ?? []) this.set({ model: model.model }, read(model));
       },
     });
-  modelGauge(
-    METRIC_NAMES.modelMemory,
-    "Memory charged to each model, in bytes.",
-    (m) => m.chargedBytes,
-  );
+  new Gauge({
+    name: METRIC_NAMES.modelMemory,
+    help:
+      'Memory charged to each model, in bytes: the measured footprint once loaded (memory="vram": ' +
+      'this process\'s GPU memory growth from nvidia-smi; "ram": resident memory growth).',
+    labelNames: ["model", "memory"] as const,
+    registers,
+    collect() {
+      this.reset();
+      for (const model of sample()?.models ?? []) {
+        const memory = model.device === "cuda" ? "vram" : "ram";
+        this.set({ model: model.model, memory }, model.chargedBytes);
+      }
+    },
+  });
   modelGauge(METRIC_NAMES.queueLength, "Jobs waiting for each model.", (m) => m.queued);
   modelGauge(METRIC_NAMES.runningJobs, "Jobs running on each model.", (m) => m.running);
   modelGauge(METRIC_NAMES.modelLoaded, "1 while the model is loaded, else 0.", (m) =>

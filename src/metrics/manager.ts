@@ -69,6 +69,7 @@ export function bindManagerMetrics(manager: ObservableManager, metrics: BotMetri
         running: model.running,
         loaded: model.state === "ready" || model.state === "running",
         chargedBytes: model.chargedBytes,
+        ...(model.device === undefined ? {} : { device: model.device }),
       })),
     };
   });

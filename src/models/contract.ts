@@ -13,6 +13,8 @@ export type ComputeDevice = "cpu" | "cuda";
 export interface LoadReport {
   /** The device the model actually ended up on (a CUDA failure falls back to CPU). */
   device: ComputeDevice;
+  /** The precision it really runs in, when the adapter has one (a CPU retry may change it). */
+  dtype?: string;
   /** Bytes measured after the load, when the adapter can measure them. */
   measuredBytes?: number;
   /** A short human-readable note, e.g. "cuda provider missing, fell back to cpu". */
@@ -34,7 +36,9 @@ export interface ManagedModel<In = unknown, Out = unknown> {
   readonly device: ComputeDevice;
   /** Resident bytes expected once loaded, before any measurement. */
   readonly estimatedBytes: number;
-  /** A smaller variant tried when this one can't fit the budget or fails with OOM. */
+  /** What this variant is, for /status, e.g. "org/model q8 cpu". */
+  readonly label?: string;
+  /** The variant tried when this one can't fit the budget or fails to load for any reason. */
   readonly fallback?: ManagedModel<In, Out>;
   load(signal?: AbortSignal): Promise<LoadReport>;
   unload(): Promise<void>;

@@ -70,8 +70,8 @@ describe("ModelManager loads", () => {
     assert.equal(model.loads.length, 1);
   });
 
-  it("rejects every waiter of a failed load with the cause, leaves no reservation, retries later", async () => {
-    const { manager, events } = setup();
+  it("rejects every waiter of a failed load with the cause, leaves no reservation, retries after a rest", async () => {
+    const { manager, events, clock } = setup({ retryFailedAfterMs: 60_000 });
     const model = new FakeModel("asr", 5 * GB, { manualLoad: true });
     const asr = manager.register(model);
     const waiting = [asr.run("1"), asr.run("2"), asr.run("3")];
@@ -86,7 +86,17 @@ describe("ModelManager loads", () => {
     assert.equal(manager.stats().reservedBytes, 0);
     assert.equal(statsOf(manager, "asr").state, "unloaded");
     assert.ok(events.some((event) => event.type === "load_failed" && !event.outOfMemory));
+    assert.deepEqual(statsOf(manager, "asr").unavailable, [
+      { variantId: "asr", reason: "weights corrupt", retryInMs: 60_000 },
+    ]);
 
+    // Within the rest, a request is refused at once, without another doomed load.
+    await clock.advance(59_999);
+    const early = await rejectsWith(asr.run("early"), "model.load_failed");
+    assert.match((early as Error).message, /no variant of "asr" can load \(asr: weights corrupt\)/);
+    assert.equal(model.loads.length, 1);
+
+    await clock.advance(1);
     const retry = asr.run("4");
     await settle();
     assert.equal(model.loads.length, 2);
@@ -94,6 +104,7 @@ describe("ModelManager loads", () => {
     await settle();
     model.finishRun();
     assert.equal(await retry, "asr:4");
+    assert.deepEqual(statsOf(manager, "asr").unavailable, [], "a successful load clears it");
   });
 
   it("replaces the estimate with the measured footprint and remembers it", async () => {
@@ -344,6 +355,68 @@ describe("ModelManager budget and eviction", () => {
       ],
     );
     assert.equal(manager.stats().inUseBytes, 2 * GB);
+  });
+
+  it("falls back on any load failure, remembers why, and skips the failed variant meanwhile", async () => {
+    const { manager, clock } = setup({ retryFailedAfterMs: 600_000 });
+    const small = new FakeModel("chat-small", 2 * GB, { manualLoad: true });
+    const big = new FakeModel("chat", 6 * GB, { manualLoad: true, fallback: small });
+    const chat = manager.register(big, { idleUnloadMs: 1_000 });
+    const first = chat.run("a");
+    await settle();
+    big.failLoad(new Error("org/chat has no onnx/model_q4f16.onnx (HTTP 404)"));
+    await settle();
+    assert.equal(small.loads.length, 1, "the fallback is tried at once, not only on OOM");
+    small.finishLoad();
+    await settle();
+    small.finishRun();
+    assert.equal(await first, "chat-small:a");
+    const stats = statsOf(manager, "chat");
+    assert.equal(stats.variantId, "chat-small");
+    assert.deepEqual(
+      stats.unavailable.map(({ variantId, reason }) => ({ variantId, reason })),
+      [{ variantId: "chat", reason: "org/chat has no onnx/model_q4f16.onnx (HTTP 404)" }],
+    );
+
+    // Unloaded when idle; the next request goes straight to the fallback.
+    await clock.advance(1_000);
+    await settle();
+    const second = chat.run("b");
+    await settle();
+    assert.equal(big.loads.length, 1, "the failed variant is not retried while it rests");
+    assert.equal(small.loads.length, 2);
+    small.finishLoad();
+    await settle();
+    small.finishRun();
+    assert.equal(await second, "chat-small:b");
+
+    // After the rest the first choice is tried again (e.g. once the files were pulled).
+    await clock.advance(600_000);
+    await settle();
+    const third = chat.run("c");
+    await settle();
+    assert.equal(big.loads.length, 2);
+    big.finishLoad();
+    await settle();
+    big.finishRun();
+    assert.equal(await third, "chat:c");
+    assert.deepEqual(statsOf(manager, "chat").unavailable, []);
+  });
+
+  it("refuses with one load_failed error naming every variant's reason when none can load", async () => {
+    const { manager } = setup();
+    const small = new FakeModel("tts-q8", GB, { manualLoad: true });
+    const big = new FakeModel("tts", 2 * GB, { manualLoad: true, fallback: small });
+    const job = manager.register(big).run("hi");
+    await settle();
+    big.failLoad(new Error("CUDA session failed: libcudnn.so.9 not found"));
+    await settle();
+    small.failLoad(new Error("protobuf parsing failed"));
+    const error = await rejectsWith(job, "model.load_failed");
+    assert.match(
+      (error as Error).message,
+      /no variant of "tts" can load \(tts: CUDA session failed: libcudnn.so.9 not found; tts-q8: protobuf parsing failed\)/,
+    );
   });
 
   it("shows the device the load reported and its note", async () => {

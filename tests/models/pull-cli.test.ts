@@ -46,6 +46,20 @@ before(async () => {
   }
   hub = await startLoopbackHub({ models });
 });
+/** `models:pull --profile cpu` into `modelsDir` from the hub at `hubUrl`. */
+function modelsPull(modelsDir: string, hubUrl: string, ...extra: string[]) {
+  return promisify(execFile)(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      "scripts/models-pull.ts",
+      ...["--profile", "cpu", "--models-dir", modelsDir, "--remote-host", hubUrl, ...extra],
+    ],
+    { env: { ...process.env, LOG_LEVEL: "silent" } },
+  );
+}
+
 after(async () => {
   await hub.close();
   rmSync(tmp, { recursive: true, force: true });
@@ -53,21 +67,7 @@ after(async () => {
 
 it("pulls the cpu profile with its fallbacks and checks that each model loads", async () => {
   const modelsDir = join(tmp, "models");
-  const { stdout } = await promisify(execFile)(
-    process.execPath,
-    [
-      "--import",
-      "tsx",
-      "scripts/models-pull.ts",
-      "--profile",
-      "cpu",
-      "--models-dir",
-      modelsDir,
-      "--remote-host",
-      hub.url,
-    ],
-    { env: { ...process.env, LOG_LEVEL: "silent" } },
-  );
+  const { stdout } = await modelsPull(modelsDir, hub.url);
   for (const modelId of Object.keys(models)) {
     assert.match(stdout, new RegExp(`loads: ${modelId.replace(".", "\\.")} on cpu`), modelId);
     assert.ok(existsSync(join(modelsDir, modelId, "config.json")), `${modelId} is in MODELS_DIR`);
@@ -76,4 +76,27 @@ it("pulls the cpu profile with its fallbacks and checks that each model loads", 
   // Each MMS voice comes as fp32 and as its q8 fallback.
   assert.match(stdout, /8 model variants in /);
   assert.ok(existsSync(join(modelsDir, "Xenova/whisper-small/onnx/encoder_model_quantized.onnx")));
+});
+
+it("goes on past a model the hub lacks, names it at the end and exits non-zero", async () => {
+  const [missing, ...kept] = Object.keys(models);
+  const partialHub = await startLoopbackHub({
+    models: Object.fromEntries(kept.map((id) => [id, models[id] as string])),
+  });
+  try {
+    const modelsDir = join(tmp, "models-partial");
+    const run = modelsPull(modelsDir, partialHub.url, "--no-verify");
+    const failure = await run.then(
+      () => assert.fail("models:pull should exit non-zero"),
+      (error: { code: number; stdout: string; stderr: string }) => error,
+    );
+    assert.equal(failure.code, 1);
+    assert.match(failure.stderr, /1 model variant\(s\) failed:/);
+    assert.match(failure.stderr, new RegExp(`  ${(missing as string).replace(".", "\\.")} \\(`));
+    for (const modelId of kept) {
+      assert.ok(existsSync(join(modelsDir, modelId, "config.json")), `${modelId} still pulled`);
+    }
+  } finally {
+    await partialHub.close();
+  }
 });

@@ -184,16 +184,52 @@ describe("pullModels (synthetic model on a loopback hub)", () => {
     }
   });
 
-  it("fails with model.missing naming the file when a required file is not on the hub", async () => {
-    await assert.rejects(
-      pullModels({
-        targets: [{ ...target, dtype: "q8" }],
-        modelsDir: join(tmp, "models-missing"),
-        remoteHost: hub.url,
-        logger,
-        backoff: noWait,
-      }),
-      { code: "model.missing", message: /hub-org\/tiny-lm has no onnx\/model_quantized\.onnx/ },
+  it("goes on past a model whose required file is not on the hub and reports it at the end", async () => {
+    const events: PullEvent[] = [];
+    const report = await pullModels({
+      targets: [{ ...target, dtype: "q8" }, target],
+      modelsDir: join(tmp, "models-missing"),
+      remoteHost: hub.url,
+      logger,
+      backoff: noWait,
+      onEvent: (event) => events.push(event),
+    });
+    assert.deepEqual(
+      report.failed.map(({ modelId, dtype, error }) => ({ modelId, dtype, error })),
+      [
+        {
+          modelId: "hub-org/tiny-lm",
+          dtype: "q8",
+          error: `hub-org/tiny-lm has no onnx/model_quantized.onnx on ${hub.url}`,
+        },
+      ],
+    );
+    assert.equal((report.failed[0]?.cause as { code?: string }).code, "model.missing");
+    assert.deepEqual(
+      report.models.map((model) => model.modelId),
+      ["hub-org/tiny-lm"],
+      "the next target was still pulled",
+    );
+    assert.ok(events.some((event) => event.type === "failed" && event.dtype === "q8"));
+  });
+
+  it("reports a model whose load check fails and still pulls the rest", async () => {
+    const report = await pullModels({
+      targets: [target, { ...target, dtype: "q8" }],
+      modelsDir: join(tmp, "models-verify"),
+      remoteHost: hub.url,
+      logger,
+      backoff: noWait,
+      verify: async () => {
+        throw new Error("protobuf parsing failed");
+      },
+    });
+    assert.deepEqual(
+      report.failed.map(({ dtype, error }) => `${dtype}: ${error}`),
+      [
+        "q4: protobuf parsing failed",
+        `q8: hub-org/tiny-lm has no onnx/model_quantized.onnx on ${hub.url}`,
+      ],
     );
   });
 });

@@ -120,7 +120,7 @@ describe("fixture models through TransformersModel", () => {
       loaded.push(tts as unknown as TransformersModel<never, unknown>);
       const report = await tts.load();
       assert.equal(report.device, "cpu");
-      assert.match(report.note ?? "", /^cuda failed \(.+\), fell back to cpu$/);
+      assert.match(report.note ?? "", /^cuda failed \(.+\), fell back to cpu fp32$/);
       await tts.unload();
     },
   );

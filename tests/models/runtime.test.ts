@@ -90,7 +90,7 @@ describe("configureRuntime", () => {
 });
 
 describe("createPipeline", () => {
-  it("falls back to CPU when CUDA fails to load and says so", async () => {
+  it("falls back to CPU in a CPU dtype when CUDA fails to load and says so", async () => {
     const { factory, requests } = fakeFactory();
     const created = await createPipeline({
       ...spec,
@@ -102,12 +102,61 @@ describe("createPipeline", () => {
     assert.equal(created.device, "cpu");
     assert.match(
       created.note ?? "",
-      /^cuda failed \(Failed to load shared library [^\n]*\), fell back to cpu$/,
+      /^cuda failed \(Failed to load shared library [^\n]*\), fell back to cpu q8$/,
     );
     assert.deepEqual(
       requests.map((r) => r.device),
       ["cuda", "cpu"],
     );
+  });
+
+  it("retries a CUDA fp16/q4f16 variant on CPU in its cpuDtype, else q8, never in fp16", async () => {
+    for (const [dtype, cpuDtype, expected] of [
+      ["fp16", "fp32", "fp32"],
+      ["q4f16", undefined, "q8"],
+      ["fp16", undefined, "q8"],
+      ["fp32", undefined, "fp32"],
+    ] as const) {
+      const { factory, requests } = fakeFactory();
+      const created = await createPipeline({
+        ...spec,
+        dtype,
+        ...(cpuDtype ? { cpuDtype } : {}),
+        task: "text-generation",
+        device: "cuda",
+        logger,
+        pipelineFactory: factory,
+      });
+      assert.equal(created.dtype, expected);
+      assert.deepEqual(
+        requests.map((r) => `${r.device} ${r.dtype}`),
+        [`cuda ${dtype}`, `cpu ${expected}`],
+      );
+    }
+  });
+
+  it("retries on CPU when the CUDA dtype's files are absent but the CPU dtype's may exist", async () => {
+    const requests: PipelineRequest[] = [];
+    const factory: PipelineFactory = async (request) => {
+      requests.push(request);
+      if (request.dtype === "fp16") {
+        throw Object.assign(new Error("onnx/model_fp16.onnx was not found locally"), {
+          name: "ModelFileNotFoundError",
+        });
+      }
+      return { dispose: async () => {} };
+    };
+    const created = await createPipeline({
+      ...spec,
+      dtype: "fp16",
+      cpuDtype: "q8",
+      task: "text-generation",
+      device: "cuda",
+      logger,
+      pipelineFactory: factory,
+    });
+    assert.equal(created.device, "cpu");
+    assert.equal(created.dtype, "q8");
   });
 
   it("uses CUDA when it loads", async () => {
@@ -123,7 +172,7 @@ describe("createPipeline", () => {
     assert.equal(created.note, undefined);
   });
 
-  it("does not retry on CPU when files are missing", async () => {
+  it("does not retry on CPU when the same files are missing", async () => {
     let calls = 0;
     const factory: PipelineFactory = async () => {
       calls++;
@@ -321,7 +370,12 @@ describe("TransformersModel", () => {
 });
 
 describe("probeCuda", () => {
-  const base = { platform: "linux" as const, arch: "x64", onnxruntimeDir: "/ort" };
+  const base = {
+    platform: "linux" as const,
+    arch: "x64",
+    onnxruntimeDir: "/ort",
+    runTinySession: (_provider: string, a: number, b: number) => a + b,
+  };
   const provider = "/ort/bin/napi-v6/linux/x64/libonnxruntime_providers_cuda.so";
 
   it("needs the CUDA provider next to the binding and an NVIDIA driver", () => {

@@ -111,7 +111,7 @@ error-pdf-too-large = This PDF is too large: up to { $maxMb } MB, please.
 error-pdf-encrypted = This PDF is password-protected. Send an unprotected copy.
 error-tts-too-long = That's too much text for a voice message: up to { $maxChars } characters, please.
 error-model-missing = The model for this isn't installed on the server yet. The owner can install it with “npm run models:pull”.
-error-model-load-failed = The model for this couldn't be loaded. Please try again later.
+error-model-load-failed = None of the models for this could be loaded. The administrator can see why in /status. Please try again later.
 error-model-failed = The model failed on this input. Please try again, or try a clearer file.
 error-model-budget-exceeded = The server is out of model memory right now. Please try again in a minute.
 error-model-busy = I'm very busy right now. Please try again in a few minutes.
@@ -125,6 +125,8 @@ error-internal = Sorry, something went wrong on my side. Please try again.
 status-header = <b>Status</b> · up { $uptime } · { $device }
 status-memory = Model memory: { $used } of { $budget } in use, peak { $peak }
 status-models = <b>Models</b>
+status-cuda = CUDA: { $reason }
+status-variant-unavailable = ↳ <code>{ $variant }</code> unavailable: { $reason } (next try in { $retry })
 status-model = <code>{ $id }</code> — { $state }{ $variant }, { $device }, { $footprint }{ $measured }
     queue { $queue } · running { $running } · loads { $loads } · jobs { $ok }✓ { $failed }✗ · p50 { $p50 } · p95 { $p95 } · idle { $idle }
 status-state-unloaded = not loaded

@@ -111,7 +111,7 @@ error-pdf-too-large = PDF слишком большой: не больше { $ma
 error-pdf-encrypted = PDF защищён паролем. Пришлите копию без защиты.
 error-tts-too-long = Слишком много текста для голосового: не больше { $maxChars } символов, пожалуйста.
 error-model-missing = Модель для этого ещё не установлена на сервере. Владелец может установить её командой «npm run models:pull».
-error-model-load-failed = Не удалось загрузить модель. Попробуйте позже.
+error-model-load-failed = Не удалось загрузить ни одну из моделей для этого. Администратор увидит причину в /status. Попробуйте позже.
 error-model-failed = Модель не справилась с этим файлом. Попробуйте ещё раз или пришлите файл почётче.
 error-model-budget-exceeded = Сейчас на сервере не хватает памяти для моделей. Попробуйте через минуту.
 error-model-busy = Я сейчас очень занят. Попробуйте через несколько минут.
@@ -125,6 +125,8 @@ error-internal = Извините, у меня что-то сломалось. �
 status-header = <b>Состояние</b> · работает { $uptime } · { $device }
 status-memory = Память моделей: занято { $used } из { $budget }, пик { $peak }
 status-models = <b>Модели</b>
+status-cuda = CUDA: { $reason }
+status-variant-unavailable = ↳ <code>{ $variant }</code> недоступна: { $reason } (следующая попытка через { $retry })
 status-model = <code>{ $id }</code> — { $state }{ $variant }, { $device }, { $footprint }{ $measured }
     очередь { $queue } · в работе { $running } · загрузок { $loads } · задач { $ok }✓ { $failed }✗ · p50 { $p50 } · p95 { $p95 } · простой { $idle }
 status-state-unloaded = не загружена

@@ -18,6 +18,7 @@ import { systemClock, type Clock } from "../../shared/clock.js";
 import { cancelledError } from "../../shared/errors.js";
 import type { RuntimeSettings } from "../runtime/environment.js";
 import type { DisposablePipeline, PipelineFactory } from "../runtime/pipeline.js";
+import { toFloat32 } from "../runtime/tensor.js";
 import {
   createTransformersModel,
   type TransformersModel,
@@ -206,7 +207,7 @@ async function firstStepScores(
   const { input_features } = await pipe.processor(samples);
   const decoder_input_ids = new Tensor("int64", BigInt64Array.from([BigInt(start)]), [1, 1]);
   const { logits } = await pipe.model({ input_features, decoder_input_ids });
-  const scores = logits.data as Float32Array;
+  const scores = toFloat32(logits);
   const vocab = logits.dims.at(-1) ?? scores.length;
   return scores.subarray(scores.length - vocab);
 }

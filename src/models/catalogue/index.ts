@@ -1,4 +1,11 @@
-export { CATALOGUE_TASKS, PROFILES, fixtureModelsDir, resolveProfile } from "./profiles.js";
+export {
+  CATALOGUE_TASKS,
+  PROFILES,
+  PROFILE_CHOICES,
+  fixtureModelsDir,
+  parseProfileChoice,
+  resolveProfile,
+} from "./profiles.js";
 export type {
   CatalogueTask,
   ModelEntry,

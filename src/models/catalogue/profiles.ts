@@ -18,6 +18,20 @@ export const fixtureModelsDir = fileURLToPath(new URL("../../../fixtures/models"
 
 export type ProfileName = "gpu" | "cpu" | "fixture";
 export type ProfileChoice = ProfileName | "auto";
+export const PROFILE_CHOICES: readonly ProfileChoice[] = Object.freeze([
+  "auto",
+  "gpu",
+  "cpu",
+  "fixture",
+]);
+
+/** A `--profile` argument as a profile choice; throws naming the accepted ones. */
+export function parseProfileChoice(text: string): ProfileChoice {
+  const choice = PROFILE_CHOICES.find((candidate) => candidate === text);
+  if (!choice)
+    throw new Error(`--profile must be one of ${PROFILE_CHOICES.join(", ")}, got "${text}"`);
+  return choice;
+}
 /** Tasks served by transformers.js models. OCR is tesseract.js, recorded separately. */
 export type CatalogueTask = "asr" | "chat" | "tts-ru" | "tts-en";
 export const CATALOGUE_TASKS: readonly CatalogueTask[] = Object.freeze([
@@ -289,9 +303,11 @@ export function resolveProfile(
 
 function applyOverride(entry: ModelEntry, override: TaskOverride | undefined): ModelEntry {
   if (!override) return entry;
-  const { fallback, ...rest } = entry;
+  const { fallback, cpuDtype, ...rest } = entry;
   const result: ModelEntry = {
     ...rest,
+    // Another repository may not have the CPU dtype's files; the default rule picks one then.
+    ...(cpuDtype && override.model === undefined ? { cpuDtype } : {}),
     modelId: override.model ?? entry.modelId,
     dtype: override.dtype ?? entry.dtype,
     device: override.device ?? entry.device,

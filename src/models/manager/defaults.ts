@@ -25,6 +25,11 @@ export function defaultBudgetBytes(device: ComputeDevice, totalRamBytes: number)
 export const DEFAULT_CONCURRENCY = 1;
 export const DEFAULT_MAX_QUEUE = 100;
 export const DEFAULT_IDLE_UNLOAD_MS = 5 * 60_000;
+/**
+ * How long a variant that failed to load is skipped: requests meanwhile go to the next
+ * variant or, when none is left, get a refusal at once instead of another doomed load.
+ */
+export const DEFAULT_RETRY_FAILED_AFTER_MS = 10 * 60_000;
 
 const OUT_OF_MEMORY = /out of memory|OOM|bad_alloc|CUDA_ERROR_OUT_OF_MEMORY|Failed to allocate/i;
 

@@ -16,6 +16,7 @@ export {
   DEFAULT_GPU_BUDGET_BYTES,
   DEFAULT_IDLE_UNLOAD_MS,
   DEFAULT_MAX_QUEUE,
+  DEFAULT_RETRY_FAILED_AFTER_MS,
   defaultBudgetBytes,
   isOutOfMemoryError,
 } from "./defaults.js";
@@ -27,6 +28,7 @@ export type {
   ModelManagerOptions,
   ModelState,
   ModelStats,
+  UnavailableVariant,
   RegisterOptions,
   UnloadReason,
 } from "./types.js";

@@ -27,6 +27,7 @@ import {
   DEFAULT_CONCURRENCY,
   DEFAULT_IDLE_UNLOAD_MS,
   DEFAULT_MAX_QUEUE,
+  DEFAULT_RETRY_FAILED_AFTER_MS,
   isOutOfMemoryError,
 } from "./defaults.js";
 import { DEFAULT_REUSE_HORIZON_MS, chooseVictims } from "./eviction.js";
@@ -56,6 +57,7 @@ export class ModelManager {
   private readonly footprints: FootprintStore;
   private readonly isOutOfMemory: (error: unknown) => boolean;
   private readonly reuseHorizonMs: number;
+  private readonly retryFailedAfterMs: number;
   private readonly listeners = new Set<ModelEventListener>();
   /** Models whose jobs wait for memory, oldest first. They hold no memory. */
   private readonly pendingLoads: ModelSlot[] = [];
@@ -68,6 +70,7 @@ export class ModelManager {
     this.footprints = options.footprints ?? new InMemoryFootprintStore();
     this.isOutOfMemory = options.isOutOfMemory ?? isOutOfMemoryError;
     this.reuseHorizonMs = options.reuseHorizonMs ?? DEFAULT_REUSE_HORIZON_MS;
+    this.retryFailedAfterMs = options.retryFailedAfterMs ?? DEFAULT_RETRY_FAILED_AFTER_MS;
   }
 
   /** Puts a model under management and returns the handle services submit jobs through. */
@@ -271,23 +274,49 @@ export class ModelManager {
   /** Queues a load for memory admission; one per model however many ask (single flight). */
   private requestLoad(slot: ModelSlot): void {
     if (this.pendingLoads.includes(slot)) return;
-    const fits = slot.variants.findIndex(
-      (variant) => this.footprintOf(variant) <= this.budget.totalBytes,
-    );
-    if (fits < 0) {
-      this.failLoad(
-        slot,
-        new ModelError(
-          "model.budget_exceeded",
-          `"${slot.id}" and its fallbacks are larger than the memory budget`,
-          { modelId: slot.id, budgetBytes: this.budget.totalBytes },
-        ),
-      );
+    const next = this.nextVariant(slot);
+    if (next < 0) {
+      this.failLoad(slot, this.unavailableError(slot));
       return;
     }
-    slot.variantIndex = fits;
+    slot.variantIndex = next;
     this.pendingLoads.push(slot);
     this.admit();
+  }
+
+  /**
+   * The first variant worth loading: it fits the budget and has not failed within
+   * `retryFailedAfterMs`; -1 when there is none.
+   */
+  private nextVariant(slot: ModelSlot): number {
+    const now = this.clock.now();
+    return slot.variants.findIndex((variant, index) => {
+      const failure = slot.failures.get(index);
+      const resting = failure !== undefined && now - failure.at < this.retryFailedAfterMs;
+      return !resting && this.footprintOf(variant) <= this.budget.totalBytes;
+    });
+  }
+
+  /** Why no variant of the model can serve: all larger than the budget, or failed recently. */
+  private unavailableError(slot: ModelSlot): ModelError {
+    const failures = [...slot.failures.entries()];
+    if (failures.length === 0) {
+      return new ModelError(
+        "model.budget_exceeded",
+        `"${slot.id}" and its fallbacks are larger than the memory budget`,
+        { modelId: slot.id, budgetBytes: this.budget.totalBytes },
+      );
+    }
+    const reasons = failures
+      .map(([index, failure]) => `${slot.variants[index]?.id}: ${failure.reason}`)
+      .join("; ");
+    const last = failures.reduce((a, b) => (b[1].at >= a[1].at ? b : a))[1];
+    return new ModelError(
+      "model.load_failed",
+      `no variant of "${slot.id}" can load (${reasons})`,
+      { modelId: slot.id },
+      { cause: last.error },
+    );
   }
 
   /**
@@ -380,6 +409,7 @@ export class ModelManager {
     slot.totalLoadMs += durationMs;
     slot.lastUsedAt = now;
     slot.loadedAt = now;
+    slot.failures.delete(slot.variantIndex);
     const measured = report.measuredBytes;
     if (measured !== undefined && Number.isFinite(measured) && measured > 0) {
       this.footprints.set(variant.id, measured);
@@ -410,42 +440,43 @@ export class ModelManager {
     this.admit();
   }
 
+  /**
+   * Any load failure (missing files, a refused download, a CUDA session that can't start, a
+   * corrupt file, out-of-memory) moves on to the next variant that may serve. The failed one
+   * rests for `retryFailedAfterMs`, so requests in the meantime don't retry it.
+   */
   private onLoadFailed(slot: ModelSlot, error: unknown, startedAt: number): void {
     const variant = slot.variant;
     const outOfMemory = this.isOutOfMemory(error);
+    const now = this.clock.now();
+    // Shutdown aborted the load: the variant did nothing wrong.
+    const aborted = slot.loadController?.signal.aborted ?? false;
     this.budget.release(slot.chargedBytes);
     slot.chargedBytes = 0;
     slot.phase = "unloaded";
     slot.loadController = undefined;
     slot.transition = undefined;
+    if (!aborted) slot.failures.set(slot.variantIndex, { reason: reasonOf(error), at: now, error });
     this.emit({
       type: "load_failed",
       modelId: slot.id,
       variantId: variant.id,
-      durationMs: this.clock.now() - startedAt,
+      durationMs: now - startedAt,
       outOfMemory,
       error,
     });
-    const next = slot.variants.findIndex(
-      (candidate, index) =>
-        index > slot.variantIndex && this.footprintOf(candidate) <= this.budget.totalBytes,
-    );
+    const next = this.nextVariant(slot);
     const wanted = slot.queue.length > 0 || slot.loadWaiters.length > 0;
-    if (outOfMemory && next >= 0 && wanted && !this.shutdownPromise) {
-      this.logger.warn({ modelId: variant.id, err: error }, "out of memory; trying the fallback");
+    if (next >= 0 && wanted && !this.shutdownPromise) {
+      this.logger.warn(
+        { modelId: variant.id, next: slot.variants[next]?.id, outOfMemory, err: error },
+        "model failed to load; trying the next variant",
+      );
       slot.variantIndex = next;
       this.pendingLoads.unshift(slot);
     } else {
       this.logger.error({ modelId: variant.id, err: error }, "model failed to load");
-      this.failLoad(
-        slot,
-        new ModelError(
-          "model.load_failed",
-          `"${variant.id}" failed to load`,
-          { modelId: slot.id },
-          { cause: error },
-        ),
-      );
+      this.failLoad(slot, aborted ? error : this.unavailableError(slot));
     }
     this.admit();
   }
@@ -581,7 +612,18 @@ export class ModelManager {
       pinned: slot.pinned,
       waitingForMemory: this.pendingLoads.includes(slot),
       variantId: variant.id,
+      ...(variant.label === undefined ? {} : { variantLabel: variant.label }),
       fallbackActive: slot.variantIndex > 0 && slot.phase !== "unloaded",
+      unavailable: [...slot.failures.entries()]
+        .map(([index, failure]) => ({
+          variantId: slot.variants[index]?.id ?? String(index),
+          ...(slot.variants[index]?.label === undefined
+            ? {}
+            : { label: slot.variants[index]?.label as string }),
+          reason: failure.reason,
+          retryInMs: Math.max(0, failure.at + this.retryFailedAfterMs - now),
+        }))
+        .sort((a, b) => a.variantId.localeCompare(b.variantId)),
       ...(slot.device === undefined ? {} : { device: slot.device }),
       ...(slot.deviceNote === undefined ? {} : { deviceNote: slot.deviceNote }),
       estimatedBytes: variant.estimatedBytes,
@@ -599,6 +641,15 @@ export class ModelManager {
       ...(idle ? { idleMs: now - slot.lastUsedAt } : {}),
     };
   }
+}
+
+/** The first line of an error's message, the cause's too when it has one. */
+function reasonOf(error: unknown): string {
+  const line = (value: unknown) =>
+    (value instanceof Error ? value.message : String(value)).split("\n")[0] ?? "";
+  const cause = error instanceof Error && error.cause !== undefined ? line(error.cause) : "";
+  const own = line(error);
+  return cause && !own.includes(cause) ? `${own}: ${cause}` : own;
 }
 
 function optional<K extends string>(key: K, value: number | undefined): { [P in K]?: number } {

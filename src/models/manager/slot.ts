@@ -25,6 +25,14 @@ export interface LoadWaiter {
   reject(error: unknown): void;
 }
 
+/** A variant's last failed load, remembered so that requests don't retry it at once. */
+export interface LoadFailure {
+  /** The error's first line, for /status and logs. */
+  reason: string;
+  at: number;
+  error: unknown;
+}
+
 export type SlotPhase = "unloaded" | "loading" | "ready" | "unloading";
 
 export class ModelSlot {
@@ -47,6 +55,9 @@ export class ModelSlot {
   /** The load or unload under way, so shutdown can wait for it. */
   transition: Promise<void> | undefined;
   loadedAt = 0;
+
+  /** Failed loads by variant index; cleared when that variant loads. */
+  readonly failures = new Map<number, LoadFailure>();
 
   loads = 0;
   lastLoadMs: number | undefined;

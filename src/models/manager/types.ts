@@ -11,8 +11,10 @@ export interface ModelManagerOptions {
   logger?: Logger;
   /** Remembers measured footprints; defaults to an in-memory store. */
   footprints?: FootprintStore;
-  /** Classifies a load error as out-of-memory (then the fallback variant is tried). */
+  /** Classifies a load error as out-of-memory (reported in events and metrics). */
   isOutOfMemory?: (error: unknown) => boolean;
+  /** How long a variant that failed to load is skipped before it is tried again (default 10 min). */
+  retryFailedAfterMs?: number;
   /** How fast an idle model loses its claim to stay loaded; see eviction.ts. */
   reuseHorizonMs?: number;
 }
@@ -83,6 +85,14 @@ export type ModelEvent =
 
 export type ModelEventListener = (event: ModelEvent) => void;
 
+export interface UnavailableVariant {
+  variantId: string;
+  label?: string;
+  /** The load error's first line. */
+  reason: string;
+  retryInMs: number;
+}
+
 export interface ModelStats {
   id: string;
   task: ModelTask;
@@ -92,7 +102,11 @@ export interface ModelStats {
   waitingForMemory: boolean;
   /** The variant loaded (or loading), else the one loaded last. */
   variantId?: string;
+  /** What that variant is, e.g. "onnx-community/whisper-large-v3-turbo fp16 cuda". */
+  variantLabel?: string;
   fallbackActive: boolean;
+  /** Variants skipped because their last load failed, and when they will be tried again. */
+  unavailable: UnavailableVariant[];
   /** Where the last load really put the model, and why if it's not where it asked. */
   device?: ComputeDevice;
   deviceNote?: string;

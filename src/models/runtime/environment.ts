@@ -9,6 +9,7 @@
 import { resolve } from "node:path";
 import { env } from "@huggingface/transformers";
 import type { Logger } from "pino";
+import type { SessionThreads } from "./threads.js";
 
 export const DEFAULT_REMOTE_HOST = "https://huggingface.co";
 
@@ -19,6 +20,8 @@ export interface RuntimeOptions {
   allowRemoteModels: boolean;
   /** Hub base URL (default the Hugging Face hub); tests point it at a loopback server. */
   remoteHost?: string;
+  /** ONNX Runtime threads per session (see threads.ts); omitted = ONNX Runtime's default. */
+  threads?: SessionThreads;
   logger: Logger;
 }
 
@@ -27,6 +30,7 @@ export interface RuntimeSettings {
   readonly modelsDir: string;
   readonly allowRemoteModels: boolean;
   readonly remoteHost: string;
+  readonly threads?: SessionThreads;
 }
 
 /** Applies the settings to transformers.js's global `env` and returns them. */
@@ -35,6 +39,7 @@ export function configureRuntime(options: RuntimeOptions): RuntimeSettings {
     modelsDir: resolve(options.modelsDir),
     allowRemoteModels: options.allowRemoteModels,
     remoteHost: options.remoteHost ?? DEFAULT_REMOTE_HOST,
+    ...(options.threads ? { threads: Object.freeze({ ...options.threads }) } : {}),
   });
   env.localModelPath = settings.modelsDir;
   env.cacheDir = settings.modelsDir;

@@ -8,6 +8,7 @@ import { pipeline } from "@huggingface/transformers";
 import type { Logger } from "pino";
 import type { ComputeDevice } from "../contract.js";
 import type { ModelDtype, PipelineTask } from "./model-files.js";
+import type { SessionThreads } from "./threads.js";
 
 /** What every transformers.js pipeline has; per-task code narrows it. */
 export interface DisposablePipeline {
@@ -19,15 +20,29 @@ export interface PipelineRequest {
   modelId: string;
   dtype: ModelDtype;
   device: ComputeDevice;
+  /** ONNX Runtime session options (thread counts); omitted = ONNX Runtime's defaults. */
+  sessionOptions?: SessionThreads;
 }
 
 /** Builds one pipeline; the default calls transformers.js's `pipeline()`. */
 export type PipelineFactory = (request: PipelineRequest) => Promise<DisposablePipeline>;
 
-export const transformersPipelineFactory: PipelineFactory = ({ task, modelId, dtype, device }) =>
-  pipeline(task, modelId, { device, dtype }) as Promise<DisposablePipeline>;
+export const transformersPipelineFactory: PipelineFactory = ({
+  task,
+  modelId,
+  dtype,
+  device,
+  sessionOptions,
+}) =>
+  pipeline(task, modelId, {
+    device,
+    dtype,
+    ...(sessionOptions ? { session_options: { ...sessionOptions } } : {}),
+  }) as Promise<DisposablePipeline>;
 
 export interface CreatePipelineOptions extends PipelineRequest {
+  /** The dtype a CUDA failure is retried with on CPU; see {@link cpuRetryDtype}. */
+  cpuDtype?: ModelDtype;
   logger: Logger;
   pipelineFactory?: PipelineFactory;
 }
@@ -36,27 +51,60 @@ export interface CreatedPipeline<P extends DisposablePipeline = DisposablePipeli
   pipeline: P;
   /** Where it really runs. */
   device: ComputeDevice;
-  /** Set when it runs elsewhere than asked, e.g. "cuda failed (...), fell back to cpu". */
+  /** The precision it really runs in (the CPU retry may change it). */
+  dtype: ModelDtype;
+  /** Set when it runs elsewhere than asked, e.g. "cuda failed (...), fell back to cpu q8". */
   note?: string;
 }
 
-/** Creates the pipeline, falling back from CUDA to CPU when CUDA fails to load. */
+/** Precisions that run well on CPU; fp16 and q4f16 are slow there or fail at session start. */
+const CPU_DTYPES: ReadonlySet<ModelDtype> = new Set(["fp32", "q8"]);
+
+/**
+ * The dtype a CUDA variant is retried with on CPU: the catalogue's `cpuDtype`, else its own
+ * dtype when that already suits the CPU, else q8.
+ */
+export function cpuRetryDtype(dtype: ModelDtype, cpuDtype?: ModelDtype): ModelDtype {
+  return cpuDtype ?? (CPU_DTYPES.has(dtype) ? dtype : "q8");
+}
+
+/**
+ * Creates the pipeline. When CUDA fails (no provider, no CUDA runtime, a session that can't
+ * start, absent fp16 files), it is retried once on CPU in a CPU dtype; when that fails too,
+ * the CPU error is thrown and the manager moves on to the next variant.
+ */
 export async function createPipeline<P extends DisposablePipeline = DisposablePipeline>(
   options: CreatePipelineOptions,
 ): Promise<CreatedPipeline<P>> {
-  const { logger, pipelineFactory = transformersPipelineFactory, ...request } = options;
+  const { logger, pipelineFactory = transformersPipelineFactory, cpuDtype, ...request } = options;
   if (request.device === "cpu") {
-    return { pipeline: (await pipelineFactory(request)) as P, device: "cpu" };
+    return { pipeline: (await pipelineFactory(request)) as P, device: "cpu", dtype: request.dtype };
   }
   try {
-    return { pipeline: (await pipelineFactory(request)) as P, device: request.device };
+    const pipe = (await pipelineFactory(request)) as P;
+    return { pipeline: pipe, device: request.device, dtype: request.dtype };
   } catch (error) {
-    if (isMissingFileError(error)) throw error; // the same files are missing on CPU
-    const reason = error instanceof Error ? error.message.split("\n")[0] : String(error);
-    logger.warn({ modelId: request.modelId, err: error }, "CUDA load failed, retrying on CPU");
-    const pipe = (await pipelineFactory({ ...request, device: "cpu" })) as P;
-    return { pipeline: pipe, device: "cpu", note: `cuda failed (${reason}), fell back to cpu` };
+    const dtype = cpuRetryDtype(request.dtype, cpuDtype);
+    // The same files are missing on CPU unless the retry reads other ones.
+    if (isMissingFileError(error) && dtype === request.dtype) throw error;
+    const reason = errorLine(error);
+    logger.warn(
+      { modelId: request.modelId, err: error, cpuDtype: dtype },
+      "CUDA load failed, retrying on CPU",
+    );
+    const pipe = (await pipelineFactory({ ...request, device: "cpu", dtype })) as P;
+    return {
+      pipeline: pipe,
+      device: "cpu",
+      dtype,
+      note: `cuda failed (${reason}), fell back to cpu ${dtype}`,
+    };
   }
+}
+
+/** The first line of an error's message. */
+export function errorLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split("\n")[0] ?? "";
 }
 
 /** transformers.js's wording when a model file is neither local nor downloadable. */

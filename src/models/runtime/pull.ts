@@ -36,7 +36,8 @@ export type PullEvent =
   | { type: "file-done"; modelId: string; path: string; bytes: number; skipped: boolean }
   | { type: "file-absent"; modelId: string; path: string }
   | { type: "retry"; modelId: string; path: string; attempt: number; error: string }
-  | { type: "verified"; modelId: string; device: string };
+  | { type: "verified"; modelId: string; device: string }
+  | { type: "failed"; modelId: string; dtype: ModelDtype; error: string };
 
 export interface PullOptions {
   targets: readonly PullTarget[];
@@ -64,22 +65,45 @@ export interface PulledFile {
   skipped: boolean;
 }
 
-export interface PullReport {
-  models: { modelId: string; files: PulledFile[]; verifiedDevice?: string }[];
+export interface PullFailure {
+  modelId: string;
+  dtype: ModelDtype;
+  /** The error's message (a missing file, a refused download, a load that failed). */
+  error: string;
+  cause: unknown;
 }
 
-/** Pulls every target in order; throws a `ModelError` ("model.missing") on the first failure. */
+export interface PullReport {
+  models: { modelId: string; files: PulledFile[]; verifiedDevice?: string }[];
+  /** Targets that could not be pulled or did not load; the others were pulled all the same. */
+  failed: PullFailure[];
+}
+
+/**
+ * Pulls every target in order. A target that fails (a file the hub lacks or refuses, a load
+ * check that fails) is reported in `failed` and the next one is pulled; only cancellation
+ * stops the whole pull.
+ */
 export async function pullModels(options: PullOptions): Promise<PullReport> {
-  const report: PullReport = { models: [] };
+  const report: PullReport = { models: [], failed: [] };
   for (const target of options.targets) {
-    const files = await pullModel(target, options);
-    const entry: PullReport["models"][number] = { modelId: target.modelId, files };
-    if (options.verify) {
-      const { device } = await options.verify(target);
-      entry.verifiedDevice = device;
-      options.onEvent?.({ type: "verified", modelId: target.modelId, device });
+    try {
+      const files = await pullModel(target, options);
+      const entry: PullReport["models"][number] = { modelId: target.modelId, files };
+      if (options.verify) {
+        const { device } = await options.verify(target);
+        entry.verifiedDevice = device;
+        options.onEvent?.({ type: "verified", modelId: target.modelId, device });
+      }
+      report.models.push(entry);
+    } catch (error) {
+      if (options.signal?.aborted) throw error;
+      const { modelId, dtype } = target;
+      const message = describe(error);
+      options.logger.error({ modelId, dtype, err: error }, "model pull failed");
+      options.onEvent?.({ type: "failed", modelId, dtype, error: message });
+      report.failed.push({ modelId, dtype, error: message, cause: error });
     }
-    report.models.push(entry);
   }
   return report;
 }

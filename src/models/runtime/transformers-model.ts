@@ -14,6 +14,7 @@ import type { Logger } from "pino";
 import type { ComputeDevice, LoadReport, ManagedModel, ModelTask } from "../contract.js";
 import { cancelledError, ModelError } from "../../shared/errors.js";
 import type { RuntimeSettings } from "./environment.js";
+import { gpuMemoryOfProcess } from "./gpu-memory.js";
 import { onnxWeightBytes, type ModelDtype, type PipelineTask } from "./model-files.js";
 import {
   createPipeline,
@@ -46,6 +47,8 @@ export interface TransformersModelSpec {
   modelId: string;
   pipelineTask: PipelineTask;
   dtype: ModelDtype;
+  /** Dtype used when this CUDA variant is retried on CPU (default: see `cpuRetryDtype`). */
+  cpuDtype?: ModelDtype;
   device: ComputeDevice;
   /** The catalogue's resident-memory figure, used when the files are not on disk yet. */
   memoryBytes: number;
@@ -65,6 +68,8 @@ export interface TransformersModelOptions<In, Out, P extends DisposablePipeline>
   pipelineFactory?: PipelineFactory;
   /** Test seam: resident set size in bytes (default: `process.memoryUsage.rss`). */
   rss?: () => number;
+  /** GPU memory this process uses, in bytes (default: nvidia-smi, see gpu-memory.ts). */
+  gpuMemory?: () => Promise<number>;
 }
 
 export class TransformersModel<
@@ -76,6 +81,7 @@ export class TransformersModel<
   readonly task: ModelTask;
   readonly device: ComputeDevice;
   readonly estimatedBytes: number;
+  readonly label: string;
   readonly fallback?: ManagedModel<In, Out>;
   readonly spec: TransformersModelSpec;
   private readonly options: TransformersModelOptions<In, Out, P>;
@@ -87,6 +93,7 @@ export class TransformersModel<
     this.task = options.task;
     this.spec = options.spec;
     this.device = options.spec.device;
+    this.label = `${options.spec.modelId} ${options.spec.dtype} ${options.spec.device}`;
     if (options.fallback) this.fallback = options.fallback;
     this.estimatedBytes = estimateBytes(this.modelDir, options.spec);
   }
@@ -101,9 +108,10 @@ export class TransformersModel<
   }
 
   /**
-   * Creates the pipeline. `measuredBytes` is the growth of the process's resident set during
-   * the load, reported for CPU loads only: an approximation (other work in the process and
-   * allocator reuse skew it) that still beats the file-size estimate. GPU memory is not in RSS.
+   * Creates the pipeline. `measuredBytes` is what the load added: on CPU the growth of the
+   * process's resident set (an approximation: other work in the process and allocator reuse
+   * skew it, yet it beats the file-size estimate); on CUDA the growth of this process's GPU
+   * memory as nvidia-smi reports it, since GPU memory is not in RSS.
    */
   async load(signal?: AbortSignal): Promise<LoadReport> {
     if (signal?.aborted) throw cancelledError(signal.reason);
@@ -113,18 +121,21 @@ export class TransformersModel<
       pipelineFactory,
       rss = () => process.memoryUsage.rss(),
     } = this.options;
-    const { modelId, pipelineTask, dtype, device } = this.spec;
+    const { modelId, pipelineTask, dtype, cpuDtype, device } = this.spec;
     if (!runtime.allowRemoteModels && !existsSync(join(this.modelDir, "config.json"))) {
       throw this.missingError();
     }
     const before = rss();
+    const gpuBefore = device === "cuda" ? await this.readGpuMemory() : undefined;
     let created: CreatedPipeline<P>;
     try {
       created = await createPipeline<P>({
         task: pipelineTask,
         modelId,
         dtype,
+        ...(cpuDtype ? { cpuDtype } : {}),
         device,
+        ...(runtime.threads ? { sessionOptions: runtime.threads } : {}),
         logger,
         pipelineFactory,
       });
@@ -134,9 +145,7 @@ export class TransformersModel<
         "model.load_failed",
         `could not load model ${modelId}: ${String(error)}`,
         { model: modelId },
-        {
-          cause: error,
-        },
+        { cause: error },
       );
     }
     if (signal?.aborted) {
@@ -144,11 +153,26 @@ export class TransformersModel<
       throw cancelledError(signal.reason);
     }
     this.pipe = created.pipeline;
-    const report: LoadReport = { device: created.device };
+    const report: LoadReport = { device: created.device, dtype: created.dtype };
     if (created.device === "cpu") report.measuredBytes = Math.max(0, rss() - before);
+    else if (gpuBefore !== undefined) {
+      const gpuAfter = await this.readGpuMemory();
+      if (gpuAfter !== undefined) report.measuredBytes = Math.max(0, gpuAfter - gpuBefore);
+    }
     if (created.note) report.note = created.note;
-    logger.info({ model: this.id, modelId, dtype, ...report }, "model loaded");
+    logger.info({ model: this.id, modelId, dtype: created.dtype, ...report }, "model loaded");
     return report;
+  }
+
+  /** This process's GPU memory, or undefined (logged) when it can't be read. */
+  private async readGpuMemory(): Promise<number | undefined> {
+    const { gpuMemory = () => gpuMemoryOfProcess() } = this.options;
+    try {
+      return await gpuMemory();
+    } catch (error) {
+      this.options.logger.warn({ model: this.id, err: error }, "cannot measure GPU memory");
+      return undefined;
+    }
   }
 
   async unload(): Promise<void> {

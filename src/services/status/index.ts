@@ -6,11 +6,20 @@ import type { Store } from "../../memory/index.js";
 import type { ManagerStats } from "../../models/index.js";
 import type { Clock } from "../../shared/clock.js";
 
+/** A variant that can't serve now, and why. */
+export interface UnavailableVariantSummary {
+  variant: string;
+  reason: string;
+  retryInMs: number;
+}
+
 export interface ModelSummary {
   id: string;
   state: string;
   device: string;
   variant?: string;
+  /** Variants skipped after a failed load (the serving one is `variant`, or the model). */
+  unavailable?: UnavailableVariantSummary[];
   footprintBytes: number;
   measured: boolean;
   idleMs?: number;
@@ -26,6 +35,8 @@ export interface ModelSummary {
 export interface StatusSnapshot {
   uptimeMs: number;
   device: string;
+  /** What the start-up CUDA probe found, when it ran. */
+  cuda?: string;
   budgetBytes: number;
   inUseBytes: number;
   peakBytes: number;
@@ -40,6 +51,8 @@ export interface StatusSources {
   startedAt: number;
   /** How the process runs models, e.g. "cuda (profile gpu)". */
   device: string;
+  /** The CUDA probe's verdict and reason, e.g. "unusable: a CUDA test session failed: ...". */
+  cuda?: string;
 }
 
 const HOUR_MS = 3_600_000;
@@ -48,7 +61,7 @@ export class StatusService {
   constructor(private readonly sources: StatusSources) {}
 
   snapshot(): StatusSnapshot {
-    const { stats, store, clock, startedAt, device } = this.sources;
+    const { stats, store, clock, startedAt, device, cuda } = this.sources;
     const current = stats();
     const usage = (["hour", "day"] as const).flatMap((window) =>
       store.usage
@@ -58,6 +71,7 @@ export class StatusService {
     return {
       uptimeMs: clock.now() - startedAt,
       device,
+      ...(cuda === undefined ? {} : { cuda }),
       budgetBytes: current.budgetBytes,
       inUseBytes: current.inUseBytes,
       peakBytes: current.peakBytes,
@@ -65,7 +79,12 @@ export class StatusService {
         id: model.id,
         state: model.state,
         device: model.device ?? "—",
-        variant: model.fallbackActive ? model.variantId : undefined,
+        variant: model.fallbackActive ? (model.variantLabel ?? model.variantId) : undefined,
+        unavailable: model.unavailable.map((failed) => ({
+          variant: failed.label ?? failed.variantId,
+          reason: failed.reason,
+          retryInMs: failed.retryInMs,
+        })),
         footprintBytes: model.measuredBytes ?? model.estimatedBytes,
         measured: model.measuredBytes !== undefined,
         idleMs: model.idleMs,

@@ -1,0 +1,93 @@
+/**
+ * npm run models:check [-- --profile auto|gpu|cpu|fixture] [--models-dir DIR]
+ *
+ * The first thing to run on a new machine (a GPU box above all): for every model of the profile,
+ * the files its dtype needs, the device and dtype it really loads on, load time, the memory the
+ * load took (VRAM on CUDA), one tiny inference, and a verdict. It reads only MODELS_DIR (no
+ * downloads). Exit status 1 when a task has no variant that can serve, naming it.
+ */
+import { parseArgs } from "node:util";
+import { pino } from "pino";
+import { createCatalogueModels, profileThreads } from "../src/app/models.js";
+import { parseProfileChoice, resolveProfile } from "../src/models/catalogue/index.js";
+import {
+  checkModels,
+  configureRuntime,
+  detectCuda,
+  formatCheckTable,
+  type CheckTarget,
+} from "../src/models/runtime/index.js";
+import { systemClock } from "../src/shared/clock.js";
+
+function parseCommandLine() {
+  const { values } = parseArgs({
+    options: {
+      profile: { type: "string", default: process.env.MODEL_PROFILE ?? "auto" },
+      "models-dir": { type: "string" },
+    },
+  });
+  const profile = parseProfileChoice(values.profile);
+  return { profile, modelsDir: values["models-dir"] };
+}
+
+async function main(): Promise<void> {
+  const args = parseCommandLine();
+  const logger = pino({ level: process.env.LOG_LEVEL ?? "error" });
+  const cuda = args.profile === "auto" || args.profile === "gpu" ? detectCuda() : undefined;
+  const profile = resolveProfile(args.profile, {}, { cudaAvailable: cuda?.available ?? false });
+  console.log(`profile ${profile.name}${args.profile === "auto" ? " (auto)" : ""}`);
+  if (cuda) console.log(`CUDA ${cuda.available ? "usable" : "unusable"}: ${cuda.reason}`);
+  const override = process.env.MODEL_THREADS?.trim();
+  if (override && !/^[1-9]\d*$/.test(override)) {
+    throw new Error(`MODEL_THREADS must be a whole number of threads, got "${override}"`);
+  }
+  const threads = profileThreads(profile, override ? Number(override) : undefined);
+  const runtime = configureRuntime({
+    // An explicit folder wins, even over the fixture profile's own.
+    modelsDir: args.modelsDir ?? profile.modelsDir ?? process.env.MODELS_DIR ?? "data/models",
+    allowRemoteModels: false,
+    threads,
+    logger,
+  });
+  console.log(`models in ${runtime.modelsDir}; ${threads.intraOpNumThreads} threads per session\n`);
+
+  const models = createCatalogueModels(profile, { runtime, logger, clock: systemClock });
+  const second = new Float32Array(16_000);
+  const targets: CheckTarget[] = [
+    { task: "asr", model: models.asr, probe: { samples: second, language: "auto" } },
+    {
+      task: "chat",
+      model: models.chat,
+      probe: {
+        messages: [{ role: "user", content: "Hi" }],
+        settings: { maxNewTokens: 4, temperature: 0, topP: 1, repetitionPenalty: 1 },
+      },
+    },
+    { task: "tts-ru", model: models["tts-ru"], probe: "привет" },
+    { task: "tts-en", model: models["tts-en"], probe: "hello" },
+  ];
+  const rows = await checkModels(targets);
+  console.log(formatCheckTable(rows));
+
+  for (const row of rows) {
+    if (row.missingFiles.length > 0 && row.verdict !== "ok") {
+      console.log(`\n${row.task}: missing ${row.missingFiles.join(", ")}`);
+    }
+    for (const problem of row.problems) console.log(`${row.task}: ${problem}`);
+  }
+  const failed = rows.filter((row) => row.verdict === "fail");
+  if (failed.length > 0) {
+    console.error(
+      `\ncannot serve: ${failed.map((row) => `${row.task} (${row.variant})`).join(", ")}; ` +
+        "run `npm run models:pull` for this profile, then check again",
+    );
+    process.exitCode = 1;
+  } else {
+    console.log(`\nall ${rows.length} models can serve`);
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exitCode = 1;
+});

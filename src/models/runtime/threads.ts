@@ -1,0 +1,28 @@
+/**
+ * ONNX Runtime thread counts per session. By default every session starts one intra-op thread
+ * per core, so two models running at once on CPU oversubscribe the machine and both slow down.
+ * Each session instead gets an equal share of the cores among the models that may run at once,
+ * and one inter-op thread (the catalogue's graphs are sequential). `MODEL_THREADS` overrides
+ * the share.
+ */
+
+/** ONNX Runtime's `SessionOptions` thread fields, as transformers.js passes them on. */
+export interface SessionThreads {
+  intraOpNumThreads: number;
+  interOpNumThreads: number;
+}
+
+export interface ThreadPlanInput {
+  /** Cores the process may use (`os.availableParallelism()`). */
+  cores: number;
+  /** Models that may run inferences at the same time on the CPU. */
+  modelsAtOnce: number;
+  /** MODEL_THREADS: intra-op threads per session, whatever the share would be. */
+  override?: number;
+}
+
+/** Threads for each session: `cores / modelsAtOnce` (at least 1), or the override. */
+export function sessionThreads({ cores, modelsAtOnce, override }: ThreadPlanInput): SessionThreads {
+  const share = Math.floor(Math.max(1, cores) / Math.max(1, modelsAtOnce));
+  return { intraOpNumThreads: override ?? Math.max(1, share), interOpNumThreads: 1 };
+}
