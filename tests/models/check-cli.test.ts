@@ -57,7 +57,7 @@ describe("models:check", () => {
   it("names the model whose files are missing and exits non-zero", async () => {
     const modelsDir = join(tmp, "models");
     cpSync(fixtureModelsDir, modelsDir, { recursive: true });
-    rmSync(join(modelsDir, "fixture", "qwen2", "onnx"), { recursive: true });
+    rmSync(join(modelsDir, "fixture", "qwen3_5", "onnx"), { recursive: true });
     const { code, stdout, stderr } = await modelsCheck(
       "--profile",
       "fixture",
@@ -66,9 +66,9 @@ describe("models:check", () => {
     );
     assert.equal(code, 1);
     const chat = rowsOf(stdout).find((row) => row.startsWith("chat"));
-    assert.match(chat ?? "", /^chat\s+fixture\/qwen2 fp32 cpu\s+3\/4\s+—.*FAIL$/);
+    assert.match(chat ?? "", /^chat\s+fixture\/qwen3_5 fp32 cpu\s+3\/5\s+—.*FAIL$/);
     assert.match(stdout, /chat: missing onnx\/model\.onnx/);
-    assert.match(stderr, /cannot serve: chat \(fixture\/qwen2 fp32 cpu\)/);
+    assert.match(stderr, /cannot serve: chat \(fixture\/qwen3_5 fp32 cpu\)/);
     assert.equal(rowsOf(stdout).filter((row) => row.endsWith("OK")).length, 3);
   });
 });
