@@ -1,11 +1,14 @@
 /**
  * The bot's persistent memory: one SQLite file holding users, conversation history,
- * settings, usage events, measured model footprints and multi-step flow state.
+ * settings, usage events, measured model footprints, multi-step flow state and results the
+ * user can act on.
  */
 import { openDatabase, type Database } from "./database.js";
 import { FootprintLog } from "./footprints.js";
 import { HistoryLog } from "./history.js";
+import { UserExporter } from "./export.js";
 import { KeyValueStore } from "./kv.js";
+import { ResultStore } from "./results.js";
 import { SettingsStore } from "./settings.js";
 import { UsageLog } from "./usage.js";
 import { UserDirectory } from "./users.js";
@@ -22,7 +25,18 @@ export {
   type VoiceReplies,
 } from "./settings.js";
 export type { TaskUsage, UsageEvent } from "./usage.js";
-export { FootprintLog, HistoryLog, KeyValueStore, SettingsStore, UsageLog, UserDirectory };
+export type { NewResult, ResultKind, ResultSegment, StoredResult } from "./results.js";
+export { isEmptyExport, type ExportedTurn, type ExportedUsage, type UserExport } from "./export.js";
+export {
+  FootprintLog,
+  HistoryLog,
+  KeyValueStore,
+  ResultStore,
+  SettingsStore,
+  UsageLog,
+  UserDirectory,
+  UserExporter,
+};
 
 export interface StoreOptions {
   /** Milliseconds since the epoch; injectable for tests. */
@@ -36,6 +50,8 @@ export class Store {
   readonly usage: UsageLog;
   readonly footprints: FootprintLog;
   readonly kv: KeyValueStore;
+  readonly results: ResultStore;
+  readonly exporter: UserExporter;
   private readonly deleteUser;
 
   private constructor(
@@ -48,12 +64,15 @@ export class Store {
     this.usage = new UsageLog(db, now);
     this.footprints = new FootprintLog(db, now);
     this.kv = new KeyValueStore(db, now);
+    this.results = new ResultStore(db, now);
+    this.exporter = new UserExporter(db, this.users, this.results);
     const statements = [
       "DELETE FROM history WHERE user_id = @id",
       "DELETE FROM conversation_heads WHERE user_id = @id",
       "DELETE FROM settings WHERE user_id = @id",
       "DELETE FROM usage WHERE user_id = @id OR chat_id = @id",
       "DELETE FROM kv WHERE user_id = @id",
+      "DELETE FROM results WHERE user_id = @id",
       // A private chat's id is the user's id.
       "DELETE FROM chats WHERE id = @id",
       "DELETE FROM users WHERE id = @id",
