@@ -23,7 +23,7 @@ import {
   unregisterWebhook,
   webhookPathOf,
 } from "../server/index.js";
-import { ChatNormalizer, ChatService } from "../services/chat/index.js";
+import { ChatNormalizer, ChatService, TextTasks } from "../services/chat/index.js";
 import { DocumentService } from "../services/documents/index.js";
 import { SpeechService } from "../services/speech/index.js";
 import { StatusService } from "../services/status/index.js";
@@ -102,7 +102,7 @@ export function createApp(config: Config, logger: Logger, clock: Clock = systemC
       store,
       logger,
       clock,
-      chat: chatPort(chat),
+      chat: chatPort(chat, new TextTasks({ model: models.chat, clock, recordUsage: record })),
       speech: speechPort(speech, clock, record),
       documents: documentsPort(documents, clock, record),
       status,

@@ -39,6 +39,10 @@ export interface ChatReply {
 export interface ChatPort {
   reply(request: ChatRequest, options?: JobOptions): ChatReply;
   reset(dialog: { chatId: number; userId: number }): void;
+  /** A short summary of `text`, written in `lang` (the text's language). */
+  summarize(text: string, options: JobOptions & { lang: string }): Promise<string>;
+  /** `text` translated into `to` ("ru", "en"). */
+  translate(text: string, options: JobOptions & { to: string }): Promise<string>;
 }
 
 export interface MediaInput {
@@ -47,10 +51,17 @@ export interface MediaInput {
   mimeType?: string;
 }
 
+export interface TranscriptSegment {
+  startS: number;
+  endS: number;
+  text: string;
+}
+
 export interface Transcript {
   text: string;
   language: string;
   durationS: number;
+  segments: TranscriptSegment[];
 }
 
 export interface Speech {
@@ -68,6 +79,8 @@ export interface SpeechPort {
 
 export interface RecognizedDocument {
   text: string;
+  /** "ru", "en", "mixed" or "unknown", judged by the alphabet. */
+  language: string;
   pages: number;
   /** Pages beyond the page cap that were not read. */
   skippedPages: number;

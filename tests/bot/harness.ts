@@ -5,7 +5,13 @@
  */
 import { InputFile, type Transformer } from "grammy";
 import type { Message, Update, User } from "grammy/types";
-import { createBot, type BotDeps, type Progress } from "../../src/bot/index.js";
+import {
+  createBot,
+  type BotDeps,
+  type Progress,
+  type RecognizedDocument,
+  type Transcript,
+} from "../../src/bot/index.js";
 import { silentLogger } from "../../src/log/index.js";
 import { Store } from "../../src/memory/index.js";
 import { ManualClock } from "../../src/shared/clock.js";
@@ -41,8 +47,13 @@ export class Harness {
   answer = "Hello **there**!";
   chatRequests: { chatId: number; userId: number; text: string; kind: string }[] = [];
   resets: { chatId: number; userId: number }[] = [];
-  transcript = { text: "привет бот", language: "ru", durationS: 2 };
-  recognized = { text: "Recognized text", pages: 1, skippedPages: 0 };
+  transcript: Transcript = { text: "привет бот", language: "ru", durationS: 2, segments: [] };
+  recognized: RecognizedDocument = {
+    text: "Recognized text",
+    language: "en",
+    pages: 1,
+    skippedPages: 0,
+  };
   progress: Progress[] = [];
   serviceError: Error | undefined;
   spoken: string[] = [];
@@ -85,6 +96,8 @@ export class Harness {
           return { pieces: pieces(), done: Promise.resolve({ text: this.answer }) };
         },
         reset: (dialog) => this.resets.push(dialog),
+        summarize: async () => this.answer,
+        translate: async () => this.answer,
       },
       speech: {
         transcribe: async (_input, options) => {
