@@ -99,6 +99,7 @@ export function createApp(config: Config, logger: Logger, clock: Clock = systemC
       allowedUserIds: config.access.allowedUserIds,
       maxFileBytes: config.limits.maxFileBytes,
       rateLimitPerMinute: config.limits.rateLimitPerMinute,
+      resultMaxAgeMs: config.resultActionsMaxAgeMs,
       store,
       logger,
       clock,

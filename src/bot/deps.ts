@@ -12,6 +12,8 @@ export interface BotDeps {
   allowedUserIds: readonly number[];
   maxFileBytes: number;
   rateLimitPerMinute: number;
+  /** How long the buttons under a result keep working. */
+  resultMaxAgeMs: number;
   store: Store;
   logger: Logger;
   clock: Clock;

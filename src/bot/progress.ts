@@ -4,6 +4,7 @@
  * identical texts skipped, so a chatty job never trips Telegram's flood limits.
  */
 import type { Api } from "grammy";
+import type { InlineKeyboardMarkup } from "grammy/types";
 import type { Clock, TimerHandle } from "../shared/clock.js";
 import { replyParams } from "./format/send.js";
 import type { Progress } from "./ports.js";
@@ -35,7 +36,12 @@ export class ProgressMessage {
     private readonly api: Api,
     private readonly chatId: number,
     private readonly clock: Clock,
-    private readonly options: { replyTo?: number; editIntervalMs?: number } = {},
+    private readonly options: {
+      replyTo?: number;
+      editIntervalMs?: number;
+      /** Shown under every version of the message (the Cancel button). */
+      keyboard?: InlineKeyboardMarkup;
+    } = {},
   ) {}
 
   /** Shows `text` now if the message is new, otherwise at the next allowed edit. */
@@ -46,7 +52,7 @@ export class ProgressMessage {
       this.shownText = text;
       this.lastEdit = this.clock.now();
       this.messageId = this.api
-        .sendMessage(this.chatId, text, replyParams(this.options.replyTo))
+        .sendMessage(this.chatId, text, { ...replyParams(this.options.replyTo), ...this.markup() })
         .then((message) => message.message_id)
         .catch(() => undefined);
       return;
@@ -70,7 +76,13 @@ export class ProgressMessage {
     if (this.closed || id === undefined || this.wantedText === this.shownText) return;
     this.shownText = this.wantedText;
     this.lastEdit = this.clock.now();
-    await this.api.editMessageText(this.chatId, id, this.shownText).catch(() => undefined);
+    await this.api
+      .editMessageText(this.chatId, id, this.shownText, this.markup())
+      .catch(() => undefined);
+  }
+
+  private markup() {
+    return this.options.keyboard ? { reply_markup: this.options.keyboard } : {};
   }
 }
 

@@ -75,6 +75,7 @@ export class Harness {
       allowedUserIds: [],
       maxFileBytes: 20 * 2 ** 20,
       rateLimitPerMinute: 1000,
+      resultMaxAgeMs: 24 * 3_600_000,
       store: this.store,
       logger: silentLogger(),
       clock: this.clock,
