@@ -35,8 +35,8 @@ export function ogg(seconds = 1): Uint8Array {
 }
 
 export class Harness {
-  readonly store = Store.open(":memory:");
   readonly clock = new ManualClock(1_000_000);
+  readonly store = Store.open(":memory:", { now: () => this.clock.now() });
   readonly calls: ApiCall[] = [];
   readonly files = new Map<string, Uint8Array>();
   private readonly failures = new Map<string, Failure[]>();
