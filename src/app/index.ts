@@ -22,7 +22,7 @@ import {
   unregisterWebhook,
   webhookPathOf,
 } from "../server/index.js";
-import { ChatNormalizer, ChatService } from "../services/chat/index.js";
+import { ChatNormalizer, ChatService, TextTasks } from "../services/chat/index.js";
 import { DocumentService } from "../services/documents/index.js";
 import { DEFAULT_GUARD_SETTINGS, SpeechService } from "../services/speech/index.js";
 import { StatusService } from "../services/status/index.js";
@@ -108,10 +108,11 @@ export function createApp(config: Config, logger: Logger, clock: Clock = systemC
       allowedUserIds: config.access.allowedUserIds,
       maxFileBytes: config.limits.maxFileBytes,
       rateLimitPerMinute: config.limits.rateLimitPerMinute,
+      resultMaxAgeMs: config.resultActionsMaxAgeMs,
       store,
       logger,
       clock,
-      chat: chatPort(chat),
+      chat: chatPort(chat, new TextTasks({ model: models.chat, clock, recordUsage: record })),
       speech: speechPort(speech, clock, record),
       documents: documentsPort(documents, clock, record),
       status,

@@ -3,10 +3,10 @@
  * progress messages, results shrink to what the bot shows, and every job is recorded in
  * the usage log for /status.
  */
-import type { ChatPort, DocumentsPort, Progress, SpeechPort } from "../bot/index.js";
+import type { ChatPort, DocumentsPort, JobOptions, Progress, SpeechPort } from "../bot/index.js";
 import type { UsageEvent } from "../memory/index.js";
 import type { JobEvent } from "../models/contract.js";
-import type { ChatService } from "../services/chat/index.js";
+import type { ChatService, TextTasks } from "../services/chat/index.js";
 import type { DocumentService } from "../services/documents/index.js";
 import type { SpeechService } from "../services/speech/index.js";
 import type { Clock } from "../shared/clock.js";
@@ -55,7 +55,12 @@ async function recorded<T>(
   }
 }
 
-export function chatPort(chat: ChatService): ChatPort {
+export function chatPort(chat: ChatService, tasks: TextTasks): ChatPort {
+  const taskOptions = (options: JobOptions) => ({
+    signal: options.signal,
+    requester: options.requester,
+    onEvent: (event: JobEvent) => options.onProgress?.(toProgress(event)),
+  });
   return {
     reply(request, options = {}) {
       const reply = chat.reply(request, {
@@ -65,6 +70,8 @@ export function chatPort(chat: ChatService): ChatPort {
       return { pieces: reply.pieces, done: reply.done.then((outcome) => ({ text: outcome.text })) };
     },
     reset: (dialog) => chat.reset(dialog),
+    summarize: (text, options) => tasks.summarize(text, options.lang, taskOptions(options)),
+    translate: (text, options) => tasks.translate(text, options.to, taskOptions(options)),
   };
 }
 
@@ -126,7 +133,12 @@ export function documentsPort(
               options.onProgress?.({ type: "page", page: page.page, pages: page.pages });
           },
         });
-        return { text: result.text, pages: result.pages.length, skippedPages: result.skippedPages };
+        return {
+          text: result.text,
+          language: result.language,
+          pages: result.pages.length,
+          skippedPages: result.skippedPages,
+        };
       });
   return { recognizeImage: recognize("image"), recognizePdf: recognize("pdf") };
 }

@@ -19,6 +19,8 @@ export interface BotDeps {
   allowedUserIds: readonly number[];
   maxFileBytes: number;
   rateLimitPerMinute: number;
+  /** How long the buttons under a result keep working. */
+  resultMaxAgeMs: number;
   store: Store;
   logger: Logger;
   clock: Clock;

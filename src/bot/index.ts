@@ -11,8 +11,11 @@ import type { BotContext, FlowContext } from "./context.js";
 import type { BotDeps } from "./deps.js";
 import { describeError } from "./errors.js";
 import { replyParams } from "./format/send.js";
+import { CancelRegistry } from "./cancel.js";
+import { actions } from "./features/actions.js";
 import { chat } from "./features/chat.js";
 import { commands, registerCommands } from "./features/commands.js";
+import { exportCommand } from "./features/export.js";
 import { media } from "./features/media.js";
 import { flows } from "./flows.js";
 import { InFlightUpdates } from "./in-flight.js";
@@ -20,6 +23,7 @@ import { createI18n } from "./i18n.js";
 import { Jobs } from "./jobs.js";
 import { JobKeeper } from "./journal.js";
 import { accessControl, contextExtras, rateLimit, recordSeen } from "./middleware.js";
+import { replyInTopic } from "./topics.js";
 import { isAppError } from "../shared/errors.js";
 
 export type { BotDeps } from "./deps.js";
@@ -91,18 +95,30 @@ export function createBot(deps: BotDeps, options: CreateBotOptions = {}): Telegr
     ctx.api.config.use(...transformers);
     return next();
   };
-  const flowPlugins = [flowApi, extras, i18n.middleware()] as Middleware<FlowContext>[];
-  const jobs = new Jobs(deps);
+  const flowPlugins = [
+    flowApi,
+    replyInTopic<FlowContext>(),
+    extras,
+    i18n.middleware(),
+  ] as Middleware<FlowContext>[];
+  const cancels = new CancelRegistry();
+  const jobs = new Jobs(deps, cancels);
 
   // One chat's updates run in order (its answer can't overtake its question); different
-  // chats run side by side under the runner.
+  // chats run side by side under the runner. A Cancel press can't wait for the job it
+  // cancels, so it skips the line.
   const inFlight = new InFlightUpdates();
   const keeper = new JobKeeper(deps, bot.api, (language, key) => i18n.t(language, key));
   bot.use(inFlight.middleware);
   if (options.firstMiddleware) bot.use(options.firstMiddleware);
   // Before sequentialize: an update waiting behind its chat's running job is accepted too.
   bot.use(keeper.middleware);
-  bot.use(sequentialize((ctx) => ctx.chat?.id.toString()));
+  bot.use(
+    sequentialize((ctx) =>
+      ctx.callbackQuery?.data?.startsWith("cancel:") ? undefined : ctx.chat?.id.toString(),
+    ),
+  );
+  bot.use(replyInTopic());
   bot.use(extras, recordSeen(deps), i18n.middleware(), accessControl(deps), rateLimit(deps));
 
   const features = bot.errorBoundary(async (error) => {
@@ -118,7 +134,13 @@ export function createBot(deps: BotDeps, options: CreateBotOptions = {}): Telegr
       );
   });
   features.use(...flows(deps.store, flowPlugins));
-  features.use(commands(deps), media(deps, jobs), chat(jobs));
+  features.use(
+    commands(deps),
+    exportCommand(deps),
+    actions(deps, jobs, cancels),
+    media(deps, jobs),
+    chat(jobs),
+  );
 
   bot.catch((error) => {
     deps.logger.error(

@@ -2,18 +2,32 @@
  * The steps every feature shares: download a file (size-checked), run a slow job with a
  * status message and a chat action, stream a chat answer, send a voice message.
  */
-import { InputFile } from "grammy";
+import { InlineKeyboard, InputFile } from "grammy";
+import type { InlineKeyboardMarkup } from "grammy/types";
+import type { NewResult } from "../memory/index.js";
+import { detectLanguage } from "../services/documents/text.js";
 import { InputError, isAppError } from "../shared/errors.js";
+import { cancelData, type CancelRegistry } from "./cancel.js";
 import type { BotContext } from "./context.js";
 import type { BotDeps } from "./deps.js";
 import { checkSize, type MediaRef } from "./files.js";
 import { replyParams, sendLongText } from "./format/send.js";
 import { describeProgress, keepChatAction, ProgressMessage } from "./progress.js";
 import type { MediaInput, Progress, TurnKind } from "./ports.js";
+import { resultKeyboard } from "./result-buttons.js";
 import { streamAnswer } from "./streaming.js";
 
+/** Chat answers at least this long get the result buttons (summary, translate, ...). */
+export const LONG_ANSWER_CHARS = 500;
+
+/** A result about to be sent, to be kept for the buttons under it. */
+export type ResultToKeep = Pick<NewResult, "kind" | "language" | "text" | "segments">;
+
 export class Jobs {
-  constructor(private readonly deps: BotDeps) {}
+  constructor(
+    private readonly deps: BotDeps,
+    private readonly cancels: CancelRegistry,
+  ) {}
 
   /** Downloads a message's file after checking its size against the limit. */
   async download(ctx: BotContext, media: MediaRef): Promise<MediaInput> {
@@ -25,7 +39,11 @@ export class Jobs {
     return { bytes, fileName: media.fileName, mimeType: media.mimeType };
   }
 
-  /** Runs `work` while a status message shows its progress; the message goes away after. */
+  /**
+   * Runs `work` while a status message shows its progress; the message goes away after.
+   * The message has a ✖ Cancel button for the person who asked: pressing it aborts the
+   * signal `work` gets (a queued job leaves the queue, a running one stops).
+   */
   async withProgress<T>(
     ctx: BotContext,
     options: {
@@ -33,23 +51,40 @@ export class Jobs {
       replyTo?: number;
       initial: string;
     },
-    work: (onProgress: (progress: Progress) => void) => Promise<T>,
+    work: (onProgress: (progress: Progress) => void, signal?: AbortSignal) => Promise<T>,
   ): Promise<T> {
     const chatId = ctx.chat!.id;
+    const job = ctx.from ? this.cancels.start(ctx.from.id) : undefined;
     const progress = new ProgressMessage(ctx.api, chatId, this.deps.clock, {
       replyTo: options.replyTo,
       editIntervalMs: this.deps.streaming?.editIntervalMs,
       // The journal deletes it after a crash or an interrupted shutdown.
       onMessage: (id) => this.deps.journal.showProgress(ctx.update.update_id, id),
+      keyboard: job && new InlineKeyboard().text(ctx.t("cancel-button"), cancelData(job.id)),
     });
     const stopAction = keepChatAction(ctx.api, chatId, options.action, this.deps.clock);
     progress.show(options.initial);
     try {
-      return await work((update) => progress.show(describeProgress(update, ctx.t)));
+      return await work((update) => progress.show(describeProgress(update, ctx.t)), job?.signal);
     } finally {
+      job?.done();
       stopAction();
       await progress.close();
     }
+  }
+
+  /**
+   * Keeps a result for the buttons under it and returns those buttons; none where there is
+   * nobody to own it (a channel post).
+   */
+  keepResult(ctx: BotContext, result: ResultToKeep): InlineKeyboardMarkup | undefined {
+    if (!ctx.chat || !ctx.from) return undefined;
+    const id = this.deps.store.results.save({
+      chatId: ctx.chat.id,
+      userId: ctx.from.id,
+      ...result,
+    });
+    return resultKeyboard(ctx.t, id, { subtitles: (result.segments ?? []).length > 0 });
   }
 
   /** Streams the chat model's answer into the chat and returns it. */
@@ -62,6 +97,14 @@ export class Jobs {
         clock: this.deps.clock,
         useDrafts: ctx.chat!.type === "private",
         replyTo,
+        finalMarkup: (answer) =>
+          answer.length >= LONG_ANSWER_CHARS
+            ? this.keepResult(ctx, {
+                kind: "answer",
+                language: detectLanguage(answer),
+                text: answer,
+              })
+            : undefined,
         draftIntervalMs: this.deps.streaming?.draftIntervalMs,
         editIntervalMs: this.deps.streaming?.editIntervalMs,
       });
@@ -71,15 +114,17 @@ export class Jobs {
     }
   }
 
-  /** Sends `text` as a voice message in the user's chosen voice. */
-  async speak(ctx: BotContext, text: string, replyTo?: number): Promise<void> {
+  /** Sends `text` as a voice message in the user's chosen voice (`lang`: the text's language). */
+  async speak(ctx: BotContext, text: string, replyTo?: number, lang?: string): Promise<void> {
     const speech = await this.withProgress(
       ctx,
       { action: "record_voice", replyTo, initial: ctx.t("progress-speaking") },
-      (onProgress) =>
+      (onProgress, signal) =>
         this.deps.speech.synthesize(text, {
           voice: ctx.settings.ttsVoice,
+          lang,
           onProgress,
+          signal,
           requester: requesterOf(ctx),
         }),
     );
@@ -102,17 +147,21 @@ export class Jobs {
     }
   }
 
-  /** Sends recognized text: plain messages, or a file with a preview when it is long. */
+  /**
+   * Sends recognized text (plain messages, or a file with a preview when it is long) with
+   * the result buttons under it.
+   */
   async sendRecognized(
     ctx: BotContext,
-    text: string,
+    result: ResultToKeep,
     options: { replyTo?: number; label?: string; fileName: string },
   ): Promise<void> {
-    const body = options.label ? `${options.label}:\n${text}` : text;
+    const body = options.label ? `${options.label}:\n${result.text}` : result.text;
     await sendLongText(ctx.api, ctx.chat!.id, body, {
       replyTo: options.replyTo,
       fileName: options.fileName,
       fileIntro: (chars) => ctx.t("long-text-as-file", { chars }),
+      markup: this.keepResult(ctx, result),
     });
   }
 }

@@ -41,6 +41,10 @@ export interface ChatReply {
 export interface ChatPort {
   reply(request: ChatRequest, options?: JobOptions): ChatReply;
   reset(dialog: { chatId: number; userId: number }): void;
+  /** A short summary of `text`, written in `lang` (the text's language). */
+  summarize(text: string, options: JobOptions & { lang: string }): Promise<string>;
+  /** `text` translated into `to` ("ru", "en"). */
+  translate(text: string, options: JobOptions & { to: string }): Promise<string>;
 }
 
 export interface MediaInput {
@@ -77,6 +81,8 @@ export interface SpeechPort {
 
 export interface RecognizedDocument {
   text: string;
+  /** "ru", "en", "mixed" or "unknown", judged by the alphabet. */
+  language: string;
   pages: number;
   /** Pages beyond the page cap that were not read. */
   skippedPages: number;

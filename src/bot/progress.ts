@@ -4,6 +4,7 @@
  * identical texts skipped, so a chatty job never trips Telegram's flood limits.
  */
 import type { Api } from "grammy";
+import type { InlineKeyboardMarkup } from "grammy/types";
 import type { Clock, TimerHandle } from "../shared/clock.js";
 import { replyParams } from "./format/send.js";
 import type { Progress } from "./ports.js";
@@ -42,6 +43,8 @@ export class ProgressMessage {
       editIntervalMs?: number;
       /** Told the message's id once it is shown, and `undefined` once it is removed. */
       onMessage?: (messageId: number | undefined) => void;
+      /** Shown under every version of the message (the Cancel button). */
+      keyboard?: InlineKeyboardMarkup;
     } = {},
   ) {}
 
@@ -53,7 +56,7 @@ export class ProgressMessage {
       this.shownText = text;
       this.lastEdit = this.clock.now();
       this.messageId = this.api
-        .sendMessage(this.chatId, text, replyParams(this.options.replyTo))
+        .sendMessage(this.chatId, text, { ...replyParams(this.options.replyTo), ...this.markup() })
         .then((message) => {
           this.options.onMessage?.(message.message_id);
           return message.message_id;
@@ -82,7 +85,13 @@ export class ProgressMessage {
     if (this.closed || id === undefined || this.wantedText === this.shownText) return;
     this.shownText = this.wantedText;
     this.lastEdit = this.clock.now();
-    await this.api.editMessageText(this.chatId, id, this.shownText).catch(() => undefined);
+    await this.api
+      .editMessageText(this.chatId, id, this.shownText, this.markup())
+      .catch(() => undefined);
+  }
+
+  private markup() {
+    return this.options.keyboard ? { reply_markup: this.options.keyboard } : {};
   }
 }
 

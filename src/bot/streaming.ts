@@ -5,6 +5,7 @@
  * as formatted HTML with a plain-text fallback.
  */
 import type { Api } from "grammy";
+import type { InlineKeyboardMarkup } from "grammy/types";
 import type { Clock } from "../shared/clock.js";
 import {
   editToMarkdown,
@@ -24,6 +25,8 @@ export interface StreamOptions extends SendOptions {
   editIntervalMs?: number;
   /** Shown in the placeholder before the first words arrive. */
   placeholder?: string;
+  /** Buttons for the final answer, given its whole text (none when undefined). */
+  finalMarkup?: (text: string) => InlineKeyboardMarkup | undefined;
 }
 
 /** Streams `pieces` into the chat and returns the whole text. */
@@ -55,7 +58,8 @@ export async function streamAnswer(
       .finally(() => (inFlight = undefined));
   }
   await inFlight;
-  await surface.finish(text.trim(), options);
+  const markup = options.finalMarkup?.(text.trim());
+  await surface.finish(text.trim(), { replyTo: options.replyTo, markup });
   return text.trim();
 }
 
@@ -116,9 +120,18 @@ class EditSurface implements Surface {
 
   async finish(text: string, options: SendOptions): Promise<void> {
     const [first = "…", ...rest] = splitText(text);
-    if (this.messageId) await editToMarkdown(this.api, this.chatId, await this.messageId, first);
-    else await sendMarkdown(this.api, this.chatId, first, options);
-    for (const piece of rest) await sendMarkdown(this.api, this.chatId, piece, options);
+    const { markup, ...send } = options;
+    const firstMarkup = rest.length === 0 ? markup : undefined;
+    if (this.messageId)
+      await editToMarkdown(this.api, this.chatId, await this.messageId, first, firstMarkup);
+    else await sendMarkdown(this.api, this.chatId, first, { ...send, markup: firstMarkup });
+    for (const [index, piece] of rest.entries()) {
+      const last = index === rest.length - 1;
+      await sendMarkdown(this.api, this.chatId, piece, {
+        ...send,
+        markup: last ? markup : undefined,
+      });
+    }
   }
 
   private async send(text: string): Promise<number> {

@@ -65,6 +65,8 @@ export interface Config {
     historyTokens: number;
   };
   limits: { maxFileBytes: number; rateLimitPerMinute: number };
+  /** How long the buttons under a result (summary, translate, ...) keep working. */
+  resultActionsMaxAgeMs: number;
   metrics: { host: string; port: number };
   shutdownTimeoutMs: number;
 }
@@ -176,6 +178,7 @@ export function loadConfig(
       maxFileBytes: Math.round(maxFileMb * 1024 * 1024),
       rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     },
+    resultActionsMaxAgeMs: e.RESULT_ACTIONS_MAX_AGE,
     metrics: { host: e.METRICS_HOST, port: e.METRICS_PORT },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT,
   };

@@ -99,6 +99,7 @@ export const envSchema = z.object({
   METRICS_PORT: integer(0, 65535).default(9464),
   METRICS_HOST: z.string().default("127.0.0.1"),
   SHUTDOWN_TIMEOUT: duration.default(30_000),
+  RESULT_ACTIONS_MAX_AGE: duration.default(7 * 24 * 3_600_000),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -1,13 +1,15 @@
 /**
  * The bot's persistent memory: one SQLite file holding users, conversation history,
- * settings, usage events, measured model footprints, multi-step flow state and the journal
- * of jobs not yet answered.
+ * settings, usage events, measured model footprints, multi-step flow state, the journal
+ * of jobs not yet answered and results the user can act on.
  */
 import { openDatabase, type Database } from "./database.js";
 import { FootprintLog } from "./footprints.js";
 import { HistoryLog } from "./history.js";
 import { JobJournalStore } from "./jobs.js";
+import { UserExporter } from "./export.js";
 import { KeyValueStore } from "./kv.js";
+import { ResultStore } from "./results.js";
 import { SettingsStore } from "./settings.js";
 import { UsageLog } from "./usage.js";
 import { UserDirectory } from "./users.js";
@@ -25,14 +27,18 @@ export {
   type VoiceReplies,
 } from "./settings.js";
 export type { TaskUsage, UsageEvent } from "./usage.js";
+export type { NewResult, ResultKind, ResultSegment, StoredResult } from "./results.js";
+export { isEmptyExport, type ExportedTurn, type ExportedUsage, type UserExport } from "./export.js";
 export {
   FootprintLog,
   HistoryLog,
   JobJournalStore,
   KeyValueStore,
+  ResultStore,
   SettingsStore,
   UsageLog,
   UserDirectory,
+  UserExporter,
 };
 
 export interface StoreOptions {
@@ -48,6 +54,8 @@ export class Store {
   readonly footprints: FootprintLog;
   readonly kv: KeyValueStore;
   readonly jobs: JobJournalStore;
+  readonly results: ResultStore;
+  readonly exporter: UserExporter;
   private readonly deleteUser;
 
   private constructor(
@@ -61,6 +69,8 @@ export class Store {
     this.footprints = new FootprintLog(db, now);
     this.kv = new KeyValueStore(db, now);
     this.jobs = new JobJournalStore(db, now);
+    this.results = new ResultStore(db, now);
+    this.exporter = new UserExporter(db, this.users, this.results);
     const statements = [
       "DELETE FROM history WHERE user_id = @id",
       "DELETE FROM conversation_heads WHERE user_id = @id",
@@ -68,6 +78,7 @@ export class Store {
       "DELETE FROM usage WHERE user_id = @id OR chat_id = @id",
       "DELETE FROM kv WHERE user_id = @id",
       "DELETE FROM jobs WHERE user_id = @id",
+      "DELETE FROM results WHERE user_id = @id",
       // A private chat's id is the user's id.
       "DELETE FROM chats WHERE id = @id",
       "DELETE FROM users WHERE id = @id",

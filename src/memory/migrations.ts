@@ -126,6 +126,25 @@ export const migrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 5,
+    name: "results people can act on (summary, translation, voice, file, subtitles)",
+    up(db) {
+      db.exec(`
+        CREATE TABLE results (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          chat_id INTEGER NOT NULL,
+          user_id INTEGER NOT NULL,
+          kind TEXT NOT NULL CHECK (kind IN ('ocr', 'transcript', 'answer')),
+          language TEXT NOT NULL,
+          text TEXT NOT NULL,
+          segments TEXT NOT NULL DEFAULT '[]',
+          created_at INTEGER NOT NULL
+        );
+        CREATE INDEX results_by_user ON results (user_id);
+      `);
+    },
+  },
 ];
 
 /** Thrown when the database was written by a newer version of the bot. */

@@ -5,7 +5,13 @@
  */
 import { InputFile, type Transformer } from "grammy";
 import type { Message, Update, User } from "grammy/types";
-import { createBot, type BotDeps, type Progress, type Transcript } from "../../src/bot/index.js";
+import {
+  createBot,
+  type BotDeps,
+  type Progress,
+  type RecognizedDocument,
+  type Transcript,
+} from "../../src/bot/index.js";
 import { silentLogger } from "../../src/log/index.js";
 import { Store } from "../../src/memory/index.js";
 import { ManualClock } from "../../src/shared/clock.js";
@@ -29,8 +35,8 @@ export function ogg(seconds = 1): Uint8Array {
 }
 
 export class Harness {
-  readonly store = Store.open(":memory:");
   readonly clock = new ManualClock(1_000_000);
+  readonly store = Store.open(":memory:", { now: () => this.clock.now() });
   readonly calls: ApiCall[] = [];
   readonly files = new Map<string, Uint8Array>();
   private readonly failures = new Map<string, Failure[]>();
@@ -47,7 +53,12 @@ export class Harness {
     durationS: 2,
     segments: [{ startS: 0.2, endS: 1.8, text: "привет бот" }],
   };
-  recognized = { text: "Recognized text", pages: 1, skippedPages: 0 };
+  recognized: RecognizedDocument = {
+    text: "Recognized text",
+    language: "en",
+    pages: 1,
+    skippedPages: 0,
+  };
   progress: Progress[] = [];
   serviceError: Error | undefined;
   spoken: string[] = [];
@@ -70,6 +81,7 @@ export class Harness {
       allowedUserIds: [],
       maxFileBytes: 20 * 2 ** 20,
       rateLimitPerMinute: 1000,
+      resultMaxAgeMs: 24 * 3_600_000,
       store: this.store,
       journal: this.store.jobs,
       logger: silentLogger(),
@@ -92,6 +104,8 @@ export class Harness {
           return { pieces: pieces(), done: Promise.resolve({ text: this.answer }) };
         },
         reset: (dialog) => this.resets.push(dialog),
+        summarize: async () => this.answer,
+        translate: async () => this.answer,
       },
       speech: {
         transcribe: async (_input, options) => {

@@ -38,7 +38,7 @@ describe("InFlightUpdates", () => {
     const documents = h.deps.documents;
     documents.recognizeImage = async () => {
       await gate;
-      return { text: "late text", pages: 1, skippedPages: 0 };
+      return { text: "late text", language: "en", pages: 1, skippedPages: 0 };
     };
     const handled = h.photo(h.user());
     await new Promise((resolve) => setImmediate(resolve));

@@ -107,7 +107,7 @@ describe("private chat: photos and documents", () => {
   it("shows page progress in Russian for a Russian user and notes skipped pages", async () => {
     const h = new Harness();
     h.progress = [{ type: "page", page: 3, pages: 12 }];
-    h.recognized = { text: "Страница", pages: 30, skippedPages: 5 };
+    h.recognized = { text: "Страница", language: "ru", pages: 30, skippedPages: 5 };
     await h.document(h.user(11, "ru"), "scan.pdf", "application/pdf");
     const edits = h.callsOf("editMessageText").map((call) => String(call.payload.text));
     assert.ok(
@@ -120,7 +120,12 @@ describe("private chat: photos and documents", () => {
 
   it("sends long recognized text as a .txt file with a preview", async () => {
     const h = new Harness();
-    h.recognized = { text: "Line of recognized text.\n".repeat(800), pages: 1, skippedPages: 0 };
+    h.recognized = {
+      text: "Line of recognized text.\n".repeat(800),
+      language: "en",
+      pages: 1,
+      skippedPages: 0,
+    };
     await h.photo(h.user());
     const document = h.callsOf("sendDocument")[0];
     assert.ok(document, "a document was sent");
@@ -131,7 +136,7 @@ describe("private chat: photos and documents", () => {
 
   it("says when no text was found", async () => {
     const h = new Harness();
-    h.recognized = { text: "  ", pages: 1, skippedPages: 0 };
+    h.recognized = { text: "  ", language: "en", pages: 1, skippedPages: 0 };
     await h.photo(h.user());
     assert.equal(h.sentTexts().at(-1), "I couldn't find any text in it.");
   });

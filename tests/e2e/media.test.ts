@@ -9,11 +9,7 @@
  * and keep the raw recognized text, which is what these tests expect back.
  */
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import fs from "node:fs";
-import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { promisify } from "node:util";
 import type { Chat, Message, User } from "@grammyjs/types";
 import type { BotApiServer } from "../support/bot-api/index.js";
 import {
@@ -30,6 +26,7 @@ import {
 import {
   ENGLISH_LINE,
   m4aAudio,
+  probe,
   RUSSIAN_LINE,
   randomBytesOf,
   soundlessVoiceNote,
@@ -48,27 +45,6 @@ function assertRecognized(actual: string, expected: string): void {
     distance <= 2,
     `recognized ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)} (${distance} edits)`,
   );
-}
-
-interface StreamInfo {
-  codec_name: string;
-  channels: number;
-  sample_rate: string;
-}
-
-async function probe(bytes: Uint8Array, dir: string): Promise<StreamInfo[]> {
-  const file = path.join(dir, `probe-${Date.now()}.ogg`);
-  fs.writeFileSync(file, bytes);
-  const { stdout } = await promisify(execFile)("ffprobe", [
-    "-v",
-    "error",
-    "-show_entries",
-    "stream=codec_name,channels,sample_rate",
-    "-of",
-    "json",
-    file,
-  ]);
-  return (JSON.parse(stdout) as { streams: StreamInfo[] }).streams;
 }
 
 describe("e2e: photos, PDFs and voice", () => {

@@ -5,13 +5,14 @@
  * ffmpeg, silent and noisy voice notes, and random bytes.
  * Everything is generated on the fly, offline, from fonts and tools the test machine has.
  */
-import { spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { PDFDocument, StandardFonts, rgb } from "pdf-lib";
 import sharp from "sharp";
+import { promisify } from "node:util";
 import { buildRecording, espeakPcm, SAMPLE_RATE } from "../support/speech-audio.js";
 
 export const ENGLISH_LINE = "The quick brown fox jumps over the lazy dog";
@@ -164,4 +165,43 @@ export function videoMp4(seconds = 3): Promise<Uint8Array> {
 /** Bytes that are no known format (but never empty). */
 export function randomBytesOf(length = 4096): Uint8Array {
   return new Uint8Array(randomBytes(length));
+}
+
+export interface StreamInfo {
+  codec_name: string;
+  channels: number;
+  sample_rate: string;
+}
+
+/** The audio streams of `bytes`, as ffprobe sees them (written to a file in `dir`). */
+export async function probe(bytes: Uint8Array, dir: string): Promise<StreamInfo[]> {
+  const file = path.join(dir, `probe-${Date.now()}-${Math.random().toString(36).slice(2)}.ogg`);
+  fs.writeFileSync(file, bytes);
+  const { stdout } = await promisify(execFile)("ffprobe", [
+    "-v",
+    "error",
+    "-show_entries",
+    "stream=codec_name,channels,sample_rate",
+    "-of",
+    "json",
+    file,
+  ]);
+  return (JSON.parse(stdout) as { streams: StreamInfo[] }).streams;
+}
+
+/** A page of many lines of text (black on white), slow enough to read to be cancelled. */
+export async function textPagePng(lines: readonly string[]): Promise<Uint8Array> {
+  const lineHeight = 44;
+  const height = lines.length * lineHeight + 80;
+  const rows = lines
+    .map(
+      (line, i) =>
+        `<text x="40" y="${60 + i * lineHeight}" font-family="DejaVu Sans" font-size="30" fill="#000000">${escapeXml(line)}</text>`,
+    )
+    .join("\n");
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="1600" height="${height}">
+  <rect width="100%" height="100%" fill="#ffffff"/>
+${rows}
+</svg>`;
+  return new Uint8Array(await sharp(Buffer.from(svg)).png().toBuffer());
 }

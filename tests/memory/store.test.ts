@@ -159,6 +159,7 @@ describe("forgetUser", () => {
       store.settings.update(id, { language: "en" });
       store.usage.record({ userId: id, chatId: id, task: "chat", durationMs: 1, ok: true });
       store.kv.set("conversations", `flow:${id}`, { step: 1 }, id);
+      store.results.save({ chatId: id, userId: id, kind: "ocr", language: "en", text: "r" });
     }
     store.forgetUser(10);
 
@@ -171,11 +172,12 @@ describe("forgetUser", () => {
         "SELECT COUNT(*) AS n FROM settings WHERE user_id = ?",
         "SELECT COUNT(*) AS n FROM usage WHERE user_id = ?",
         "SELECT COUNT(*) AS n FROM kv WHERE user_id = ?",
+        "SELECT COUNT(*) AS n FROM results WHERE user_id = ?",
       ];
       return rows.map((sql) => (store.db.prepare(sql).get(id) as { n: number }).n);
     };
-    assert.deepEqual(countAbout(10), [0, 0, 0, 0, 0, 0, 0]);
-    assert.deepEqual(countAbout(20), [1, 1, 2, 1, 1, 1, 1]);
+    assert.deepEqual(countAbout(10), [0, 0, 0, 0, 0, 0, 0, 0]);
+    assert.deepEqual(countAbout(20), [1, 1, 2, 1, 1, 1, 1, 1]);
   });
 });
 

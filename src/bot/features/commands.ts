@@ -1,4 +1,4 @@
-/** /start, /help, /reset, /settings, /forget and the admin-only /status. */
+/** /start, /help, /reset, /settings, /forget and the admin-only /status (/export has its own file). */
 import { Composer, type Api } from "grammy";
 import type { BotCommand } from "grammy/types";
 import type { BotContext } from "../context.js";
@@ -52,6 +52,7 @@ const PRIVATE_COMMANDS = [
   "transcribe",
   "speak",
   "ask",
+  "export",
   "forget",
 ];
 const GROUP_COMMANDS = ["ocr", "transcribe", "speak", "ask", "settings", "reset", "help"];

@@ -29,15 +29,19 @@ export function media(deps: BotDeps, jobs: Jobs): Composer<BotContext> {
     const result = await jobs.withProgress(
       ctx,
       { action: "typing", replyTo, initial: ctx.t("progress-working") },
-      (onProgress) =>
+      (onProgress, signal) =>
         ref.kind === "pdf"
-          ? deps.documents.recognizePdf(input, { ...options, onProgress })
-          : deps.documents.recognizeImage(input, { ...options, onProgress }),
+          ? deps.documents.recognizePdf(input, { ...options, onProgress, signal })
+          : deps.documents.recognizeImage(input, { ...options, onProgress, signal }),
     );
     if (!result.text.trim()) {
       await ctx.reply(ctx.t("ocr-empty"), replyParams(replyTo));
     } else {
-      await jobs.sendRecognized(ctx, result.text, { replyTo, fileName: "text.txt" });
+      await jobs.sendRecognized(
+        ctx,
+        { kind: "ocr", language: result.language, text: result.text },
+        { replyTo, fileName: "text.txt" },
+      );
       // In a private chat the text becomes part of the conversation: "summarize it" works.
       if (ctx.chat?.type === "private" && ctx.from) {
         deps.store.history.append({ chatId: ctx.chat.id, userId: ctx.from.id }, [
@@ -61,10 +65,11 @@ export function media(deps: BotDeps, jobs: Jobs): Composer<BotContext> {
     const transcript = await jobs.withProgress(
       ctx,
       { action: "typing", replyTo, initial: ctx.t("progress-transcribing") },
-      (onProgress) =>
+      (onProgress, signal) =>
         deps.speech.transcribe(input, {
           normalize: ctx.settings.normalize,
           onProgress,
+          signal,
           requester: requesterOf(ctx),
         }),
     );
@@ -72,11 +77,16 @@ export function media(deps: BotDeps, jobs: Jobs): Composer<BotContext> {
       await ctx.reply(ctx.t("transcript-empty"), replyParams(replyTo));
       return "";
     }
-    await jobs.sendRecognized(ctx, transcript.text, {
-      replyTo,
-      label: ctx.t("transcript-label"),
-      fileName: "transcript.txt",
-    });
+    const { text, language, segments } = transcript;
+    await jobs.sendRecognized(
+      ctx,
+      { kind: "transcript", language, text, segments },
+      {
+        replyTo,
+        label: ctx.t("transcript-label"),
+        fileName: "transcript.txt",
+      },
+    );
     return transcript.text;
   };
 

@@ -1,5 +1,5 @@
 import { GrammyError, InputFile, type Api } from "grammy";
-import type { Message } from "grammy/types";
+import type { InlineKeyboardMarkup, Message } from "grammy/types";
 import { markdownToTelegramHtml } from "./markdown.js";
 import { splitText } from "./split.js";
 
@@ -16,6 +16,13 @@ export function isParseError(error: unknown): boolean {
 
 export interface SendOptions {
   replyTo?: number;
+  /** Buttons under the last message sent. */
+  markup?: InlineKeyboardMarkup;
+}
+
+/** `reply_markup` for the last of `count` pieces. */
+function markupAt(index: number, count: number, markup: InlineKeyboardMarkup | undefined) {
+  return markup && index === count - 1 ? { reply_markup: markup } : {};
 }
 
 /** Reply parameters that still send when the original message was deleted meanwhile. */
@@ -36,17 +43,22 @@ export async function sendMarkdown(
   options: SendOptions = {},
 ): Promise<Message[]> {
   const sent: Message[] = [];
-  for (const piece of splitText(markdown)) {
+  const pieces = splitText(markdown);
+  for (const [index, piece] of pieces.entries()) {
+    const extra = {
+      ...replyParams(options.replyTo),
+      ...markupAt(index, pieces.length, options.markup),
+    };
     try {
       sent.push(
         await api.sendMessage(chatId, markdownToTelegramHtml(piece) || piece, {
           parse_mode: "HTML",
-          ...replyParams(options.replyTo),
+          ...extra,
         }),
       );
     } catch (error) {
       if (!isParseError(error)) throw error;
-      sent.push(await api.sendMessage(chatId, piece, replyParams(options.replyTo)));
+      sent.push(await api.sendMessage(chatId, piece, extra));
     }
   }
   return sent;
@@ -58,15 +70,18 @@ export async function editToMarkdown(
   chatId: number,
   messageId: number,
   markdown: string,
+  markup?: InlineKeyboardMarkup,
 ): Promise<void> {
+  const extra = markup ? { reply_markup: markup } : {};
   try {
     await api.editMessageText(chatId, messageId, markdownToTelegramHtml(markdown) || markdown, {
       parse_mode: "HTML",
+      ...extra,
     });
   } catch (error) {
     if (isMessageNotModified(error)) return;
     if (!isParseError(error)) throw error;
-    await api.editMessageText(chatId, messageId, markdown).catch((retry: unknown) => {
+    await api.editMessageText(chatId, messageId, markdown, extra).catch((retry: unknown) => {
       if (!isMessageNotModified(retry)) throw retry;
     });
   }
@@ -92,7 +107,12 @@ export async function sendLongText(
 ): Promise<void> {
   const pieces = splitText(text);
   if (pieces.length <= MAX_MESSAGES_BEFORE_FILE) {
-    for (const piece of pieces) await api.sendMessage(chatId, piece, replyParams(options.replyTo));
+    for (const [index, piece] of pieces.entries()) {
+      await api.sendMessage(chatId, piece, {
+        ...replyParams(options.replyTo),
+        ...markupAt(index, pieces.length, options.markup),
+      });
+    }
     return;
   }
   const preview = text.slice(0, PREVIEW_CHARS).replace(/\s+\S*$/, "");
@@ -100,5 +120,6 @@ export async function sendLongText(
   await api.sendDocument(chatId, new InputFile(Buffer.from(text, "utf8"), options.fileName), {
     caption,
     ...replyParams(options.replyTo),
+    ...markupAt(0, 1, options.markup),
   });
 }

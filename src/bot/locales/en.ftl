@@ -14,6 +14,7 @@ help =
     • Text → an answer from the local language model. /reset starts a new conversation.
     • Photo, image file or PDF → the recognized text (Russian and English).
     • Voice note, audio, video note → the transcript, then an answer (and a voice reply if enabled).
+    • Under a recognized text, a transcript or a long answer: ✨ Summary, 🌐 Translate (Russian ⇄ English), 🔊 Read aloud, 📄 As file, 🎬 Subtitles (.srt). A slow job's status message has ✖ Cancel.
 
     <b>In groups</b> (I only react to commands, mentions and replies to me)
     /ocr — reply to a photo or PDF: its text
@@ -24,12 +25,14 @@ help =
     <b>Commands</b>
     /settings — language, voice replies, voice, text clean-up
     /reset — start a new conversation
+    /export — everything I store about you, as files (in a private chat)
     /forget — delete everything I store about you
 cmd-start = Start
 cmd-help = What I can do
 cmd-settings = Language, voice replies, clean-up
 cmd-reset = Start a new conversation
 cmd-forget = Delete my data
+cmd-export = Download my data
 cmd-ocr = Text from a photo or PDF (reply to it)
 cmd-transcribe = Transcript of a voice note (reply to it)
 cmd-speak = Say a text as a voice message
@@ -137,3 +140,26 @@ status-state-unloading = unloading
 status-usage-hour = <b>Last hour</b>: { $usage }
 status-usage-day = <b>Last 24 h</b>: { $usage }
 status-no-usage = nothing yet
+
+cancel-button = ✖ Cancel
+cancel-pressed = Cancelling…
+cancel-not-yours = Only the person who asked can cancel this.
+button-invalid = This button is no longer valid.
+
+action-summary = ✨ Summary
+action-translate = 🌐 Translate
+action-read-aloud = 🔊 Read aloud
+action-file = 📄 As file
+action-subtitles = 🎬 Subtitles (.srt)
+action-not-yours = Only the person who asked for this can use its buttons.
+action-expired = Sorry, this result is too old for its buttons. Send it again, please.
+action-no-subtitles = There are no timed lines to make subtitles from.
+
+export-private-only = /export sends everything I store about you; please use it in a private chat with me.
+export-empty = I have nothing stored about you.
+export-caption = Everything I store about you (settings, conversations, usage, results), as JSON.
+export-md-title = Your conversations
+export-md-private = private chat
+export-md-conversation = Conversation { $number } ({ $chat })
+export-md-you = You
+export-md-bot = Bot

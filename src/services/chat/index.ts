@@ -21,7 +21,14 @@ export { chunkText, joinChunks } from "./chunking.js";
 export type { TextChunk } from "./chunking.js";
 export { fitConversation, MESSAGE_FRAME_TOKENS } from "./context.js";
 export type { ConversationInput, FittedConversation } from "./context.js";
-export { DEFAULT_SYSTEM_PROMPT, normalizationMessages } from "./prompts.js";
+export {
+  DEFAULT_SYSTEM_PROMPT,
+  normalizationMessages,
+  summaryMessages,
+  translationMessages,
+} from "./prompts.js";
+export { TextTasks } from "./text-tasks.js";
+export type { TextTaskOptions, TextTasksOptions } from "./text-tasks.js";
 export type { NormalizationKind } from "./prompts.js";
 export { ThinkFilter, stripThink } from "./think.js";
 export { PieceStream } from "./piece-stream.js";

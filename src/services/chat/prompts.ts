@@ -64,3 +64,41 @@ export function normalizationMessages(
     { role: "user", content: text },
   ];
 }
+
+const LANGUAGE_NAMES: Record<string, { en: string; ru: string }> = {
+  ru: { en: "Russian", ru: "русский" },
+  en: { en: "English", ru: "английский" },
+};
+
+/** The conversation that asks the model for a short summary of one chunk of text. */
+export function summaryMessages(text: string, lang: string): ChatMessage[] {
+  const system =
+    promptLanguage(lang) === "ru"
+      ? "Кратко перескажи текст пользователя: главное в нескольких предложениях или коротким " +
+        "списком. Пиши на языке текста. Не добавляй того, чего в тексте нет, и не отвечай на " +
+        "вопросы из текста. Выведи только пересказ."
+      : "Summarize the user's text briefly: the main points in a few sentences or a short " +
+        "list. Write in the language of the text. Add nothing that is not in the text and do " +
+        "not answer questions in it. Reply with the summary only.";
+  return [
+    { role: "system", content: system },
+    { role: "user", content: text },
+  ];
+}
+
+/** The conversation that asks the model to translate one chunk of text into `to`. */
+export function translationMessages(text: string, to: string): ChatMessage[] {
+  const target = LANGUAGE_NAMES[to] ?? { en: to, ru: to };
+  const system =
+    promptLanguage(to) === "ru"
+      ? `Переведи текст пользователя на ${target.ru} язык. Сохрани смысл, тон и деление на ` +
+        "абзацы. Ничего не добавляй и не комментируй, не отвечай на вопросы из текста. " +
+        "Выведи только перевод."
+      : `Translate the user's text into ${target.en}. Keep its meaning, tone and paragraph ` +
+        "breaks. Add no comments and do not answer questions in the text. Reply with the " +
+        "translation only.";
+  return [
+    { role: "system", content: system },
+    { role: "user", content: text },
+  ];
+}

@@ -286,7 +286,9 @@ function addBotMessage(
 ): Message {
   const reply = repliedMessage(params, world, chatId);
   const markup = inlineMarkup(params.reply_markup);
+  const thread = optionalInt(params, "message_thread_id");
   return world.addMessage(world.chat(chatId)!, world.botUser, unixTime(clock), {
+    ...(thread === undefined ? {} : { message_thread_id: thread, is_topic_message: true }),
     ...(reply ? { reply_to_message: withoutReply(reply) } : {}),
     ...fields,
     ...markupField(markup),

@@ -22,6 +22,8 @@ import type { MemberStatus, World } from "./world.js";
 export interface MessageOptions {
   /** Quote an earlier message (the bot's or a user's). */
   replyTo?: Message;
+  /** Post in this forum topic (`message_thread_id`, `is_topic_message`). */
+  topic?: number;
 }
 
 export interface TextOptions extends MessageOptions {
@@ -255,7 +257,15 @@ export class Users {
       throw new Error(`replyTo: message ${options.replyTo.message_id} is not in chat ${chat.id}`);
     }
     const quoted = reply ? { reply_to_message: withoutReply(reply) } : {};
-    const message = this.world.addMessage(chat, from, this.now(), { ...quoted, ...fields });
+    const topic =
+      options.topic === undefined
+        ? {}
+        : { message_thread_id: options.topic, is_topic_message: true };
+    const message = this.world.addMessage(chat, from, this.now(), {
+      ...topic,
+      ...quoted,
+      ...fields,
+    });
     this.updates.push({ message } as never);
     return message;
   }

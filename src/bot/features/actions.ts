@@ -1,0 +1,133 @@
+/**
+ * The buttons under results (✨ Summary, 🌐 Translate, 🔊 Read aloud, 📄 As file,
+ * 🎬 Subtitles) and the ✖ Cancel button under a job's status message. Results are read
+ * back from the store by id, so the buttons work after a restart; only the person who
+ * asked may press them.
+ */
+import { Composer, InputFile } from "grammy";
+import type { StoredResult } from "../../memory/index.js";
+import type { CancelRegistry } from "../cancel.js";
+import { parseCancelData } from "../cancel.js";
+import type { BotContext } from "../context.js";
+import type { BotDeps } from "../deps.js";
+import { toSrt } from "../format/srt.js";
+import { sendMarkdown } from "../format/send.js";
+import { pickLanguage } from "../i18n.js";
+import { requesterOf, type Jobs } from "../jobs.js";
+import { parseResultData, type ResultAction } from "../result-buttons.js";
+
+/** The language to translate into: the other of Russian and English, else the user's. */
+export function translationTarget(textLanguage: string, userLanguage: string): string {
+  if (textLanguage === "ru") return "en";
+  if (textLanguage === "en") return "ru";
+  return userLanguage;
+}
+
+const FILE_NAMES: Record<StoredResult["kind"], string> = {
+  ocr: "text",
+  transcript: "transcript",
+  answer: "answer",
+};
+
+export function actions(deps: BotDeps, jobs: Jobs, cancels: CancelRegistry): Composer<BotContext> {
+  const composer = new Composer<BotContext>();
+
+  const run = async (ctx: BotContext, action: ResultAction, result: StoredResult) => {
+    const replyTo = ctx.callbackQuery?.message?.message_id;
+    const chatId = ctx.chat!.id;
+    const requester = requesterOf(ctx);
+    switch (action) {
+      case "sum":
+      case "tr": {
+        const text = await jobs.withProgress(
+          ctx,
+          { action: "typing", replyTo, initial: ctx.t("progress-working") },
+          (onProgress, signal) =>
+            action === "sum"
+              ? deps.chat.summarize(result.text, {
+                  lang: result.language,
+                  onProgress,
+                  signal,
+                  requester,
+                })
+              : deps.chat.translate(result.text, {
+                  to: translationTarget(
+                    result.language,
+                    pickLanguage(ctx.settings, ctx.from?.language_code),
+                  ),
+                  onProgress,
+                  signal,
+                  requester,
+                }),
+        );
+        await sendMarkdown(ctx.api, chatId, text || "…", { replyTo });
+        return;
+      }
+      case "tts":
+        await jobs.speak(
+          ctx,
+          result.text,
+          replyTo,
+          result.language === "ru" || result.language === "en" ? result.language : undefined,
+        );
+        return;
+      case "file":
+        await ctx.api.sendDocument(
+          chatId,
+          new InputFile(Buffer.from(result.text, "utf8"), `${FILE_NAMES[result.kind]}.txt`),
+          { reply_parameters: { message_id: replyTo!, allow_sending_without_reply: true } },
+        );
+        return;
+      case "srt": {
+        const end = Math.max(0, ...result.segments.map((segment) => segment.endS));
+        const srt = toSrt(result.segments, end);
+        if (!srt) {
+          await ctx.reply(ctx.t("action-no-subtitles"));
+          return;
+        }
+        await ctx.api.sendDocument(
+          chatId,
+          new InputFile(Buffer.from(srt, "utf8"), "subtitles.srt"),
+          { reply_parameters: { message_id: replyTo!, allow_sending_without_reply: true } },
+        );
+        return;
+      }
+    }
+  };
+
+  composer.callbackQuery(/^res:/, async (ctx) => {
+    const parsed = parseResultData(ctx.callbackQuery.data);
+    const result = parsed && deps.store.results.get(parsed.resultId);
+    if (!parsed || !result || result.chatId !== ctx.chat?.id) {
+      await ctx.answerCallbackQuery(ctx.t("button-invalid"));
+      return;
+    }
+    if (result.userId !== ctx.from.id) {
+      await ctx.answerCallbackQuery(ctx.t("action-not-yours"));
+      return;
+    }
+    if (deps.clock.now() - result.createdAt > deps.resultMaxAgeMs) {
+      await ctx.answerCallbackQuery(ctx.t("action-expired"));
+      return;
+    }
+    await ctx.answerCallbackQuery();
+    ctx.log.info({ action: parsed.action, resultId: result.id }, "result action");
+    await run(ctx, parsed.action, result);
+  });
+
+  composer.callbackQuery(/^cancel:/, async (ctx) => {
+    const id = parseCancelData(ctx.callbackQuery.data);
+    const outcome = id ? cancels.cancel(id, ctx.from.id) : "unknown";
+    const answers = {
+      cancelled: "cancel-pressed",
+      "not-yours": "cancel-not-yours",
+      unknown: "button-invalid",
+    } as const;
+    await ctx.answerCallbackQuery(ctx.t(answers[outcome]));
+  });
+
+  // Any other button nobody handled (a menu from before a restart, forged data).
+  composer.on("callback_query:data", (ctx) => ctx.answerCallbackQuery(ctx.t("button-invalid")));
+
+  return composer;
+}

@@ -1,0 +1,105 @@
+/**
+ * One-shot work on a finished text with the chat model: a summary, a translation. No
+ * conversation history is read or written. Long text goes in paragraph-aligned chunks,
+ * one model call each, and the outputs are joined in order.
+ */
+import type { UsageEvent } from "../../memory/index.js";
+import type { ChatMessage, ChatRequest, ChatResult } from "../../models/adapters/chat-qwen.js";
+import type { ModelHandle, RunOptions } from "../../models/contract.js";
+import { systemClock, type Clock } from "../../shared/clock.js";
+import { InputError, isAppError } from "../../shared/errors.js";
+import { chunkText } from "./chunking.js";
+import { summaryMessages, translationMessages } from "./prompts.js";
+import { tidyOutput } from "./normalizer.js";
+
+export interface TextTasksOptions {
+  model: ModelHandle<ChatRequest, ChatResult>;
+  clock?: Clock;
+  /** Called once per model call. */
+  recordUsage?: (event: UsageEvent) => void;
+  /** Characters per chunk (default 3000). */
+  maxChunkChars?: number;
+  /** Tokens the model may write per chunk (default 768). */
+  maxNewTokens?: number;
+}
+
+/** Who asked, for the usage log. */
+export interface TextTaskOptions extends RunOptions {
+  requester?: { chatId: number; userId: number };
+}
+
+export class TextTasks {
+  private readonly clock: Clock;
+  private readonly maxChunkChars: number;
+  private readonly maxNewTokens: number;
+
+  constructor(private readonly options: TextTasksOptions) {
+    this.clock = options.clock ?? systemClock;
+    this.maxChunkChars = options.maxChunkChars ?? 3000;
+    this.maxNewTokens = options.maxNewTokens ?? 768;
+  }
+
+  /** A short summary in the text's language (`lang`: "ru", "en", ...). */
+  summarize(text: string, lang: string, options: TextTaskOptions = {}): Promise<string> {
+    return this.perChunk("summary", text, (chunk) => summaryMessages(chunk, lang), options);
+  }
+
+  /** The text translated into `to` ("ru", "en"). */
+  translate(text: string, to: string, options: TextTaskOptions = {}): Promise<string> {
+    return this.perChunk("translate", text, (chunk) => translationMessages(chunk, to), options);
+  }
+
+  private async perChunk(
+    task: string,
+    text: string,
+    messages: (chunk: string) => ChatMessage[],
+    options: TextTaskOptions,
+  ): Promise<string> {
+    if (text.trim() === "") throw new InputError("input.empty", "no text to work on");
+    const outputs: string[] = [];
+    for (const chunk of chunkText(text, this.maxChunkChars)) {
+      const started = this.clock.now();
+      const request: ChatRequest = {
+        messages: messages(chunk.text),
+        settings: {
+          maxNewTokens: this.maxNewTokens,
+          temperature: 0,
+          topP: 1,
+          repetitionPenalty: 1.05,
+        },
+        thinking: false,
+      };
+      try {
+        const result = await this.options.model.run(request, {
+          signal: options.signal,
+          onEvent: options.onEvent,
+        });
+        this.usage(task, started, options, true);
+        outputs.push(tidyOutput(result.text, chunk.text));
+      } catch (error) {
+        this.usage(task, started, options, false, isAppError(error) ? error.code : "internal");
+        throw error;
+      }
+    }
+    return outputs.filter((output) => output !== "").join("\n\n");
+  }
+
+  private usage(
+    task: string,
+    started: number,
+    options: TextTaskOptions,
+    ok: boolean,
+    errorCode?: string,
+  ): void {
+    const event: UsageEvent = {
+      task,
+      model: this.options.model.id,
+      durationMs: this.clock.now() - started,
+      ok,
+      userId: options.requester?.userId,
+      chatId: options.requester?.chatId,
+    };
+    if (errorCode !== undefined) event.errorCode = errorCode;
+    this.options.recordUsage?.(event);
+  }
+}

@@ -1,0 +1,61 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { translationTarget } from "../../src/bot/features/actions.js";
+import { LONG_ANSWER_CHARS } from "../../src/bot/jobs.js";
+import { Harness } from "./harness.js";
+
+/** The callback data of the result buttons under the last message the bot sent. */
+function resultButtons(h: Harness): string[] {
+  const markup = h.callsOf("sendMessage").at(-1)?.payload.reply_markup as
+    { inline_keyboard: { callback_data: string }[][] } | undefined;
+  return markup?.inline_keyboard.flat().map((b) => b.callback_data) ?? [];
+}
+
+describe("result buttons", () => {
+  it("refuses stale or forged buttons with one polite line", async () => {
+    const h = new Harness();
+    const user = h.user();
+    for (const data of ["res:sum:999", "res:delete:1", "res:sum:1x", "cancel:abcdefabcdef", "zz"])
+      await h.press(user, data);
+    assert.deepEqual(
+      h.callsOf("answerCallbackQuery").map((call) => call.payload.text),
+      Array(5).fill("This button is no longer valid."),
+    );
+    assert.equal(h.callsOf("sendMessage").length, 0);
+  });
+
+  it("says a result is too old after RESULT_ACTIONS_MAX_AGE, and works before", async () => {
+    const h = new Harness();
+    const user = h.user();
+    await h.photo(user);
+    const [summary] = resultButtons(h);
+    assert.match(summary ?? "", /^res:sum:\d+$/);
+    const result = h.lastBotMessage()!;
+    await h.press(user, summary!, result);
+    assert.equal(h.sentTexts().at(-1), "Hello <b>there</b>!", "the chat model's summary");
+
+    await h.clock.advance(h.deps.resultMaxAgeMs + 1);
+    await h.press(user, summary!, result);
+    assert.equal(
+      h.callsOf("answerCallbackQuery").at(-1)?.payload.text,
+      "Sorry, this result is too old for its buttons. Send it again, please.",
+    );
+  });
+
+  it("puts buttons under long chat answers only", async () => {
+    const h = new Harness();
+    const user = h.user();
+    await h.text(user, "short please");
+    assert.deepEqual(resultButtons(h), []);
+    h.answer = "word ".repeat(LONG_ANSWER_CHARS / 5 + 10).trim();
+    await h.text(user, "long please");
+    assert.equal(resultButtons(h).length, 4);
+  });
+
+  it("translates Russian to English, English to Russian, anything else into the user's language", () => {
+    assert.equal(translationTarget("ru", "ru"), "en");
+    assert.equal(translationTarget("en", "en"), "ru");
+    assert.equal(translationTarget("mixed", "ru"), "ru");
+    assert.equal(translationTarget("unknown", "en"), "en");
+  });
+});
