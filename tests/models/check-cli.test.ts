@@ -67,7 +67,10 @@ describe("models:check", () => {
     assert.equal(code, 1);
     const chat = rowsOf(stdout).find((row) => row.startsWith("chat"));
     assert.match(chat ?? "", /^chat\s+fixture\/qwen3_5 fp32 cpu\s+3\/5\s+—.*FAIL$/);
-    assert.match(stdout, /chat: missing onnx\/model\.onnx/);
+    assert.match(
+      stdout,
+      /chat: missing onnx\/embed_tokens\.onnx, onnx\/decoder_model_merged\.onnx/,
+    );
     assert.match(stderr, /cannot serve: chat \(fixture\/qwen3_5 fp32 cpu\)/);
     assert.equal(rowsOf(stdout).filter((row) => row.endsWith("OK")).length, 3);
   });
