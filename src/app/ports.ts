@@ -53,11 +53,14 @@ async function recorded<T>(
 export function chatPort(chat: ChatService): ChatPort {
   return {
     reply(request, options = {}) {
+      // The service's own `done` is passed on as it is: it already carries a rejection
+      // handler (a failure reaches the bot through `pieces`), where a derived promise would
+      // float and turn every failed reply into an unhandled rejection.
       const reply = chat.reply(request, {
         signal: options.signal,
         onEvent: (event) => options.onProgress?.(toProgress(event)),
       });
-      return { pieces: reply.pieces, done: reply.done.then((outcome) => ({ text: outcome.text })) };
+      return { pieces: reply.pieces, done: reply.done };
     },
     reset: (dialog) => chat.reset(dialog),
   };

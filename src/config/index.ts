@@ -5,9 +5,10 @@
  */
 import path from "node:path";
 import type { z } from "zod";
+import type { QueueLimits } from "./parsers.js";
 import { envSchema, type Env } from "./schema.js";
 
-export { parseBytes, parseDurationMs } from "./parsers.js";
+export { parseBytes, parseDurationMs, type ModelId, type QueueLimits } from "./parsers.js";
 
 type Device = "auto" | "cpu" | "cuda";
 export interface ModelOverride {
@@ -35,7 +36,8 @@ export interface Config {
     budgetBytes?: number;
     idleUnloadMs: number;
     preload: string[];
-    maxQueue: number;
+    /** Jobs that may wait per model; unset ones are sized from memory. */
+    maxQueue: QueueLimits;
     overrides: {
       asr: ModelOverride;
       chat: ModelOverride;

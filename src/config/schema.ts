@@ -3,7 +3,7 @@
  * the same list; a test keeps the two in step.
  */
 import { z } from "zod";
-import { boolean, bytes, duration, idList, integer, list, number } from "./parsers.js";
+import { boolean, bytes, duration, idList, integer, list, number, queueLimits } from "./parsers.js";
 
 const device = z.enum(["auto", "cpu", "cuda"]);
 const dtype = z.enum(["auto", "fp32", "fp16", "q8", "int8", "uint8", "q4", "bnb4", "q4f16"]);
@@ -41,7 +41,7 @@ export const envSchema = z.object({
   MODEL_MEMORY_BUDGET: optionalText.pipe(bytes.optional()),
   MODEL_IDLE_UNLOAD: duration.default(5 * 60_000),
   MODELS_PRELOAD: list.default([]),
-  MODEL_MAX_QUEUE: integer(1).default(50),
+  MODEL_MAX_QUEUE: queueLimits.default({ perModel: {} }),
 
   ASR_MODEL: optionalText,
   ASR_DTYPE: dtype.optional(),

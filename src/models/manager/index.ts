@@ -17,6 +17,7 @@ export {
   DEFAULT_IDLE_UNLOAD_MS,
   DEFAULT_MAX_QUEUE,
   defaultBudgetBytes,
+  defaultMaxQueue,
   isOutOfMemoryError,
 } from "./defaults.js";
 export { DEFAULT_REUSE_HORIZON_MS } from "./eviction.js";
