@@ -71,7 +71,7 @@ export function rateLimit(deps: BotDeps): MiddlewareFn<BotContext> {
     keyGenerator: (ctx) => ctx.from?.id.toString(),
     onLimitExceeded: (ctx) => {
       ctx.log.info("rate limit exceeded");
-      if (isAddressedToBot(ctx)) void ctx.reply(ctx.t("rate-limited")).catch(() => undefined);
+      if (isAddressedToBot(ctx)) ctx.reply(ctx.t("rate-limited")).catch(() => undefined);
     },
   });
 }
