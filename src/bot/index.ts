@@ -94,7 +94,10 @@ export function createBot(deps: BotDeps, options: CreateBotOptions = {}): Telegr
 
   const features = bot.errorBoundary(async (error) => {
     const ctx = error.ctx;
-    if (isAppError(error.error))
+    // Overload is a state, not a fault: the user is told to come back in a minute.
+    if (isAppError(error.error) && error.error.code === "model.busy")
+      ctx.log.info({ code: error.error.code, details: error.error.details }, "too busy: refused");
+    else if (isAppError(error.error))
       ctx.log.warn({ code: error.error.code, err: error.error }, "request failed");
     else ctx.log.error({ err: error.error }, "update handler failed");
     if (!ctx.chat) return;

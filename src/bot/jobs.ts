@@ -50,12 +50,25 @@ export class Jobs {
     }
   }
 
-  /** Streams the chat model's answer into the chat and returns it. */
+  /**
+   * Streams the chat model's answer into the chat and returns it. While the model is busy
+   * with others, a status message tells the user their place in line.
+   */
   async answer(ctx: BotContext, text: string, kind: TurnKind, replyTo?: number): Promise<string> {
     const chatId = ctx.chat!.id;
     const stopAction = keepChatAction(ctx.api, chatId, "typing", this.deps.clock);
+    const inLine = new ProgressMessage(ctx.api, chatId, this.deps.clock, {
+      replyTo,
+      editIntervalMs: this.deps.streaming?.editIntervalMs,
+    });
+    const onProgress = (progress: Progress) => {
+      if (progress.type === "queued") inLine.show(describeProgress(progress, ctx.t));
+    };
     try {
-      const reply = this.deps.chat.reply({ chatId, userId: ctx.from!.id, text, kind });
+      const reply = this.deps.chat.reply(
+        { chatId, userId: ctx.from!.id, text, kind },
+        { onProgress },
+      );
       const shown = await streamAnswer(ctx.api, chatId, reply.pieces, {
         clock: this.deps.clock,
         useDrafts: ctx.chat!.type === "private",
@@ -66,6 +79,7 @@ export class Jobs {
       return (await reply.done).text || shown;
     } finally {
       stopAction();
+      await inLine.close();
     }
   }
 

@@ -62,4 +62,27 @@ describe("e2e: bad input and overload never kill the bot", () => {
     assert.match(ruReply.text ?? "", /пусто/i);
     await assertAlive();
   });
+
+  test("a flood past the chat queue's limit: every message answered or told busy", async () => {
+    const users = Array.from({ length: 30 }, (_, i) =>
+      privateChat({ language_code: i % 2 === 0 ? "en" : "ru" }),
+    );
+    for (const { user, chat } of users) server.users.sendText(chat, user, "hello, are you there?");
+    const busy = new Set(["I'm too busy right now. Please try again in a minute.", RU_BUSY]);
+    const replies = await Promise.all(users.map(({ chat }) => e2e.message(chat.id)));
+    const texts = replies.map((reply) => reply.text ?? "");
+    for (const text of texts) assert.ok(text === FIXTURE_ANSWER || busy.has(text), text);
+    assert.ok(
+      texts.some((text) => busy.has(text)),
+      "the queue overflowed at least once (or the test proves nothing)",
+    );
+    assert.ok(texts.includes(FIXTURE_ANSWER), "the queue kept serving");
+    // Russian users are told in Russian.
+    users.forEach(({ chat }, i) => {
+      if (i % 2 === 1 && busy.has(texts[i]!)) assert.equal(texts[i], RU_BUSY, String(chat.id));
+    });
+    await assertAlive();
+  });
 });
+
+const RU_BUSY = "Я сейчас слишком занят. Попробуйте ещё раз через минуту.";

@@ -47,7 +47,7 @@ speak-usage = Write /speak and a text, or reply with /speak to a text message.
 ask-usage = Write /ask and your question.
 unsupported-document = I can read photos, images and PDFs, and listen to audio and video. This file type ({ $type }) isn't one of them.
 
-progress-queued = ⏳ You're number { $position } in line…
+progress-queued = ⏳ I'm busy: you're number { $position } in line…
 progress-loading = ⏳ Loading the model, the first request takes a little longer…
 progress-working = ⏳ Working on it…
 progress-downloading = ⏳ Downloading the file…
@@ -109,7 +109,7 @@ error-model-missing = The model for this isn't installed on the server yet. The 
 error-model-load-failed = The model for this couldn't be loaded. Please try again later.
 error-model-failed = The model failed on this input. Please try again, or try a clearer file.
 error-model-budget-exceeded = The server is out of model memory right now. Please try again in a minute.
-error-model-busy = I'm very busy right now. Please try again in a few minutes.
+error-model-busy = I'm too busy right now. Please try again in a minute.
 error-model-shutting-down = I'm restarting. Please send that again in a minute.
 error-job-cancelled = Cancelled.
 error-tool-missing = A program I need for this isn't installed on the server. The owner has been told.
