@@ -7,18 +7,24 @@ import { sequentialize } from "@grammyjs/runner";
 import { Bot, type BotConfig, type Middleware, type Transformer } from "grammy";
 import type { Logger } from "pino";
 import type { UserFromGetMe } from "grammy/types";
-import type { BotContext, FlowContext } from "./context.js";
+import type { BotContext } from "./context.js";
 import type { BotDeps } from "./deps.js";
 import { describeError } from "./errors.js";
 import { replyParams } from "./format/send.js";
 import { chat } from "./features/chat.js";
 import { commands, registerCommands } from "./features/commands.js";
 import { media } from "./features/media.js";
-import { flows } from "./flows.js";
+import { menus } from "./flows.js";
 import { InFlightUpdates } from "./in-flight.js";
 import { createI18n } from "./i18n.js";
 import { Jobs } from "./jobs.js";
-import { accessControl, contextExtras, rateLimit, recordSeen } from "./middleware.js";
+import {
+  accessControl,
+  contextExtras,
+  ignoreWithoutSender,
+  rateLimit,
+  recordSeen,
+} from "./middleware.js";
 import { isAppError } from "../shared/errors.js";
 
 export type { BotDeps } from "./deps.js";
@@ -76,12 +82,6 @@ export function createBot(deps: BotDeps, options: CreateBotOptions = {}): Telegr
 
   const i18n = createI18n<BotContext>();
   const extras = contextExtras(deps);
-  // Flows build their own Api from the token alone: give it the same transformers.
-  const flowApi: Middleware<FlowContext> = (ctx, next) => {
-    ctx.api.config.use(...transformers);
-    return next();
-  };
-  const flowPlugins = [flowApi, extras, i18n.middleware()] as Middleware<FlowContext>[];
   const jobs = new Jobs(deps);
 
   // One chat's updates run in order (its answer can't overtake its question); different
@@ -90,7 +90,8 @@ export function createBot(deps: BotDeps, options: CreateBotOptions = {}): Telegr
   bot.use(inFlight.middleware);
   if (options.firstMiddleware) bot.use(options.firstMiddleware);
   bot.use(sequentialize((ctx) => ctx.chat?.id.toString()));
-  bot.use(extras, recordSeen(deps), i18n.middleware(), accessControl(deps), rateLimit(deps));
+  bot.use(extras, ignoreWithoutSender, recordSeen(deps), i18n.middleware());
+  bot.use(accessControl(deps), rateLimit(deps));
 
   const features = bot.errorBoundary(async (error) => {
     const ctx = error.ctx;
@@ -107,8 +108,7 @@ export function createBot(deps: BotDeps, options: CreateBotOptions = {}): Telegr
         ctx.log.error({ err: replyError }, "could not report the error"),
       );
   });
-  features.use(...flows(deps.store, flowPlugins));
-  features.use(commands(deps), media(deps, jobs), chat(jobs));
+  features.use(menus(deps.store), commands(deps), media(deps, jobs), chat(jobs));
 
   bot.catch((error) => {
     deps.logger.error(

@@ -85,4 +85,105 @@ describe("e2e: bad input and overload never kill the bot", () => {
   });
 });
 
+describe("e2e: menus, buttons and updates without a sender", () => {
+  let e2e: E2E;
+  let server: BotApiServer;
+
+  before(async () => {
+    server = await startServer();
+    e2e = await E2E.start({ server, env: { LOG_LEVEL: "debug" } });
+  });
+
+  after(async () => {
+    await e2e?.close();
+  });
+
+  const privateChat = (fields: { first_name?: string; language_code?: string } = {}) => {
+    const user = server.users.create(fields);
+    return { user, chat: server.users.privateChat(user) };
+  };
+
+  const openSettings = async (
+    chat: { id: number },
+    user: ReturnType<typeof server.users.create>,
+  ) => {
+    server.users.sendCommand(chat as never, user, "settings");
+    return e2e.message(chat.id, (text) => /Settings|Настройки/.test(text));
+  };
+
+  test("an open /settings menu swallows nothing, and keeps working", async () => {
+    const { user, chat } = privateChat({ first_name: "Mia" });
+    const menu = await openSettings(chat, user);
+    server.users.sendText(chat, user, "a question while the menu is open");
+    assert.equal((await e2e.message(chat.id)).text, FIXTURE_ANSWER);
+    server.users.sendCommand(chat, user, "start");
+    assert.match((await e2e.message(chat.id)).text ?? "", /^Hi, Mia!/);
+    server.users.pressButton(chat, user, menu, `settings:voiceReplies:${user.id}`);
+    const edit = await e2e.waitFor(
+      (c) => c.method === "editMessageText" && c.chatId === chat.id && !c.error,
+    );
+    assert.match(String(edit.params.text), /Voice replies: always/);
+    server.users.pressButton(chat, user, menu, `settings:done:${user.id}`);
+    const saved = await e2e.waitFor(
+      (c) => c.method === "answerCallbackQuery" && c.params.text === "Settings saved.",
+    );
+    assert.ok(saved);
+  });
+
+  test("an open /forget confirmation swallows nothing, and keeps working", async () => {
+    const { user, chat } = privateChat();
+    server.users.sendCommand(chat, user, "forget");
+    const confirm = await e2e.message(chat.id, (text) => /can't be undone/.test(text));
+    server.users.sendText(chat, user, "wait, one more question");
+    assert.equal((await e2e.message(chat.id)).text, FIXTURE_ANSWER);
+    server.users.pressButton(chat, user, confirm, `forget:no:${user.id}`);
+    const edit = await e2e.waitFor((c) => c.method === "editMessageText" && c.chatId === chat.id);
+    assert.equal(edit.params.text, "Nothing was deleted.");
+  });
+
+  test("forged button data gets a polite 'no longer valid', in the user's language", async () => {
+    for (const [language, expected] of [
+      ["en", "This button is no longer valid. Send the command again for a fresh menu."],
+      [
+        "ru",
+        "Эта кнопка больше не действует. Отправьте команду ещё раз, чтобы получить новое меню.",
+      ],
+    ] as const) {
+      const { user, chat } = privateChat({ language_code: language });
+      const menu = await openSettings(chat, user);
+      for (const forged of ["settings:toString", "settings:constructor", "forget:__proto__"]) {
+        const query = server.users.pressButton(chat, user, menu, forged, { forged: true });
+        const answer = await e2e.waitFor(
+          (c) => c.method === "answerCallbackQuery" && c.params.callback_query_id === query.id,
+        );
+        assert.equal(answer.params.text, expected);
+      }
+      // The menu is still alive.
+      server.users.pressButton(chat, user, menu, `settings:normalize:${user.id}`);
+      await e2e.waitFor((c) => c.method === "editMessageText" && c.chatId === chat.id && !c.error);
+    }
+    const apologies = server.calls.filter((c) =>
+      /went wrong on my side|что-то сломалось/.test(sentText(c)),
+    );
+    assert.deepEqual(apologies, [], "no internal-error apology");
+  });
+
+  test("a group message without a sender is ignored, logged at debug level", async () => {
+    const member = server.users.create();
+    const group = server.users.group("No senders", { members: [member] });
+    server.users.sendWithoutSender(group, `@${server.bot.username} who am I?`);
+    server.users.mentionBot(group, member, "and me?");
+    // Groups get a placeholder edited into the answer.
+    await e2e.waitFor(
+      (c) =>
+        c.chatId === group.id &&
+        /^editMessageText$|^sendMessage$/.test(c.method) &&
+        sentText(c) === FIXTURE_ANSWER,
+    );
+    const sent = server.messagesIn(group.id).map((message) => message.text);
+    assert.deepEqual(sent, [FIXTURE_ANSWER], "only the member got an answer");
+    assert.ok(e2e.bot.logs.some((line) => line.msg === "update without a sender: ignored"));
+  });
+});
+
 const RU_BUSY = "Я сейчас слишком занят. Попробуйте ещё раз через минуту.";

@@ -84,6 +84,7 @@ settings-btn-tts = 🗣 Voice
 settings-btn-normalize = ✨ Clean-up
 settings-btn-done = ✅ Done
 settings-saved = Settings saved.
+button-invalid = This button is no longer valid. Send the command again for a fresh menu.
 
 forget-confirm = This deletes your conversation history, settings and usage records from this bot. It can't be undone. Delete?
 forget-yes = 🗑 Yes, delete
