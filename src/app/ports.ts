@@ -105,14 +105,21 @@ export function documentsPort(
           kind === "pdf"
             ? documents.recognizePdf.bind(documents)
             : documents.recognizeImage.bind(documents);
+        // Each scanned page is its own OCR job, whose "running" event comes right after the
+        // page's number: it must not replace "page 3 of 30" with "working on it".
+        let page: Progress | undefined;
         const result = await run(input.bytes, {
           normalize: options.normalize,
           signal: options.signal,
-          onJobEvent: (event) => options.onProgress?.(toProgress(event)),
+          onJobEvent: (event) => {
+            const progress = toProgress(event);
+            options.onProgress?.(progress.type === "running" && page ? page : progress);
+          },
           // Page progress matters for documents of several pages only.
-          onProgress: (page) => {
-            if (page.pages > 1)
-              options.onProgress?.({ type: "page", page: page.page, pages: page.pages });
+          onProgress: (current) => {
+            if (current.pages <= 1) return;
+            page = { type: "page", page: current.page, pages: current.pages };
+            options.onProgress?.(page);
           },
         });
         return { text: result.text, pages: result.pages.length, skippedPages: result.skippedPages };

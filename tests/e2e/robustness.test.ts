@@ -9,6 +9,7 @@ import { after, before, describe, test } from "node:test";
 import { LAST_RESORT_MESSAGE } from "../../src/app/last-resort.js";
 import type { BotApiServer } from "../support/bot-api/index.js";
 import { E2E, FIXTURE_ANSWER, sentText, startServer } from "./harness.js";
+import { ENGLISH_LINE, textPdf } from "./media.js";
 
 /** Chat jobs that may wait; the flood test sends many more. */
 const CHAT_QUEUE_LIMIT = 2;
@@ -166,6 +167,21 @@ describe("e2e: menus, buttons and updates without a sender", () => {
       /went wrong on my side|что-то сломалось/.test(sentText(c)),
     );
     assert.deepEqual(apologies, [], "no internal-error apology");
+  });
+
+  test("a scanned PDF of several pages shows 'Reading page N of M'", async () => {
+    const { user, chat } = privateChat();
+    const pdf = await textPdf(Array.from({ length: 6 }, () => ({ scanned: ENGLISH_LINE })));
+    server.users.sendDocument(chat, user, pdf, { fileName: "scan.pdf" });
+    const shown = await e2e.waitFor(
+      (c) =>
+        c.chatId === chat.id &&
+        (c.method === "editMessageText" || c.method === "sendMessage") &&
+        /^⏳ Reading page \d of 6…$/.test(String(c.params.text)),
+    );
+    assert.ok(shown);
+    const text = await e2e.message(chat.id);
+    assert.match(text.text ?? "", /quick brown fox/i);
   });
 
   test("a group message without a sender is ignored, logged at debug level", async () => {
