@@ -18,6 +18,7 @@ import { menus } from "./flows.js";
 import { InFlightUpdates } from "./in-flight.js";
 import { createI18n } from "./i18n.js";
 import { Jobs } from "./jobs.js";
+import { callTimeout } from "./timeouts.js";
 import {
   accessControl,
   contextExtras,
@@ -76,7 +77,10 @@ export function createBot(deps: BotDeps, options: CreateBotOptions = {}): Telegr
   const transformers = [
     ...(options.transformers ?? []),
     logNetworkFailures(deps.logger),
-    autoRetry({ maxRetryAttempts: 5, maxDelaySeconds: 60 }),
+    callTimeout(deps.clock, deps.telegramTimeoutMs),
+    // A long retry_after is waited for (up to maxRetryAfterS), never answered with an
+    // apology; updates of a rate-limited chat queue behind it in order (sequentialize).
+    autoRetry({ maxRetryAttempts: 5, maxDelaySeconds: deps.maxRetryAfterS }),
   ];
   bot.api.config.use(...transformers);
 

@@ -3,7 +3,7 @@
  * status message and a chat action, stream a chat answer, send a voice message.
  */
 import { InputFile } from "grammy";
-import { InputError, isAppError } from "../shared/errors.js";
+import { InputError, isAppError, NetworkError } from "../shared/errors.js";
 import type { BotContext } from "./context.js";
 import type { BotDeps } from "./deps.js";
 import { checkSize, type MediaRef } from "./files.js";
@@ -11,6 +11,7 @@ import { replyParams, sendLongText } from "./format/send.js";
 import { describeProgress, keepChatAction, ProgressMessage } from "./progress.js";
 import type { MediaInput, Progress, TurnKind } from "./ports.js";
 import { streamAnswer } from "./streaming.js";
+import { downloadTimeoutMs, withDeadline } from "./timeouts.js";
 
 export class Jobs {
   constructor(private readonly deps: BotDeps) {}
@@ -21,7 +22,14 @@ export class Jobs {
     const file = await ctx.api.getFile(media.fileId);
     if (!file.file_path)
       throw new InputError("input.too_large", "Telegram gave no file path", { limitMb: 20 });
-    const bytes = await this.deps.fetchFile(file.file_path);
+    const path = file.file_path;
+    const ms = downloadTimeoutMs(file.file_size ?? media.fileSize, this.deps.telegramTimeoutMs);
+    const bytes = await withDeadline(
+      this.deps.clock,
+      ms,
+      (signal) => this.deps.fetchFile(path, signal),
+      () => new NetworkError("download.timeout", `the download took over ${ms} ms`, { ms }),
+    );
     return { bytes, fileName: media.fileName, mimeType: media.mimeType };
   }
 
@@ -51,8 +59,9 @@ export class Jobs {
   }
 
   /**
-   * Streams the chat model's answer into the chat and returns it. While the model is busy
-   * with others, a status message tells the user their place in line.
+   * Streams the chat model's answer into the chat and returns it. While others are ahead
+   * in the model's line, a status message tells the user their place (next in line is not
+   * worth a message: it is also what a first request sees while the model loads).
    */
   async answer(ctx: BotContext, text: string, kind: TurnKind, replyTo?: number): Promise<string> {
     const chatId = ctx.chat!.id;
@@ -62,7 +71,8 @@ export class Jobs {
       editIntervalMs: this.deps.streaming?.editIntervalMs,
     });
     const onProgress = (progress: Progress) => {
-      if (progress.type === "queued") inLine.show(describeProgress(progress, ctx.t));
+      if (progress.type === "queued" && progress.position > 1)
+        inLine.show(describeProgress(progress, ctx.t));
     };
     try {
       const reply = this.deps.chat.reply(

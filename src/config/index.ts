@@ -22,6 +22,10 @@ export interface Config {
     token: string;
     apiRoot: string;
     mode: "polling" | "webhook";
+    /** One Bot API call attempt; a download gets this plus time for its size. */
+    timeoutMs: number;
+    /** The longest 429 retry_after waited for. */
+    maxRetryAfterMs: number;
     webhook: { url?: string; secret?: string; host: string; port: number };
   };
   access: { adminIds: number[]; allowedUserIds: number[] };
@@ -111,6 +115,8 @@ export function loadConfig(
       token: e.BOT_TOKEN,
       apiRoot: e.TELEGRAM_API_ROOT.replace(/\/+$/, ""),
       mode: e.BOT_MODE,
+      timeoutMs: e.TELEGRAM_TIMEOUT,
+      maxRetryAfterMs: e.TELEGRAM_MAX_RETRY_AFTER,
       webhook: {
         url: e.WEBHOOK_URL,
         secret: e.WEBHOOK_SECRET,

@@ -17,6 +17,8 @@ export const envSchema = z.object({
     .string({ error: "is required: create a bot with @BotFather and copy its token" })
     .regex(/^\d+:[\w-]{20,}$/, "does not look like a bot token (expected 123456:ABC-...)"),
   TELEGRAM_API_ROOT: z.url().default("https://api.telegram.org"),
+  TELEGRAM_TIMEOUT: duration.default(30_000),
+  TELEGRAM_MAX_RETRY_AFTER: duration.default(5 * 60_000),
   BOT_MODE: z.enum(["polling", "webhook"]).default("polling"),
   WEBHOOK_URL: optionalText.pipe(z.url().optional()),
   WEBHOOK_SECRET: optionalText.pipe(

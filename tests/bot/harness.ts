@@ -63,6 +63,8 @@ export class Harness {
       adminIds: [1],
       allowedUserIds: [],
       maxFileBytes: 20 * 2 ** 20,
+      telegramTimeoutMs: 30_000,
+      maxRetryAfterS: 300,
       rateLimitPerMinute: 1000,
       store: this.store,
       logger: silentLogger(),

@@ -116,6 +116,8 @@ error-job-cancelled = Cancelled.
 error-tool-missing = A program I need for this isn't installed on the server. The owner has been told.
 error-tool-failed = Something went wrong while processing this. Please try again.
 error-tool-timeout = This took too long and was stopped. Try a shorter file.
+error-telegram-timeout = Telegram didn't answer in time, so I stopped. Please send that again.
+error-download-timeout = Downloading your file from Telegram took too long. Please send it again.
 error-internal = Sorry, something went wrong on my side. Please try again.
 
 status-header = <b>Status</b> · up { $uptime } · { $device }
