@@ -261,6 +261,21 @@ describe("BotApiServer", () => {
     assert.equal((await newBot().api.sendMessage(chat.id, "now")).text, "now");
   });
 
+  test("a flood-limited chat gets 429 with the seconds left until the limit ends", async () => {
+    const user = server.users.create();
+    const chat = server.users.privateChat(user);
+    server.floodLimit(chat.id, 30);
+    await assert.rejects(newBot().api.sendMessage(chat.id, "x"), (error) => {
+      assert.ok(error instanceof GrammyError);
+      assert.equal(error.error_code, 429);
+      const left = error.parameters.retry_after ?? 0;
+      assert.ok(left > 0 && left <= 30, String(left));
+      return true;
+    });
+    const other = server.users.privateChat(server.users.create());
+    assert.equal((await newBot().api.sendMessage(other.id, "fine")).text, "fine");
+  });
+
   test("file downloads can be failed or stalled", async () => {
     const user = server.users.create();
     const chat = server.users.privateChat(user);

@@ -69,6 +69,8 @@ export class BotApiServer {
   private readonly webhook: WebhookDelivery;
   private readonly log = new CallLog();
   private readonly failures = new Map<string, { failure: Failure; times: number }[]>();
+  /** Chats under a flood limit: epoch ms until which their calls get 429. */
+  private readonly floodUntil = new Map<number | string, number>();
   private readonly context: MethodContext;
   private readonly maxUploadBytes: number;
   private readonly http: Server;
@@ -194,6 +196,14 @@ export class BotApiServer {
     this.failures.set(key, queue);
   }
 
+  /**
+   * Puts a chat under a flood limit, as Telegram does: for `seconds`, every call for this
+   * chat fails with 429 and `retry_after` = the seconds left (rounded up).
+   */
+  floodLimit(chatId: number, seconds: number): void {
+    this.floodUntil.set(chatId, this.context.clock.now() + seconds * 1000);
+  }
+
   /** Ends held long polls, stops webhook delivery, fails pending waits and closes sockets. */
   async close(): Promise<void> {
     this.closing.abort();
@@ -266,6 +276,7 @@ export class BotApiServer {
     try {
       if (!name && !KNOWN_METHODS.has(method.toLowerCase())) throw new ApiError(NOT_FOUND);
       if (failure) throw new ApiError(failure);
+      this.checkFlood(params);
       const result = name ? await METHODS[name]!(params, files, this.context, signal) : true;
       record({ result });
       return result;
@@ -273,6 +284,19 @@ export class BotApiServer {
       if (error instanceof ApiError) record({ error: error.spec });
       throw error;
     }
+  }
+
+  private checkFlood(params: Record<string, unknown>): void {
+    const chatId = chatIdOf(params);
+    const until = chatId === undefined ? undefined : this.floodUntil.get(chatId);
+    const left = until === undefined ? 0 : until - this.context.clock.now();
+    if (left <= 0) return;
+    const retryAfter = Math.ceil(left / 1000);
+    throw new ApiError({
+      error_code: 429,
+      description: `Too Many Requests: retry after ${retryAfter}`,
+      parameters: { retry_after: retryAfter },
+    });
   }
 
   private takeFailure(method: string): Failure | undefined {
