@@ -17,6 +17,18 @@ export default tseslint.config(
     },
   },
   {
+    // Type-aware rules for the app: a promise nobody awaits or handles is how one bad
+    // message used to take the whole bot down.
+    files: ["src/**/*.ts"],
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      "@typescript-eslint/no-floating-promises": ["error", { ignoreVoid: false }],
+      "@typescript-eslint/no-misused-promises": "error",
+    },
+  },
+  {
     // Scripts, benchmarks and test support print to the terminal on purpose.
     files: ["scripts/**", "bench/**", "tests/**"],
     rules: { "no-console": "off" },

@@ -4,6 +4,7 @@
  */
 import fs from "node:fs";
 import { createApp } from "./app/index.js";
+import { installLastResortHandlers } from "./app/last-resort.js";
 import { ConfigError, loadConfig, type Config } from "./config/index.js";
 import { createLogger } from "./log/index.js";
 
@@ -30,6 +31,7 @@ const logger = createLogger({
   format: config.log.format,
   secrets: [config.telegram.token, config.telegram.webhook.secret],
 });
+installLastResortHandlers(logger);
 const app = createApp(config, logger);
 
 /**

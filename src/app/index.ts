@@ -107,6 +107,8 @@ export function createApp(config: Config, logger: Logger, clock: Clock = systemC
       adminIds: config.access.adminIds,
       allowedUserIds: config.access.allowedUserIds,
       maxFileBytes: config.limits.maxFileBytes,
+      telegramTimeoutMs: config.telegram.timeoutMs,
+      maxRetryAfterS: Math.ceil(config.telegram.maxRetryAfterMs / 1000),
       rateLimitPerMinute: config.limits.rateLimitPerMinute,
       resultMaxAgeMs: config.resultActionsMaxAgeMs,
       store,

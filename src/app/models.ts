@@ -4,7 +4,7 @@
  */
 import os from "node:os";
 import type { Logger } from "pino";
-import type { Config, ModelOverride } from "../config/index.js";
+import type { Config, ModelId, ModelOverride } from "../config/index.js";
 import type { Store } from "../memory/index.js";
 import { createWhisperAsr, type AsrInput, type AsrResult } from "../models/adapters/asr-whisper.js";
 import {
@@ -22,7 +22,7 @@ import {
   type ResolvedProfile,
 } from "../models/catalogue/index.js";
 import type { ModelHandle } from "../models/contract.js";
-import { defaultBudgetBytes, ModelManager } from "../models/manager/index.js";
+import { defaultBudgetBytes, defaultMaxQueue, ModelManager } from "../models/manager/index.js";
 import {
   configureRuntime,
   detectCuda,
@@ -45,6 +45,26 @@ export interface ModelSet {
   voices: { ru: ModelHandle<string, Pcm>; en: ModelHandle<string, Pcm> };
   ocr: ModelHandle<OcrInput, OcrResult>;
   vad: ModelHandle<VadInput, VadResult>;
+}
+
+/**
+ * What one waiting job of a model holds in memory at most, for sizing its queue: decoded
+ * 16 kHz float audio of the longest recording accepted (Whisper and the VAD), one rendered page as PNG, or a
+ * prompt with its history.
+ */
+function queuedJobBytes(id: ModelId, config: Config): number {
+  switch (id) {
+    case "asr":
+    case "vad":
+      return 16_000 * 4 * config.speech.asrMaxSeconds;
+    case "ocr":
+      return 8 * 2 ** 20;
+    case "chat":
+      return 64 * 2 ** 10;
+    case "tts-ru":
+    case "tts-en":
+      return 16 * 2 ** 10;
+  }
 }
 
 /** "auto" in an override means "what the profile says". */
@@ -105,9 +125,13 @@ export function buildModels(
     footprints: deps.store.footprints,
   });
   const pinned = new Set(config.models.preload);
-  const options = (id: string, concurrency = 1) => ({
+  const queueLimit = (id: ModelId) =>
+    config.models.maxQueue.perModel[id] ??
+    config.models.maxQueue.all ??
+    defaultMaxQueue(queuedJobBytes(id, config), os.totalmem());
+  const options = (id: ModelId, concurrency = 1) => ({
     concurrency,
-    maxQueue: config.models.maxQueue,
+    maxQueue: queueLimit(id),
     idleUnloadMs: config.models.idleUnloadMs,
     pinned: pinned.has(id),
   });

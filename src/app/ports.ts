@@ -63,11 +63,14 @@ export function chatPort(chat: ChatService, tasks: TextTasks): ChatPort {
   });
   return {
     reply(request, options = {}) {
+      // The service's own `done` is passed on as it is: it already carries a rejection
+      // handler (a failure reaches the bot through `pieces`), where a derived promise would
+      // float and turn every failed reply into an unhandled rejection.
       const reply = chat.reply(request, {
         signal: options.signal,
         onEvent: (event) => options.onProgress?.(toProgress(event)),
       });
-      return { pieces: reply.pieces, done: reply.done.then((outcome) => ({ text: outcome.text })) };
+      return { pieces: reply.pieces, done: reply.done };
     },
     reset: (dialog) => chat.reset(dialog),
     summarize: (text, options) => tasks.summarize(text, options.lang, taskOptions(options)),
@@ -123,14 +126,21 @@ export function documentsPort(
           kind === "pdf"
             ? documents.recognizePdf.bind(documents)
             : documents.recognizeImage.bind(documents);
+        // Each scanned page is its own OCR job, whose "running" event comes right after the
+        // page's number: it must not replace "page 3 of 30" with "working on it".
+        let page: Progress | undefined;
         const result = await run(input.bytes, {
           normalize: options.normalize,
           signal: options.signal,
-          onJobEvent: (event) => options.onProgress?.(toProgress(event)),
+          onJobEvent: (event) => {
+            const progress = toProgress(event);
+            options.onProgress?.(progress.type === "running" && page ? page : progress);
+          },
           // Page progress matters for documents of several pages only.
-          onProgress: (page) => {
-            if (page.pages > 1)
-              options.onProgress?.({ type: "page", page: page.page, pages: page.pages });
+          onProgress: (current) => {
+            if (current.pages <= 1) return;
+            page = { type: "page", page: current.page, pages: current.pages };
+            options.onProgress?.(page);
           },
         });
         return {

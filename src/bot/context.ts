@@ -1,4 +1,3 @@
-import type { ConversationFlavor } from "@grammyjs/conversations";
 import type { I18nFlavor } from "@grammyjs/i18n";
 import type { Context } from "grammy";
 import type { Logger } from "pino";
@@ -12,6 +11,4 @@ export interface BotExtras {
   settings: UserSettings;
 }
 
-export type BotContext = ConversationFlavor<Context & I18nFlavor & BotExtras>;
-/** The context inside a conversation (multi-step flow): no conversation flavor there. */
-export type FlowContext = Context & I18nFlavor & BotExtras;
+export type BotContext = Context & I18nFlavor & BotExtras;

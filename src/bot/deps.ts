@@ -18,6 +18,10 @@ export interface BotDeps {
   /** Empty: everyone may use the bot. */
   allowedUserIds: readonly number[];
   maxFileBytes: number;
+  /** Limit of one Bot API call attempt, and the base of a download's limit. */
+  telegramTimeoutMs: number;
+  /** The longest 429 retry_after a call waits for before giving up. */
+  maxRetryAfterS: number;
   rateLimitPerMinute: number;
   /** How long the buttons under a result keep working. */
   resultMaxAgeMs: number;

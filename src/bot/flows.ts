@@ -1,49 +1,12 @@
 /**
- * Multi-step flows built with @grammyjs/conversations: the /settings menu and the
- * /forget confirmation. Their state lives in SQLite, so a restart in the middle of a
- * flow resumes it instead of leaving dead buttons.
+ * The /settings menu and the /forget confirmation, as stateless inline keyboards. A
+ * button's data names one action from a fixed list and the user the menu belongs to; the
+ * settings themselves live in SQLite. So a menu keeps working after a restart, and an open
+ * menu never holds the chat: any other message is handled as usual meanwhile.
  */
-import {
-  conversations,
-  createConversation,
-  type Conversation,
-  type ConversationData,
-  type VersionedState,
-} from "@grammyjs/conversations";
-import { InlineKeyboard, type Context, type Middleware } from "grammy";
+import { Composer, InlineKeyboard } from "grammy";
 import type { Store, UserSettings } from "../memory/index.js";
-import type { BotContext, FlowContext } from "./context.js";
-
-type Flow = Conversation<BotContext, FlowContext>;
-
-const NAMESPACE = "conversations";
-/** A flow nobody answers for this long ends by itself. */
-const FLOW_TIMEOUT_MS = 15 * 60_000;
-
-function flowKey(ctx: Context): string | undefined {
-  return ctx.chat && ctx.from ? `${ctx.chat.id}:${ctx.from.id}` : undefined;
-}
-
-/** Conversation state in the kv table, owned by the user so /forget removes it too. */
-export function flowStorage(store: Store) {
-  return {
-    type: "context" as const,
-    adapter: {
-      read: (ctx: BotContext) => {
-        const key = flowKey(ctx);
-        return key ? store.kv.get<VersionedState<ConversationData>>(NAMESPACE, key) : undefined;
-      },
-      write: (ctx: BotContext, state: VersionedState<ConversationData>) => {
-        const key = flowKey(ctx);
-        if (key) store.kv.set(NAMESPACE, key, state, ctx.from?.id);
-      },
-      delete: (ctx: BotContext) => {
-        const key = flowKey(ctx);
-        if (key) store.kv.delete(NAMESPACE, key);
-      },
-    },
-  };
-}
+import type { BotContext } from "./context.js";
 
 const CYCLES: { [K in keyof UserSettings]: readonly UserSettings[K][] } = {
   language: [null, "ru", "en"],
@@ -54,12 +17,42 @@ const CYCLES: { [K in keyof UserSettings]: readonly UserSettings[K][] } = {
 
 type SettingName = keyof UserSettings;
 
+/** Every action a menu button may carry; callback data naming anything else is refused. */
+const SETTINGS_ACTIONS = ["language", "voiceReplies", "ttsVoice", "normalize", "done"] as const;
+const FORGET_ACTIONS = ["yes", "no"] as const;
+
+export type MenuPress =
+  | { menu: "settings"; action: (typeof SETTINGS_ACTIONS)[number]; ownerId: number }
+  | { menu: "forget"; action: (typeof FORGET_ACTIONS)[number]; ownerId: number };
+
+const DATA = /^(settings|forget):([A-Za-z]{1,20})(?::(\d{1,15}))?$/;
+
+function isOneOf<T extends string>(values: readonly T[], value: string): value is T {
+  return (values as readonly string[]).includes(value);
+}
+
+/**
+ * Parses a button's data: `menu:action:ownerId`. Menus sent before owners were part of the
+ * data (`menu:action`) still work in private chats, whose owner is the chat. Anything
+ * else, forged data included, is undefined.
+ */
+export function parseMenuData(data: string, privateChatId?: number): MenuPress | undefined {
+  const match = DATA.exec(data);
+  if (!match) return undefined;
+  const [, menu, action = "", owner] = match;
+  const ownerId = owner === undefined ? privateChatId : Number(owner);
+  if (ownerId === undefined) return undefined;
+  if (menu === "settings" && isOneOf(SETTINGS_ACTIONS, action)) return { menu, action, ownerId };
+  if (menu === "forget" && isOneOf(FORGET_ACTIONS, action)) return { menu, action, ownerId };
+  return undefined;
+}
+
 function next<K extends SettingName>(settings: UserSettings, name: K): UserSettings[K] {
   const values = CYCLES[name];
   return values[(values.indexOf(settings[name]) + 1) % values.length]!;
 }
 
-function settingsText(ctx: FlowContext, settings: UserSettings): string {
+function settingsText(ctx: BotContext, settings: UserSettings): string {
   return ctx.t("settings-title", {
     language: ctx.t(`settings-language-${settings.language ?? "auto"}`),
     voice: ctx.t(`settings-voice-${settings.voiceReplies}`),
@@ -68,93 +61,91 @@ function settingsText(ctx: FlowContext, settings: UserSettings): string {
   });
 }
 
-function settingsKeyboard(ctx: FlowContext): InlineKeyboard {
-  return new InlineKeyboard()
-    .text(ctx.t("settings-btn-language"), "settings:language")
-    .text(ctx.t("settings-btn-voice"), "settings:voiceReplies")
-    .row()
-    .text(ctx.t("settings-btn-tts"), "settings:ttsVoice")
-    .text(ctx.t("settings-btn-normalize"), "settings:normalize")
-    .row()
-    .text(ctx.t("settings-btn-done"), "settings:done");
+function settingsKeyboard(ctx: BotContext, ownerId: number): InlineKeyboard {
+  const button = (label: string, action: (typeof SETTINGS_ACTIONS)[number]) =>
+    InlineKeyboard.text(ctx.t(label), `settings:${action}:${ownerId}`);
+  return InlineKeyboard.from([
+    [button("settings-btn-language", "language"), button("settings-btn-voice", "voiceReplies")],
+    [button("settings-btn-tts", "ttsVoice"), button("settings-btn-normalize", "normalize")],
+    [button("settings-btn-done", "done")],
+  ]);
 }
 
-function settingsFlow(store: Store) {
-  return async (conversation: Flow, ctx: FlowContext) => {
-    const userId = ctx.from!.id;
-    let settings = await conversation.external(() => store.settings.get(userId));
+async function pressSettings(
+  ctx: BotContext,
+  store: Store,
+  action: (typeof SETTINGS_ACTIONS)[number],
+  userId: number,
+): Promise<void> {
+  if (action === "done") {
+    await ctx.answerCallbackQuery(ctx.t("settings-saved"));
+    await ctx.editMessageReplyMarkup();
+    return;
+  }
+  const current = store.settings.get(userId);
+  const settings = store.settings.update(userId, { [action]: next(current, action) });
+  // The menu follows a language change at once.
+  ctx.i18n.useLocale(settings.language ?? (await ctx.i18n.getLocale()));
+  await ctx.answerCallbackQuery();
+  await ctx.editMessageText(settingsText(ctx, settings), {
+    parse_mode: "HTML",
+    reply_markup: settingsKeyboard(ctx, userId),
+  });
+}
+
+async function pressForget(
+  ctx: BotContext,
+  store: Store,
+  action: (typeof FORGET_ACTIONS)[number],
+  userId: number,
+): Promise<void> {
+  await ctx.answerCallbackQuery();
+  if (action === "yes") {
+    store.forgetUser(userId);
+    await ctx.editMessageText(ctx.t("forget-done"));
+  } else {
+    await ctx.editMessageText(ctx.t("forget-cancelled"));
+  }
+}
+
+/** /settings, /forget and their buttons; any other button press is told it is no longer valid. */
+export function menus(store: Store): Composer<BotContext> {
+  const composer = new Composer<BotContext>();
+
+  composer.command("settings", async (ctx) => {
+    if (!ctx.from) return;
+    const settings = store.settings.get(ctx.from.id);
     await ctx.reply(settingsText(ctx, settings), {
       parse_mode: "HTML",
-      reply_markup: settingsKeyboard(ctx),
+      reply_markup: settingsKeyboard(ctx, ctx.from.id),
     });
-    for (;;) {
-      const press = await conversation.waitForCallbackQuery(/^settings:/, {
-        maxMilliseconds: FLOW_TIMEOUT_MS,
-      });
-      if (press.from.id !== userId) {
-        await press.answerCallbackQuery();
-        continue;
-      }
-      const choice = press.callbackQuery.data.slice("settings:".length);
-      if (choice === "done") {
-        await press.answerCallbackQuery(press.t("settings-saved"));
-        await press.editMessageReplyMarkup();
-        return;
-      }
-      if (!(choice in CYCLES)) {
-        await press.answerCallbackQuery();
-        continue;
-      }
-      const name = choice as SettingName;
-      settings = await conversation.external(() =>
-        store.settings.update(userId, { [name]: next(settings, name) }),
-      );
-      // The menu follows a language change at once.
-      press.i18n.useLocale(settings.language ?? (await press.i18n.getLocale()));
-      await press.answerCallbackQuery();
-      await press.editMessageText(settingsText(press, settings), {
-        parse_mode: "HTML",
-        reply_markup: settingsKeyboard(press),
-      });
-    }
-  };
-}
+  });
 
-function forgetFlow(store: Store) {
-  return async (conversation: Flow, ctx: FlowContext) => {
-    const userId = ctx.from!.id;
+  composer.command("forget", async (ctx) => {
+    if (!ctx.from) return;
     const keyboard = new InlineKeyboard()
-      .text(ctx.t("forget-yes"), "forget:yes")
-      .text(ctx.t("forget-no"), "forget:no");
+      .text(ctx.t("forget-yes"), `forget:yes:${ctx.from.id}`)
+      .text(ctx.t("forget-no"), `forget:no:${ctx.from.id}`);
     await ctx.reply(ctx.t("forget-confirm"), { reply_markup: keyboard });
-    for (;;) {
-      const press = await conversation.waitForCallbackQuery(/^forget:/, {
-        maxMilliseconds: FLOW_TIMEOUT_MS,
-      });
-      if (press.from.id !== userId) {
-        await press.answerCallbackQuery();
-        continue;
-      }
-      await press.answerCallbackQuery();
-      if (press.callbackQuery.data === "forget:yes") {
-        await conversation.external(() => store.forgetUser(userId));
-        await press.editMessageText(press.t("forget-done"));
-      } else {
-        await press.editMessageText(press.t("forget-cancelled"));
-      }
+  });
+
+  // Other buttons (results, Cancel) belong to other features; unknown data ends there.
+  composer.callbackQuery(/^(settings|forget):/, async (ctx) => {
+    const privateChat = ctx.chat?.type === "private" ? ctx.chat.id : undefined;
+    const press = parseMenuData(ctx.callbackQuery.data ?? "", privateChat);
+    if (!press) {
+      ctx.log.info({ data: ctx.callbackQuery.data }, "button with unknown data");
+      await ctx.answerCallbackQuery(ctx.t("button-invalid"));
       return;
     }
-  };
-}
+    // Someone else's menu (in a group): nothing happens.
+    if (press.ownerId !== ctx.from.id) {
+      await ctx.answerCallbackQuery();
+      return;
+    }
+    if (press.menu === "settings") await pressSettings(ctx, store, press.action, ctx.from.id);
+    else await pressForget(ctx, store, press.action, ctx.from.id);
+  });
 
-/**
- * Installs the conversations plugin and both flows. `plugins` are the middlewares a
- * flow's context needs (settings and i18n), since flows build contexts of their own.
- */
-export function flows(store: Store, plugins: Middleware<FlowContext>[]): Middleware<BotContext>[] {
-  return [
-    conversations<BotContext, FlowContext>({ storage: flowStorage(store) }),
-    createConversation(settingsFlow(store), { id: "settings", plugins }),
-    createConversation(forgetFlow(store), { id: "forget", plugins }),
-  ];
+  return composer;
 }

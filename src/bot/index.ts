@@ -7,7 +7,7 @@ import { sequentialize } from "@grammyjs/runner";
 import { Bot, BotError, type BotConfig, type Middleware, type Transformer } from "grammy";
 import type { Logger } from "pino";
 import type { Update, UserFromGetMe } from "grammy/types";
-import type { BotContext, FlowContext } from "./context.js";
+import type { BotContext } from "./context.js";
 import type { BotDeps } from "./deps.js";
 import { describeError } from "./errors.js";
 import { replyParams } from "./format/send.js";
@@ -17,12 +17,19 @@ import { chat } from "./features/chat.js";
 import { commands, registerCommands } from "./features/commands.js";
 import { exportCommand } from "./features/export.js";
 import { media } from "./features/media.js";
-import { flows } from "./flows.js";
+import { menus } from "./flows.js";
 import { InFlightUpdates } from "./in-flight.js";
 import { createI18n } from "./i18n.js";
 import { Jobs } from "./jobs.js";
 import { JobKeeper } from "./journal.js";
-import { accessControl, contextExtras, rateLimit, recordSeen } from "./middleware.js";
+import { callTimeout } from "./timeouts.js";
+import {
+  accessControl,
+  contextExtras,
+  ignoreWithoutSender,
+  rateLimit,
+  recordSeen,
+} from "./middleware.js";
 import { replyInTopic } from "./topics.js";
 import { isAppError } from "../shared/errors.js";
 
@@ -84,23 +91,15 @@ export function createBot(deps: BotDeps, options: CreateBotOptions = {}): Telegr
   const transformers = [
     ...(options.transformers ?? []),
     logNetworkFailures(deps.logger),
-    autoRetry({ maxRetryAttempts: 5, maxDelaySeconds: 60 }),
+    callTimeout(deps.clock, deps.telegramTimeoutMs),
+    // A long retry_after is waited for (up to maxRetryAfterS), never answered with an
+    // apology; updates of a rate-limited chat queue behind it in order (sequentialize).
+    autoRetry({ maxRetryAttempts: 5, maxDelaySeconds: deps.maxRetryAfterS }),
   ];
   bot.api.config.use(...transformers);
 
   const i18n = createI18n<BotContext>();
   const extras = contextExtras(deps);
-  // Flows build their own Api from the token alone: give it the same transformers.
-  const flowApi: Middleware<FlowContext> = (ctx, next) => {
-    ctx.api.config.use(...transformers);
-    return next();
-  };
-  const flowPlugins = [
-    flowApi,
-    replyInTopic<FlowContext>(),
-    extras,
-    i18n.middleware(),
-  ] as Middleware<FlowContext>[];
   const cancels = new CancelRegistry();
   const jobs = new Jobs(deps, cancels);
 
@@ -119,11 +118,15 @@ export function createBot(deps: BotDeps, options: CreateBotOptions = {}): Telegr
     ),
   );
   bot.use(replyInTopic());
-  bot.use(extras, recordSeen(deps), i18n.middleware(), accessControl(deps), rateLimit(deps));
+  bot.use(extras, ignoreWithoutSender, recordSeen(deps), i18n.middleware());
+  bot.use(accessControl(deps), rateLimit(deps));
 
   const features = bot.errorBoundary(async (error) => {
     const ctx = error.ctx;
-    if (isAppError(error.error))
+    // Overload is a state, not a fault: the user is told to come back in a minute.
+    if (isAppError(error.error) && error.error.code === "model.busy")
+      ctx.log.info({ code: error.error.code, details: error.error.details }, "too busy: refused");
+    else if (isAppError(error.error))
       ctx.log.warn({ code: error.error.code, err: error.error }, "request failed");
     else ctx.log.error({ err: error.error }, "update handler failed");
     if (!ctx.chat) return;
@@ -133,8 +136,8 @@ export function createBot(deps: BotDeps, options: CreateBotOptions = {}): Telegr
         ctx.log.error({ err: replyError }, "could not report the error"),
       );
   });
-  features.use(...flows(deps.store, flowPlugins));
   features.use(
+    menus(deps.store),
     commands(deps),
     exportCommand(deps),
     actions(deps, jobs, cancels),

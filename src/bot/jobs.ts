@@ -6,7 +6,7 @@ import { InlineKeyboard, InputFile } from "grammy";
 import type { InlineKeyboardMarkup } from "grammy/types";
 import type { NewResult } from "../memory/index.js";
 import { detectLanguage } from "../services/documents/text.js";
-import { InputError, isAppError } from "../shared/errors.js";
+import { InputError, isAppError, NetworkError } from "../shared/errors.js";
 import { cancelData, type CancelRegistry } from "./cancel.js";
 import type { BotContext } from "./context.js";
 import type { BotDeps } from "./deps.js";
@@ -16,6 +16,7 @@ import { describeProgress, keepChatAction, ProgressMessage } from "./progress.js
 import type { MediaInput, Progress, TurnKind } from "./ports.js";
 import { resultKeyboard } from "./result-buttons.js";
 import { streamAnswer } from "./streaming.js";
+import { downloadTimeoutMs, withDeadline } from "./timeouts.js";
 
 /** Chat answers at least this long get the result buttons (summary, translate, ...). */
 export const LONG_ANSWER_CHARS = 500;
@@ -35,7 +36,14 @@ export class Jobs {
     const file = await ctx.api.getFile(media.fileId);
     if (!file.file_path)
       throw new InputError("input.too_large", "Telegram gave no file path", { limitMb: 20 });
-    const bytes = await this.deps.fetchFile(file.file_path);
+    const path = file.file_path;
+    const ms = downloadTimeoutMs(file.file_size ?? media.fileSize, this.deps.telegramTimeoutMs);
+    const bytes = await withDeadline(
+      this.deps.clock,
+      ms,
+      (signal) => this.deps.fetchFile(path, signal),
+      () => new NetworkError("download.timeout", `the download took over ${ms} ms`, { ms }),
+    );
     return { bytes, fileName: media.fileName, mimeType: media.mimeType };
   }
 
@@ -87,12 +95,27 @@ export class Jobs {
     return resultKeyboard(ctx.t, id, { subtitles: (result.segments ?? []).length > 0 });
   }
 
-  /** Streams the chat model's answer into the chat and returns it. */
+  /**
+   * Streams the chat model's answer into the chat and returns it. While others are ahead
+   * in the model's line, a status message tells the user their place (next in line is not
+   * worth a message: it is also what a first request sees while the model loads).
+   */
   async answer(ctx: BotContext, text: string, kind: TurnKind, replyTo?: number): Promise<string> {
     const chatId = ctx.chat!.id;
     const stopAction = keepChatAction(ctx.api, chatId, "typing", this.deps.clock);
+    const inLine = new ProgressMessage(ctx.api, chatId, this.deps.clock, {
+      replyTo,
+      editIntervalMs: this.deps.streaming?.editIntervalMs,
+    });
+    const onProgress = (progress: Progress) => {
+      if (progress.type === "queued" && progress.position > 1)
+        inLine.show(describeProgress(progress, ctx.t));
+    };
     try {
-      const reply = this.deps.chat.reply({ chatId, userId: ctx.from!.id, text, kind });
+      const reply = this.deps.chat.reply(
+        { chatId, userId: ctx.from!.id, text, kind },
+        { onProgress },
+      );
       const shown = await streamAnswer(ctx.api, chatId, reply.pieces, {
         clock: this.deps.clock,
         useDrafts: ctx.chat!.type === "private",
@@ -111,6 +134,7 @@ export class Jobs {
       return (await reply.done).text || shown;
     } finally {
       stopAction();
+      await inLine.close();
     }
   }
 

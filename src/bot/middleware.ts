@@ -20,6 +20,15 @@ export function contextExtras(deps: BotDeps) {
   };
 }
 
+/**
+ * Updates without a sender (a channel post, a group message sent as the group) ask nothing
+ * of the bot: they are ignored, and logged at debug level only.
+ */
+export const ignoreWithoutSender: MiddlewareFn<BotContext> = async (ctx, next) => {
+  if (ctx.from) return next();
+  ctx.log.debug({ chatType: ctx.chat?.type }, "update without a sender: ignored");
+};
+
 /** Records first/last seen for users and chats; once per update, outside flows. */
 export function recordSeen(deps: BotDeps): MiddlewareFn<BotContext> {
   return async (ctx, next) => {
@@ -71,7 +80,7 @@ export function rateLimit(deps: BotDeps): MiddlewareFn<BotContext> {
     keyGenerator: (ctx) => ctx.from?.id.toString(),
     onLimitExceeded: (ctx) => {
       ctx.log.info("rate limit exceeded");
-      if (isAddressedToBot(ctx)) void ctx.reply(ctx.t("rate-limited")).catch(() => undefined);
+      if (isAddressedToBot(ctx)) ctx.reply(ctx.t("rate-limited")).catch(() => undefined);
     },
   });
 }

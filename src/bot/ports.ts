@@ -34,7 +34,11 @@ export interface ChatRequest {
 export interface ChatReply {
   /** Visible text as it is generated. */
   pieces: AsyncIterable<string>;
-  /** The whole answer once generation ended. */
+  /**
+   * The whole answer once generation ended. A failure rejects it and also ends `pieces`
+   * with the same error, so a caller that stops at a failed `pieces` may leave `done`
+   * unawaited: implementations must attach a rejection handler to it.
+   */
   done: Promise<{ text: string }>;
 }
 

@@ -65,8 +65,8 @@ export class ProgressMessage {
       return;
     }
     const wait = this.lastEdit + (this.options.editIntervalMs ?? 1500) - this.clock.now();
-    if (wait <= 0) void this.flush();
-    else this.timer ??= this.clock.setTimeout(() => void this.flush(), wait);
+    if (wait <= 0) this.flushSoon();
+    else this.timer ??= this.clock.setTimeout(() => this.flushSoon(), wait);
   }
 
   /** Removes the status message; call it when the result is about to be sent. */
@@ -77,6 +77,11 @@ export class ProgressMessage {
     if (id === undefined) return;
     await this.api.deleteMessage(this.chatId, id).catch(() => undefined);
     this.options.onMessage?.(undefined);
+  }
+
+  /** Edits are cosmetic: one that fails is dropped, and a later one may succeed. */
+  private flushSoon(): void {
+    this.flush().catch(() => undefined);
   }
 
   private async flush(): Promise<void> {
@@ -111,7 +116,7 @@ export function keepChatAction(
   let stopped = false;
   const tick = () => {
     if (stopped) return;
-    void api.sendChatAction(chatId, action).catch(() => undefined);
+    api.sendChatAction(chatId, action).catch(() => undefined);
     timer = clock.setTimeout(tick, 4500);
   };
   tick();

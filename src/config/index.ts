@@ -5,9 +5,10 @@
  */
 import path from "node:path";
 import type { z } from "zod";
+import type { QueueLimits } from "./parsers.js";
 import { envSchema, type Env } from "./schema.js";
 
-export { parseBytes, parseDurationMs } from "./parsers.js";
+export { parseBytes, parseDurationMs, type ModelId, type QueueLimits } from "./parsers.js";
 
 type Device = "auto" | "cpu" | "cuda";
 export interface ModelOverride {
@@ -21,6 +22,10 @@ export interface Config {
     token: string;
     apiRoot: string;
     mode: "polling" | "webhook";
+    /** One Bot API call attempt; a download gets this plus time for its size. */
+    timeoutMs: number;
+    /** The longest 429 retry_after waited for. */
+    maxRetryAfterMs: number;
     webhook: { url?: string; secret?: string; host: string; port: number };
   };
   access: { adminIds: number[]; allowedUserIds: number[] };
@@ -35,7 +40,8 @@ export interface Config {
     budgetBytes?: number;
     idleUnloadMs: number;
     preload: string[];
-    maxQueue: number;
+    /** Jobs that may wait per model; unset ones are sized from memory. */
+    maxQueue: QueueLimits;
     /** ONNX Runtime intra-op threads per session; undefined: cores shared among the models. */
     threads?: number;
     overrides: {
@@ -116,6 +122,8 @@ export function loadConfig(
       token: e.BOT_TOKEN,
       apiRoot: e.TELEGRAM_API_ROOT.replace(/\/+$/, ""),
       mode: e.BOT_MODE,
+      timeoutMs: e.TELEGRAM_TIMEOUT,
+      maxRetryAfterMs: e.TELEGRAM_MAX_RETRY_AFTER,
       webhook: {
         url: e.WEBHOOK_URL,
         secret: e.WEBHOOK_SECRET,

@@ -76,6 +76,45 @@ export const idList = list
   .pipe(z.array(z.string().regex(/^-?\d+$/, "expected numeric Telegram ids")))
   .transform((ids) => ids.map(Number));
 
+/** Model ids a queue limit may name (see MODELS_PRELOAD). */
+export const MODEL_IDS = ["ocr", "asr", "vad", "chat", "tts-ru", "tts-en"] as const;
+export type ModelId = (typeof MODEL_IDS)[number];
+
+/** Queue limits: `all` for every model, or per model id; a model named nowhere is sized by memory. */
+export interface QueueLimits {
+  all?: number;
+  perModel: Partial<Record<ModelId, number>>;
+}
+
+/** Parses "auto", "200" (every model) or "chat=200,ocr=10" (others auto). */
+export function parseQueueLimits(text: string): QueueLimits | string {
+  const value = text.trim().toLowerCase();
+  if (value === "auto") return { perModel: {} };
+  if (/^\d+$/.test(value))
+    return Number(value) >= 1 ? { all: Number(value), perModel: {} } : "a limit must be at least 1";
+  const limits: QueueLimits = { perModel: {} };
+  for (const entry of value.split(/[\s,]+/).filter(Boolean)) {
+    const match = /^([a-z-]+)=(\d+)$/.exec(entry);
+    if (!match)
+      return `expected auto, a number or model=number pairs like chat=200,ocr=10, got "${text}"`;
+    const [, id, limit] = match;
+    if (!(MODEL_IDS as readonly string[]).includes(id!))
+      return `unknown model "${id}" (one of ${MODEL_IDS.join(", ")})`;
+    if (Number(limit) < 1) return "a limit must be at least 1";
+    limits.perModel[id as ModelId] = Number(limit);
+  }
+  return limits;
+}
+
+export const queueLimits = z.string().transform((text, ctx) => {
+  const limits = parseQueueLimits(text);
+  if (typeof limits === "string") {
+    ctx.addIssue({ code: "custom", message: limits });
+    return z.NEVER;
+  }
+  return limits;
+});
+
 export const integer = (min: number, max = Number.MAX_SAFE_INTEGER) =>
   z.coerce.number().int().min(min).max(max);
 

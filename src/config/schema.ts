@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { acceptedAsrLanguages, normaliseAsrLanguage } from "./asr-languages.js";
-import { boolean, bytes, duration, idList, integer, list, number } from "./parsers.js";
+import { boolean, bytes, duration, idList, integer, list, number, queueLimits } from "./parsers.js";
 
 const device = z.enum(["auto", "cpu", "cuda"]);
 const dtype = z.enum(["auto", "fp32", "fp16", "q8", "int8", "uint8", "q4", "bnb4", "q4f16"]);
@@ -18,6 +18,8 @@ export const envSchema = z.object({
     .string({ error: "is required: create a bot with @BotFather and copy its token" })
     .regex(/^\d+:[\w-]{20,}$/, "does not look like a bot token (expected 123456:ABC-...)"),
   TELEGRAM_API_ROOT: z.url().default("https://api.telegram.org"),
+  TELEGRAM_TIMEOUT: duration.default(30_000),
+  TELEGRAM_MAX_RETRY_AFTER: duration.default(5 * 60_000),
   BOT_MODE: z.enum(["polling", "webhook"]).default("polling"),
   WEBHOOK_URL: optionalText.pipe(z.url().optional()),
   WEBHOOK_SECRET: optionalText.pipe(
@@ -42,7 +44,7 @@ export const envSchema = z.object({
   MODEL_MEMORY_BUDGET: optionalText.pipe(bytes.optional()),
   MODEL_IDLE_UNLOAD: duration.default(5 * 60_000),
   MODELS_PRELOAD: list.default([]),
-  MODEL_MAX_QUEUE: integer(1).default(50),
+  MODEL_MAX_QUEUE: queueLimits.default({ perModel: {} }),
   MODEL_THREADS: integer(1, 1024).optional(),
 
   ASR_MODEL: optionalText,

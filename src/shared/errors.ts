@@ -32,6 +32,8 @@ export const ERROR_CODES = [
   "tool.missing",
   "tool.failed",
   "tool.timeout",
+  "telegram.timeout",
+  "download.timeout",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -66,6 +68,11 @@ export class CapacityError extends AppError {
 /** An external tool (ffmpeg, espeak-ng, tesseract) is missing or failed. */
 export class ToolError extends AppError {
   override readonly name = "ToolError";
+}
+
+/** Telegram did not answer in time (a Bot API call or a file download). */
+export class NetworkError extends AppError {
+  override readonly name = "NetworkError";
 }
 
 export function isAppError(error: unknown): error is AppError {

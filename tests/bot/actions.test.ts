@@ -19,7 +19,7 @@ describe("result buttons", () => {
       await h.press(user, data);
     assert.deepEqual(
       h.callsOf("answerCallbackQuery").map((call) => call.payload.text),
-      Array(5).fill("This button is no longer valid."),
+      Array(5).fill("This button is no longer valid. Send the command again for a fresh menu."),
     );
     assert.equal(h.callsOf("sendMessage").length, 0);
   });

@@ -121,7 +121,7 @@ describe("bad input gets a clear reply in the user's language, and the bot keeps
       texts.join("|"),
     );
     assert.ok(
-      texts.includes("I'm very busy right now. Please try again in a few minutes."),
+      texts.includes("I'm too busy right now. Please try again in a minute."),
       texts.join("|"),
     );
   });

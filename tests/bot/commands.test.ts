@@ -59,9 +59,32 @@ describe("/settings", () => {
     await h.press(user, "settings:done", menu);
     const answers = h.callsOf("answerCallbackQuery").map((call) => call.payload.text);
     assert.equal(answers.at(-1), "Настройки сохранены.");
-    // The flow has ended: a later press changes nothing.
-    await h.press(user, "settings:voiceReplies", menu);
-    assert.equal(h.store.settings.get(8).voiceReplies, "always");
+    // The menu is closed: its buttons are gone.
+    const closed = h.callsOf("editMessageReplyMarkup").at(-1)!;
+    assert.equal(closed.payload.reply_markup, undefined);
+  });
+
+  it("buttons carry their owner, and forged or stale data gets a polite refusal", async () => {
+    const h = new Harness();
+    const user = h.user(12, "en");
+    await h.text(user, "/settings");
+    const menu = h.lastBotMessage()!;
+    const data = (menu.reply_markup?.inline_keyboard.flat() ?? []).map((b) =>
+      "callback_data" in b ? b.callback_data : "",
+    );
+    assert.ok(data.includes("settings:voiceReplies:12"), JSON.stringify(data));
+    for (const forged of ["settings:toString", "settings:__proto__:12", "forget:maybe", "x"]) {
+      await h.press(user, forged, menu);
+      const answer = h.callsOf("answerCallbackQuery").at(-1)!;
+      assert.equal(
+        answer.payload.text,
+        "This button is no longer valid. Send the command again for a fresh menu.",
+      );
+    }
+    assert.deepEqual(h.store.settings.get(12), DEFAULT_SETTINGS);
+    // The menu still works after the forged presses.
+    await h.press(user, "settings:voiceReplies:12", menu);
+    assert.equal(h.store.settings.get(12).voiceReplies, "always");
   });
 
   it("survives a restart: a new bot over the same store continues the flow", async () => {

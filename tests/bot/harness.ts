@@ -80,6 +80,8 @@ export class Harness {
       adminIds: [1],
       allowedUserIds: [],
       maxFileBytes: 20 * 2 ** 20,
+      telegramTimeoutMs: 30_000,
+      maxRetryAfterS: 300,
       rateLimitPerMinute: 1000,
       resultMaxAgeMs: 24 * 3_600_000,
       store: this.store,

@@ -129,3 +129,30 @@ describe(".env.example", () => {
     assert.deepEqual([...new Set(documented)].sort(), Object.keys(envSchema.shape).sort());
   });
 });
+
+describe("MODEL_MAX_QUEUE and the Telegram timeouts", () => {
+  const load = (env: Record<string, string>) => loadConfig({ BOT_TOKEN: TOKEN, ...env });
+
+  it("defaults to auto (sized from memory), 30 s per Bot API call and 5 min of 429 wait", () => {
+    const config = load({});
+    assert.deepEqual(config.models.maxQueue, { perModel: {} });
+    assert.equal(config.telegram.timeoutMs, 30_000);
+    assert.equal(config.telegram.maxRetryAfterMs, 5 * 60_000);
+  });
+
+  it("takes one number for every model, or limits per model id", () => {
+    assert.deepEqual(load({ MODEL_MAX_QUEUE: "200" }).models.maxQueue, { all: 200, perModel: {} });
+    assert.deepEqual(load({ MODEL_MAX_QUEUE: "chat=200, ocr=10" }).models.maxQueue, {
+      perModel: { chat: 200, ocr: 10 },
+    });
+  });
+
+  it("refuses unknown models, zero and garbage", () => {
+    for (const value of ["nope=3", "chat=0", "0", "chat:3", "toString=1"]) {
+      assert.match(
+        configError({ BOT_TOKEN: TOKEN, MODEL_MAX_QUEUE: value }).message,
+        /MODEL_MAX_QUEUE/,
+      );
+    }
+  });
+});

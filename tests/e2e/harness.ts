@@ -22,6 +22,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Message } from "@grammyjs/types";
+import { LAST_RESORT_MESSAGE } from "../../src/app/last-resort.js";
 import { envSchema } from "../../src/config/schema.js";
 import { BotApiServer, type RecordedCall } from "../support/bot-api/index.js";
 
@@ -400,10 +401,22 @@ export class E2E {
     return call.result as Message;
   }
 
+  /** A new user (`fields` as in `users.create`) and their private chat with the bot. */
+  privateChat(fields: Parameters<BotApiServer["users"]["create"]>[0] = {}) {
+    const user = this.server.users.create(fields);
+    return { user, chat: this.server.users.privateChat(user) };
+  }
+
+  /**
+   * Stops everything, then fails if the bot's last-resort handler (src/app/last-resort.ts)
+   * was ever reached: every error must have been handled where it happened.
+   */
   async close(): Promise<void> {
     await this.bot.kill();
     await this.server.close();
     removeDir(this.dataDir);
+    const escaped = this.bot.logs.find((line) => line.msg === LAST_RESORT_MESSAGE);
+    if (escaped) throw new Error(`the last-resort handler was reached: ${JSON.stringify(escaped)}`);
   }
 }
 

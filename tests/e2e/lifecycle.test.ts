@@ -56,11 +56,11 @@ describe("e2e: restart and graceful shutdown", () => {
     server.users.sendCommand(chat, user, "settings");
     const menu = await e2e.message(chat.id, (text) => text.startsWith("Settings"));
     assert.match(menu.text ?? "", /Language: as in Telegram/);
-    server.users.pressButton(chat, user, menu, "settings:language");
+    server.users.pressButton(chat, user, menu, `settings:language:${user.id}`);
     // The menu switches to the new language at once.
     const edited = await e2e.waitFor((c) => c.method === "editMessageText" && c.chatId === chat.id);
     assert.match(sentText(edited), /Язык: Русский/);
-    server.users.pressButton(chat, user, edited.result as Message, "settings:done");
+    server.users.pressButton(chat, user, edited.result as Message, `settings:done:${user.id}`);
     await e2e.waitFor((c) => c.method === "editMessageReplyMarkup" && c.chatId === chat.id);
 
     server.users.sendText(chat, user, "Remember the number 42");
@@ -82,7 +82,7 @@ describe("e2e: restart and graceful shutdown", () => {
     // /forget (in Russian now) deletes history and settings: the greeting is English again.
     server.users.sendCommand(chat, user, "forget");
     const confirm = await e2e.message(chat.id, (text) => text.startsWith("Это удалит"));
-    server.users.pressButton(chat, user, confirm, "forget:yes");
+    server.users.pressButton(chat, user, confirm, `forget:yes:${user.id}`);
     const done = await e2e.waitFor((c) => c.method === "editMessageText" && c.chatId === chat.id);
     assert.equal(sentText(done), "Готово: всё, что я о вас хранил, удалено.");
     assert.deepEqual(historyOf(chat.id, user.id), []);

@@ -171,7 +171,7 @@ describe("e2e: photos, PDFs and voice", () => {
     server.users.sendCommand(chat, user, "settings");
     let menu = await e2e.message(chat.id, (text) => text.startsWith("Settings"));
     const press = async (data: string) => {
-      server.users.pressButton(chat, user, menu, data);
+      server.users.pressButton(chat, user, menu, `${data}:${user.id}`);
       const edited = await e2e.waitFor(
         (c) => c.method === "editMessageText" && c.chatId === chat.id,
       );
@@ -183,7 +183,7 @@ describe("e2e: photos, PDFs and voice", () => {
     const shown = await press("settings:voiceReplies"); // always -> off
     assert.match(shown, /Voice replies: off/);
     assert.match(shown, /Voice: espeak/);
-    server.users.pressButton(chat, user, menu, "settings:done");
+    server.users.pressButton(chat, user, menu, `settings:done:${user.id}`);
     await e2e.waitFor((c) => c.method === "editMessageReplyMarkup" && c.chatId === chat.id);
 
     // Russian with espeak: the Russian neural voice (used by no other test here) stays unloaded.

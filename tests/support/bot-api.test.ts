@@ -10,7 +10,7 @@ import { autoRetry } from "@grammyjs/auto-retry";
 import { run } from "@grammyjs/runner";
 import { Bot, GrammyError, InlineKeyboard, InputFile, webhookCallback } from "grammy";
 import type { Message } from "@grammyjs/types";
-import { BotApiServer, parseHtml } from "./bot-api/index.js";
+import { BotApiServer, DOWNLOAD, STALLED, parseHtml } from "./bot-api/index.js";
 
 let server: BotApiServer;
 
@@ -246,6 +246,51 @@ describe("BotApiServer", () => {
       newBot().api.sendChatAction(chat.id, "typing"),
       isApiError(502, /Bad Gateway/),
     );
+  });
+
+  test("a stalled call is recorded and held until the client gives up", async () => {
+    const user = server.users.create();
+    const chat = server.users.privateChat(user);
+    server.failNext("sendMessage", "stall");
+    const bot = new Bot(server.token, { client: { apiRoot: server.apiRoot, timeoutSeconds: 0.3 } });
+    await assert.rejects(bot.api.sendMessage(chat.id, "never answered"));
+    const stalled = await server.waitFor((c) => c.chatId === chat.id && c.method === "sendMessage");
+    assert.deepEqual(stalled.error, STALLED);
+    assert.equal(stalled.params.text, "never answered");
+    // Only the next call stalls.
+    assert.equal((await newBot().api.sendMessage(chat.id, "now")).text, "now");
+  });
+
+  test("a flood-limited chat gets 429 with the seconds left until the limit ends", async () => {
+    const user = server.users.create();
+    const chat = server.users.privateChat(user);
+    server.floodLimit(chat.id, 30);
+    await assert.rejects(newBot().api.sendMessage(chat.id, "x"), (error) => {
+      assert.ok(error instanceof GrammyError);
+      assert.equal(error.error_code, 429);
+      const left = error.parameters.retry_after ?? 0;
+      assert.ok(left > 0 && left <= 30, String(left));
+      return true;
+    });
+    const other = server.users.privateChat(server.users.create());
+    assert.equal((await newBot().api.sendMessage(other.id, "fine")).text, "fine");
+  });
+
+  test("file downloads can be failed or stalled", async () => {
+    const user = server.users.create();
+    const chat = server.users.privateChat(user);
+    const message = server.users.sendDocument(chat, user, new Uint8Array([1, 2, 3]), {
+      fileName: "a.bin",
+    });
+    const file = await newBot().api.getFile(message.document!.file_id);
+    const url = server.fileUrl(file.file_path!);
+    server.failNext(DOWNLOAD, { error_code: 502, description: "Bad Gateway" });
+    assert.equal((await fetch(url)).status, 502);
+    server.failNext(DOWNLOAD, "stall");
+    const response = await fetch(url, { signal: AbortSignal.timeout(300) });
+    assert.equal(response.status, 200, "the headers arrive");
+    await assert.rejects(response.arrayBuffer(), "the body never does");
+    assert.deepEqual([...new Uint8Array(await (await fetch(url)).arrayBuffer())], [1, 2, 3]);
   });
 
   test("a webhook gets updates with the secret header, retried after a failure", async () => {

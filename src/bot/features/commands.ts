@@ -1,4 +1,4 @@
-/** /start, /help, /reset, /settings, /forget and the admin-only /status (/export has its own file). */
+/** /start, /help, /reset and the admin-only /status (/settings and /forget: flows.ts; /export: its own file). */
 import { Composer, type Api } from "grammy";
 import type { BotCommand } from "grammy/types";
 import type { BotContext } from "../context.js";
@@ -21,14 +21,6 @@ export function commands(deps: BotDeps): Composer<BotContext> {
     if (!ctx.from) return;
     deps.chat.reset({ chatId: ctx.chat.id, userId: ctx.from.id });
     await ctx.reply(ctx.t("reset-done"));
-  });
-  composer.command("settings", async (ctx) => {
-    await ctx.conversation.exitAll();
-    await ctx.conversation.enter("settings");
-  });
-  composer.command("forget", async (ctx) => {
-    await ctx.conversation.exitAll();
-    await ctx.conversation.enter("forget");
   });
   composer.command("status", async (ctx) => {
     // Checked on every call: the command menu is a convenience, not a permission.

@@ -50,7 +50,7 @@ speak-usage = Write /speak and a text, or reply with /speak to a text message.
 ask-usage = Write /ask and your question.
 unsupported-document = I can read photos, images and PDFs, and listen to audio and video. This file type ({ $type }) isn't one of them.
 
-progress-queued = ⏳ You're number { $position } in line…
+progress-queued = ⏳ I'm busy: you're number { $position } in line…
 progress-loading = ⏳ Loading the model, the first request takes a little longer…
 progress-working = ⏳ Working on it…
 progress-downloading = ⏳ Downloading the file…
@@ -91,6 +91,7 @@ settings-btn-tts = 🗣 Voice
 settings-btn-normalize = ✨ Clean-up
 settings-btn-done = ✅ Done
 settings-saved = Settings saved.
+button-invalid = This button is no longer valid. Send the command again for a fresh menu.
 
 forget-confirm = This deletes your conversation history, settings and usage records from this bot. It can't be undone. Delete?
 forget-yes = 🗑 Yes, delete
@@ -117,12 +118,14 @@ error-model-missing = The model for this isn't installed on the server yet. The 
 error-model-load-failed = None of the models for this could be loaded. The administrator can see why in /status. Please try again later.
 error-model-failed = The model failed on this input. Please try again, or try a clearer file.
 error-model-budget-exceeded = The server is out of model memory right now. Please try again in a minute.
-error-model-busy = I'm very busy right now. Please try again in a few minutes.
+error-model-busy = I'm too busy right now. Please try again in a minute.
 error-model-shutting-down = I'm restarting. Please send that again in a minute.
 error-job-cancelled = Cancelled.
 error-tool-missing = A program I need for this isn't installed on the server. The owner has been told.
 error-tool-failed = Something went wrong while processing this. Please try again.
 error-tool-timeout = This took too long and was stopped. Try a shorter file.
+error-telegram-timeout = Telegram didn't answer in time, so I stopped. Please send that again.
+error-download-timeout = Downloading your file from Telegram took too long. Please send it again.
 error-internal = Sorry, something went wrong on my side. Please try again.
 
 status-header = <b>Status</b> · up { $uptime } · { $device }
@@ -144,7 +147,6 @@ status-no-usage = nothing yet
 cancel-button = ✖ Cancel
 cancel-pressed = Cancelling…
 cancel-not-yours = Only the person who asked can cancel this.
-button-invalid = This button is no longer valid.
 
 action-summary = ✨ Summary
 action-translate = 🌐 Translate

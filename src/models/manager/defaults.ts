@@ -21,6 +21,25 @@ export function defaultBudgetBytes(device: ComputeDevice, totalRamBytes: number)
   return Math.floor(totalRamBytes * CPU_BUDGET_SHARE);
 }
 
+/**
+ * The share of system RAM that jobs waiting in the models' queues may hold (each holds its
+ * input: a rendered page, decoded audio, a prompt). Queue limits are sized from it.
+ */
+export const QUEUE_MEMORY_SHARE = 0.05;
+export const MIN_QUEUE = 4;
+export const MAX_QUEUE = 1000;
+
+/**
+ * How many jobs may wait for one model when the config sets no limit: as many inputs of
+ * `jobBytes` as fit in {@link QUEUE_MEMORY_SHARE} of RAM, between {@link MIN_QUEUE} and
+ * {@link MAX_QUEUE}. Beyond it users are told the bot is busy instead of waiting.
+ */
+export function defaultMaxQueue(jobBytes: number, totalRamBytes: number): number {
+  if (!(jobBytes > 0)) throw new RangeError(`job size must be positive, got ${jobBytes}`);
+  const fits = Math.floor((totalRamBytes * QUEUE_MEMORY_SHARE) / jobBytes);
+  return Math.min(MAX_QUEUE, Math.max(MIN_QUEUE, fits));
+}
+
 /** Per-model defaults; see {@link RegisterOptions}. */
 export const DEFAULT_CONCURRENCY = 1;
 export const DEFAULT_MAX_QUEUE = 100;

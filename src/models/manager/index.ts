@@ -18,6 +18,7 @@ export {
   DEFAULT_MAX_QUEUE,
   DEFAULT_RETRY_FAILED_AFTER_MS,
   defaultBudgetBytes,
+  defaultMaxQueue,
   isOutOfMemoryError,
 } from "./defaults.js";
 export { DEFAULT_REUSE_HORIZON_MS } from "./eviction.js";

@@ -2,7 +2,13 @@
  * Test support: a loopback Telegram Bot API server. Import from here:
  * `import { BotApiServer } from "../support/bot-api/index.js"`.
  */
-export { BotApiServer, type BotApiServerOptions, type Failure } from "./server.js";
+export {
+  BotApiServer,
+  DOWNLOAD,
+  STALLED,
+  type BotApiServerOptions,
+  type Failure,
+} from "./server.js";
 export type { RecordedCall, WaitForOptions } from "./calls.js";
 export type { UploadedFile } from "./body.js";
 export type { ApiErrorSpec } from "./errors.js";

@@ -42,8 +42,18 @@ export interface BotApiServerOptions {
   webhookRetryDelayMs?: number;
 }
 
-/** An injected failure: an API error answer, or "disconnect" to drop the connection. */
-export type Failure = ApiErrorSpec | "disconnect";
+/**
+ * An injected failure: an API error answer, "disconnect" to drop the connection, or
+ * "stall" to never answer (the request is held until the client hangs up or the server
+ * closes, as a dead network path behaves).
+ */
+export type Failure = ApiErrorSpec | "disconnect" | "stall";
+
+/** The `failNext` key for file downloads (`GET /file/bot<token>/<path>`). */
+export const DOWNLOAD = "download";
+
+/** How a stalled call shows in the call log: recorded when the stall begins. */
+export const STALLED: ApiErrorSpec = { error_code: 0, description: "stalled: no answer" };
 
 const MB = 1024 * 1024;
 const NOT_FOUND: ApiErrorSpec = { error_code: 404, description: "Not Found: method not found" };
@@ -64,6 +74,8 @@ export class BotApiServer {
   private readonly webhook: WebhookDelivery;
   private readonly log = new CallLog();
   private readonly failures = new Map<string, { failure: Failure; times: number }[]>();
+  /** Chats under a flood limit: epoch ms until which their calls get 429. */
+  private readonly floodUntil = new Map<number | string, number>();
   private readonly context: MethodContext;
   private readonly maxUploadBytes: number;
   private readonly http: Server;
@@ -179,12 +191,23 @@ export class BotApiServer {
     return this.updates.pending;
   }
 
-  /** The next `times` calls of `method` fail with `failure` instead of running. */
+  /**
+   * The next `times` calls of `method` fail with `failure` instead of running; `method`
+   * {@link DOWNLOAD} ("download") stands for file downloads.
+   */
   failNext(method: string, failure: Failure, times = 1): void {
     const key = method.toLowerCase();
     const queue = this.failures.get(key) ?? [];
     queue.push({ failure, times });
     this.failures.set(key, queue);
+  }
+
+  /**
+   * Puts a chat under a flood limit, as Telegram does: for `seconds`, every call for this
+   * chat fails with 429 and `retry_after` = the seconds left (rounded up).
+   */
+  floodLimit(chatId: number, seconds: number): void {
+    this.floodUntil.set(chatId, this.context.clock.now() + seconds * 1000);
   }
 
   /** Ends held long polls, stops webhook delivery, fails pending waits and closes sockets. */
@@ -204,7 +227,7 @@ export class BotApiServer {
     const api = /^\/bot([^/]+)\/([^/]+)$/.exec(url.pathname);
     const file = /^\/file\/bot([^/]+)\/(.+)$/.exec(url.pathname);
     if (file && req.method === "GET")
-      return this.serveFile(file[1]!, decodeURIComponent(file[2]!), res);
+      return this.serveFile(file[1]!, decodeURIComponent(file[2]!), req, res);
     if (!api) return reply(res, { ok: false, ...NOT_FOUND, description: "Not Found" });
     if (api[1] !== this.token) return reply(res, { ok: false, ...UNAUTHORIZED });
 
@@ -217,6 +240,16 @@ export class BotApiServer {
       if (failure === "disconnect") {
         req.socket.destroy();
         return;
+      }
+      if (failure === "stall") {
+        this.log.record({
+          method: api[2]!,
+          params: body.params,
+          files: body.files,
+          chatId: chatIdOf(body.params),
+          error: STALLED,
+        });
+        return await this.stall(req, hangUp.signal);
       }
       const result = await this.call(api[2]!, body.params, body.files, hangUp.signal, failure);
       reply(res, { ok: true, result });
@@ -249,6 +282,7 @@ export class BotApiServer {
     try {
       if (!name && !KNOWN_METHODS.has(method.toLowerCase())) throw new ApiError(NOT_FOUND);
       if (failure) throw new ApiError(failure);
+      this.checkFlood(params);
       const result = name ? await METHODS[name]!(params, files, this.context, signal) : true;
       record({ result });
       return result;
@@ -256,6 +290,19 @@ export class BotApiServer {
       if (error instanceof ApiError) record({ error: error.spec });
       throw error;
     }
+  }
+
+  private checkFlood(params: Record<string, unknown>): void {
+    const chatId = chatIdOf(params);
+    const until = chatId === undefined ? undefined : this.floodUntil.get(chatId);
+    const left = until === undefined ? 0 : until - this.context.clock.now();
+    if (left <= 0) return;
+    const retryAfter = Math.ceil(left / 1000);
+    throw new ApiError({
+      error_code: 429,
+      description: `Too Many Requests: retry after ${retryAfter}`,
+      parameters: { retry_after: retryAfter },
+    });
   }
 
   private takeFailure(method: string): Failure | undefined {
@@ -266,10 +313,39 @@ export class BotApiServer {
     return next.failure;
   }
 
-  private serveFile(token: string, filePath: string, res: ServerResponse): void {
+  /** Holds a request unanswered until the client hangs up or the server closes. */
+  private async stall(req: IncomingMessage, hangUp: AbortSignal): Promise<void> {
+    await new Promise<void>((resolve) => {
+      if (hangUp.aborted || this.closing.signal.aborted) return resolve();
+      hangUp.addEventListener("abort", () => resolve(), { once: true });
+      this.closing.signal.addEventListener("abort", () => resolve(), { once: true });
+    });
+    req.socket.destroy();
+  }
+
+  private async serveFile(
+    token: string,
+    filePath: string,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<void> {
     if (token !== this.token) return reply(res, { ok: false, ...UNAUTHORIZED });
     const file = this.files.atPath(filePath);
     if (!file) return reply(res, { ok: false, error_code: 404, description: "Not Found" });
+    const failure = this.takeFailure(DOWNLOAD);
+    if (failure === "disconnect") {
+      req.socket.destroy();
+      return;
+    }
+    if (failure === "stall") {
+      const hangUp = new AbortController();
+      res.on("close", () => hangUp.abort());
+      // Headers go out, the body never does: a download that starts and then hangs.
+      res.writeHead(200, { "content-type": file.mimeType, "content-length": file.bytes.length });
+      res.flushHeaders();
+      return this.stall(req, hangUp.signal);
+    }
+    if (failure) return reply(res, { ok: false, ...failure });
     res.writeHead(200, { "content-type": file.mimeType, "content-length": file.bytes.length });
     res.end(file.bytes);
   }

@@ -202,14 +202,32 @@ export class Users {
   }
 
   /**
+   * A text message without a sender (`from` absent, `sender_chat` set), as Telegram sends
+   * channel posts and some group messages.
+   */
+  sendWithoutSender(chat: Chat, text: string): Message {
+    const message = this.world.addMessage(chat, undefined, this.now(), { text, sender_chat: chat });
+    this.updates.push({ message } as never);
+    return message;
+  }
+
+  /**
    * Presses the inline button with `callbackData` under `message` (its current version):
    * a `callback_query` update. Throws when the message has no such button, so a test
-   * cannot press a button the bot never showed.
+   * cannot press a button the bot never showed, unless `forged` (a hostile client can send
+   * any callback data for a message with buttons).
    */
-  pressButton(chat: Chat, from: User, message: Message, callbackData: string): CallbackQuery {
+  pressButton(
+    chat: Chat,
+    from: User,
+    message: Message,
+    callbackData: string,
+    options: { forged?: boolean } = {},
+  ): CallbackQuery {
     const current = this.world.message(chat.id, message.message_id);
     const buttons = current?.reply_markup?.inline_keyboard.flat() ?? [];
-    if (!buttons.some((b) => "callback_data" in b && b.callback_data === callbackData)) {
+    const shown = buttons.some((b) => "callback_data" in b && b.callback_data === callbackData);
+    if (!shown && !options.forged) {
       const shown = JSON.stringify(current?.reply_markup ?? null);
       throw new Error(
         `No button with callback_data ${JSON.stringify(callbackData)}; markup: ${shown}`,

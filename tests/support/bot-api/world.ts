@@ -117,9 +117,16 @@ export class World {
   }
 
   /** Stores a new message with the chat's next `message_id`; `fields` is everything else. */
-  addMessage(chat: Chat, from: User, date: number, fields: Record<string, unknown>): Message {
+  /** Stores a new message; `from` undefined is a message without a sender (a channel post). */
+  addMessage(
+    chat: Chat,
+    from: User | undefined,
+    date: number,
+    fields: Record<string, unknown>,
+  ): Message {
     const inChat = this.messages.get(chat.id)!;
-    const message = { message_id: inChat.size + 1, date, chat, from, ...fields } as Message;
+    const sender = from ? { from } : {};
+    const message = { message_id: inChat.size + 1, date, chat, ...sender, ...fields } as Message;
     inChat.set(message.message_id, { message, deleted: false });
     return message;
   }

@@ -233,7 +233,13 @@ export class TesseractOcr implements ManagedModel<OcrInput, OcrResult>, OcrEngin
   private discard(slot: Slot): void {
     this.slots.delete(slot);
     // A macrotask later, so a job tesseract.js is about to post still finds its thread.
-    setImmediate(() => void slot.worker.terminate());
+    setImmediate(() => {
+      slot.worker
+        .terminate()
+        .catch((error: unknown) =>
+          this.options.logger.debug({ err: error }, "tesseract worker did not terminate cleanly"),
+        );
+    });
     // Someone waiting gets a fresh worker instead of the one that was thrown away.
     const waiter = this.waiters.shift();
     if (waiter) {
