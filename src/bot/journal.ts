@@ -121,7 +121,11 @@ export class JobKeeper {
       "jobs left from the last run",
     );
     // Not awaited: they run beside new updates (in order within each chat).
-    for (const update of rerun) void handle(update);
+    for (const update of rerun) {
+      handle(update).catch((error: unknown) =>
+        this.logger.error({ err: error, updateId: update.update_id }, "re-running a job failed"),
+      );
+    }
   }
 
   private async removeProgress(job: JobRecord): Promise<void> {
