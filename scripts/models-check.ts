@@ -65,6 +65,8 @@ async function main(): Promise<void> {
     },
     { task: "tts-ru", model: models["tts-ru"], probe: "привет" },
     { task: "tts-en", model: models["tts-en"], probe: "hello" },
+    // One 32 ms frame of silence: the VAD's smallest input.
+    { task: "vad", model: models.vad, probe: { samples: new Float32Array(512) } },
   ];
   const rows = await checkModels(targets);
   console.log(formatCheckTable(rows));

@@ -159,7 +159,7 @@ export function buildModels(
       options("ocr", ocrWorkers),
     ),
     // A few MB and needed before every transcription: it stays loaded once loaded.
-    vad: manager.register(new SileroVad({ spec: profile.vad, logger }), {
+    vad: manager.register(catalogue.vad, {
       ...options("vad"),
       pinned: true,
     }),
@@ -175,12 +175,13 @@ export function profileThreads(profile: ResolvedProfile, override?: number): Ses
   });
 }
 
-/** The profile's transformers.js models (each with its fallback chain), not yet managed. */
+/** The profile's transformers.js models (each with its fallback chain) and VAD, not yet managed. */
 export interface CatalogueModels {
   asr: ReturnType<typeof createWhisperAsr>;
   chat: ReturnType<typeof createChatModel>;
   "tts-ru": ReturnType<typeof createVitsTts>;
   "tts-en": ReturnType<typeof createVitsTts>;
+  vad: SileroVad;
 }
 
 /** Builds the adapters of every catalogue task: the app registers them, models:check loads them. */
@@ -194,5 +195,6 @@ export function createCatalogueModels(
     chat: createChatModel({ spec: profile.models.chat, runtime, logger }),
     "tts-ru": createVitsTts({ id: "tts-ru", spec: profile.models["tts-ru"], runtime, logger }),
     "tts-en": createVitsTts({ id: "tts-en", spec: profile.models["tts-en"], runtime, logger }),
+    vad: new SileroVad({ spec: profile.vad, logger }),
   };
 }

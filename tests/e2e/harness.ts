@@ -21,7 +21,8 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Message } from "@grammyjs/types";
+import type { Chat, InlineKeyboardButton, Message, User } from "@grammyjs/types";
+import assert from "node:assert/strict";
 import { LAST_RESORT_MESSAGE } from "../../src/app/last-resort.js";
 import { envSchema } from "../../src/config/schema.js";
 import { BotApiServer, type RecordedCall } from "../support/bot-api/index.js";
@@ -408,6 +409,31 @@ export class E2E {
   }
 
   /**
+   * Presses the button under `result` whose data starts with `prefix`, as `user`, and returns
+   * the bot's next `method` call in the chat (progress messages skipped), checked to be a
+   * reply to the result.
+   */
+  async press(
+    chat: Chat,
+    user: User,
+    result: Message,
+    prefix: string,
+    method: string,
+  ): Promise<RecordedCall> {
+    this.server.users.pressButton(chat, user, result, button(result, prefix));
+    const call = await this.waitFor(
+      (c) =>
+        c.method === method &&
+        c.chatId === chat.id &&
+        c.result !== undefined &&
+        !isProgress(sentText(c)),
+    );
+    const sent = call.result as Message;
+    assert.equal(sent.reply_to_message?.message_id, result.message_id, "a reply to the result");
+    return call;
+  }
+
+  /**
    * Stops everything, then fails if the bot's last-resort handler (src/app/last-resort.ts)
    * was ever reached: every error must have been handled where it happened.
    */
@@ -418,6 +444,17 @@ export class E2E {
     const escaped = this.bot.logs.find((line) => line.msg === LAST_RESORT_MESSAGE);
     if (escaped) throw new Error(`the last-resort handler was reached: ${JSON.stringify(escaped)}`);
   }
+}
+
+/** The callback data of the button under `message` whose data starts with `prefix`. */
+export function button(message: Message, prefix: string): string {
+  const buttons = (message.reply_markup?.inline_keyboard.flat() ?? []) as InlineKeyboardButton[];
+  const found = buttons.find(
+    (b): b is InlineKeyboardButton.CallbackButton =>
+      "callback_data" in b && b.callback_data.startsWith(prefix),
+  );
+  assert.ok(found, `a ${prefix} button under ${JSON.stringify(message.reply_markup)}`);
+  return found.callback_data;
 }
 
 /** The plain text (entities stripped) of a message the bot sent. */

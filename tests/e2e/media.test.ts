@@ -32,7 +32,7 @@ import {
   soundlessVoiceNote,
   textPdf,
   textPng,
-  videoMp4,
+  videoClip,
   voiceNote,
 } from "./media.js";
 
@@ -245,7 +245,7 @@ describe("e2e: photos, PDFs and voice", () => {
 
   test("a video sent as an MP4 document is transcribed from its sound track", async () => {
     const { user, chat } = privateChat();
-    server.users.sendDocument(chat, user, await videoMp4(3), {
+    server.users.sendDocument(chat, user, await videoClip(3, "mp4"), {
       fileName: "clip.mp4",
       mimeType: "video/mp4",
     });

@@ -13,7 +13,13 @@ import path from "node:path";
 import { PDFDocument, StandardFonts, rgb } from "pdf-lib";
 import sharp from "sharp";
 import { promisify } from "node:util";
-import { buildRecording, espeakPcm, SAMPLE_RATE } from "../support/speech-audio.js";
+import {
+  buildRecording,
+  ENGLISH_SENTENCES,
+  espeakPcm,
+  RUSSIAN_SENTENCES,
+  SAMPLE_RATE,
+} from "../support/speech-audio.js";
 
 export const ENGLISH_LINE = "The quick brown fox jumps over the lazy dog";
 export const RUSSIAN_LINE = "Съешь же ещё этих мягких булок";
@@ -86,6 +92,14 @@ export function ffmpeg(args: string[], input?: Uint8Array): Promise<Uint8Array> 
   });
 }
 
+/** Writes 16 kHz PCM to a temp file for ffmpeg to read, and removes it after `use`. */
+function withPcmFile<T>(samples: Float32Array, use: (pcmFile: string) => Promise<T>): Promise<T> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-speech-"));
+  const file = path.join(dir, "speech.f32");
+  fs.writeFileSync(file, samples);
+  return use(file).finally(() => fs.rmSync(dir, { recursive: true, force: true }));
+}
+
 /**
  * `seconds` of real speech (espeak-ng saying {@link ENGLISH_LINE} again and again, 0.4 s
  * apart) as raw 16 kHz PCM in a temp file, for ffmpeg to encode: the voice detector must
@@ -98,10 +112,7 @@ function withSpeechFile<T>(seconds: number, use: (pcmFile: string) => Promise<T>
     pieces: Array.from({ length: copies }, () => line),
     pausesS: [0.2, ...Array.from({ length: copies }, () => 0.4)],
   });
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-speech-"));
-  const file = path.join(dir, "speech.f32");
-  fs.writeFileSync(file, samples.subarray(0, Math.round(seconds * SAMPLE_RATE)));
-  return use(file).finally(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return withPcmFile(samples.subarray(0, Math.round(seconds * SAMPLE_RATE)), use);
 }
 
 const PCM_INPUT = ["-f", "f32le", "-ar", String(SAMPLE_RATE), "-ac", "1", "-i"];
@@ -110,6 +121,31 @@ const OPUS_OUTPUT = ["-ac", "1", "-c:a", "libopus", "-b:a", "32k", "-f", "ogg", 
 /** An OGG/Opus voice note (mono, 48 kHz) of speech, as Telegram clients record. */
 export function voiceNote(seconds = 2): Promise<Uint8Array> {
   return withSpeechFile(seconds, (file) => ffmpeg([...PCM_INPUT, file, ...OPUS_OUTPUT]));
+}
+
+/**
+ * A long OGG/Opus voice note like a recorded talk: espeak-ng sentences, English and Russian
+ * in turn, each after a pause of 4 to 12 s, until at least `seconds`, with light noise.
+ * Returns its exact length too.
+ */
+export async function longVoiceNote(
+  seconds: number,
+): Promise<{ bytes: Uint8Array; durationS: number }> {
+  const pieces: Float32Array[] = [];
+  const pausesS: number[] = [];
+  let total = 0;
+  for (let i = 0; total < seconds * SAMPLE_RATE; i++) {
+    const english = ENGLISH_SENTENCES[(i >> 1) % ENGLISH_SENTENCES.length]!;
+    const russian = RUSSIAN_SENTENCES[(i >> 1) % RUSSIAN_SENTENCES.length]!;
+    const piece = i % 2 ? espeakPcm(russian, "ru") : espeakPcm(english, "en");
+    const pauseS = 4 + (i % 9);
+    pieces.push(piece);
+    pausesS.push(pauseS);
+    total += piece.length + pauseS * SAMPLE_RATE;
+  }
+  const { samples } = buildRecording({ pieces, pausesS: [...pausesS, 0], noise: 0.003 });
+  const bytes = await withPcmFile(samples, (file) => ffmpeg([...PCM_INPUT, file, ...OPUS_OUTPUT]));
+  return { bytes, durationS: samples.length / SAMPLE_RATE };
 }
 
 /** An OGG/Opus voice note of digital silence, or of pink noise when `noise` is set. */
@@ -142,10 +178,19 @@ export function m4aAudio(seconds = 2): Promise<Uint8Array> {
   );
 }
 
-/** An MP4 video (a test pattern, MPEG-4 Part 2) with a sound track of speech. */
-export function videoMp4(seconds = 3): Promise<Uint8Array> {
+/** The sound track's codec in each video container. */
+const VIDEO_AUDIO_CODEC = { mp4: "aac", mkv: "libopus" } as const;
+
+/**
+ * A video (a test pattern, MPEG-4 Part 2) with a sound track of speech: MP4 with AAC, or
+ * Matroska (.mkv) with Opus.
+ */
+export function videoClip(
+  seconds = 3,
+  container: keyof typeof VIDEO_AUDIO_CODEC = "mp4",
+): Promise<Uint8Array> {
   return withSpeechFile(seconds, (pcm) =>
-    ffmpegFile("clip.mp4", (file) => [
+    ffmpegFile(`clip.${container}`, (file) => [
       "-f",
       "lavfi",
       "-i",
@@ -155,7 +200,7 @@ export function videoMp4(seconds = 3): Promise<Uint8Array> {
       "-c:v",
       "mpeg4",
       "-c:a",
-      "aac",
+      VIDEO_AUDIO_CODEC[container],
       "-shortest",
       file,
     ]),

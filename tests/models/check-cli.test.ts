@@ -1,7 +1,7 @@
 /**
- * `npm run models:check` end to end on the fixture profile: every model loads and answers a
- * tiny input (exit 0, one row per model); with a model's ONNX files removed (a temporary copy
- * of the fixtures as the models folder) it names that model and exits 1.
+ * `npm run models:check` end to end on the fixture profile: every model, the VAD included,
+ * loads and answers a tiny input (exit 0, one row per model); with a model's ONNX files removed
+ * (a temporary copy of the fixtures as the models folder) it names that model and exits 1.
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -34,7 +34,7 @@ async function modelsCheck(...args: string[]): Promise<Outcome> {
 
 /** The table's rows: lines that start with a task name. */
 const rowsOf = (stdout: string) =>
-  stdout.split("\n").filter((line) => /^(asr|chat|tts-ru|tts-en) /.test(line));
+  stdout.split("\n").filter((line) => /^(asr|chat|tts-ru|tts-en|vad) /.test(line));
 
 describe("models:check", () => {
   it("on the fixture profile prints one row per model, each loaded and run, and exits 0", async () => {
@@ -43,7 +43,13 @@ describe("models:check", () => {
     const rows = rowsOf(stdout);
     assert.deepEqual(
       rows.map((row) => row.split(/\s+/)[0]),
-      ["asr", "chat", "tts-ru", "tts-en"],
+      ["asr", "chat", "tts-ru", "tts-en", "vad"],
+    );
+    const vad = rows.pop();
+    // The VAD's one ONNX file (from the npm package), loaded and run on one 512-sample frame.
+    assert.match(
+      vad ?? "",
+      /^vad\s+silero-vad-v5 cpu\s+1\/1\s+cpu\s+—\s+\d+ ms\s+—\s+\d+ ms\s+OK$/,
     );
     for (const row of rows) {
       assert.match(
@@ -51,7 +57,7 @@ describe("models:check", () => {
         /^\S+\s+fixture\/\S+ fp32 cpu\s+(\d+)\/\1\s+cpu\s+fp32\s+\d+ ms\s+\d+ MiB RAM\s+\d+ ms\s+OK$/,
       );
     }
-    assert.match(stdout, /all 4 models can serve/);
+    assert.match(stdout, /all 5 models can serve/);
   });
 
   it("names the model whose files are missing and exits non-zero", async () => {
@@ -72,6 +78,6 @@ describe("models:check", () => {
       /chat: missing onnx\/embed_tokens\.onnx, onnx\/decoder_model_merged\.onnx/,
     );
     assert.match(stderr, /cannot serve: chat \(fixture\/qwen3_5 fp32 cpu\)/);
-    assert.equal(rowsOf(stdout).filter((row) => row.endsWith("OK")).length, 3);
+    assert.equal(rowsOf(stdout).filter((row) => row.endsWith("OK")).length, 4);
   });
 });

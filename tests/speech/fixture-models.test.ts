@@ -121,3 +121,29 @@ describe("speech with the fixture models", () => {
     assert.ok(Math.abs(durationS - 2.8) < 0.05);
   });
 });
+
+describe("Whisper with float16 logits (fixture/whisper-fp16-logits)", () => {
+  const runtime = configureRuntime({
+    modelsDir: fixtureModelsDir,
+    allowRemoteModels: false,
+    logger,
+  });
+  const asr = createWhisperAsr({
+    spec: { ...PROFILES.fixture.models.asr, modelId: "fixture/whisper-fp16-logits" },
+    runtime,
+    logger,
+  });
+  const signal = new AbortController().signal;
+  before(() => asr.load());
+  after(() => asr.unload());
+
+  it("detects the language from the values of the logits, not their bits", async () => {
+    // The decoder scores <|en|> +10 and every other token -10, as float16. Read as raw bits,
+    // -10 (0xc900) is larger than +10 (0x4900), so any other language would win.
+    const samples = new Float32Array(2 * 16_000).map((_, i) => 0.3 * Math.sin(i / 5));
+    const anyLanguage = await asr.run({ samples, language: "auto" }, signal);
+    assert.deepEqual([anyLanguage.language, anyLanguage.text], ["en", SENTENCE]);
+    const ruOrEn = await asr.run({ samples, language: "auto", candidates: ["ru", "en"] }, signal);
+    assert.equal(ruOrEn.language, "en");
+  });
+});

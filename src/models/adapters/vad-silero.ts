@@ -6,10 +6,12 @@
  * implementation feeds it) updates a [2, 1, 128] state that carries over to the next.
  * Turning the probabilities into speech windows is the speech service's job.
  */
+import { existsSync } from "node:fs";
 import * as ort from "onnxruntime-node";
 import type { Logger } from "pino";
 import { cancelledError, ModelError } from "../../shared/errors.js";
 import type { LoadReport, ManagedModel } from "../contract.js";
+import type { CheckableModel, RequiredFile } from "../runtime/check.js";
 
 /** The only rate the VAD is run at (Whisper's). */
 export const VAD_SAMPLE_RATE = 16_000;
@@ -78,16 +80,23 @@ export async function speechProbabilities(
 }
 
 /** Silero VAD as a managed model: tiny, CPU only. */
-export class SileroVad implements ManagedModel<VadInput, VadResult> {
+export class SileroVad implements ManagedModel<VadInput, VadResult>, CheckableModel {
   readonly id: string;
   readonly task = "vad" as const;
   readonly device = "cpu" as const;
+  readonly label = "silero-vad-v5 cpu";
   readonly estimatedBytes: number;
   private session: ort.InferenceSession | undefined;
 
   constructor(private readonly options: SileroVadOptions) {
     this.id = options.id ?? "vad";
     this.estimatedBytes = options.spec.memoryBytes;
+  }
+
+  /** Its one ONNX file, from the npm package. */
+  requiredFiles(): RequiredFile[] {
+    const path = this.options.spec.modelPath;
+    return [{ path, present: existsSync(path) }];
   }
 
   async load(): Promise<LoadReport> {

@@ -1,22 +1,32 @@
 /**
  * `models:check`: proves, on the machine it runs on, that every model of a profile can serve.
- * For each task it walks the variant chain the manager would (the model, then its fallbacks):
+ * For each task (the transformers.js models and the VAD) it walks the variant chain the manager
+ * would (the model, then its fallbacks):
  * lists the files the dtype needs and which are absent, loads the variant (timing it and taking
  * the memory the load measured: VRAM on CUDA, resident memory on CPU), runs one tiny inference,
  * unloads it, and stops at the first variant that works. One row per task.
  */
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
-import type { ComputeDevice, LoadReport } from "../contract.js";
-import { modelFiles, type ModelConfigHints } from "./model-files.js";
+import type { ComputeDevice, LoadReport, ManagedModel } from "../contract.js";
 import { errorLine } from "./pipeline.js";
-import type { TransformersModel } from "./transformers-model.js";
+
+/** A file a model variant loads, and whether it is on disk. */
+export interface RequiredFile {
+  path: string;
+  present: boolean;
+}
+
+/** A model variant the check can walk: a managed model that names itself and its files. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any adapter's input
+export interface CheckableModel extends ManagedModel<any, unknown> {
+  readonly label: string;
+  /** The files this variant loads (external data included), each with whether it exists. */
+  requiredFiles(): RequiredFile[];
+}
 
 /** One task to check: its model (with its fallback chain) and a tiny input for it. */
 export interface CheckTarget {
   task: string;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any adapter's input and output
-  model: TransformersModel<any, unknown, any>;
+  model: CheckableModel;
   probe: unknown;
 }
 
@@ -63,11 +73,11 @@ async function checkTarget(target: CheckTarget, options: CheckOptions): Promise<
   let first: CheckRow | undefined;
   let index = 0;
   for (
-    let variant: CheckTarget["model"] | undefined = target.model;
+    let variant: CheckableModel | undefined = target.model;
     variant;
-    variant = variant.fallback as CheckTarget["model"] | undefined, index++
+    variant = variant.fallback as CheckableModel | undefined, index++
   ) {
-    const files = requiredFiles(variant);
+    const files = variant.requiredFiles();
     const row: CheckRow = {
       task: target.task,
       variant: variant.label,
@@ -105,20 +115,6 @@ async function checkTarget(target: CheckTarget, options: CheckOptions): Promise<
     }
   }
   return first as CheckRow;
-}
-
-/** The files the variant's dtype needs (external data per its config.json), and which exist. */
-function requiredFiles(variant: CheckTarget["model"]): { path: string; present: boolean }[] {
-  const { modelDir, spec } = variant;
-  let config: ModelConfigHints = {};
-  try {
-    config = JSON.parse(readFileSync(join(modelDir, "config.json"), "utf8")) as ModelConfigHints;
-  } catch {
-    // absent or unreadable: listed as missing below
-  }
-  return modelFiles(spec.pipelineTask, spec.dtype, config)
-    .filter((file) => file.required)
-    .map((file) => ({ path: file.path, present: existsSync(join(modelDir, file.path)) }));
 }
 
 /** An error's first line, with its cause's when that says more. */

@@ -44,4 +44,11 @@ export { sessionThreads } from "./threads.js";
 export type { SessionThreads, ThreadPlanInput } from "./threads.js";
 export { NVIDIA_SMI_ARGS, gpuMemoryOfProcess, parseComputeApps } from "./gpu-memory.js";
 export { checkModels, formatCheckTable } from "./check.js";
-export type { CheckOptions, CheckRow, CheckTarget, CheckVerdict } from "./check.js";
+export type {
+  CheckableModel,
+  CheckOptions,
+  CheckRow,
+  CheckTarget,
+  CheckVerdict,
+  RequiredFile,
+} from "./check.js";

@@ -8,14 +8,21 @@
  *     run: async (pipe, audio) => (await pipe(audio)).text,
  *   });
  */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import type { ComputeDevice, LoadReport, ManagedModel, ModelTask } from "../contract.js";
 import { cancelledError, ModelError } from "../../shared/errors.js";
+import type { CheckableModel, RequiredFile } from "./check.js";
 import type { RuntimeSettings } from "./environment.js";
 import { gpuMemoryOfProcess } from "./gpu-memory.js";
-import { onnxWeightBytes, type ModelDtype, type PipelineTask } from "./model-files.js";
+import {
+  modelFiles,
+  onnxWeightBytes,
+  type ModelConfigHints,
+  type ModelDtype,
+  type PipelineTask,
+} from "./model-files.js";
 import {
   createPipeline,
   isMissingFileError,
@@ -72,11 +79,9 @@ export interface TransformersModelOptions<In, Out, P extends DisposablePipeline>
   gpuMemory?: () => Promise<number>;
 }
 
-export class TransformersModel<
-  In,
-  Out,
-  P extends DisposablePipeline = DisposablePipeline,
-> implements ManagedModel<In, Out> {
+export class TransformersModel<In, Out, P extends DisposablePipeline = DisposablePipeline>
+  implements ManagedModel<In, Out>, CheckableModel
+{
   readonly id: string;
   readonly task: ModelTask;
   readonly device: ComputeDevice;
@@ -101,6 +106,20 @@ export class TransformersModel<
   /** Where the model's files live (or will, once pulled). */
   get modelDir(): string {
     return join(this.options.runtime.modelsDir, this.spec.modelId);
+  }
+
+  /** The files the dtype needs (external data per its config.json), and which exist. */
+  requiredFiles(): RequiredFile[] {
+    const { modelDir, spec } = this;
+    let config: ModelConfigHints = {};
+    try {
+      config = JSON.parse(readFileSync(join(modelDir, "config.json"), "utf8")) as ModelConfigHints;
+    } catch {
+      // absent or unreadable: listed as missing below
+    }
+    return modelFiles(spec.pipelineTask, spec.dtype, config)
+      .filter((file) => file.required)
+      .map((file) => ({ path: file.path, present: existsSync(join(modelDir, file.path)) }));
   }
 
   get loaded(): boolean {
