@@ -62,6 +62,8 @@ export interface BotProcessOptions {
   adminIds?: readonly number[];
   /** Extra or overriding environment variables; `undefined` removes one. */
   env?: Record<string, string | undefined>;
+  /** Extra node options before the entry point, e.g. `--cpu-prof` (bench/load.ts). */
+  nodeArgs?: readonly string[];
 }
 
 /** Every live child, so none outlives the test process even when a test forgets one. */
@@ -92,7 +94,8 @@ export class BotProcess {
   /** Everything the process wrote to stderr. */
   stderr = "";
   private partial = "";
-  private readonly exited: Promise<Exit>;
+  /** Resolves with how the process ended, whenever it ends (no timeout). */
+  readonly exited: Promise<Exit>;
   private exit: Exit | undefined;
 
   private constructor(
@@ -161,12 +164,18 @@ export class BotProcess {
       ...options.env,
     };
     for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
-    const child = spawn(process.execPath, ["--import", TSX_LOADER, MAIN], {
+    const args = [...(options.nodeArgs ?? []), "--import", TSX_LOADER, MAIN];
+    const child = spawn(process.execPath, args, {
       cwd,
       env,
       stdio: ["ignore", "pipe", "pipe"],
     });
     return new BotProcess(child, cwd);
+  }
+
+  /** The process id (for /proc/<pid>/status in the load benchmark). */
+  get pid(): number | undefined {
+    return this.child.pid;
   }
 
   /** Resolves with how the process ended, when it ends by itself. */
