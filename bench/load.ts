@@ -9,7 +9,8 @@
  *   npm run bench:load -- --users 200 --seconds 60 --cpu-prof-dir /tmp/prof   # + a CPU profile
  *
  * Options: --users (10), --seconds (60), --grace (60), --think-ms MIN-MAX (4000-12000),
- * --seed (1), --log-level (info), --cpu-prof-dir (none).
+ * --seed (1), --mix (text=0.6,photo=0.2,voice=0.2), --log-level (info), --cpu-prof-dir (none),
+ * --env KEY=VALUE (repeatable: a setting for the bot, e.g. --env ASR_LANGUAGE=en).
  *
  * Latency is from the user's message to the bot's first real reply: the answer for text,
  * the recognized text for a photo, the transcript for a voice note (whose exchange goes on
@@ -25,6 +26,7 @@ import { parseArgs } from "node:util";
 import type { Chat, User } from "@grammyjs/types";
 import {
   BotProcess,
+  freePort,
   isProgress,
   removeDir,
   sentText,
@@ -53,8 +55,10 @@ const { values } = parseArgs({
     grace: { type: "string", default: "60" },
     "think-ms": { type: "string", default: "4000-12000" },
     seed: { type: "string", default: "1" },
+    mix: { type: "string", default: "text=0.6,photo=0.2,voice=0.2" },
     "log-level": { type: "string", default: "info" },
     "cpu-prof-dir": { type: "string" },
+    env: { type: "string", multiple: true, default: [] },
   },
 });
 const USERS = positive("users");
@@ -72,12 +76,20 @@ function positive(name: "users" | "seconds" | "grace" | "seed"): number {
 
 type Kind = "text" | "photo" | "voice";
 const KINDS: readonly Kind[] = ["text", "photo", "voice"];
-/** How often each kind is sent: mostly text, as people chat. */
-const MIX: readonly [Kind, number][] = [
-  ["text", 0.6],
-  ["photo", 0.2],
-  ["voice", 0.2],
-];
+/** How often each kind is sent (--mix): by default mostly text, as people chat. */
+const MIX = parseMix(values.mix);
+
+function parseMix(spec: string): [Kind, number][] {
+  const shares = spec.split(",").map((part) => {
+    const [kind, share] = part.split("=");
+    if (!KINDS.includes(kind as Kind) || !(Number(share) >= 0))
+      throw new Error(`--mix: kind=share,... with kinds ${KINDS.join(", ")}`);
+    return [kind as Kind, Number(share)] as [Kind, number];
+  });
+  const total = shares.reduce((sum, [, share]) => sum + share, 0);
+  if (total <= 0) throw new Error("--mix: the shares add up to nothing");
+  return shares.map(([kind, share]) => [kind, share / total]);
+}
 const QUESTIONS = [
   "What is the capital of France?",
   "Можешь объяснить, как работает фотосинтез?",
@@ -266,6 +278,38 @@ function report(
   );
 }
 
+/**
+ * Where the bot's time went, from its own /metrics: per task and model, jobs run, mean queue
+ * wait and mean run time; and the event loop's lag (a busy main thread delays everything).
+ */
+async function modelFigures(metricsPort: number): Promise<string[]> {
+  const text = await fetch(`http://127.0.0.1:${metricsPort}/metrics`).then((r) => r.text());
+  const sums = new Map<string, number>();
+  for (const [, name, labels, value] of text.matchAll(/^(\w+)\{([^}]*)\} (\S+)$/gm)) {
+    const task = /task="([^"]+)"/.exec(labels!)?.[1];
+    if (!task || !/^bot_job_(duration|wait)_seconds_(sum|count)$/.test(name!)) continue;
+    const key = `${task} ${name!.replace(/^bot_job_|_seconds/g, "")}`;
+    sums.set(key, (sums.get(key) ?? 0) + Number(value));
+  }
+  const tasks = new Set([...sums.keys()].map((key) => key.split(" ")[0]!));
+  const lines = [...tasks].sort().map((task) => {
+    const get = (what: string) => sums.get(`${task} ${what}`) ?? 0;
+    const mean = (what: string) => (get(`${what}_sum`) / Math.max(1, get(`${what}_count`))) * 1000;
+    return (
+      `job ${task}: n=${get("duration_count")} wait_avg_ms=${mean("wait").toFixed(0)} ` +
+      `run_avg_ms=${mean("duration").toFixed(0)}`
+    );
+  });
+  const gauge = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, "m").exec(text)?.[1]);
+  const ms = (name: string) => (gauge(name) * 1000).toFixed(0);
+  lines.push(
+    `event loop lag: p50_ms=${ms("nodejs_eventloop_lag_p50_seconds")} ` +
+      `p99_ms=${ms("nodejs_eventloop_lag_p99_seconds")} max_ms=${ms("nodejs_eventloop_lag_max_seconds")}; ` +
+      `cpu_s=${gauge("process_cpu_seconds_total").toFixed(1)}`,
+  );
+  return lines;
+}
+
 /** The bot's RSS at the start, its peak (sampled each second) and at the end. */
 class RssWatch {
   readonly start: number | undefined;
@@ -295,6 +339,7 @@ async function main(): Promise<void> {
   const server = await startServer();
   const dataDir = tempDir("load");
   const profDir = values["cpu-prof-dir"];
+  const metricsPort = await freePort();
   const bot = await BotProcess.start({
     server,
     dataDir,
@@ -302,6 +347,8 @@ async function main(): Promise<void> {
       // The per-user limit is not what is measured: users here send a few messages a minute.
       RATE_LIMIT_PER_MINUTE: "1000",
       LOG_LEVEL: values["log-level"],
+      METRICS_PORT: String(metricsPort),
+      ...Object.fromEntries(values.env.map((pair) => pair.split(/=(.*)/s).slice(0, 2))),
     },
     nodeArgs: profDir ? ["--cpu-prof", `--cpu-prof-dir=${profDir}`] : [],
   });
@@ -317,6 +364,12 @@ async function main(): Promise<void> {
     await Promise.all(Array.from({ length: USERS }, (_, i) => run.user(i)));
   } finally {
     rss.stop();
+    if (alive) {
+      const figures = await modelFigures(metricsPort).catch((error: unknown) => [
+        `metrics: ${String(error)}`,
+      ]);
+      for (const line of figures) console.log(line);
+    }
     report(run, server, bot, rss, alive);
     await bot.stop().catch((error: unknown) => console.error(`stopping the bot: ${error}`));
     await bot.kill();

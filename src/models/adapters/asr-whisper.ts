@@ -202,6 +202,35 @@ function windowEnergy(samples: Float32Array, window: AudioWindow): number {
   return sum / Math.max(1, window.endSample - window.startSample);
 }
 
+type Features = Promise<{ input_features: Tensor }>;
+const sharing = new WeakSet<WhisperPipeline>();
+
+/**
+ * Makes `pipe.processor` hand out the features it computed for an array once more, to the
+ * next request for the same array, instead of computing them again. Whisper's log-mel
+ * features are computed in JavaScript on the main thread (an FFT per 10 ms frame of the
+ * padded 30 s window: 0.1–0.4 s of CPU each, during which the bot serves nobody else), and
+ * language detection and the pipeline's transcription of the same window need the same
+ * ones; the pipeline computes its own from the samples it is given, through its processor.
+ * Installed once per pipeline; entries die with their sample arrays.
+ */
+export function shareFeatures(pipe: WhisperPipeline): void {
+  if (sharing.has(pipe)) return;
+  sharing.add(pipe);
+  const computed = new WeakMap<Float32Array, Features>();
+  pipe.processor = new Proxy(pipe.processor, {
+    apply(target, thisArg, args: [Float32Array]): Features {
+      const [audio] = args;
+      const cached = computed.get(audio);
+      computed.delete(audio);
+      if (cached) return cached;
+      const features = Reflect.apply(target, thisArg, args) as Features;
+      computed.set(audio, features);
+      return features;
+    },
+  });
+}
+
 /** Recognises 16 kHz audio window by window with a loaded Whisper pipeline. */
 export async function transcribeWithWhisper(
   pipe: WhisperPipeline,
@@ -211,24 +240,24 @@ export async function transcribeWithWhisper(
   plan: WindowPlanOptions = DEFAULT_WINDOW_PLAN,
 ): Promise<AsrResult> {
   const windows = planWindows(input.samples.length, WHISPER_SAMPLE_RATE, plan);
+  // One array per window, so detection and transcription of a window share its features.
+  const windowSamples = windows.map((w) => input.samples.subarray(w.startSample, w.endSample));
+  shareFeatures(pipe);
   const multilingual = Boolean(pipe.model.generation_config.is_multilingual);
   let language = input.language === "auto" ? undefined : input.language;
   if (multilingual && language === undefined) {
     // Detected once, on the loudest window (a leading pause says nothing about the
     // language), so the whole file is decoded in one language.
     const energies = windows.map((window) => windowEnergy(input.samples, window));
-    const loudest = windows[energies.indexOf(Math.max(...energies))];
+    const loudest = windowSamples[energies.indexOf(Math.max(...energies))];
     if (signal.aborted) throw cancelledError(signal.reason);
-    if (loudest) {
-      const loudestSamples = input.samples.subarray(loudest.startSample, loudest.endSample);
-      language = await detectLanguage(pipe, loudestSamples, input.candidates);
-    }
+    if (loudest) language = await detectLanguage(pipe, loudest, input.candidates);
   }
   const timings: AsrWindowTiming[] = [];
   let text = "";
-  for (const window of windows) {
+  for (const [index, window] of windows.entries()) {
     if (signal.aborted) throw cancelledError(signal.reason);
-    const samples = input.samples.subarray(window.startSample, window.endSample);
+    const samples = windowSamples[index]!;
     const started = clock.now();
     const options = multilingual && language ? { language, task: "transcribe" } : {};
     const output = (await pipe(samples, options)) as { text?: string };
