@@ -1,7 +1,7 @@
 /**
- * Whisper's log-mel features cost a JavaScript FFT on the main thread per 30 s window, so
- * language detection and the transcription of the same window must share them: one
- * computation per window, counted on the real fixture Whisper pipeline.
+ * Whisper's log-mel features cost a JavaScript FFT per 30 s window: they are computed in the
+ * feature worker, never on the main thread, and language detection and the transcription of
+ * the same window share them (one computation per window), on the real fixture pipeline.
  */
 import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { env, pipeline } from "@huggingface/transformers";
 import { FIXTURES_DIR, WHISPER_SENTENCE } from "../../scripts/make-fixtures.js";
+import { whisperFeatures } from "../../src/models/adapters/whisper-features.js";
 import {
   transcribeWithWhisper,
   WHISPER_SAMPLE_RATE,
@@ -35,24 +36,28 @@ function noise(seconds: number): Float32Array {
 
 describe("Whisper features", () => {
   let pipe: WhisperPipeline;
-  let computed = 0;
+  /** Computed on this (the main) thread. */
+  let inPlace = 0;
+  /** The processor as transformers.js made it, computing on this thread. */
+  let inThread: WhisperPipeline["processor"];
   before(async () => {
     pipe = (await pipeline("automatic-speech-recognition", "fixture/whisper", {
       device: "cpu",
       dtype: "fp32",
     })) as unknown as WhisperPipeline;
-    // Count what the feature extractor computes (the pipeline also reads its config).
+    // Count what the processor computes here (the pipeline also reads its config).
     pipe.processor = new Proxy(pipe.processor, {
       apply(target, thisArg, args) {
-        computed++;
+        inPlace++;
         return Reflect.apply(target, thisArg, args) as unknown;
       },
     });
+    inThread = pipe.processor;
   });
-  after(() => pipe.dispose());
+  after(() => Promise.all([pipe.dispose(), whisperFeatures.close()]));
 
-  it("are computed once for a voice note whose language is detected", async () => {
-    computed = 0;
+  it("are computed once, off the main thread, for a voice note whose language is detected", async () => {
+    const before = whisperFeatures.computed;
     const result = await transcribeWithWhisper(
       pipe,
       { samples: noise(3), language: "auto" },
@@ -60,17 +65,29 @@ describe("Whisper features", () => {
     );
     assert.equal(result.text, WHISPER_SENTENCE.trim());
     assert.ok(["en", "ru"].includes(result.language), result.language);
-    assert.equal(computed, 1);
+    assert.equal(whisperFeatures.computed - before, 1);
+    assert.equal(inPlace, 0);
   });
 
   it("are computed once per window of a long recording", async () => {
-    computed = 0;
+    const before = whisperFeatures.computed;
     const result = await transcribeWithWhisper(
       pipe,
       { samples: noise(40), language: "auto" },
       new AbortController().signal,
     );
     assert.equal(result.windows.length, 2);
-    assert.equal(computed, 2);
+    assert.equal(whisperFeatures.computed - before, 2);
+    assert.equal(inPlace, 0);
+  });
+
+  it("are the numbers the pipeline's own processor computes", async () => {
+    const audio = noise(2);
+    const config = pipe.processor.feature_extractor!.config;
+    const worker = await whisperFeatures.compute(config, audio);
+    const mine = await inThread(audio);
+    assert.equal(inPlace, 1);
+    assert.deepEqual(worker.dims, mine.input_features.dims);
+    assert.deepEqual(worker.data, mine.input_features.data);
   });
 });

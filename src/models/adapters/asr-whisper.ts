@@ -23,6 +23,7 @@ import {
   type TransformersModel,
   type TransformersModelSpecWithFallback,
 } from "../runtime/transformers-model.js";
+import { whisperFeatures } from "./whisper-features.js";
 
 /** Whisper's input rate. */
 export const WHISPER_SAMPLE_RATE = 16_000;
@@ -144,7 +145,10 @@ export function mergeTranscripts(left: string, right: string): string {
 /** The parts of transformers.js's Whisper pipeline this adapter uses. */
 export interface WhisperPipeline extends DisposablePipeline {
   (audio: Float32Array, options: Record<string, unknown>): Promise<unknown>;
-  processor: (audio: Float32Array) => Promise<{ input_features: Tensor }>;
+  processor: ((audio: Float32Array) => Promise<{ input_features: Tensor }>) & {
+    /** transformers.js's Whisper processor has one; test doubles may not. */
+    feature_extractor?: { config: object };
+  };
   model: ((inputs: Record<string, unknown>) => Promise<{ logits: Tensor }>) & {
     generation_config: {
       decoder_start_token_id?: number;
@@ -203,20 +207,20 @@ function windowEnergy(samples: Float32Array, window: AudioWindow): number {
 }
 
 type Features = Promise<{ input_features: Tensor }>;
-const sharing = new WeakSet<WhisperPipeline>();
+const offloaded = new WeakSet<WhisperPipeline>();
 
 /**
- * Makes `pipe.processor` hand out the features it computed for an array once more, to the
- * next request for the same array, instead of computing them again. Whisper's log-mel
- * features are computed in JavaScript on the main thread (an FFT per 10 ms frame of the
- * padded 30 s window: 0.1–0.4 s of CPU each, during which the bot serves nobody else), and
- * language detection and the pipeline's transcription of the same window need the same
- * ones; the pipeline computes its own from the samples it is given, through its processor.
- * Installed once per pipeline; entries die with their sample arrays.
+ * Makes `pipe.processor` compute Whisper's log-mel features in the feature worker (see
+ * whisper-features.ts: on the main thread they stalled the whole bot), and hand the features
+ * of an array out once more, to the next request for the same array, instead of computing
+ * them again: language detection and the pipeline's transcription of the same window need
+ * the same ones, and the pipeline computes its own from the samples it is given, through
+ * its processor. Installed once per pipeline; cache entries die with their sample arrays.
+ * A processor without an extractor configuration (not transformers.js's) runs in place.
  */
-export function shareFeatures(pipe: WhisperPipeline): void {
-  if (sharing.has(pipe)) return;
-  sharing.add(pipe);
+export function offloadFeatures(pipe: WhisperPipeline): void {
+  if (offloaded.has(pipe)) return;
+  offloaded.add(pipe);
   const computed = new WeakMap<Float32Array, Features>();
   pipe.processor = new Proxy(pipe.processor, {
     apply(target, thisArg, args: [Float32Array]): Features {
@@ -224,7 +228,12 @@ export function shareFeatures(pipe: WhisperPipeline): void {
       const cached = computed.get(audio);
       computed.delete(audio);
       if (cached) return cached;
-      const features = Reflect.apply(target, thisArg, args) as Features;
+      const config = target.feature_extractor?.config;
+      const features = config
+        ? whisperFeatures
+            .compute(config, audio)
+            .then(({ data, dims }) => ({ input_features: new Tensor("float32", data, dims) }))
+        : (Reflect.apply(target, thisArg, args) as Features);
       computed.set(audio, features);
       return features;
     },
@@ -242,7 +251,7 @@ export async function transcribeWithWhisper(
   const windows = planWindows(input.samples.length, WHISPER_SAMPLE_RATE, plan);
   // One array per window, so detection and transcription of a window share its features.
   const windowSamples = windows.map((w) => input.samples.subarray(w.startSample, w.endSample));
-  shareFeatures(pipe);
+  offloadFeatures(pipe);
   const multilingual = Boolean(pipe.model.generation_config.is_multilingual);
   let language = input.language === "auto" ? undefined : input.language;
   if (multilingual && language === undefined) {
