@@ -20,7 +20,7 @@
  * Last line: load: users=… sent=… answered=… lost=… busy=… p95_text_ms=… rss_end_mb=…
  */
 import fs from "node:fs";
-import { performance } from "node:perf_hooks";
+import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import type { Chat, User } from "@grammyjs/types";
@@ -149,12 +149,16 @@ class LoadRun {
   private readonly startedAt = performance.now();
   readonly endAt = this.startedAt + SECONDS * 1000;
   readonly deadline = this.endAt + GRACE_S * 1000;
+  /** Users stop sending once the bot is gone. */
+  private dead = false;
 
   constructor(
     private readonly server: BotApiServer,
     private readonly died: Promise<Exit>,
     private readonly media: { photo: Uint8Array; voice: Uint8Array },
-  ) {}
+  ) {
+    void died.then(() => (this.dead = true));
+  }
 
   /** One user: think, send, wait for the whole answer; until the run's time is up. */
   async user(index: number): Promise<void> {
@@ -167,6 +171,7 @@ class LoadRun {
     for (;;) {
       if (performance.now() + pause >= this.endAt) return;
       await sleep(pause);
+      if (this.dead) return;
       const kind = pick(random);
       this.exchanges.push(await this.exchange(chat, user, kind, random));
       pause = think();
@@ -359,6 +364,9 @@ async function main(): Promise<void> {
     `load: ${USERS} users for ${SECONDS} s (think ${THINK_MIN_MS}-${THINK_MAX_MS} ms, ` +
       `seed ${SEED}, grace ${GRACE_S} s), bot pid ${bot.pid}, rss ${rss.start?.toFixed(0)} MB`,
   );
+  // The Bot API server and the users run in this process: its lag delays every API call.
+  const benchLag = monitorEventLoopDelay({ resolution: 10 });
+  benchLag.enable();
   const run = new LoadRun(server, bot.exited, media);
   try {
     await Promise.all(Array.from({ length: USERS }, (_, i) => run.user(i)));
@@ -370,6 +378,9 @@ async function main(): Promise<void> {
       ]);
       for (const line of figures) console.log(line);
     }
+    benchLag.disable();
+    const lagMs = (p: number) => (benchLag.percentile(p) / 1e6).toFixed(0);
+    console.log(`bench event loop lag: p50_ms=${lagMs(50)} p99_ms=${lagMs(99)}`);
     report(run, server, bot, rss, alive);
     await bot.stop().catch((error: unknown) => console.error(`stopping the bot: ${error}`));
     await bot.kill();
