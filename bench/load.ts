@@ -290,8 +290,17 @@ function report(
 async function modelFigures(metricsPort: number): Promise<string[]> {
   const text = await fetch(`http://127.0.0.1:${metricsPort}/metrics`).then((r) => r.text());
   const sums = new Map<string, number>();
+  /** Cumulative histograms per "task wait|duration": upper bound (s) -> jobs. */
+  const histograms = new Map<string, Map<number, number>>();
   for (const [, name, labels, value] of text.matchAll(/^(\w+)\{([^}]*)\} (\S+)$/gm)) {
     const task = /task="([^"]+)"/.exec(labels!)?.[1];
+    const histogram = /^bot_job_(wait|duration)_seconds_bucket$/.exec(name!)?.[1];
+    if (task && histogram) {
+      const le = Number(/le="([^"]+)"/.exec(labels!)?.[1]);
+      const buckets = histograms.get(`${task} ${histogram}`) ?? new Map<number, number>();
+      buckets.set(le, (buckets.get(le) ?? 0) + Number(value));
+      histograms.set(`${task} ${histogram}`, buckets);
+    }
     if (!task || !/^bot_job_(duration|wait)_seconds_(sum|count)$/.test(name!)) continue;
     const key = `${task} ${name!.replace(/^bot_job_|_seconds/g, "")}`;
     sums.set(key, (sums.get(key) ?? 0) + Number(value));
@@ -300,9 +309,16 @@ async function modelFigures(metricsPort: number): Promise<string[]> {
   const lines = [...tasks].sort().map((task) => {
     const get = (what: string) => sums.get(`${task} ${what}`) ?? 0;
     const mean = (what: string) => (get(`${what}_sum`) / Math.max(1, get(`${what}_count`))) * 1000;
+    // The bucket bound under which 95% of the jobs fall.
+    const p95 = (what: string) => {
+      const buckets = [...(histograms.get(`${task} ${what}`) ?? [])].sort((a, b) => a[0] - b[0]);
+      const total = buckets.at(-1)?.[1] ?? 0;
+      return buckets.find(([, jobs]) => jobs >= 0.95 * total)?.[0] ?? 0;
+    };
     return (
       `job ${task}: n=${get("duration_count")} wait_avg_ms=${mean("wait").toFixed(0)} ` +
-      `run_avg_ms=${mean("duration").toFixed(0)}`
+      `wait_p95_s<=${p95("wait")} run_avg_ms=${mean("duration").toFixed(0)} ` +
+      `run_p95_s<=${p95("duration")}`
     );
   });
   const gauge = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, "m").exec(text)?.[1]);
