@@ -7,7 +7,7 @@
  * the same numbers; only the thread differs.
  *
  * One worker serves the process, created on first use and `unref`ed (it never keeps the
- * process alive); it loads transformers.js once (~50 MB). Its code is plain JavaScript
+ * process alive); it loads its own copy of transformers.js once. Its code is plain JavaScript
  * evaluated from a string, so it needs no TypeScript loader, and it imports transformers.js
  * by the URL this module resolves, so it works from any working directory.
  */
