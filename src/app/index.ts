@@ -25,6 +25,7 @@ import {
 import { ChatNormalizer, ChatService, TextTasks } from "../services/chat/index.js";
 import { DocumentService } from "../services/documents/index.js";
 import { DEFAULT_GUARD_SETTINGS, SpeechService } from "../services/speech/index.js";
+import { ToolSpawner } from "../media/tool-spawner.js";
 import { StatusService } from "../services/status/index.js";
 import { systemClock, type Clock } from "../shared/clock.js";
 import { withTimeout } from "../shared/timeout.js";
@@ -62,7 +63,10 @@ export function createApp(config: Config, logger: Logger, clock: Clock = systemC
     clock,
     recordUsage: record,
   });
+  // ffmpeg and espeak-ng start from a small helper process: a fork of the bot stalls it.
+  const tools = new ToolSpawner();
   const speech = new SpeechService({
+    runner: tools.run,
     asr: models.asr,
     vad: models.vad,
     vadSettings: config.speech.vad,
@@ -234,6 +238,7 @@ export function createApp(config: Config, logger: Logger, clock: Clock = systemC
         }
         await webhook?.close();
         await models.manager.shutdown(finished ? config.shutdownTimeoutMs : 0);
+        tools.close();
         unbindMetrics();
         await ops?.close();
         store.close();

@@ -37,54 +37,90 @@ export type ToolRunner = (request: ToolRequest) => Promise<ToolResult>;
 
 const STDERR_TAIL_CHARS = 4000;
 
-/** The real {@link ToolRunner}: `child_process.spawn`, no shell. */
-export const spawnTool: ToolRunner = (request) =>
-  new Promise<ToolResult>((resolve, reject) => {
-    if (request.signal?.aborted) {
-      reject(cancelledError(request.signal.reason));
-      return;
-    }
-    // Its own process group: a SIGTERM or Ctrl-C sent to the bot's whole group (systemd,
-    // a terminal) must not kill the tool under a job the bot is still draining. It ends
-    // with its pipes if the bot dies.
-    const child = spawn(request.command, request.args, {
-      stdio: ["pipe", "pipe", "pipe"],
-      detached: true,
-    });
+/** A started tool, wherever it runs: how it ended, and a way to stop it. */
+export interface StartedTool {
+  /** Resolves when the tool ends; `spawnError` when it could not start or failed to run. */
+  ended: Promise<{
+    exitCode: number | null;
+    stdout: Buffer;
+    stderr: string;
+    spawnError?: { code?: string; message: string };
+  }>;
+  kill(): void;
+}
+
+/**
+ * Runs a started tool to the end under the {@link ToolRunner} contract: the timeout and the
+ * abort signal kill it, and a failed start becomes "tool.missing" or "tool.failed".
+ */
+export function supervise(
+  request: ToolRequest,
+  start: (request: ToolRequest) => StartedTool,
+): Promise<ToolResult> {
+  if (request.signal?.aborted) return Promise.reject(cancelledError(request.signal.reason));
+  const tool = start(request);
+  let failure: unknown;
+  const fail = (error: unknown): void => {
+    failure ??= error;
+    tool.kill();
+  };
+  const timer = setTimeout(
+    () =>
+      fail(
+        new ToolError(
+          "tool.timeout",
+          `${request.command} did not finish within ${request.timeoutMs} ms`,
+          { tool: request.command, timeoutMs: request.timeoutMs },
+        ),
+      ),
+    request.timeoutMs,
+  );
+  const onAbort = (): void => fail(cancelledError(request.signal?.reason));
+  request.signal?.addEventListener("abort", onAbort, { once: true });
+  return tool.ended.then(({ spawnError, ...result }) => {
+    clearTimeout(timer);
+    request.signal?.removeEventListener("abort", onAbort);
+    if (failure === undefined && spawnError) failure = startError(request, spawnError);
+    if (failure !== undefined) throw failure;
+    return result;
+  });
+}
+
+function startError(request: ToolRequest, error: { code?: string; message: string }): ToolError {
+  if (error.code === "ENOENT") {
+    return new ToolError(
+      "tool.missing",
+      `${request.command} was not found; install ${request.installHint}`,
+      { tool: request.command, install: request.installHint },
+    );
+  }
+  return new ToolError(
+    "tool.failed",
+    `${request.command} could not start: ${error.message}`,
+    {},
+    { cause: error },
+  );
+}
+
+/** Starts a tool as a child of this process. */
+export function startLocally(request: ToolRequest): StartedTool {
+  // Its own process group: a SIGTERM or Ctrl-C sent to the bot's whole group (systemd,
+  // a terminal) must not kill the tool under a job the bot is still draining. It ends
+  // with its pipes if the bot dies.
+  const child = spawn(request.command, request.args, {
+    stdio: ["pipe", "pipe", "pipe"],
+    detached: true,
+  });
+  const ended = new Promise<Awaited<StartedTool["ended"]>>((resolve) => {
     const stdout: Buffer[] = [];
     let stderr = "";
-    let failure: unknown;
+    let spawnError: { code?: string; message: string } | undefined;
     let settled = false;
-
     const finish = (exitCode: number | null): void => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
-      request.signal?.removeEventListener("abort", onAbort);
-      if (failure !== undefined) reject(failure);
-      else resolve({ exitCode, stdout: Buffer.concat(stdout), stderr: stderr.trim() });
+      resolve({ exitCode, stdout: Buffer.concat(stdout), stderr: stderr.trim(), spawnError });
     };
-    const fail = (error: unknown): void => {
-      failure ??= error;
-      child.kill("SIGKILL");
-    };
-    const timer = setTimeout(
-      () =>
-        fail(
-          new ToolError(
-            "tool.timeout",
-            `${request.command} did not finish within ${request.timeoutMs} ms`,
-            {
-              tool: request.command,
-              timeoutMs: request.timeoutMs,
-            },
-          ),
-        ),
-      request.timeoutMs,
-    );
-    const onAbort = (): void => fail(cancelledError(request.signal?.reason));
-    request.signal?.addEventListener("abort", onAbort, { once: true });
-
     child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
     child.stderr.setEncoding("utf8");
     child.stderr.on("data", (chunk: string) => {
@@ -94,33 +130,18 @@ export const spawnTool: ToolRunner = (request) =>
     // expected and the exit code tells the real story.
     child.stdin.on("error", () => undefined);
     child.on("error", (error: NodeJS.ErrnoException) => {
+      spawnError ??= { code: error.code, message: error.message };
       // A failed spawn may never emit "close", so settle here as well.
-      if (error.code === "ENOENT") {
-        fail(
-          new ToolError(
-            "tool.missing",
-            `${request.command} was not found; install ${request.installHint}`,
-            {
-              tool: request.command,
-              install: request.installHint,
-            },
-          ),
-        );
-      } else {
-        fail(
-          new ToolError(
-            "tool.failed",
-            `${request.command} could not start: ${error.message}`,
-            {},
-            { cause: error },
-          ),
-        );
-      }
       if (child.pid === undefined) finish(null);
     });
     child.on("close", finish);
     child.stdin.end(request.input);
   });
+  return { ended, kill: () => child.kill("SIGKILL") };
+}
+
+/** The in-process {@link ToolRunner}: `child_process.spawn`, no shell. */
+export const spawnTool: ToolRunner = (request) => supervise(request, startLocally);
 
 /**
  * Runs a tool's version command and throws unless it exits 0: a startup check, so a

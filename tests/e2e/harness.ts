@@ -70,6 +70,8 @@ export interface BotProcessOptions {
    * links the repo's files (so a `.env` in the repo still can't leak in).
    */
   npmStart?: boolean;
+  /** Extra node options before the entry point, e.g. `--cpu-prof` (bench/load.ts). */
+  nodeArgs?: readonly string[];
 }
 
 /** What `npm start` needs beside it: the package, its setup script, sources and modules. */
@@ -110,7 +112,8 @@ export class BotProcess {
   /** Everything the process wrote to stderr. */
   stderr = "";
   private partial = "";
-  private readonly exited: Promise<Exit>;
+  /** Resolves with how the process ended, whenever it ends (no timeout). */
+  readonly exited: Promise<Exit>;
   private exit: Exit | undefined;
 
   private constructor(
@@ -192,7 +195,8 @@ export class BotProcess {
       });
       return new BotProcess(child, cwd, true);
     }
-    const child = spawn(process.execPath, ["--import", TSX_LOADER, MAIN], {
+    const args = [...(options.nodeArgs ?? []), "--import", TSX_LOADER, MAIN];
+    const child = spawn(process.execPath, args, {
       cwd,
       env,
       stdio: ["ignore", "pipe", "pipe"],
@@ -211,6 +215,11 @@ export class BotProcess {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error;
     }
+  }
+
+  /** The process id (for /proc/<pid>/status in the load benchmark). */
+  get pid(): number | undefined {
+    return this.child.pid;
   }
 
   /** Resolves with how the process ended, when it ends by itself. */

@@ -8,6 +8,7 @@ import { decodeAudio, DECODE_SAMPLE_RATE } from "../../src/media/audio-decode.js
 import { isPipeDecodable, sniffAudioContainer } from "../../src/media/audio-format.js";
 import { spawnTool, type ToolRunner } from "../../src/media/audio-process.js";
 import { Ffmpeg } from "../../src/media/ffmpeg.js";
+import { ToolSpawner } from "../../src/media/tool-spawner.js";
 import { AppError } from "../../src/shared/errors.js";
 import { makeMedia, tone } from "./support.js";
 
@@ -155,37 +156,83 @@ describe("decodeAudio", () => {
   });
 });
 
-describe("spawnTool", () => {
+const spawner = new ToolSpawner();
+after(() => spawner.close());
+
+// The in-process runner and the helper-process one keep the same contract.
+for (const [name, run] of [
+  ["spawnTool", spawnTool],
+  ["ToolSpawner", spawner.run],
+] as const) {
+  describe(name, () => {
+    const base = { installHint: "coreutils", timeoutMs: 10_000 };
+
+    it("returns exit code, stdout and stderr, feeding stdin", async () => {
+      const result = await run({
+        ...base,
+        command: "sh",
+        args: ["-c", "cat; echo oops >&2; exit 3"],
+        input: Buffer.from("hello"),
+      });
+      assert.equal(result.exitCode, 3);
+      assert.equal(result.stdout.toString(), "hello");
+      assert.equal(result.stderr, "oops");
+    });
+
+    it("kills a tool past its timeout with tool.timeout", async () => {
+      await assert.rejects(
+        run({ ...base, command: "sleep", args: ["10"], timeoutMs: 50 }),
+        assertCode("tool.timeout"),
+      );
+    });
+
+    it("kills a tool when the signal aborts, with job.cancelled", async () => {
+      const controller = new AbortController();
+      const running = run({
+        ...base,
+        command: "sleep",
+        args: ["10"],
+        signal: controller.signal,
+      });
+      controller.abort();
+      await assert.rejects(running, assertCode("job.cancelled"));
+    });
+  });
+}
+
+describe("ToolSpawner", () => {
   const base = { installHint: "coreutils", timeoutMs: 10_000 };
 
-  it("returns exit code, stdout and stderr, feeding stdin", async () => {
-    const result = await spawnTool({
-      ...base,
-      command: "sh",
-      args: ["-c", "cat; echo oops >&2; exit 3"],
-      input: Buffer.from("hello"),
-    });
-    assert.equal(result.exitCode, 3);
-    assert.equal(result.stdout.toString(), "hello");
-    assert.equal(result.stderr, "oops");
+  it("starts tools from its helper process, not from this one", async () => {
+    const result = await spawner.run({ ...base, command: "sh", args: ["-c", "echo $PPID"] });
+    const parent = Number(result.stdout.toString());
+    assert.ok(parent > 0);
+    assert.notEqual(parent, process.pid);
   });
 
-  it("kills a tool past its timeout with tool.timeout", async () => {
+  it("passes binary input and output through unchanged", async () => {
+    const bytes = randomBytes(3 * 1024 * 1024);
+    const result = await spawner.run({ ...base, command: "cat", args: [], input: bytes });
+    assert.ok(result.stdout.equals(bytes));
+  });
+
+  it("reports a missing tool as tool.missing naming what to install", async () => {
     await assert.rejects(
-      spawnTool({ ...base, command: "sleep", args: ["10"], timeoutMs: 50 }),
-      assertCode("tool.timeout"),
+      spawner.run({ ...base, command: "/nonexistent/tool", args: [] }),
+      (error) => {
+        assertCode("tool.missing")(error);
+        assert.match((error as Error).message, /install coreutils/);
+        return true;
+      },
     );
   });
 
-  it("kills a tool when the signal aborts, with job.cancelled", async () => {
-    const controller = new AbortController();
-    const running = spawnTool({
-      ...base,
-      command: "sleep",
-      args: ["10"],
-      signal: controller.signal,
-    });
-    controller.abort();
-    await assert.rejects(running, assertCode("job.cancelled"));
+  it("fails the tools of a helper that died with tool.failed, and starts a new helper", async () => {
+    await assert.rejects(
+      spawner.run({ ...base, command: "sh", args: ["-c", "kill -9 $PPID; sleep 10"] }),
+      assertCode("tool.failed"),
+    );
+    const result = await spawner.run({ ...base, command: "sh", args: ["-c", "echo ok"] });
+    assert.equal(result.stdout.toString(), "ok\n");
   });
 });

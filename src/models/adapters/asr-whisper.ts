@@ -24,6 +24,7 @@ import {
   type TransformersModel,
   type TransformersModelSpecWithFallback,
 } from "../runtime/transformers-model.js";
+import { whisperFeatures } from "./whisper-features.js";
 
 /** Whisper's input rate. */
 export const WHISPER_SAMPLE_RATE = 16_000;
@@ -182,7 +183,10 @@ export function mergeTranscripts(left: string, right: string): string {
 /** The parts of transformers.js's Whisper pipeline this adapter uses. */
 export interface WhisperPipeline extends DisposablePipeline {
   (audio: Float32Array, options: Record<string, unknown>): Promise<unknown>;
-  processor: (audio: Float32Array) => Promise<{ input_features: Tensor }>;
+  processor: ((audio: Float32Array) => Promise<{ input_features: Tensor }>) & {
+    /** transformers.js's Whisper processor has one; test doubles may not. */
+    feature_extractor?: { config: object };
+  };
   tokenizer?: { model?: { tokens_to_ids?: Map<string, number> } };
   model: ((inputs: Record<string, unknown>) => Promise<{ logits: Tensor }>) & {
     generation_config: {
@@ -295,6 +299,40 @@ function windowsOf(
   }));
 }
 
+type Features = Promise<{ input_features: Tensor }>;
+const offloaded = new WeakSet<WhisperPipeline>();
+
+/**
+ * Makes `pipe.processor` compute Whisper's log-mel features in the feature worker (see
+ * whisper-features.ts: on the main thread they stalled the whole bot), and hand the features
+ * of an array out once more, to the next request for the same array, instead of computing
+ * them again: language detection and the pipeline's transcription of the same window need
+ * the same ones, and the pipeline computes its own from the samples it is given, through
+ * its processor. Installed once per pipeline; cache entries die with their sample arrays.
+ * A processor without an extractor configuration (not transformers.js's) runs in place.
+ */
+export function offloadFeatures(pipe: WhisperPipeline): void {
+  if (offloaded.has(pipe)) return;
+  offloaded.add(pipe);
+  const computed = new WeakMap<Float32Array, Features>();
+  pipe.processor = new Proxy(pipe.processor, {
+    apply(target, thisArg, args: [Float32Array]): Features {
+      const [audio] = args;
+      const cached = computed.get(audio);
+      computed.delete(audio);
+      if (cached) return cached;
+      const config = target.feature_extractor?.config;
+      const features = config
+        ? whisperFeatures
+            .compute(config, audio)
+            .then(({ data, dims }) => ({ input_features: new Tensor("float32", data, dims) }))
+        : (Reflect.apply(target, thisArg, args) as Features);
+      computed.set(audio, features);
+      return features;
+    },
+  });
+}
+
 /** Recognises 16 kHz audio window by window with a loaded Whisper pipeline. */
 export async function transcribeWithWhisper(
   pipe: WhisperPipeline,
@@ -304,17 +342,18 @@ export async function transcribeWithWhisper(
   plan: WindowPlanOptions = DEFAULT_WINDOW_PLAN,
 ): Promise<AsrResult> {
   const windows = windowsOf(input, plan);
+  // One array per window, so detection and transcription of a window share its features.
+  const windowSamples = windows.map((window) => windowAudio(input.samples, window));
+  offloadFeatures(pipe);
   const multilingual = Boolean(pipe.model.generation_config.is_multilingual);
   let language = input.language === "auto" ? undefined : input.language;
   if (multilingual && language === undefined) {
     // Detected once, on the loudest window (a leading pause says nothing about the
     // language), so the whole file is decoded in one language.
     const energies = windows.map((window) => windowEnergy(input.samples, window));
-    const loudest = windows[energies.indexOf(Math.max(...energies))];
+    const loudest = windowSamples[energies.indexOf(Math.max(...energies))];
     if (signal.aborted) throw cancelledError(signal.reason);
-    if (loudest) {
-      language = await detectLanguage(pipe, windowAudio(input.samples, loudest), input.candidates);
-    }
+    if (loudest) language = await detectLanguage(pipe, loudest, input.candidates);
   }
   const options = {
     ...(multilingual && language ? { language, task: "transcribe" } : {}),
@@ -323,9 +362,9 @@ export async function transcribeWithWhisper(
   const timings: AsrWindowTiming[] = [];
   const segments: AsrSegment[] = [];
   let text = "";
-  for (const window of windows) {
+  for (const [index, window] of windows.entries()) {
     if (signal.aborted) throw cancelledError(signal.reason);
-    const samples = windowAudio(input.samples, window);
+    const samples = windowSamples[index]!;
     const started = clock.now();
     const output = (await pipe(samples, options)) as { text?: string };
     const heard = (output.text ?? "").trim();
