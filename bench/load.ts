@@ -36,6 +36,7 @@ import {
 } from "../tests/e2e/harness.js";
 import { ENGLISH_LINE, textPng, voiceNote } from "../tests/e2e/media.js";
 import type { BotApiServer, RecordedCall } from "../tests/support/bot-api/index.js";
+import { mulberry32 } from "./trace.js";
 
 /**
  * Replies that turn a message down because the bot is overloaded, in both languages. A
@@ -101,18 +102,6 @@ const QUESTIONS = [
 /** Reply methods that carry the bot's answer (progress messages are filtered out). */
 const REPLY_METHODS = new Set(["sendMessage", "sendDocument", "sendVoice"]);
 
-/** mulberry32: a small seeded generator, so two runs send the same sequence. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function pick(random: () => number): Kind {
   let roll = random();
   for (const [kind, share] of MIX) if ((roll -= share) < 0) return kind;
@@ -162,7 +151,7 @@ class LoadRun {
 
   /** One user: think, send, wait for the whole answer; until the run's time is up. */
   async user(index: number): Promise<void> {
-    const random = seeded(SEED * 100_003 + index);
+    const random = mulberry32(SEED * 100_003 + index);
     const user = this.server.users.create({ language_code: index % 2 === 0 ? "en" : "ru" });
     const chat = this.server.users.privateChat(user);
     const think = () => THINK_MIN_MS + random() * (THINK_MAX_MS - THINK_MIN_MS);

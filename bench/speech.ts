@@ -43,8 +43,8 @@ import {
   ENGLISH_SENTENCES,
   espeakPcm,
   RUSSIAN_SENTENCES,
-  seededRandom,
 } from "../tests/support/speech-audio.js";
+import { mulberry32 } from "./trace.js";
 
 const logger = pino({ level: "silent" });
 const vad = new SileroVad({ spec: PROFILES.fixture.vad, logger });
@@ -182,7 +182,7 @@ async function benchVad(): Promise<{
   ];
   const all = [...ENGLISH_SENTENCES, ...RUSSIAN_SENTENCES];
   for (const plan of VAD_RECORDINGS) {
-    const random = seededRandom(plan.seed);
+    const random = mulberry32(plan.seed);
     const pieces = Array.from({ length: plan.sentences }, () => {
       const text = all[Math.floor(random() * all.length)]!;
       return espeakPcm(text, RUSSIAN_SENTENCES.includes(text) ? "ru" : "en");

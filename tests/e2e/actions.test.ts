@@ -42,10 +42,7 @@ describe("e2e: actions under results, forum topics, /export", () => {
     if (scratch) removeDir(scratch);
   });
 
-  const privateChat = () => {
-    const user = server.users.create();
-    return { user, chat: server.users.privateChat(user) };
-  };
+  const privateChat = () => e2e.privateChat();
 
   const assertVoice = async (call: RecordedCall) => {
     const upload = call.files.get("voice");

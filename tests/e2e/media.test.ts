@@ -64,10 +64,7 @@ describe("e2e: photos, PDFs and voice", () => {
     if (scratch) removeDir(scratch);
   });
 
-  const privateChat = () => {
-    const user = server.users.create();
-    return { user, chat: server.users.privateChat(user) };
-  };
+  const privateChat = () => e2e.privateChat();
 
   /** After a failure, the bot still answers the same user. */
   const assertStillServing = async (chat: Chat, user: User) => {

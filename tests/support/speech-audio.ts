@@ -8,6 +8,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { mulberry32 } from "../../bench/trace.js";
 
 export const SAMPLE_RATE = 16_000;
 
@@ -83,18 +84,6 @@ function trimmedSpeech(text: string, voice: string): Float32Array {
   return samples.slice(start, end);
 }
 
-/** A small deterministic PRNG (mulberry32), so recordings are the same on every run. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export interface RecordingPlan {
   /** Speech pieces in order. */
   pieces: Float32Array[];
@@ -127,7 +116,7 @@ export function buildRecording(plan: RecordingPlan): Recording {
   });
   const noise = plan.noise ?? 0;
   if (noise > 0) {
-    const random = seededRandom(plan.seed ?? 1);
+    const random = mulberry32(plan.seed ?? 1);
     for (let i = 0; i < samples.length; i++)
       samples[i] = (samples[i] ?? 0) + noise * (2 * random() - 1);
   }
