@@ -7,7 +7,7 @@ import type { InlineKeyboardMarkup } from "grammy/types";
 import type { NewResult } from "../memory/index.js";
 import { detectLanguage } from "../services/documents/text.js";
 import { InputError, isAppError, NetworkError } from "../shared/errors.js";
-import { cancelData, type CancelRegistry } from "./cancel.js";
+import { cancelData, type CancellableJob, type CancelRegistry } from "./cancel.js";
 import type { BotContext } from "./context.js";
 import type { BotDeps } from "./deps.js";
 import { checkSize, type MediaRef } from "./files.js";
@@ -62,13 +62,13 @@ export class Jobs {
     work: (onProgress: (progress: Progress) => void, signal?: AbortSignal) => Promise<T>,
   ): Promise<T> {
     const chatId = ctx.chat!.id;
-    const job = ctx.from ? this.cancels.start(ctx.from.id) : undefined;
+    const { job, keyboard } = this.cancellable(ctx);
     const progress = new ProgressMessage(ctx.api, chatId, this.deps.clock, {
       replyTo: options.replyTo,
       editIntervalMs: this.deps.streaming?.editIntervalMs,
       // The journal deletes it after a crash or an interrupted shutdown.
       onMessage: (id) => this.deps.journal.showProgress(ctx.update.update_id, id),
-      keyboard: job && new InlineKeyboard().text(ctx.t("cancel-button"), cancelData(job.id)),
+      keyboard,
     });
     const stopAction = keepChatAction(ctx.api, chatId, options.action, this.deps.clock);
     progress.show(options.initial);
@@ -79,6 +79,19 @@ export class Jobs {
       stopAction();
       await progress.close();
     }
+  }
+
+  /** A cancellable job for the person who asked, and the ✖ Cancel button for its status. */
+  private cancellable(ctx: BotContext): {
+    job?: CancellableJob;
+    keyboard?: InlineKeyboardMarkup;
+  } {
+    if (!ctx.from) return {};
+    const job = this.cancels.start(ctx.from.id);
+    return {
+      job,
+      keyboard: new InlineKeyboard().text(ctx.t("cancel-button"), cancelData(job.id)),
+    };
   }
 
   /**
@@ -103,9 +116,11 @@ export class Jobs {
   async answer(ctx: BotContext, text: string, kind: TurnKind, replyTo?: number): Promise<string> {
     const chatId = ctx.chat!.id;
     const stopAction = keepChatAction(ctx.api, chatId, "typing", this.deps.clock);
+    const { job, keyboard } = this.cancellable(ctx);
     const inLine = new ProgressMessage(ctx.api, chatId, this.deps.clock, {
       replyTo,
       editIntervalMs: this.deps.streaming?.editIntervalMs,
+      keyboard,
     });
     const onProgress = (progress: Progress) => {
       if (progress.type === "queued" && progress.position > 1)
@@ -114,7 +129,7 @@ export class Jobs {
     try {
       const reply = this.deps.chat.reply(
         { chatId, userId: ctx.from!.id, text, kind },
-        { onProgress },
+        { onProgress, signal: job?.signal },
       );
       const shown = await streamAnswer(ctx.api, chatId, reply.pieces, {
         clock: this.deps.clock,
@@ -133,6 +148,7 @@ export class Jobs {
       });
       return (await reply.done).text || shown;
     } finally {
+      job?.done();
       stopAction();
       await inLine.close();
     }
