@@ -27,7 +27,7 @@ describe("cancelling a chat turn", () => {
       });
       cancelled.catch(() => undefined);
       async function* pieces(): AsyncGenerator<string> {
-        await cancelled;
+        yield await cancelled;
       }
       return { pieces: pieces(), done: cancelled };
     };
