@@ -9,12 +9,7 @@
 import { parseArgs } from "node:util";
 import cliProgress from "cli-progress";
 import { pino } from "pino";
-import {
-  CATALOGUE_TASKS,
-  resolveProfile,
-  parseProfileChoice,
-  type ResolvedProfile,
-} from "../src/models/catalogue/index.js";
+import { pullTargets, resolveProfile, parseProfileChoice } from "../src/models/catalogue/index.js";
 import {
   configureRuntime,
   DEFAULT_REMOTE_HOST,
@@ -22,7 +17,6 @@ import {
   pullModels,
   verifyByLoading,
   type PullEvent,
-  type PullTarget,
 } from "../src/models/runtime/index.js";
 
 function parseCommandLine() {
@@ -41,20 +35,6 @@ function parseCommandLine() {
     remoteHost: values["remote-host"],
     verify: !values["no-verify"],
   };
-}
-
-/** Each task's model and its fallback, without duplicates. */
-function targetsOf(profile: ResolvedProfile): PullTarget[] {
-  const targets = new Map<string, PullTarget>();
-  for (const task of CATALOGUE_TASKS) {
-    const entry = profile.models[task];
-    for (const model of [entry, entry.fallback]) {
-      if (!model) continue;
-      const { modelId, pipelineTask, dtype, device } = model;
-      targets.set(`${modelId}@${dtype}`, { modelId, pipelineTask, dtype, device });
-    }
-  }
-  return [...targets.values()];
 }
 
 /** Progress bars on a terminal; plain lines otherwise (CI logs, pipes). */
@@ -121,7 +101,7 @@ async function main(): Promise<void> {
     : undefined;
   try {
     const report = await pullModels({
-      targets: targetsOf(profile),
+      targets: pullTargets(profile),
       modelsDir: runtime.modelsDir,
       remoteHost: args.remoteHost,
       ...(process.env.HF_TOKEN ? { token: process.env.HF_TOKEN } : {}),

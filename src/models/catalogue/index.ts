@@ -1,3 +1,4 @@
+export { pullTargets } from "./pull-targets.js";
 export {
   CATALOGUE_TASKS,
   PROFILES,
