@@ -4,6 +4,7 @@
  */
 import fs from "node:fs";
 import { createApp } from "./app/index.js";
+import { createWorkerApp } from "./app/worker.js";
 import { ConfigError, loadConfig, type Config } from "./config/index.js";
 import { createLogger } from "./log/index.js";
 
@@ -30,7 +31,8 @@ const logger = createLogger({
   format: config.log.format,
   secrets: [config.telegram.token, config.telegram.webhook.secret],
 });
-const app = createApp(config, logger);
+const app =
+  config.cluster.role === "worker" ? createWorkerApp(config, logger) : createApp(config, logger);
 
 let signals = 0;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {

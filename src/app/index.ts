@@ -29,6 +29,7 @@ import { SpeechService } from "../services/speech/index.js";
 import { StatusService } from "../services/status/index.js";
 import { systemClock, type Clock } from "../shared/clock.js";
 import { withTimeout } from "../shared/timeout.js";
+import { clusterStats, clusterStatus, connectRemoteModels, type ModelHandles } from "./cluster.js";
 import { buildModels } from "./models.js";
 import { chatPort, documentsPort, speechPort } from "./ports.js";
 
@@ -48,7 +49,11 @@ const ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat
 export function createApp(config: Config, logger: Logger, clock: Clock = systemClock): App {
   const startedAt = clock.now();
   const store = Store.open(config.databasePath);
-  const models = buildModels(config, { store, logger, clock });
+  // ROLE=bot: models run on workers, reached through Redis; otherwise in this process.
+  const cluster =
+    config.cluster.role === "bot" ? connectRemoteModels(config, { logger, clock }) : undefined;
+  const local = cluster ? undefined : buildModels(config, { store, logger, clock });
+  const models: ModelHandles = cluster?.handles ?? local!;
   const record = (event: Parameters<Store["usage"]["record"]>[0]) => store.usage.record(event);
 
   const normalizer = new ChatNormalizer({ model: models.chat, logger, clock, recordUsage: record });
@@ -82,11 +87,12 @@ export function createApp(config: Config, logger: Logger, clock: Clock = systemC
     pdf: { maxPages: config.ocr.pdfMaxPages, maxBytes: config.limits.maxFileBytes },
   });
   const status = new StatusService({
-    stats: () => models.manager.stats(),
+    stats: () => (cluster ? clusterStats(cluster.remote) : local!.manager.stats()),
     store,
     clock,
     startedAt,
     device: models.device,
+    ...(cluster ? { cluster: () => clusterStatus(cluster.remote, Date.now()) } : {}),
   });
 
   const metrics = createBotMetrics();
@@ -113,10 +119,18 @@ export function createApp(config: Config, logger: Logger, clock: Clock = systemC
       firstMiddleware: countUpdates(metrics),
     },
   );
-  const unbindMetrics = bindManagerMetrics(models.manager, metrics);
+  const unbindMetrics = local ? bindManagerMetrics(local.manager, metrics) : () => undefined;
   const readiness = botReadiness({
     isDatabaseHealthy: () => store.isHealthy(),
     telegram: reachability,
+    ...(cluster && {
+      more: {
+        redis: () =>
+          cluster.remote.isReachable()
+            ? { ok: true }
+            : { ok: false, reason: "Redis does not answer (model jobs can't be queued)" },
+      },
+    }),
   });
 
   let ops: { close(): Promise<void> } | undefined;
@@ -153,6 +167,7 @@ export function createApp(config: Config, logger: Logger, clock: Clock = systemC
 
   return {
     async start() {
+      await cluster?.remote.start(TELEGRAM_START_TIMEOUT_MS);
       // auto-retry retries a server that doesn't answer forever: give up at start instead.
       await withTimeout(
         bot.init(),
@@ -189,8 +204,8 @@ export function createApp(config: Config, logger: Logger, clock: Clock = systemC
         runner = run(bot, { runner: { fetch: { allowed_updates: [...ALLOWED_UPDATES] } } });
         logger.info("polling for updates");
       }
-      if (config.models.preload.length > 0) {
-        models.manager
+      if (local && config.models.preload.length > 0) {
+        local.manager
           .preload(config.models.preload)
           .catch((error: unknown) => logger.error({ err: error }, "preloading models failed"));
       }
@@ -217,7 +232,9 @@ export function createApp(config: Config, logger: Logger, clock: Clock = systemC
             "in-flight updates did not finish in time",
           );
         await webhook?.close();
-        await models.manager.shutdown(finished ? config.shutdownTimeoutMs : 0);
+        await (cluster
+          ? cluster.remote.shutdown()
+          : local!.manager.shutdown(finished ? config.shutdownTimeoutMs : 0));
         unbindMetrics();
         await ops?.close();
         store.close();

@@ -47,7 +47,7 @@ function override(entry: ModelOverride): NonNullable<ModelOverrides["asr"]> {
 
 export function buildModels(
   config: Config,
-  deps: { store: Store; logger: Logger; clock: Clock },
+  deps: { store?: Store; logger: Logger; clock: Clock },
 ): ModelSet {
   const logger = deps.logger.child({ module: "models" });
   const cuda = detectCuda();
@@ -86,7 +86,7 @@ export function buildModels(
     budgetBytes,
     clock: deps.clock,
     logger,
-    footprints: deps.store.footprints,
+    footprints: deps.store?.footprints,
   });
   const pinned = new Set(config.models.preload);
   const options = (id: string, concurrency = 1) => ({

@@ -82,6 +82,30 @@ export const envSchema = z.object({
   METRICS_PORT: integer(0, 65535).default(9464),
   METRICS_HOST: z.string().default("127.0.0.1"),
   SHUTDOWN_TIMEOUT: duration.default(30_000),
+
+  ROLE: z.enum(["all", "bot", "worker"]).default("all"),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, "must look like redis://host:6379")
+    .optional(),
+  WORKER_MODELS: list
+    .pipe(z.array(z.enum(["asr", "chat", "ocr", "tts", "tts-ru", "tts-en"])))
+    .default([]),
+  WORKER_ID: optionalText,
+  CLUSTER_PREFIX: z
+    .string()
+    .regex(/^[\w-]+$/)
+    .default("lai"),
+  CLUSTER_LOCK_DURATION: duration.default(30_000),
+  CLUSTER_STALLED_INTERVAL: duration.default(30_000),
+  CLUSTER_MAX_ATTEMPTS: integer(1, 20).default(3),
+  CLUSTER_HEARTBEAT: duration.default(5_000),
+  CLUSTER_MAX_PAYLOAD: bytes.default(32 * 2 ** 20),
 });
 
 export type Env = z.infer<typeof envSchema>;
+
+/** A model worker (ROLE=worker) talks to no Telegram: it needs no token. */
+export const workerEnvSchema = envSchema.extend({
+  BOT_TOKEN: envSchema.shape.BOT_TOKEN.optional(),
+});

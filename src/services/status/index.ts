@@ -23,6 +23,21 @@ export interface ModelSummary {
   p95Ms?: number;
 }
 
+/** A cluster's workers and queues (ROLE=bot), as the heartbeats in Redis tell them. */
+export interface ClusterStatus {
+  workers: {
+    id: string;
+    host: string;
+    kinds: string[];
+    loaded: string[];
+    running: number;
+    inUseBytes: number;
+    budgetBytes: number;
+    seenMsAgo: number;
+  }[];
+  queues: { kind: string; waiting: number; active: number }[];
+}
+
 export interface StatusSnapshot {
   uptimeMs: number;
   device: string;
@@ -31,6 +46,7 @@ export interface StatusSnapshot {
   peakBytes: number;
   models: ModelSummary[];
   usage: { window: "hour" | "day"; task: string; ok: number; failed: number }[];
+  cluster?: ClusterStatus;
 }
 
 export interface StatusSources {
@@ -40,6 +56,8 @@ export interface StatusSources {
   startedAt: number;
   /** How the process runs models, e.g. "cuda (profile gpu)". */
   device: string;
+  /** The cluster's workers and queues, when models run on workers. */
+  cluster?: () => ClusterStatus;
 }
 
 const HOUR_MS = 3_600_000;
@@ -48,7 +66,7 @@ export class StatusService {
   constructor(private readonly sources: StatusSources) {}
 
   snapshot(): StatusSnapshot {
-    const { stats, store, clock, startedAt, device } = this.sources;
+    const { stats, store, clock, startedAt, device, cluster } = this.sources;
     const current = stats();
     const usage = (["hour", "day"] as const).flatMap((window) =>
       store.usage
@@ -78,6 +96,7 @@ export class StatusService {
         p95Ms: model.runP95Ms,
       })),
       usage,
+      ...(cluster ? { cluster: cluster() } : {}),
     };
   }
 }

@@ -1,0 +1,228 @@
+/**
+ * The worker's side of a cluster (ROLE=worker): one BullMQ consumer per model kind it
+ * serves, running each job through the local model manager's handle, so the manager's
+ * budget, queue and fallbacks apply as in the single process. Job events and chat text go
+ * back as progress; a cancel published by the bot aborts the job's signal. A heartbeat
+ * says what it serves and how busy it is; placement.ts decides which queues it pulls.
+ *
+ * A worker killed mid-job stops renewing the job's lock; BullMQ's stalled-job check (run
+ * by every worker) puts the job back, up to CLUSTER_MAX_ATTEMPTS runs in all.
+ */
+import os from "node:os";
+import { UnrecoverableError, Worker, type Job } from "bullmq";
+import type { Redis } from "ioredis";
+import type { Logger } from "pino";
+import type { ClusterConfig } from "../config/index.js";
+import type { ChatRequest } from "../models/adapters/chat-qwen.js";
+import type { ModelHandle } from "../models/contract.js";
+import type { ManagerStats } from "../models/manager/index.js";
+import type { Clock, TimerHandle } from "../shared/clock.js";
+import { chatFromWire } from "./chat-wire.js";
+import { decode, encode, encodeError } from "./codec.js";
+import { queueName, type ModelKind, type WireJob, type WireProgress } from "./kinds.js";
+import { shouldPull } from "./placement.js";
+import { consumerConnection, whenReady } from "./redis.js";
+import {
+  readHeartbeats,
+  removeHeartbeat,
+  writeHeartbeat,
+  type WorkerHeartbeat,
+} from "./registry.js";
+
+export interface ClusterWorkerOptions {
+  settings: ClusterConfig & { redisUrl: string };
+  id: string;
+  kinds: readonly ModelKind[];
+  handles: Readonly<Record<ModelKind, ModelHandle<unknown, unknown>>>;
+  stats: () => ManagerStats;
+  logger: Logger;
+  clock: Clock;
+  /** How often placement is reconsidered (default: every heartbeat). */
+  placementMs?: number;
+}
+
+export class ClusterWorker {
+  private readonly redis: Redis;
+  private readonly subscriber: Redis;
+  private readonly consumers = new Map<ModelKind, Worker>();
+  private readonly paused = new Set<ModelKind>();
+  private readonly startedAt: number;
+  private heartbeatTimer: TimerHandle | undefined;
+  private placementTimer: TimerHandle | undefined;
+  private stopped = false;
+
+  constructor(private readonly options: ClusterWorkerOptions) {
+    this.redis = consumerConnection(options.settings.redisUrl);
+    this.subscriber = consumerConnection(options.settings.redisUrl);
+    for (const connection of [this.redis, this.subscriber])
+      connection.on("error", (error: Error) => options.logger.debug({ err: error }, "redis error"));
+    this.startedAt = options.clock.now();
+  }
+
+  get id(): string {
+    return this.options.id;
+  }
+
+  isReachable(): boolean {
+    return this.redis.status === "ready";
+  }
+
+  async start(timeoutMs: number): Promise<void> {
+    const { settings, kinds, logger } = this.options;
+    await whenReady(this.redis, timeoutMs);
+    await this.subscriber.subscribe(`${settings.prefix}:cancel`);
+    this.subscriber.on("message", (_channel: string, jobId: string) => {
+      for (const consumer of this.consumers.values())
+        consumer.cancelJob(jobId, "cancelled by the bot");
+    });
+    const stats = this.options.stats();
+    for (const kind of kinds) {
+      const concurrency = stats.models.find((model) => model.id === kind)?.concurrency ?? 1;
+      const consumer = new Worker(
+        queueName(kind),
+        (job, _token, signal) => this.process(kind, job, signal),
+        {
+          connection: consumerConnection(settings.redisUrl),
+          prefix: settings.prefix,
+          concurrency,
+          lockDuration: settings.lockDurationMs,
+          stalledInterval: settings.stalledIntervalMs,
+          maxStalledCount: settings.maxAttempts - 1,
+        },
+      );
+      consumer.on("error", (error) => logger.debug({ err: error, kind }, "worker error"));
+      consumer.on("stalled", (jobId) =>
+        logger.warn({ kind, jobId }, "a job stalled: its worker died; it runs again"),
+      );
+      this.consumers.set(kind, consumer);
+    }
+    await this.heartbeat();
+    this.scheduleHeartbeat();
+    this.schedulePlacement();
+    logger.info({ workerId: this.id, kinds }, "worker takes jobs");
+  }
+
+  /** Stops taking jobs, lets running ones finish (up to `timeoutMs`, then aborts them), leaves. */
+  async stop(timeoutMs: number): Promise<void> {
+    this.stopped = true;
+    for (const timer of [this.heartbeatTimer, this.placementTimer])
+      if (timer !== undefined) this.options.clock.clearTimeout(timer);
+    const consumers = [...this.consumers.values()];
+    const closing = Promise.allSettled(consumers.map((consumer) => consumer.close()));
+    const timer = this.options.clock.setTimeout(() => {
+      for (const consumer of consumers) consumer.cancelAllJobs("the worker is shutting down");
+    }, timeoutMs);
+    await closing;
+    this.options.clock.clearTimeout(timer);
+    await removeHeartbeat(this.redis, this.options.settings.prefix, this.id).catch(() => undefined);
+    this.subscriber.disconnect();
+    this.redis.disconnect();
+  }
+
+  private async process(kind: ModelKind, job: Job, signal?: AbortSignal): Promise<string> {
+    const { handles, settings, logger } = this.options;
+    const data = job.data as WireJob;
+    let reports: Promise<unknown> = Promise.resolve();
+    // One after another, so the bot sees events and text in order, all before the result.
+    const report = (progress: WireProgress) => {
+      reports = reports
+        .then(() => job.updateProgress(progress))
+        .catch((error: unknown) => logger.debug({ err: error }, "progress not sent"));
+    };
+    try {
+      let input = decode<unknown>(data.payload);
+      if (kind === "chat")
+        input = chatFromWire(
+          input as ChatRequest,
+          data.stream ? (text) => report({ text }) : undefined,
+        );
+      const output = await handles[kind].run(input, {
+        signal: signal ?? new AbortController().signal,
+        onEvent: (event) => report({ event }),
+      });
+      await reports;
+      return encode(output, settings.maxPayloadBytes);
+    } catch (error) {
+      await reports;
+      // Failures of the job itself are final: only a dead worker's job runs again.
+      throw new UnrecoverableError(encodeError(error));
+    }
+  }
+
+  private scheduleHeartbeat(): void {
+    if (this.stopped) return;
+    this.heartbeatTimer = this.options.clock.setTimeout(() => {
+      void this.heartbeat().finally(() => this.scheduleHeartbeat());
+    }, this.options.settings.heartbeatMs);
+  }
+
+  private schedulePlacement(): void {
+    if (this.stopped) return;
+    this.placementTimer = this.options.clock.setTimeout(
+      () => void this.place().finally(() => this.schedulePlacement()),
+      this.options.placementMs ?? this.options.settings.heartbeatMs,
+    );
+  }
+
+  private snapshot(): WorkerHeartbeat {
+    const stats = this.options.stats();
+    return {
+      id: this.id,
+      host: os.hostname(),
+      pid: process.pid,
+      kinds: [...this.options.kinds],
+      startedAt: this.startedAt,
+      seenAt: Date.now(),
+      budgetBytes: stats.budgetBytes,
+      inUseBytes: stats.inUseBytes,
+      models: stats.models
+        .filter((model) => (this.options.kinds as readonly string[]).includes(model.id))
+        .map((model) => ({
+          id: model.id,
+          state: model.state,
+          running: model.running,
+          queued: model.queued,
+          concurrency: model.concurrency,
+          bytes: model.chargedBytes,
+        })),
+    };
+  }
+
+  private async heartbeat(): Promise<void> {
+    const { settings, logger } = this.options;
+    try {
+      await writeHeartbeat(this.redis, settings.prefix, this.snapshot(), settings.heartbeatMs * 3);
+    } catch (error) {
+      logger.warn({ err: error }, "heartbeat not written: Redis is unreachable");
+    }
+  }
+
+  /** Pulls each kind's queue or pauses it, see placement.ts. */
+  private async place(): Promise<void> {
+    const { settings, logger } = this.options;
+    try {
+      const others = (await readHeartbeats(this.redis, settings.prefix)).filter(
+        (beat) => beat.id !== this.id,
+      );
+      const local = this.options.stats().models;
+      for (const [kind, consumer] of this.consumers) {
+        const waiting = await this.redis.llen(`${settings.prefix}:${queueName(kind)}:wait`);
+        const pull = shouldPull({
+          kind,
+          localState: local.find((model) => model.id === kind)?.state ?? "unloaded",
+          others,
+          waiting,
+        });
+        if (pull && this.paused.has(kind)) {
+          this.paused.delete(kind);
+          consumer.resume();
+        } else if (!pull && !this.paused.has(kind)) {
+          this.paused.add(kind);
+          await consumer.pause(true);
+        }
+      }
+    } catch (error) {
+      logger.debug({ err: error }, "placement skipped: Redis is unreachable");
+    }
+  }
+}
