@@ -57,7 +57,10 @@ export function chatPort(chat: ChatService): ChatPort {
         signal: options.signal,
         onEvent: (event) => options.onProgress?.(toProgress(event)),
       });
-      return { pieces: reply.pieces, done: reply.done.then((outcome) => ({ text: outcome.text })) };
+      const done = reply.done.then((outcome) => ({ text: outcome.text }));
+      // A reader that stops at a failed piece never awaits `done`: its rejection is not news.
+      done.catch(() => undefined);
+      return { pieces: reply.pieces, done };
     },
     reset: (dialog) => chat.reset(dialog),
   };

@@ -8,14 +8,16 @@ import { AppError, ERROR_CODES, InputError, type ErrorCode, isAppError } from ".
 const F32 = "$f32";
 const U8 = "$u8";
 
-function replacer(this: unknown, _key: string, value: unknown): unknown {
+function replacer(this: unknown, key: string, converted: unknown): unknown {
+  // A Buffer has a toJSON() that ran before the replacer: look at the original value.
+  const value = (this as Record<string, unknown>)[key];
   if (value instanceof Float32Array)
     return {
       [F32]: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("base64"),
     };
   if (value instanceof Uint8Array) return { [U8]: Buffer.from(value).toString("base64") };
   if (typeof value === "function") return undefined;
-  return value;
+  return converted;
 }
 
 function reviver(_key: string, value: unknown): unknown {

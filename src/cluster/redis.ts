@@ -5,20 +5,25 @@
  * reconnect forever with a capped backoff, so the process recovers by itself.
  */
 import { Redis } from "ioredis";
+import type { Logger } from "pino";
 
 const retryStrategy = (attempt: number) => Math.min(attempt * 100, 2_000);
 
-export function producerConnection(url: string): Redis {
-  return new Redis(url, {
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    retryStrategy,
-    lazyConnect: false,
-  });
+/** Connection errors surface where commands fail; the event itself is only worth a debug line. */
+function quiet(redis: Redis, logger: Logger): Redis {
+  redis.on("error", (error: Error) => logger.debug({ err: error }, "redis connection error"));
+  return redis;
 }
 
-export function consumerConnection(url: string): Redis {
-  return new Redis(url, { maxRetriesPerRequest: null, retryStrategy });
+export function producerConnection(url: string, logger: Logger): Redis {
+  return quiet(
+    new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy }),
+    logger,
+  );
+}
+
+export function consumerConnection(url: string, logger: Logger): Redis {
+  return quiet(new Redis(url, { maxRetriesPerRequest: null, retryStrategy }), logger);
 }
 
 /** Resolves once `redis` is connected; rejects after `timeoutMs`. */

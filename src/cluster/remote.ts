@@ -60,6 +60,8 @@ export interface QueueCounts {
 
 export class RemoteModels {
   private readonly redis: Redis;
+  /** The event readers' own connections (a blocking read can't share one). */
+  private readonly connections: Redis[] = [];
   private readonly queues = new Map<ModelKind, Queue>();
   private readonly events = new Map<ModelKind, QueueEvents>();
   private readonly pending = new Map<string, Pending>();
@@ -71,14 +73,15 @@ export class RemoteModels {
 
   constructor(private readonly options: RemoteModelsOptions) {
     const { settings, logger } = options;
-    this.redis = producerConnection(settings.redisUrl);
-    this.redis.on("error", (error: Error) => logger.debug({ err: error }, "redis error"));
+    this.redis = producerConnection(settings.redisUrl, logger);
     for (const kind of MODEL_KINDS) {
       const queue = new Queue(queueName(kind), { connection: this.redis, prefix: settings.prefix });
       queue.on("error", (error) => logger.debug({ err: error, kind }, "queue error"));
       this.queues.set(kind, queue);
+      const connection = consumerConnection(settings.redisUrl, logger);
+      this.connections.push(connection);
       const events = new QueueEvents(queueName(kind), {
-        connection: consumerConnection(settings.redisUrl),
+        connection,
         prefix: settings.prefix,
       });
       events.on("error", (error) => logger.debug({ err: error, kind }, "queue events error"));
@@ -136,6 +139,7 @@ export class RemoteModels {
       ...[...this.queues.values()].map((queue) => queue.close()),
     ]);
     this.redis.disconnect();
+    for (const connection of this.connections) connection.disconnect();
   }
 
   private async run(kind: ModelKind, input: unknown, options: RunOptions = {}): Promise<unknown> {
@@ -255,10 +259,8 @@ export class RemoteModels {
       this.unreachableTicks = 0;
     } catch (error) {
       this.unreachableTicks += 1;
-      this.options.logger.warn(
-        { err: error, ticks: this.unreachableTicks },
-        "Redis is unreachable",
-      );
+      if (this.unreachableTicks === 1)
+        this.options.logger.warn({ err: error }, "Redis is unreachable");
       // One missed tick may be a blip; two mean users should hear about it.
       if (this.unreachableTicks >= 2) {
         for (const id of [...this.pending.keys()]) this.settle(id, unavailable(error));

@@ -21,7 +21,7 @@ import { chatFromWire } from "./chat-wire.js";
 import { decode, encode, encodeError } from "./codec.js";
 import { queueName, type ModelKind, type WireJob, type WireProgress } from "./kinds.js";
 import { shouldPull } from "./placement.js";
-import { consumerConnection, whenReady } from "./redis.js";
+import { consumerConnection, producerConnection, whenReady } from "./redis.js";
 import {
   readHeartbeats,
   removeHeartbeat,
@@ -46,16 +46,17 @@ export class ClusterWorker {
   private readonly subscriber: Redis;
   private readonly consumers = new Map<ModelKind, Worker>();
   private readonly paused = new Set<ModelKind>();
+  private readonly connections: Redis[] = [];
   private readonly startedAt: number;
   private heartbeatTimer: TimerHandle | undefined;
   private placementTimer: TimerHandle | undefined;
   private stopped = false;
+  private heartbeatFailing = false;
 
   constructor(private readonly options: ClusterWorkerOptions) {
-    this.redis = consumerConnection(options.settings.redisUrl);
-    this.subscriber = consumerConnection(options.settings.redisUrl);
-    for (const connection of [this.redis, this.subscriber])
-      connection.on("error", (error: Error) => options.logger.debug({ err: error }, "redis error"));
+    // Heartbeats fail fast while Redis is away rather than queue up: the worker notices.
+    this.redis = producerConnection(options.settings.redisUrl, options.logger);
+    this.subscriber = consumerConnection(options.settings.redisUrl, options.logger);
     this.startedAt = options.clock.now();
   }
 
@@ -78,11 +79,13 @@ export class ClusterWorker {
     const stats = this.options.stats();
     for (const kind of kinds) {
       const concurrency = stats.models.find((model) => model.id === kind)?.concurrency ?? 1;
+      const connection = consumerConnection(settings.redisUrl, logger);
+      this.connections.push(connection);
       const consumer = new Worker(
         queueName(kind),
         (job, _token, signal) => this.process(kind, job, signal),
         {
-          connection: consumerConnection(settings.redisUrl),
+          connection,
           prefix: settings.prefix,
           concurrency,
           lockDuration: settings.lockDurationMs,
@@ -115,13 +118,14 @@ export class ClusterWorker {
     await closing;
     this.options.clock.clearTimeout(timer);
     await removeHeartbeat(this.redis, this.options.settings.prefix, this.id).catch(() => undefined);
-    this.subscriber.disconnect();
-    this.redis.disconnect();
+    for (const connection of [this.subscriber, this.redis, ...this.connections])
+      connection.disconnect();
   }
 
   private async process(kind: ModelKind, job: Job, signal?: AbortSignal): Promise<string> {
     const { handles, settings, logger } = this.options;
     const data = job.data as WireJob;
+    logger.info({ kind, jobId: job.id, run: job.attemptsStarted }, "job taken");
     let reports: Promise<unknown> = Promise.resolve();
     // One after another, so the bot sees events and text in order, all before the result.
     const report = (progress: WireProgress) => {
@@ -192,8 +196,12 @@ export class ClusterWorker {
     const { settings, logger } = this.options;
     try {
       await writeHeartbeat(this.redis, settings.prefix, this.snapshot(), settings.heartbeatMs * 3);
+      if (this.heartbeatFailing) logger.info("Redis is reachable again");
+      this.heartbeatFailing = false;
     } catch (error) {
-      logger.warn({ err: error }, "heartbeat not written: Redis is unreachable");
+      if (!this.heartbeatFailing)
+        logger.warn({ err: error }, "heartbeat not written: Redis is unreachable");
+      this.heartbeatFailing = true;
     }
   }
 
