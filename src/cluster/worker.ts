@@ -33,7 +33,8 @@ export interface ClusterWorkerOptions {
   settings: ClusterConfig & { redisUrl: string };
   id: string;
   kinds: readonly ModelKind[];
-  handles: Readonly<Record<ModelKind, ModelHandle<unknown, unknown>>>;
+  /** A handle for each kind served (at least). */
+  handles: Readonly<Partial<Record<ModelKind, ModelHandle<unknown, unknown>>>>;
   stats: () => ManagerStats;
   logger: Logger;
   clock: Clock;
@@ -58,6 +59,8 @@ export class ClusterWorker {
     this.redis = producerConnection(options.settings.redisUrl, options.logger);
     this.subscriber = consumerConnection(options.settings.redisUrl, options.logger);
     this.startedAt = options.clock.now();
+    const missing = options.kinds.filter((kind) => !options.handles[kind]);
+    if (missing.length > 0) throw new Error(`no model handle for ${missing.join(", ")}`);
   }
 
   get id(): string {
@@ -140,7 +143,7 @@ export class ClusterWorker {
           input as ChatRequest,
           data.stream ? (text) => report({ text }) : undefined,
         );
-      const output = await handles[kind].run(input, {
+      const output = await handles[kind]!.run(input, {
         signal: signal ?? new AbortController().signal,
         onEvent: (event) => report({ event }),
       });
