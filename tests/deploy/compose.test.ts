@@ -23,10 +23,18 @@ describe("deploy/docker-compose.yml", () => {
       "gpu",
       "--profile",
       "webhook",
+      "--profile",
+      "cluster",
       "config",
       "--services",
     ]);
     assert.equal(result.code, 0, result.stderr);
-    assert.deepEqual(result.stdout.trim().split("\n").sort(), ["bot", "bot-gpu", "nginx"]);
+    assert.deepEqual(result.stdout.trim().split("\n").sort(), [
+      "bot",
+      "bot-gpu",
+      "nginx",
+      "redis",
+      "worker",
+    ]);
   });
 });
