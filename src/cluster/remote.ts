@@ -45,8 +45,11 @@ interface Pending {
   onProgress: (progress: WireProgress) => void;
 }
 
-/** How long finished jobs stay in Redis for a late reader (the watchdog, a restarted bot). */
-const KEEP_FINISHED = { age: 3_600, count: 10_000 };
+/**
+ * How long finished jobs (input and result) stay in Redis for a late reader, the watchdog:
+ * seconds. Long enough for many watchdog ticks, short enough that media doesn't pile up.
+ */
+const KEEP_FINISHED = { age: 300, count: 1_000 };
 
 const unavailable = (cause?: unknown) =>
   new AppError("cluster.unavailable", "Redis is unreachable", {}, { cause });
