@@ -29,6 +29,8 @@ export interface WorkerHeartbeat {
 }
 
 const keyOf = (prefix: string, id: string) => `${prefix}:worker:${id}`;
+/** The ids of workers seen; an id whose heartbeat key expired is dropped when read. */
+const setOf = (prefix: string) => `${prefix}:workers`;
 
 /** Writes one heartbeat, valid for `ttlMs`. */
 export async function writeHeartbeat(
@@ -37,28 +39,27 @@ export async function writeHeartbeat(
   beat: WorkerHeartbeat,
   ttlMs: number,
 ): Promise<void> {
-  await redis.set(keyOf(prefix, beat.id), JSON.stringify(beat), "PX", ttlMs);
+  await redis
+    .multi()
+    .set(keyOf(prefix, beat.id), JSON.stringify(beat), "PX", ttlMs)
+    .sadd(setOf(prefix), beat.id)
+    .exec();
 }
 
 export async function removeHeartbeat(redis: Redis, prefix: string, id: string): Promise<void> {
-  await redis.del(keyOf(prefix, id));
+  await redis.multi().del(keyOf(prefix, id)).srem(setOf(prefix), id).exec();
 }
 
 /** Every live worker, by id. */
 export async function readHeartbeats(redis: Redis, prefix: string): Promise<WorkerHeartbeat[]> {
-  const keys: string[] = [];
-  let cursor = "0";
-  do {
-    const [next, batch] = await redis.scan(cursor, "MATCH", keyOf(prefix, "*"), "COUNT", 100);
-    cursor = next;
-    keys.push(...batch);
-  } while (cursor !== "0");
-  if (keys.length === 0) return [];
-  const values = await redis.mget(...keys);
+  const ids = (await redis.smembers(setOf(prefix))).sort();
+  if (ids.length === 0) return [];
+  const values = await redis.mget(...ids.map((id) => keyOf(prefix, id)));
+  const gone = ids.filter((_, index) => values[index] === null);
+  if (gone.length > 0) await redis.srem(setOf(prefix), ...gone);
   return values
     .filter((value): value is string => value !== null)
-    .map((value) => JSON.parse(value) as WorkerHeartbeat)
-    .sort((a, b) => a.id.localeCompare(b.id));
+    .map((value) => JSON.parse(value) as WorkerHeartbeat);
 }
 
 /** A model that answers at once: loaded (or loading) with a free slot. */
