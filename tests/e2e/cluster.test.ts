@@ -14,6 +14,8 @@ import type { BotApiServer } from "../support/bot-api/index.js";
 import {
   BotProcess,
   E2E,
+  freePort,
+  startServer,
   FIXTURE_ANSWER,
   FIXTURE_TRANSCRIPT,
   removeDir,
@@ -37,7 +39,10 @@ describe("e2e: a bot and two model workers over Redis", () => {
   const workers = new Map<string, BotProcess>();
   const workerDirs: string[] = [];
 
-  const startWorker = async (id: string): Promise<BotProcess> => {
+  let admin: User;
+  let workerMetricsPort: number;
+
+  const startWorker = async (id: string, env: Record<string, string> = {}): Promise<BotProcess> => {
     const dataDir = tempDir(`worker-${id}`);
     workerDirs.push(dataDir);
     const worker = BotProcess.spawn({
@@ -49,6 +54,7 @@ describe("e2e: a bot and two model workers over Redis", () => {
         REDIS_URL: redis.url,
         WORKER_ID: id,
         BOT_TOKEN: undefined,
+        ...env,
       },
     });
     workers.set(id, worker);
@@ -71,11 +77,18 @@ describe("e2e: a bot and two model workers over Redis", () => {
 
   before(async () => {
     redis = await RedisServer.start();
+    server = await startServer();
+    admin = server.users.create({ first_name: "Admin", language_code: "en" });
     e2e = await E2E.start({
+      server,
+      adminIds: [admin.id],
       env: { ...CLUSTER_ENV, ROLE: "bot", REDIS_URL: redis.url, SHUTDOWN_TIMEOUT: "30s" },
     });
-    server = e2e.server;
-    await Promise.all([startWorker("w1"), startWorker("w2")]);
+    workerMetricsPort = await freePort();
+    await Promise.all([
+      startWorker("w1", { METRICS_PORT: String(workerMetricsPort) }),
+      startWorker("w2"),
+    ]);
   });
 
   after(async () => {
@@ -105,6 +118,21 @@ describe("e2e: a bot and two model workers over Redis", () => {
     const transcript = await e2e.message(chat.id);
     assert.equal(transcript.text, `🎙 Transcript:\n${FIXTURE_TRANSCRIPT}`);
     assert.equal((await e2e.message(chat.id)).text, FIXTURE_ANSWER);
+  });
+
+  test("/status lists both workers and the queues; a worker serves /metrics", async () => {
+    const chat = server.users.privateChat(admin);
+    server.users.sendCommand(chat, admin, "status");
+    const status = (await e2e.message(chat.id)).text ?? "";
+    assert.match(status, /Workers/);
+    assert.match(status, /w1 on .* serves asr, chat, ocr, tts-ru, tts-en/);
+    assert.match(status, /w2 on /);
+    assert.match(status, /Queues: asr \d+⏳/);
+    const metrics = await fetch(`http://127.0.0.1:${workerMetricsPort}/metrics`);
+    assert.equal(metrics.status, 200);
+    assert.match(await metrics.text(), /^bot_model_memory_budget_bytes \d+/m);
+    const ready = await fetch(`http://127.0.0.1:${workerMetricsPort}/health/ready`);
+    assert.equal(ready.status, 200);
   });
 
   test("a worker killed with SIGKILL mid-job: the other worker runs the job", async () => {
