@@ -26,6 +26,11 @@ export function queueName(kind: ModelKind): string {
   return `jobs-${kind}`;
 }
 
+/** BullMQ's list of a kind's waiting jobs (newest at the head). */
+export function waitListKey(prefix: string, kind: ModelKind): string {
+  return `${prefix}:${queueName(kind)}:wait`;
+}
+
 /** A job as stored in Redis. */
 export interface WireJob {
   kind: ModelKind;

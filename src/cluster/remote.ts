@@ -23,6 +23,7 @@ import { decode, decodeError, encode } from "./codec.js";
 import {
   MODEL_KINDS,
   queueName,
+  waitListKey,
   type ModelKind,
   type WireJob,
   type WireProgress,
@@ -43,6 +44,8 @@ interface Pending {
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
   onProgress: (progress: WireProgress) => void;
+  /** The place in line last reported (1 = next). */
+  position?: number;
 }
 
 /**
@@ -210,9 +213,16 @@ export class RemoteModels {
     } catch (error) {
       this.settle(id, unavailable(error));
     }
-    if (waiting > 0)
-      this.pending.get(id)?.onProgress({ event: { type: "queued", position: waiting + 1 } });
+    if (waiting > 0) this.reportPosition(id, waiting + 1);
     return result;
+  }
+
+  /** Tells the job's caller its place in line when it moved up. */
+  private reportPosition(id: string, position: number): void {
+    const pending = this.pending.get(id);
+    if (!pending || position >= (pending.position ?? Number.POSITIVE_INFINITY)) return;
+    pending.position = position;
+    pending.onProgress({ event: { type: "queued", position } });
   }
 
   /** Delivers a job's outcome once: the first of the event, the watchdog and an abort wins. */
@@ -296,6 +306,10 @@ export class RemoteModels {
         );
         this.cancelRemote(id);
         this.settle(id, new ModelError("cluster.no_worker", `no worker serves "${pending.kind}"`));
+      } else if (state === "waiting") {
+        const key = waitListKey(prefix, pending.kind);
+        const [index, length] = await Promise.all([this.redis.lpos(key, id), this.redis.llen(key)]);
+        if (index !== null) this.reportPosition(id, length - index);
       }
     }
   }

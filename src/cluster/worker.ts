@@ -19,7 +19,13 @@ import type { ManagerStats } from "../models/manager/index.js";
 import type { Clock, TimerHandle } from "../shared/clock.js";
 import { chatFromWire } from "./chat-wire.js";
 import { decode, encode, encodeError } from "./codec.js";
-import { queueName, type ModelKind, type WireJob, type WireProgress } from "./kinds.js";
+import {
+  queueName,
+  waitListKey,
+  type ModelKind,
+  type WireJob,
+  type WireProgress,
+} from "./kinds.js";
 import { shouldPull } from "./placement.js";
 import { consumerConnection, producerConnection, whenReady } from "./redis.js";
 import {
@@ -217,7 +223,7 @@ export class ClusterWorker {
       );
       const local = this.options.stats().models;
       for (const [kind, consumer] of this.consumers) {
-        const waiting = await this.redis.llen(`${settings.prefix}:${queueName(kind)}:wait`);
+        const waiting = await this.redis.llen(waitListKey(settings.prefix, kind));
         const pull = shouldPull({
           kind,
           localState: local.find((model) => model.id === kind)?.state ?? "unloaded",

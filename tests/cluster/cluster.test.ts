@@ -179,6 +179,37 @@ describe("cluster: remote handles and a worker over Redis", () => {
     await ocr.aborted.promise;
   });
 
+  it("a waiting job hears its place in line", async () => {
+    ocr.started = signal<string>();
+    const controllers = [1, 2, 3].map(() => new AbortController());
+    const positions: number[][] = [[], [], []];
+    const heard = signal();
+    const run = (index: number) =>
+      remote
+        .handle("ocr")
+        .run(
+          { image: new Uint8Array([index]) },
+          {
+            signal: controllers[index]!.signal,
+            onEvent: (event) => {
+              if (event.type !== "queued") return;
+              positions[index]!.push(event.position);
+              if (index === 2) heard.fire();
+            },
+          },
+        )
+        .catch(() => undefined);
+    const first = run(0);
+    await ocr.started.promise; // the worker's one OCR slot is taken
+    const second = run(1);
+    const third = run(2);
+    await heard.promise;
+    assert.deepEqual(positions[2], [2], "second in line behind the other waiting job");
+    // The waiting ones leave the line first, so none of them starts.
+    for (const index of [2, 1, 0]) controllers[index]!.abort(new Error("done"));
+    await Promise.all([first, second, third]);
+  });
+
   it("a worker stopping past its timeout fails its job; then no worker serves the kind", async () => {
     ocr.started = signal<string>();
     const job = remote.handle("ocr").run({ image: new Uint8Array([2]) });
