@@ -181,7 +181,15 @@ describe("e2e: a bot and two model workers over Redis", () => {
     server.users.sendText(chat, user, "Are you there?");
     const sorry = await e2e.message(chat.id);
     assert.match(sorry.text ?? "", /can't reach my model servers/);
+    // Everyone noticed (so everyone will notice the return) before Redis comes back.
     await e2e.bot.waitForLog((line) => line.msg === "Redis is unreachable", { since: botMark });
+    await Promise.all(
+      [...workers].map(([id, worker]) =>
+        worker.waitForLog((line) => line.msg === "heartbeat not written: Redis is unreachable", {
+          since: marks.get(id)!,
+        }),
+      ),
+    );
     await redis.start();
     await e2e.bot.waitForLog((line) => line.msg === "Redis is reachable again", {
       since: botMark,
