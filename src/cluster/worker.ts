@@ -57,6 +57,8 @@ export class ClusterWorker {
   private readonly startedAt: number;
   private heartbeatTimer: TimerHandle | undefined;
   private placementTimer: TimerHandle | undefined;
+  /** No more placement decisions (stopping); `stopped`: no more heartbeats either. */
+  private draining = false;
   private stopped = false;
   private heartbeatFailing = false;
 
@@ -114,21 +116,35 @@ export class ClusterWorker {
     logger.info({ workerId: this.id, kinds }, "worker takes jobs");
   }
 
-  /** Stops taking jobs, lets running ones finish (up to `timeoutMs`, then aborts them), leaves. */
+  /**
+   * Stops taking jobs and lets running ones finish for up to `timeoutMs`. Jobs still running
+   * then are left, not failed: the connections close under them, their locks lapse and the
+   * other workers' stalled-job check runs them again (as after a crash, but sooner).
+   */
   async stop(timeoutMs: number): Promise<void> {
-    this.stopped = true;
-    for (const timer of [this.heartbeatTimer, this.placementTimer])
-      if (timer !== undefined) this.options.clock.clearTimeout(timer);
+    const { clock, settings, logger } = this.options;
+    this.draining = true;
+    if (this.placementTimer !== undefined) clock.clearTimeout(this.placementTimer);
     const consumers = [...this.consumers.values()];
-    const closing = Promise.allSettled(consumers.map((consumer) => consumer.close()));
-    const timer = this.options.clock.setTimeout(() => {
-      for (const consumer of consumers) consumer.cancelAllJobs("the worker is shutting down");
-    }, timeoutMs);
-    await closing;
-    this.options.clock.clearTimeout(timer);
-    await removeHeartbeat(this.redis, this.options.settings.prefix, this.id).catch(() => undefined);
+    const closed = Promise.allSettled(consumers.map((consumer) => consumer.close()));
+    let timer: TimerHandle | undefined;
+    const finished = await Promise.race([
+      closed.then(() => true),
+      new Promise<false>((resolve) => (timer = clock.setTimeout(() => resolve(false), timeoutMs))),
+    ]);
+    if (timer !== undefined) clock.clearTimeout(timer);
+    // Heartbeats went on while jobs finished: the bot knew the worker was still there.
+    this.stopped = true;
+    if (this.heartbeatTimer !== undefined) clock.clearTimeout(this.heartbeatTimer);
+    await removeHeartbeat(this.redis, settings.prefix, this.id).catch(() => undefined);
     for (const connection of [this.subscriber, this.redis, ...this.connections])
       connection.disconnect();
+    if (!finished) {
+      logger.warn("jobs still running are left to the other workers");
+      // With the connections gone their failure can't be recorded; the runs just end.
+      for (const consumer of consumers) consumer.cancelAllJobs("the worker is shutting down");
+      await closed;
+    }
   }
 
   private async process(kind: ModelKind, job: Job, signal?: AbortSignal): Promise<string> {
@@ -170,7 +186,7 @@ export class ClusterWorker {
   }
 
   private schedulePlacement(): void {
-    if (this.stopped) return;
+    if (this.draining) return;
     this.placementTimer = this.options.clock.setTimeout(
       () => void this.place().finally(() => this.schedulePlacement()),
       this.options.placementMs ?? this.options.settings.heartbeatMs,

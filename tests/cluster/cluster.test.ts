@@ -69,14 +69,14 @@ describe("cluster: remote handles and a worker over Redis", () => {
     );
   });
 
-  const startWorker = async (kinds: ModelKind[]) => {
+  const startWorker = async (kinds: ModelKind[], id = "test-worker") => {
     const manager = new ModelManager({ budgetBytes: 1e6, clock: systemClock, logger });
     const handles = Object.fromEntries(
       [chat, asr, ocr].map((model) => [model.id, manager.register(model, { idleUnloadMs: 0 })]),
     );
     worker = new ClusterWorker({
       settings,
-      id: "test-worker",
+      id,
       kinds,
       handles,
       stats: () => manager.stats(),
@@ -93,8 +93,8 @@ describe("cluster: remote handles and a worker over Redis", () => {
       redisUrl: redis.url,
       workerModels: [],
       prefix: "t",
-      lockDurationMs: 5_000,
-      stalledIntervalMs: 1_000,
+      lockDurationMs: 1_500,
+      stalledIntervalMs: 500,
       maxAttempts: 2,
       heartbeatMs: 200,
       maxPayloadBytes: 64 * 1024,
@@ -210,18 +210,25 @@ describe("cluster: remote handles and a worker over Redis", () => {
     await Promise.all([first, second, third]);
   });
 
-  it("a worker stopping past its timeout fails its job; then no worker serves the kind", async () => {
+  it("a worker stopping with a job running hands it to another; then no worker serves", async () => {
     ocr.started = signal<string>();
-    const job = remote.handle("ocr").run({ image: new Uint8Array([2]) });
+    const controller = new AbortController();
+    const job = remote
+      .handle("ocr")
+      .run({ image: new Uint8Array([2]) }, { signal: controller.signal });
     await ocr.started.promise;
-    // The worker goes, aborting its job (its shutdown timeout is 0); nobody serves OCR now.
-    const stopping = worker!.stop(0);
-    worker = undefined;
+    const first = worker!;
+    await startWorker(["ocr"], "backup");
+    ocr.started = signal<string>();
+    await first.stop(0);
+    await ocr.started.promise; // the job runs again, on the backup worker
+    controller.abort(new Error("enough"));
     await assert.rejects(
       job,
       (error: unknown) => error instanceof AppError && error.code === "job.cancelled",
     );
-    await stopping;
+    await worker!.stop(1_000);
+    worker = undefined;
     await assert.rejects(
       remote.handle("ocr").run({ image: new Uint8Array([3]) }),
       (error: unknown) => error instanceof AppError && error.code === "cluster.no_worker",
