@@ -44,8 +44,9 @@ fi
 packages=(ffmpeg espeak-ng tesseract-ocr-rus)
 if [ "$mode" = "test" ]; then
   # DejaVu renders the Cyrillic test images; the tesseract CLI is the OCR benchmark's
-  # reference; nginx checks deploy/nginx config.
-  packages+=(fonts-dejavu-core tesseract-ocr nginx-light)
+  # reference; nginx checks deploy/nginx config; redis-server runs the cluster tests
+  # (each starts a private one on a free port).
+  packages+=(fonts-dejavu-core tesseract-ocr nginx-light redis-server)
 fi
 
 missing=()

@@ -5,6 +5,7 @@
 import fs from "node:fs";
 import { createApp } from "./app/index.js";
 import { installLastResortHandlers } from "./app/last-resort.js";
+import { createWorkerApp } from "./app/worker.js";
 import { ConfigError, loadConfig, type Config } from "./config/index.js";
 import { createLogger } from "./log/index.js";
 
@@ -32,7 +33,8 @@ const logger = createLogger({
   secrets: [config.telegram.token, config.telegram.webhook.secret],
 });
 installLastResortHandlers(logger);
-const app = createApp(config, logger);
+const app =
+  config.cluster.role === "worker" ? createWorkerApp(config, logger) : createApp(config, logger);
 
 /**
  * A signal sent to the whole process group (systemd's default KillMode, a terminal's

@@ -29,6 +29,7 @@ import { ToolSpawner } from "../media/tool-spawner.js";
 import { StatusService } from "../services/status/index.js";
 import { systemClock, type Clock } from "../shared/clock.js";
 import { withTimeout } from "../shared/timeout.js";
+import { clusterStats, clusterStatus, connectRemoteModels, type ModelHandles } from "./cluster.js";
 import { buildModels } from "./models.js";
 import { chatPort, documentsPort, speechPort } from "./ports.js";
 
@@ -51,7 +52,11 @@ const ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat
 export function createApp(config: Config, logger: Logger, clock: Clock = systemClock): App {
   const startedAt = clock.now();
   const store = Store.open(config.databasePath);
-  const models = buildModels(config, { store, logger, clock });
+  // ROLE=bot: models run on workers, reached through Redis; otherwise in this process.
+  const cluster =
+    config.cluster.role === "bot" ? connectRemoteModels(config, { logger, clock }) : undefined;
+  const local = cluster ? undefined : buildModels(config, { store, logger, clock });
+  const models: ModelHandles = cluster?.handles ?? local!;
   const record = (event: Parameters<Store["usage"]["record"]>[0]) => store.usage.record(event);
 
   const normalizer = new ChatNormalizer({ model: models.chat, logger, clock, recordUsage: record });
@@ -94,12 +99,13 @@ export function createApp(config: Config, logger: Logger, clock: Clock = systemC
     pdf: { maxPages: config.ocr.pdfMaxPages, maxBytes: config.limits.maxFileBytes },
   });
   const status = new StatusService({
-    stats: () => models.manager.stats(),
+    stats: () => (cluster ? clusterStats(cluster.remote) : local!.manager.stats()),
     store,
     clock,
     startedAt,
     device: models.device,
-    ...(models.cudaReason ? { cuda: models.cudaReason } : {}),
+    ...(local?.cudaReason ? { cuda: local.cudaReason } : {}),
+    ...(cluster ? { cluster: () => clusterStatus(cluster.remote, Date.now()) } : {}),
   });
 
   const metrics = createBotMetrics();
@@ -131,10 +137,18 @@ export function createApp(config: Config, logger: Logger, clock: Clock = systemC
     },
   );
   const { bot, registerCommands, idle } = telegram;
-  const unbindMetrics = bindManagerMetrics(models.manager, metrics);
+  const unbindMetrics = local ? bindManagerMetrics(local.manager, metrics) : () => undefined;
   const readiness = botReadiness({
     isDatabaseHealthy: () => store.isHealthy(),
     telegram: reachability,
+    ...(cluster && {
+      more: {
+        redis: () =>
+          cluster.remote.isReachable()
+            ? { ok: true }
+            : { ok: false, reason: "Redis does not answer (model jobs can't be queued)" },
+      },
+    }),
   });
 
   let ops: { close(): Promise<void> } | undefined;
@@ -164,6 +178,7 @@ export function createApp(config: Config, logger: Logger, clock: Clock = systemC
 
   return {
     async start() {
+      await cluster?.remote.start(TELEGRAM_START_TIMEOUT_MS);
       // auto-retry retries a server that doesn't answer forever: give up at start instead.
       await withTimeout(
         bot.init(),
@@ -202,8 +217,8 @@ export function createApp(config: Config, logger: Logger, clock: Clock = systemC
         runner = run(bot, { runner: { fetch: { allowed_updates: [...ALLOWED_UPDATES] } } });
         logger.info("polling for updates");
       }
-      if (config.models.preload.length > 0) {
-        models.manager
+      if (local && config.models.preload.length > 0) {
+        local.manager
           .preload(config.models.preload)
           .catch((error: unknown) => logger.error({ err: error }, "preloading models failed"));
       }
@@ -237,7 +252,9 @@ export function createApp(config: Config, logger: Logger, clock: Clock = systemC
           );
         }
         await webhook?.close();
-        await models.manager.shutdown(finished ? config.shutdownTimeoutMs : 0);
+        await (cluster
+          ? cluster.remote.shutdown()
+          : local!.manager.shutdown(finished ? config.shutdownTimeoutMs : 0));
         tools.close();
         unbindMetrics();
         await ops?.close();

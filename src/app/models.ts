@@ -67,6 +67,14 @@ function queuedJobBytes(id: ModelId, config: Config): number {
   }
 }
 
+/** MODEL_MAX_QUEUE per model: the setting, or sized from memory ("auto"). */
+export function queueLimits(config: Config): (id: ModelId) => number {
+  return (id) =>
+    config.models.maxQueue.perModel[id] ??
+    config.models.maxQueue.all ??
+    defaultMaxQueue(queuedJobBytes(id, config), os.totalmem());
+}
+
 /** "auto" in an override means "what the profile says". */
 function override(entry: ModelOverride): NonNullable<ModelOverrides["asr"]> {
   return {
@@ -78,7 +86,7 @@ function override(entry: ModelOverride): NonNullable<ModelOverrides["asr"]> {
 
 export function buildModels(
   config: Config,
-  deps: { store: Store; logger: Logger; clock: Clock },
+  deps: { store?: Store; logger: Logger; clock: Clock },
 ): ModelSet {
   const logger = deps.logger.child({ module: "models" });
   // The probe starts a CUDA session, so only profiles that may use CUDA pay for it.
@@ -122,13 +130,10 @@ export function buildModels(
     budgetBytes,
     clock: deps.clock,
     logger,
-    footprints: deps.store.footprints,
+    footprints: deps.store?.footprints,
   });
   const pinned = new Set(config.models.preload);
-  const queueLimit = (id: ModelId) =>
-    config.models.maxQueue.perModel[id] ??
-    config.models.maxQueue.all ??
-    defaultMaxQueue(queuedJobBytes(id, config), os.totalmem());
+  const queueLimit = queueLimits(config);
   const options = (id: ModelId, concurrency = 1) => ({
     concurrency,
     maxQueue: queueLimit(id),

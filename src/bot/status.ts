@@ -60,6 +60,30 @@ function formatUsage(snapshot: StatusSnapshot, window: "hour" | "day", t: Transl
   return t(`status-usage-${window}`, { usage: text });
 }
 
+function formatCluster(cluster: NonNullable<StatusSnapshot["cluster"]>, t: Translate): string[] {
+  const workers = cluster.workers.map((worker) =>
+    t("status-worker", {
+      id: escapeHtml(worker.id),
+      host: escapeHtml(worker.host),
+      kinds: worker.kinds.join(", "),
+      loaded: worker.loaded.join(", ") || "—",
+      running: worker.running,
+      used: formatBytes(worker.inUseBytes),
+      budget: formatBytes(worker.budgetBytes),
+      seen: formatDuration(worker.seenMsAgo),
+    }),
+  );
+  const queues = cluster.queues
+    .map((queue) => `${queue.kind} ${queue.waiting}⏳ ${queue.active}▶`)
+    .join(", ");
+  return [
+    "",
+    t("status-workers"),
+    ...(workers.length > 0 ? workers : [t("status-no-workers")]),
+    t("status-queues", { queues }),
+  ];
+}
+
 export function formatStatus(snapshot: StatusSnapshot, t: Translate): string {
   return [
     t("status-header", { uptime: formatDuration(snapshot.uptimeMs), device: snapshot.device }),
@@ -74,6 +98,7 @@ export function formatStatus(snapshot: StatusSnapshot, t: Translate): string {
     "",
     t("status-models"),
     ...snapshot.models.map((model) => formatModel(model, t)),
+    ...(snapshot.cluster ? formatCluster(snapshot.cluster, t) : []),
     "",
     formatUsage(snapshot, "hour", t),
     formatUsage(snapshot, "day", t),

@@ -6,7 +6,7 @@
 import path from "node:path";
 import type { z } from "zod";
 import type { QueueLimits } from "./parsers.js";
-import { envSchema, type Env } from "./schema.js";
+import { envSchema, workerEnvSchema, type Env } from "./schema.js";
 
 export { parseBytes, parseDurationMs, type ModelId, type QueueLimits } from "./parsers.js";
 
@@ -75,6 +75,22 @@ export interface Config {
   resultActionsMaxAgeMs: number;
   metrics: { host: string; port: number };
   shutdownTimeoutMs: number;
+  cluster: ClusterConfig;
+}
+
+/** How this process takes part in a cluster (ROLE); see src/cluster. */
+export interface ClusterConfig {
+  role: "all" | "bot" | "worker";
+  redisUrl?: string;
+  /** Model kinds a worker serves ("tts" means both voices); empty: all. */
+  workerModels: string[];
+  workerId?: string;
+  prefix: string;
+  lockDurationMs: number;
+  stalledIntervalMs: number;
+  maxAttempts: number;
+  heartbeatMs: number;
+  maxPayloadBytes: number;
 }
 
 /** Thrown when the environment is invalid; the message lists every problem, one per line. */
@@ -96,7 +112,9 @@ export function loadConfig(
   env: Record<string, string | undefined>,
   options: { isTty?: boolean; cwd?: string } = {},
 ): Config {
-  const parsed = envSchema.safeParse(withoutEmptyStrings(env));
+  const cleaned = withoutEmptyStrings(env);
+  const schema = cleaned.ROLE === "worker" ? workerEnvSchema : envSchema;
+  const parsed = schema.safeParse(cleaned);
   if (!parsed.success) throw new ConfigError(describeIssues(parsed.error));
   const e = parsed.data;
 
@@ -107,6 +125,9 @@ export function loadConfig(
   }
   if (e.MODEL_PROFILE === "fixture" && e.ALLOW_REMOTE_MODELS && env.ALLOW_REMOTE_MODELS) {
     problems.push("ALLOW_REMOTE_MODELS: the fixture profile runs offline; leave it unset or false");
+  }
+  if (e.ROLE !== "all" && !e.REDIS_URL) {
+    problems.push(`REDIS_URL: is required when ROLE=${e.ROLE}`);
   }
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -119,7 +140,7 @@ export function loadConfig(
 
   return {
     telegram: {
-      token: e.BOT_TOKEN,
+      token: e.BOT_TOKEN ?? "",
       apiRoot: e.TELEGRAM_API_ROOT.replace(/\/+$/, ""),
       mode: e.BOT_MODE,
       timeoutMs: e.TELEGRAM_TIMEOUT,
@@ -189,6 +210,18 @@ export function loadConfig(
     resultActionsMaxAgeMs: e.RESULT_ACTIONS_MAX_AGE,
     metrics: { host: e.METRICS_HOST, port: e.METRICS_PORT },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT,
+    cluster: {
+      role: e.ROLE,
+      redisUrl: e.REDIS_URL,
+      workerModels: e.WORKER_MODELS,
+      workerId: e.WORKER_ID,
+      prefix: e.CLUSTER_PREFIX,
+      lockDurationMs: e.CLUSTER_LOCK_DURATION,
+      stalledIntervalMs: e.CLUSTER_STALLED_INTERVAL,
+      maxAttempts: e.CLUSTER_MAX_ATTEMPTS,
+      heartbeatMs: e.CLUSTER_HEARTBEAT,
+      maxPayloadBytes: e.CLUSTER_MAX_PAYLOAD,
+    },
   };
 }
 

@@ -102,6 +102,30 @@ export const envSchema = z.object({
   METRICS_HOST: z.string().default("127.0.0.1"),
   SHUTDOWN_TIMEOUT: duration.default(30_000),
   RESULT_ACTIONS_MAX_AGE: duration.default(7 * 24 * 3_600_000),
+
+  ROLE: z.enum(["all", "bot", "worker"]).default("all"),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, "must look like redis://host:6379")
+    .optional(),
+  WORKER_MODELS: list
+    .pipe(z.array(z.enum(["asr", "vad", "chat", "ocr", "tts", "tts-ru", "tts-en"])))
+    .default([]),
+  WORKER_ID: optionalText,
+  CLUSTER_PREFIX: z
+    .string()
+    .regex(/^[\w-]+$/)
+    .default("lai"),
+  CLUSTER_LOCK_DURATION: duration.default(30_000),
+  CLUSTER_STALLED_INTERVAL: duration.default(30_000),
+  CLUSTER_MAX_ATTEMPTS: integer(1, 20).default(3),
+  CLUSTER_HEARTBEAT: duration.default(5_000),
+  CLUSTER_MAX_PAYLOAD: bytes.default(32 * 2 ** 20),
 });
 
 export type Env = z.infer<typeof envSchema>;
+
+/** A model worker (ROLE=worker) talks to no Telegram: it needs no token. */
+export const workerEnvSchema = envSchema.extend({
+  BOT_TOKEN: envSchema.shape.BOT_TOKEN.optional(),
+});

@@ -44,15 +44,20 @@ export class TelegramReachability {
   }
 }
 
-/** The bot's readiness: the database answers and Telegram was reachable last time. */
+/**
+ * The bot's readiness: the database answers and Telegram was reachable last time (and, in a
+ * cluster, Redis answers: `more` adds such checks).
+ */
 export function botReadiness(deps: {
   isDatabaseHealthy: () => boolean;
   telegram: Pick<TelegramReachability, "check">;
+  more?: Record<string, () => CheckResult>;
 }): ReadinessProbe {
   return () => ({
     database: deps.isDatabaseHealthy()
       ? { ok: true }
       : { ok: false, reason: "the database is closed or does not answer" },
     telegram: deps.telegram.check(),
+    ...Object.fromEntries(Object.entries(deps.more ?? {}).map(([name, check]) => [name, check()])),
   });
 }

@@ -28,6 +28,10 @@ export const ERROR_CODES = [
   "model.busy",
   "model.shutting_down",
   "job.cancelled",
+  // a cluster (ROLE=bot): no worker serves the model, Redis is down, a job was lost
+  "cluster.no_worker",
+  "cluster.unavailable",
+  "cluster.lost",
   // the environment
   "tool.missing",
   "tool.failed",

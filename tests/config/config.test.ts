@@ -122,6 +122,41 @@ describe("parsers", () => {
   });
 });
 
+describe("cluster roles", () => {
+  it("defaults to one process without Redis", () => {
+    const { cluster } = loadConfig({ BOT_TOKEN: TOKEN });
+    assert.equal(cluster.role, "all");
+    assert.equal(cluster.redisUrl, undefined);
+  });
+
+  it("needs REDIS_URL for the bot and worker roles", () => {
+    assert.deepEqual(configError({ BOT_TOKEN: TOKEN, ROLE: "bot" }).problems, [
+      "REDIS_URL: is required when ROLE=bot",
+    ]);
+    assert.deepEqual(configError({ ROLE: "worker" }).problems, [
+      "REDIS_URL: is required when ROLE=worker",
+    ]);
+  });
+
+  it("runs a worker without a bot token, with its kinds and timings", () => {
+    const { cluster, telegram } = loadConfig({
+      ROLE: "worker",
+      REDIS_URL: "redis://10.0.0.5:6379",
+      WORKER_MODELS: "asr, tts",
+      CLUSTER_LOCK_DURATION: "2s",
+    });
+    assert.equal(telegram.token, "");
+    assert.deepEqual(cluster.workerModels, ["asr", "tts"]);
+    assert.equal(cluster.lockDurationMs, 2_000);
+    assert.equal(cluster.maxPayloadBytes, 32 * 2 ** 20);
+  });
+
+  it("refuses an unknown model kind", () => {
+    const error = configError({ ROLE: "worker", REDIS_URL: "redis://r", WORKER_MODELS: "gpt" });
+    assert.match(error.message, /WORKER_MODELS/);
+  });
+});
+
 describe(".env.example", () => {
   it("documents exactly the variables the schema reads", () => {
     const example = fs.readFileSync(new URL("../../.env.example", import.meta.url), "utf8");

@@ -25,6 +25,8 @@ describe("deploy/docker-compose.yml", () => {
       "webhook",
       "--profile",
       "local-api",
+      "--profile",
+      "cluster",
       "config",
       "--services",
     ]);
@@ -33,7 +35,9 @@ describe("deploy/docker-compose.yml", () => {
       "bot",
       "bot-gpu",
       "nginx",
+      "redis",
       "telegram-bot-api",
+      "worker",
     ]);
   });
 });

@@ -60,3 +60,32 @@ describe("deploy/systemd/local-ai-bot.service", () => {
     assert.ok(stopSeconds > 30 + 3, "longer than SHUTDOWN_TIMEOUT's default and the notices");
   });
 });
+
+describe("deploy/systemd/local-ai-worker@.service", () => {
+  const template = fs.readFileSync(
+    path.join(REPO, "deploy/systemd", "local-ai-worker@.service"),
+    "utf8",
+  );
+
+  it("passes `systemd-analyze verify` as an instance without a warning", async (t) => {
+    const missing = missingTool("systemd-analyze", ["--version"]);
+    if (missing) return t.skip(missing);
+    const { dir, remove } = tempDir("systemd-test-");
+    t.after(remove);
+    const unit = template.replace("ExecStart=/usr/bin/node ", `ExecStart=${process.execPath} `);
+    fs.writeFileSync(path.join(dir, "local-ai-worker@.service"), unit);
+    const instance = path.join(dir, "local-ai-worker@1.service");
+    fs.symlinkSync(path.join(dir, "local-ai-worker@.service"), instance);
+    const result = await run("systemd-analyze", ["verify", instance]);
+    assert.equal(result.code, 0, result.stderr);
+    const warnings = result.stderr.split("\n").filter((line) => line.includes("local-ai-worker"));
+    assert.deepEqual(warnings, []);
+  });
+
+  it("runs a worker on the GPU its instance names, with its settings file", () => {
+    assert.match(template, /^Environment=ROLE=worker$/m);
+    assert.match(template, /^Environment=CUDA_VISIBLE_DEVICES=%i$/m);
+    assert.match(template, /^EnvironmentFile=\/etc\/local-ai-bot\/worker\.env$/m);
+    assert.match(template, /^Restart=on-failure$/m);
+  });
+});

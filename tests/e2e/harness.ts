@@ -112,6 +112,7 @@ export class BotProcess {
   /** Everything the process wrote to stderr. */
   stderr = "";
   private partial = "";
+  private readonly logWaiters = new Set<(line: LogLine) => void>();
   /** Resolves with how the process ended, whenever it ends (no timeout). */
   readonly exited: Promise<Exit>;
   private exit: Exit | undefined;
@@ -275,7 +276,27 @@ export class BotProcess {
         line = { raw };
       }
       this.logs.push(line);
+      for (const waiter of this.logWaiters) waiter(line);
     }
+  }
+
+  /** The first log line (from index `since` on) matching `predicate`. */
+  waitForLog(
+    predicate: (line: LogLine) => boolean,
+    options: { since?: number; timeoutMs?: number } = {},
+  ): Promise<LogLine> {
+    const seen = this.logs.slice(options.since ?? 0).find(predicate);
+    if (seen) return Promise.resolve(seen);
+    let waiter: ((line: LogLine) => void) | undefined;
+    const found = new Promise<LogLine>((resolve) => {
+      waiter = (line) => {
+        if (predicate(line)) resolve(line);
+      };
+      this.logWaiters.add(waiter);
+    });
+    return this.withTimeout(found, options.timeoutMs ?? JOB_TIMEOUT_MS, "a log line").finally(() =>
+      this.logWaiters.delete(waiter!),
+    );
   }
 
   /** `promise`, or a rejection with the bot's output after `ms`: a safety net, never a pause. */

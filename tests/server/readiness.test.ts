@@ -71,4 +71,16 @@ describe("botReadiness", () => {
       telegram: { ok: true },
     });
   });
+
+  it("adds more checks, such as Redis in a cluster", async () => {
+    let redis = false;
+    const probe = botReadiness({
+      isDatabaseHealthy: () => true,
+      telegram: { check: () => ({ ok: true }) },
+      more: { redis: () => (redis ? { ok: true } : { ok: false, reason: "down" }) },
+    });
+    assert.deepEqual((await probe()).redis, { ok: false, reason: "down" });
+    redis = true;
+    assert.deepEqual((await probe()).redis, { ok: true });
+  });
 });

@@ -635,6 +635,7 @@ export class ModelManager {
       jobsOk: slot.jobsOk,
       jobsFailed: slot.jobsFailed,
       running: slot.running,
+      concurrency: slot.concurrency,
       queued: slot.queue.length,
       ...optional("runP50Ms", slot.runTimes.percentile(50)),
       ...optional("runP95Ms", slot.runTimes.percentile(95)),

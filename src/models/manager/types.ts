@@ -121,6 +121,8 @@ export interface ModelStats {
   jobsOk: number;
   jobsFailed: number;
   running: number;
+  /** Jobs it may run at once (its register option). */
+  concurrency: number;
   queued: number;
   runP50Ms?: number;
   runP95Ms?: number;

@@ -32,6 +32,21 @@ export interface ModelSummary {
   p95Ms?: number;
 }
 
+/** A cluster's workers and queues (ROLE=bot), as the heartbeats in Redis tell them. */
+export interface ClusterStatus {
+  workers: {
+    id: string;
+    host: string;
+    kinds: string[];
+    loaded: string[];
+    running: number;
+    inUseBytes: number;
+    budgetBytes: number;
+    seenMsAgo: number;
+  }[];
+  queues: { kind: string; waiting: number; active: number }[];
+}
+
 export interface StatusSnapshot {
   uptimeMs: number;
   device: string;
@@ -42,6 +57,7 @@ export interface StatusSnapshot {
   peakBytes: number;
   models: ModelSummary[];
   usage: { window: "hour" | "day"; task: string; ok: number; failed: number }[];
+  cluster?: ClusterStatus;
 }
 
 export interface StatusSources {
@@ -53,6 +69,8 @@ export interface StatusSources {
   device: string;
   /** The CUDA probe's verdict and reason, e.g. "unusable: a CUDA test session failed: ...". */
   cuda?: string;
+  /** The cluster's workers and queues, when models run on workers. */
+  cluster?: () => ClusterStatus;
 }
 
 const HOUR_MS = 3_600_000;
@@ -61,7 +79,7 @@ export class StatusService {
   constructor(private readonly sources: StatusSources) {}
 
   snapshot(): StatusSnapshot {
-    const { stats, store, clock, startedAt, device, cuda } = this.sources;
+    const { stats, store, clock, startedAt, device, cuda, cluster } = this.sources;
     const current = stats();
     const usage = (["hour", "day"] as const).flatMap((window) =>
       store.usage
@@ -97,6 +115,7 @@ export class StatusService {
         p95Ms: model.runP95Ms,
       })),
       usage,
+      ...(cluster ? { cluster: cluster() } : {}),
     };
   }
 }

@@ -1,0 +1,50 @@
+/**
+ * The model kinds a cluster routes, one BullMQ queue each, and what travels with a job.
+ * A kind is a manager model id: the bot's remote handle and the worker's local handle for
+ * the same kind meet on the queue named after it.
+ */
+import type { JobEvent } from "../models/contract.js";
+
+export const MODEL_KINDS = ["asr", "vad", "chat", "ocr", "tts-ru", "tts-en"] as const;
+export type ModelKind = (typeof MODEL_KINDS)[number];
+
+/**
+ * WORKER_MODELS as kinds: "tts" means both voices, "asr" brings the VAD that runs before
+ * Whisper; empty means every kind.
+ */
+export function resolveKinds(names: readonly string[]): ModelKind[] {
+  if (names.length === 0) return [...MODEL_KINDS];
+  const kinds = new Set<ModelKind>();
+  for (const name of names) {
+    if (name === "tts") {
+      kinds.add("tts-ru");
+      kinds.add("tts-en");
+    } else if (name === "asr") {
+      kinds.add("asr");
+      kinds.add("vad");
+    } else if ((MODEL_KINDS as readonly string[]).includes(name)) kinds.add(name as ModelKind);
+  }
+  return [...kinds];
+}
+
+/** The queue of one kind. BullMQ adds its own `prefix:` in front. */
+export function queueName(kind: ModelKind): string {
+  return `jobs-${kind}`;
+}
+
+/** BullMQ's list of a kind's waiting jobs (newest at the head). */
+export function waitListKey(prefix: string, kind: ModelKind): string {
+  return `${prefix}:${queueName(kind)}:wait`;
+}
+
+/** A job as stored in Redis. */
+export interface WireJob {
+  kind: ModelKind;
+  /** The encoded input (see codec.ts). */
+  payload: string;
+  /** Whether the worker streams the chat model's text pieces back. */
+  stream: boolean;
+}
+
+/** What a worker reports while a job runs: a job event, or a piece of generated text. */
+export type WireProgress = { event: JobEvent } | { text: string };

@@ -1,0 +1,237 @@
+/**
+ * The bot's remote handles and a worker, in this process, over a private real Redis: what
+ * a service sees through a remote handle is what it sees through the manager's (result,
+ * job events, chat text as generated, error codes), a cancel reaches the job's signal on
+ * the worker, and a job without a worker or too big for Redis gets a clear error at once.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { pino } from "pino";
+import { ClusterWorker, RemoteModels, type ModelKind } from "../../src/cluster/index.js";
+import type { ClusterConfig } from "../../src/config/index.js";
+import type { ChatMessage, ChatRequest, ChatResult } from "../../src/models/adapters/chat-qwen.js";
+import type { JobEvent, ManagedModel, ModelTask } from "../../src/models/contract.js";
+import { ModelManager } from "../../src/models/manager/index.js";
+import { systemClock } from "../../src/shared/clock.js";
+import { AppError, cancelledError, InputError } from "../../src/shared/errors.js";
+import { RedisServer } from "../support/redis-server.js";
+
+const logger = pino({ level: "silent" });
+
+/** Resolves the next time `fire` is called. */
+function signal<T = void>(): { promise: Promise<T>; fire: (value: T) => void } {
+  let fire!: (value: T) => void;
+  const promise = new Promise<T>((resolve) => (fire = resolve));
+  return { promise, fire };
+}
+
+class FakeModel implements ManagedModel {
+  readonly device = "cpu" as const;
+  readonly estimatedBytes = 1_000;
+  started = signal<string>();
+  aborted = signal<unknown>();
+  constructor(
+    readonly id: string,
+    readonly task: ModelTask,
+    private readonly behave: (input: unknown, signal: AbortSignal) => Promise<unknown>,
+  ) {}
+  async load() {
+    return { device: "cpu" as const };
+  }
+  async unload() {}
+  run(input: unknown, abort: AbortSignal): Promise<unknown> {
+    abort.addEventListener("abort", () => this.aborted.fire(abort.reason), { once: true });
+    return this.behave(input, abort);
+  }
+}
+
+describe("cluster: remote handles and a worker over Redis", () => {
+  let redis: RedisServer;
+  let remote: RemoteModels;
+  let worker: ClusterWorker | undefined;
+  let settings: ClusterConfig & { redisUrl: string };
+
+  const chat = new FakeModel("chat", "chat", async (input) => {
+    const request = input as ChatRequest;
+    const messages = request.messages as readonly ChatMessage[];
+    for (const piece of ["Hel", "lo ", messages.at(-1)!.content]) request.onText?.(piece);
+    return { text: "done", generatedTokens: 3, promptTokens: 7, truncated: false };
+  });
+  const asr = new FakeModel("asr", "asr", async (input) => {
+    const { samples } = input as { samples: Float32Array };
+    if (samples.length === 0) throw new InputError("audio.empty", "silent", {});
+    return { sum: samples.reduce((a, b) => a + b, 0) };
+  });
+  const ocr = new FakeModel("ocr", "ocr", (_input, abort) => {
+    ocr.started.fire("running");
+    return new Promise((_, reject) =>
+      abort.addEventListener("abort", () => reject(cancelledError(abort.reason)), { once: true }),
+    );
+  });
+
+  const startWorker = async (kinds: ModelKind[], id = "test-worker") => {
+    const manager = new ModelManager({ budgetBytes: 1e6, clock: systemClock, logger });
+    const handles = Object.fromEntries(
+      [chat, asr, ocr].map((model) => [model.id, manager.register(model, { idleUnloadMs: 0 })]),
+    );
+    worker = new ClusterWorker({
+      settings,
+      id,
+      kinds,
+      handles,
+      stats: () => manager.stats(),
+      logger,
+      clock: systemClock,
+    });
+    await worker.start(10_000);
+  };
+
+  before(async () => {
+    redis = await RedisServer.start();
+    settings = {
+      role: "bot",
+      redisUrl: redis.url,
+      workerModels: [],
+      prefix: "t",
+      lockDurationMs: 1_500,
+      stalledIntervalMs: 500,
+      maxAttempts: 2,
+      heartbeatMs: 200,
+      maxPayloadBytes: 64 * 1024,
+    };
+    remote = new RemoteModels({ settings, maxQueue: () => 10, logger, clock: systemClock });
+    await remote.start(10_000);
+  });
+
+  after(async () => {
+    await worker?.stop(1_000);
+    await remote?.shutdown();
+    await redis?.stop();
+  });
+
+  it("refuses at once a kind no worker serves", async () => {
+    await assert.rejects(
+      remote.handle("tts-ru").run("hi"),
+      (error: unknown) => error instanceof AppError && error.code === "cluster.no_worker",
+    );
+  });
+
+  it("streams chat text and job events back, then the result", async () => {
+    await startWorker(["chat", "asr", "ocr"]);
+    const pieces: string[] = [];
+    const events: JobEvent[] = [];
+    const counted: string[] = [];
+    const result = await remote.handle<ChatRequest, ChatResult>("chat").run(
+      {
+        messages: (count) => {
+          counted.push(String(count("four")));
+          return [{ role: "user", content: "world" }];
+        },
+        settings: { maxNewTokens: 8, temperature: 0, topP: 1, repetitionPenalty: 1 },
+        onText: (piece) => pieces.push(piece),
+      },
+      { onEvent: (event) => events.push(event) },
+    );
+    assert.deepEqual(result, {
+      text: "done",
+      generatedTokens: 3,
+      promptTokens: 7,
+      truncated: false,
+    });
+    assert.deepEqual(pieces, ["Hel", "lo ", "world"]);
+    assert.deepEqual(counted, ["1"], "the messages were composed with the token estimate");
+    assert.ok(
+      events.some((event) => event.type === "running"),
+      JSON.stringify(events),
+    );
+  });
+
+  it("carries PCM in and an error code out", async () => {
+    const handle = remote.handle<{ samples: Float32Array }, { sum: number }>("asr");
+    assert.deepEqual(await handle.run({ samples: new Float32Array([0.5, 0.25]) }), { sum: 0.75 });
+    await assert.rejects(
+      handle.run({ samples: new Float32Array(0) }),
+      (error: unknown) => error instanceof AppError && error.code === "audio.empty",
+    );
+  });
+
+  it("refuses an input above the payload limit", async () => {
+    await assert.rejects(
+      remote.handle("asr").run({ samples: new Float32Array(64 * 1024) }),
+      (error: unknown) => error instanceof AppError && error.code === "input.too_large",
+    );
+  });
+
+  it("a cancel reaches the job's signal on the worker", async () => {
+    const controller = new AbortController();
+    const job = remote.handle("ocr").run(
+      { image: new Uint8Array([1]) },
+      {
+        signal: controller.signal,
+      },
+    );
+    await ocr.started.promise;
+    controller.abort(new Error("user pressed cancel"));
+    await assert.rejects(
+      job,
+      (error: unknown) => error instanceof AppError && error.code === "job.cancelled",
+    );
+    await ocr.aborted.promise;
+  });
+
+  it("a waiting job hears its place in line", async () => {
+    ocr.started = signal<string>();
+    const controllers = [1, 2, 3].map(() => new AbortController());
+    const positions: number[][] = [[], [], []];
+    const heard = signal();
+    const run = (index: number) =>
+      remote
+        .handle("ocr")
+        .run(
+          { image: new Uint8Array([index]) },
+          {
+            signal: controllers[index]!.signal,
+            onEvent: (event) => {
+              if (event.type !== "queued") return;
+              positions[index]!.push(event.position);
+              if (index === 2) heard.fire();
+            },
+          },
+        )
+        .catch(() => undefined);
+    const first = run(0);
+    await ocr.started.promise; // the worker's one OCR slot is taken
+    const second = run(1);
+    const third = run(2);
+    await heard.promise;
+    assert.deepEqual(positions[2], [2], "second in line behind the other waiting job");
+    // The waiting ones leave the line first, so none of them starts.
+    for (const index of [2, 1, 0]) controllers[index]!.abort(new Error("done"));
+    await Promise.all([first, second, third]);
+  });
+
+  it("a worker stopping with a job running hands it to another; then no worker serves", async () => {
+    ocr.started = signal<string>();
+    const controller = new AbortController();
+    const job = remote
+      .handle("ocr")
+      .run({ image: new Uint8Array([2]) }, { signal: controller.signal });
+    await ocr.started.promise;
+    const first = worker!;
+    await startWorker(["ocr"], "backup");
+    ocr.started = signal<string>();
+    await first.stop(0);
+    await ocr.started.promise; // the job runs again, on the backup worker
+    controller.abort(new Error("enough"));
+    await assert.rejects(
+      job,
+      (error: unknown) => error instanceof AppError && error.code === "job.cancelled",
+    );
+    await worker!.stop(1_000);
+    worker = undefined;
+    await assert.rejects(
+      remote.handle("ocr").run({ image: new Uint8Array([3]) }),
+      (error: unknown) => error instanceof AppError && error.code === "cluster.no_worker",
+    );
+  });
+});
