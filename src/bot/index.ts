@@ -123,6 +123,13 @@ export function createBot(deps: BotDeps, options: CreateBotOptions = {}): Telegr
 
   const features = bot.errorBoundary(async (error) => {
     const ctx = error.ctx;
+    if (keeper.keepIfInterrupted(ctx.update.update_id)) {
+      ctx.log.info(
+        { err: error.error },
+        "interrupted job stopped by the shutdown; kept for the next start",
+      );
+      return;
+    }
     // Overload is a state, not a fault: the user is told to come back in a minute.
     if (isAppError(error.error) && error.error.code === "model.busy")
       ctx.log.info({ code: error.error.code, details: error.error.details }, "too busy: refused");

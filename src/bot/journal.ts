@@ -37,6 +37,10 @@ export function jobKind(message: Message): string {
 export class JobKeeper {
   /** Updates run again from the journal: a re-delivery of one by Telegram is dropped. */
   private readonly replays = new Map<number, Update>();
+  /** Jobs whose users were told at shutdown that they will be done again. */
+  private readonly interrupted = new Set<number>();
+  /** Interrupted jobs that failed afterwards (the shutdown stopped them): kept for the next start. */
+  private readonly kept = new Set<number>();
   private readonly journal: JobJournal;
   private readonly logger: Logger;
   private readonly clock: Clock;
@@ -74,9 +78,20 @@ export class JobKeeper {
     try {
       await next();
     } finally {
-      this.journal.clear(updateId);
+      if (!this.kept.has(updateId)) this.journal.clear(updateId);
     }
   };
+
+  /**
+   * For a job that failed: true when its user was already told at shutdown that it will be
+   * done again. Its failure is then the shutdown's doing: the job stays in the journal for
+   * the next start, and no second, contradicting reply is owed.
+   */
+  keepIfInterrupted(updateId: number): boolean {
+    if (!this.interrupted.has(updateId)) return false;
+    this.kept.add(updateId);
+    return true;
+  }
 
   /**
    * At shutdown, for the jobs still running: removes their status messages and tells their
@@ -88,8 +103,12 @@ export class JobKeeper {
       const giveUp = job.attempts >= MAX_JOB_ATTEMPTS;
       await this.removeProgress(job);
       await this.tell(job, giveUp ? "job-lost" : "job-interrupted");
-      if (giveUp) this.journal.clear(job.updateId);
-      else this.journal.markInterrupted(job.updateId);
+      if (giveUp) {
+        this.journal.clear(job.updateId);
+      } else {
+        this.journal.markInterrupted(job.updateId);
+        this.interrupted.add(job.updateId);
+      }
     }
     if (jobs.length > 0) this.logger.warn({ jobs: jobs.length }, "jobs interrupted by shutdown");
   }

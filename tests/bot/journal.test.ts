@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { Update } from "grammy/types";
 import { jobKind, MAX_JOB_ATTEMPTS } from "../../src/bot/journal.js";
+import { CapacityError } from "../../src/shared/errors.js";
 import type { JobRecord } from "../../src/memory/index.js";
 import { Harness } from "./harness.js";
 
@@ -154,6 +155,31 @@ describe("job journal in the bot", () => {
     assert.deepEqual(
       left.map((job) => [job.updateId, job.interrupted, job.progressMessageId]),
       [[42, true, undefined]],
+    );
+  });
+
+  it("a running job the shutdown then stops stays for the next start, with no second reply", async () => {
+    const h = new Harness();
+    let fail!: (error: Error) => void;
+    const stopped = new Promise<never>((_resolve, reject) => (fail = reject));
+    stopped.catch(() => undefined);
+    h.deps.chat.reply = () => ({
+      pieces: (async function* () {
+        yield await stopped;
+      })(),
+      done: stopped,
+    });
+
+    const handled = h.telegram.handleUpdate(textUpdate(44, "a long question"));
+    await h.telegram.interruptJobs();
+    // The model manager's shutdown refuses the job the user was just told about.
+    fail(new CapacityError("model.shutting_down", "the bot is shutting down"));
+    await handled;
+
+    assert.deepEqual(h.sentTexts(), [INTERRUPTED_EN], "no 'send it again' after 'I'll do it'");
+    assert.deepEqual(
+      h.store.jobs.pending().map((job) => [job.updateId, job.interrupted]),
+      [[44, true]],
     );
   });
 });

@@ -125,7 +125,7 @@ describe("e2e: a bot and two model workers over Redis", () => {
     server.users.sendCommand(chat, admin, "status");
     const status = (await e2e.message(chat.id)).text ?? "";
     assert.match(status, /Workers/);
-    assert.match(status, /w1 on .* serves asr, chat, ocr, tts-ru, tts-en/);
+    assert.match(status, /w1 on .* serves asr, vad, chat, ocr, tts-ru, tts-en/);
     assert.match(status, /w2 on /);
     assert.match(status, /Queues: asr \d+⏳/);
     const metrics = await fetch(`http://127.0.0.1:${workerMetricsPort}/metrics`);
@@ -171,6 +171,21 @@ describe("e2e: a bot and two model workers over Redis", () => {
     // The new bot process serves as well.
     server.users.sendText(chat, user, "Still there?");
     assert.equal((await e2e.message(chat.id, (t) => t === FIXTURE_ANSWER)).text, FIXTURE_ANSWER);
+  });
+
+  test("the bot killed with SIGKILL mid-job: the job journal runs it again after the restart", async () => {
+    const { user, chat } = privateChat();
+    const marks = logMarks();
+    server.users.sendVoice(chat, user, await voiceNote(3), { duration: 3 });
+    await jobTaken(marks, "asr");
+    const killed = await e2e.restart("SIGKILL");
+    assert.equal(killed.signal, "SIGKILL");
+    const transcript = await e2e.message(chat.id, (text) => text.startsWith("🎙 Transcript"));
+    assert.equal(transcript.text, `🎙 Transcript:\n${FIXTURE_TRANSCRIPT}`);
+    assert.ok(
+      e2e.bot.logs.some((line) => line.msg === "jobs left from the last run"),
+      "the restarted bot found the job in its journal",
+    );
   });
 
   test("Redis going away: users are told; everything recovers when it is back", async () => {
