@@ -16,7 +16,8 @@ import type { Logger } from "pino";
 import type { ClusterConfig } from "../config/index.js";
 import type { ChatRequest } from "../models/adapters/chat-qwen.js";
 import type { ModelHandle, RunOptions } from "../models/contract.js";
-import type { Clock, TimerHandle } from "../shared/clock.js";
+import type { Clock } from "../shared/clock.js";
+import { repeatAfter, type Repeating } from "../shared/repeat.js";
 import { AppError, CapacityError, cancelledError, ModelError } from "../shared/errors.js";
 import { chatToWire } from "./chat-wire.js";
 import { decode, decodeError, encode } from "./codec.js";
@@ -75,7 +76,7 @@ export class RemoteModels {
   private workers: WorkerHeartbeat[] = [];
   private queueCounts: QueueCounts[] = [];
   private unreachableTicks = 0;
-  private timer: TimerHandle | undefined;
+  private watchdog: Repeating | undefined;
   private closed = false;
 
   constructor(private readonly options: RemoteModelsOptions) {
@@ -110,7 +111,12 @@ export class RemoteModels {
     await whenReady(this.redis, timeoutMs);
     await Promise.all([...this.events.values()].map((events) => events.waitUntilReady()));
     await this.tick();
-    this.schedule();
+    this.watchdog = repeatAfter(
+      this.options.clock,
+      this.options.settings.heartbeatMs,
+      () => this.tick(),
+      (error) => this.options.logger.warn({ err: error }, "cluster watchdog tick failed"),
+    );
   }
 
   /** A handle for `kind`, shaped like the manager's. */
@@ -136,7 +142,7 @@ export class RemoteModels {
   /** Fails what is still pending (model.shutting_down), cancels it on the workers, disconnects. */
   async shutdown(): Promise<void> {
     this.closed = true;
-    if (this.timer !== undefined) this.options.clock.clearTimeout(this.timer);
+    this.watchdog?.stop();
     for (const id of [...this.pending.keys()]) {
       this.cancelRemote(id);
       this.settle(id, new CapacityError("model.shutting_down", "the bot is shutting down"));
@@ -258,17 +264,6 @@ export class RemoteModels {
         .get(kind)!
         .remove(id)
         .catch(() => undefined);
-  }
-
-  private schedule(): void {
-    if (this.closed) return;
-    this.timer = this.options.clock.setTimeout(() => {
-      const next = () => this.schedule();
-      this.tick().then(next, (error: unknown) => {
-        this.options.logger.warn({ err: error }, "cluster watchdog tick failed");
-        next();
-      });
-    }, this.options.settings.heartbeatMs);
   }
 
   private async tick(): Promise<void> {

@@ -17,6 +17,7 @@ import type { ChatRequest } from "../models/adapters/chat-qwen.js";
 import type { ModelHandle } from "../models/contract.js";
 import type { ManagerStats } from "../models/manager/index.js";
 import type { Clock, TimerHandle } from "../shared/clock.js";
+import { repeatAfter, type Repeating } from "../shared/repeat.js";
 import { chatFromWire } from "./chat-wire.js";
 import { decode, encode, encodeError } from "./codec.js";
 import {
@@ -55,11 +56,8 @@ export class ClusterWorker {
   private readonly paused = new Set<ModelKind>();
   private readonly connections: Redis[] = [];
   private readonly startedAt: number;
-  private heartbeatTimer: TimerHandle | undefined;
-  private placementTimer: TimerHandle | undefined;
-  /** No more placement decisions (stopping); `stopped`: no more heartbeats either. */
-  private draining = false;
-  private stopped = false;
+  private heartbeats: Repeating | undefined;
+  private placement: Repeating | undefined;
   private heartbeatFailing = false;
 
   constructor(private readonly options: ClusterWorkerOptions) {
@@ -111,8 +109,19 @@ export class ClusterWorker {
       this.consumers.set(kind, consumer);
     }
     await this.heartbeat();
-    this.scheduleHeartbeat();
-    this.schedulePlacement();
+    const { clock, placementMs } = this.options;
+    this.heartbeats = repeatAfter(
+      clock,
+      settings.heartbeatMs,
+      () => this.heartbeat(),
+      (error) => logger.warn({ err: error }, "worker heartbeat failed"),
+    );
+    this.placement = repeatAfter(
+      clock,
+      placementMs ?? settings.heartbeatMs,
+      () => this.place(),
+      (error) => logger.warn({ err: error }, "worker placement check failed"),
+    );
     logger.info({ workerId: this.id, kinds }, "worker takes jobs");
   }
 
@@ -123,8 +132,7 @@ export class ClusterWorker {
    */
   async stop(timeoutMs: number): Promise<void> {
     const { clock, settings, logger } = this.options;
-    this.draining = true;
-    if (this.placementTimer !== undefined) clock.clearTimeout(this.placementTimer);
+    this.placement?.stop();
     const consumers = [...this.consumers.values()];
     const closed = Promise.allSettled(consumers.map((consumer) => consumer.close()));
     let timer: TimerHandle | undefined;
@@ -134,8 +142,7 @@ export class ClusterWorker {
     ]);
     if (timer !== undefined) clock.clearTimeout(timer);
     // Heartbeats went on while jobs finished: the bot knew the worker was still there.
-    this.stopped = true;
-    if (this.heartbeatTimer !== undefined) clock.clearTimeout(this.heartbeatTimer);
+    this.heartbeats?.stop();
     await removeHeartbeat(this.redis, settings.prefix, this.id).catch(() => undefined);
     for (const connection of [this.subscriber, this.redis, ...this.connections])
       connection.disconnect();
@@ -176,28 +183,6 @@ export class ClusterWorker {
       // Failures of the job itself are final: only a dead worker's job runs again.
       throw new UnrecoverableError(encodeError(error));
     }
-  }
-
-  private scheduleHeartbeat(): void {
-    if (this.stopped) return;
-    this.heartbeatTimer = this.options.clock.setTimeout(() => {
-      const next = () => this.scheduleHeartbeat();
-      this.heartbeat().then(next, (error: unknown) => {
-        this.options.logger.warn({ err: error }, "worker heartbeat failed");
-        next();
-      });
-    }, this.options.settings.heartbeatMs);
-  }
-
-  private schedulePlacement(): void {
-    if (this.draining) return;
-    this.placementTimer = this.options.clock.setTimeout(() => {
-      const next = () => this.schedulePlacement();
-      this.place().then(next, (error: unknown) => {
-        this.options.logger.warn({ err: error }, "worker placement check failed");
-        next();
-      });
-    }, this.options.placementMs ?? this.options.settings.heartbeatMs);
   }
 
   private snapshot(): WorkerHeartbeat {
