@@ -220,7 +220,7 @@ export function loadConfig(
       stalledIntervalMs: e.CLUSTER_STALLED_INTERVAL,
       maxAttempts: e.CLUSTER_MAX_ATTEMPTS,
       heartbeatMs: e.CLUSTER_HEARTBEAT,
-      maxPayloadBytes: e.CLUSTER_MAX_PAYLOAD,
+      maxPayloadBytes: e.CLUSTER_MAX_PAYLOAD ?? defaultMaxPayloadBytes(e.ASR_MAX_SECONDS),
     },
   };
 }
@@ -239,4 +239,14 @@ function describeIssues(error: z.ZodError): string[] {
     (issue) => `${String(issue.path[0] ?? "environment")}: ${issue.message}`,
   );
   return [...new Set(lines)];
+}
+
+/**
+ * The default cluster payload limit: room for the longest recording accepted, as the
+ * 16 kHz float PCM that Whisper and the VAD each receive, base64-encoded (+1 MiB for the
+ * rest of the job); at least 32 MiB. 600 s of audio: about 50 MiB.
+ */
+export function defaultMaxPayloadBytes(asrMaxSeconds: number): number {
+  const pcmBase64 = Math.ceil((16_000 * 4 * asrMaxSeconds * 4) / 3);
+  return Math.max(32 * 2 ** 20, pcmBase64 + 2 ** 20);
 }

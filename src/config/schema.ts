@@ -120,7 +120,7 @@ export const envSchema = z.object({
   CLUSTER_STALLED_INTERVAL: duration.default(30_000),
   CLUSTER_MAX_ATTEMPTS: integer(1, 20).default(3),
   CLUSTER_HEARTBEAT: duration.default(5_000),
-  CLUSTER_MAX_PAYLOAD: bytes.default(32 * 2 ** 20),
+  CLUSTER_MAX_PAYLOAD: optionalText.pipe(bytes.optional()),
 });
 
 export type Env = z.infer<typeof envSchema>;

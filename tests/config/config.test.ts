@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import { describe, it } from "node:test";
-import { ConfigError, loadConfig, parseBytes, parseDurationMs } from "../../src/config/index.js";
+import {
+  ConfigError,
+  defaultMaxPayloadBytes,
+  loadConfig,
+  parseBytes,
+  parseDurationMs,
+} from "../../src/config/index.js";
 import { envSchema } from "../../src/config/schema.js";
 
 const TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw";
@@ -148,7 +154,24 @@ describe("cluster roles", () => {
     assert.equal(telegram.token, "");
     assert.deepEqual(cluster.workerModels, ["asr", "tts"]);
     assert.equal(cluster.lockDurationMs, 2_000);
-    assert.equal(cluster.maxPayloadBytes, 32 * 2 ** 20);
+    // Room for the longest recording accepted (600 s), decoded and base64-encoded.
+    assert.ok(cluster.maxPayloadBytes >= (16_000 * 4 * 600 * 4) / 3);
+    assert.equal(cluster.maxPayloadBytes, defaultMaxPayloadBytes(600));
+  });
+
+  it("sizes the payload limit from ASR_MAX_SECONDS unless it is set", () => {
+    const worker = { ROLE: "worker", REDIS_URL: "redis://r" };
+    assert.equal(
+      loadConfig({ ...worker, ASR_MAX_SECONDS: "60" }).cluster.maxPayloadBytes,
+      32 * 2 ** 20,
+    );
+    assert.ok(
+      loadConfig({ ...worker, ASR_MAX_SECONDS: "1800" }).cluster.maxPayloadBytes > 140 * 2 ** 20,
+    );
+    assert.equal(
+      loadConfig({ ...worker, CLUSTER_MAX_PAYLOAD: "8MiB" }).cluster.maxPayloadBytes,
+      8 * 2 ** 20,
+    );
   });
 
   it("refuses an unknown model kind", () => {
