@@ -33,7 +33,7 @@ export function topicOf(ctx: Context): number | undefined {
   return message.message_thread_id;
 }
 
-/** Sends this update's replies into its topic (installed on the bot and inside flows). */
+/** Sends this update's replies into its topic (installed once, on the bot). */
 export function replyInTopic<C extends Context>(): MiddlewareFn<C> {
   return (ctx, next) => {
     const thread = topicOf(ctx);
