@@ -1,6 +1,6 @@
 /**
  * The bot's persistent memory: one SQLite file holding users, conversation history,
- * settings, usage events, measured model footprints, multi-step flow state, the journal
+ * settings, usage events, measured model footprints, the journal
  * of jobs not yet answered and results the user can act on.
  */
 import { openDatabase, type Database } from "./database.js";
@@ -8,7 +8,6 @@ import { FootprintLog } from "./footprints.js";
 import { HistoryLog } from "./history.js";
 import { JobJournalStore } from "./jobs.js";
 import { UserExporter } from "./export.js";
-import { KeyValueStore } from "./kv.js";
 import { ResultStore } from "./results.js";
 import { SettingsStore } from "./settings.js";
 import { UsageLog } from "./usage.js";
@@ -33,7 +32,6 @@ export {
   FootprintLog,
   HistoryLog,
   JobJournalStore,
-  KeyValueStore,
   ResultStore,
   SettingsStore,
   UsageLog,
@@ -52,7 +50,6 @@ export class Store {
   readonly settings: SettingsStore;
   readonly usage: UsageLog;
   readonly footprints: FootprintLog;
-  readonly kv: KeyValueStore;
   readonly jobs: JobJournalStore;
   readonly results: ResultStore;
   readonly exporter: UserExporter;
@@ -67,7 +64,6 @@ export class Store {
     this.settings = new SettingsStore(db, now);
     this.usage = new UsageLog(db, now);
     this.footprints = new FootprintLog(db, now);
-    this.kv = new KeyValueStore(db, now);
     this.jobs = new JobJournalStore(db, now);
     this.results = new ResultStore(db, now);
     this.exporter = new UserExporter(db, this.users, this.results);
@@ -76,6 +72,7 @@ export class Store {
       "DELETE FROM conversation_heads WHERE user_id = @id",
       "DELETE FROM settings WHERE user_id = @id",
       "DELETE FROM usage WHERE user_id = @id OR chat_id = @id",
+      // Menu state kept by versions before the stateless menus.
       "DELETE FROM kv WHERE user_id = @id",
       "DELETE FROM jobs WHERE user_id = @id",
       "DELETE FROM results WHERE user_id = @id",

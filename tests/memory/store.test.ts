@@ -158,7 +158,12 @@ describe("forgetUser", () => {
       store.history.reset({ chatId: id, userId: id });
       store.settings.update(id, { language: "en" });
       store.usage.record({ userId: id, chatId: id, task: "chat", durationMs: 1, ok: true });
-      store.kv.set("conversations", `flow:${id}`, { step: 1 }, id);
+      // Menu state an earlier version kept in the kv table: /forget still clears it.
+      store.db
+        .prepare(
+          "INSERT INTO kv (namespace, key, user_id, value, updated_at) VALUES (?, ?, ?, ?, 0)",
+        )
+        .run("conversations", `flow:${id}`, id, "{}");
       store.results.save({ chatId: id, userId: id, kind: "ocr", language: "en", text: "r" });
     }
     store.forgetUser(10);
