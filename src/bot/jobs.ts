@@ -7,6 +7,7 @@ import type { InlineKeyboardMarkup } from "grammy/types";
 import type { NewResult } from "../memory/index.js";
 import { detectLanguage } from "../services/documents/text.js";
 import { InputError, isAppError, NetworkError } from "../shared/errors.js";
+import { withDeadline } from "../shared/timeout.js";
 import { cancelData, type CancellableJob, type CancelRegistry } from "./cancel.js";
 import type { BotContext } from "./context.js";
 import type { BotDeps } from "./deps.js";
@@ -16,7 +17,7 @@ import { describeProgress, keepChatAction, ProgressMessage } from "./progress.js
 import type { MediaInput, Progress, TurnKind } from "./ports.js";
 import { resultKeyboard } from "./result-buttons.js";
 import { streamAnswer } from "./streaming.js";
-import { downloadTimeoutMs, withDeadline } from "./timeouts.js";
+import { downloadTimeoutMs } from "./timeouts.js";
 
 /** Chat answers at least this long get the result buttons (summary, translate, ...). */
 export const LONG_ANSWER_CHARS = 500;

@@ -6,6 +6,7 @@
 import type { Transformer } from "grammy";
 import type { Clock } from "../shared/clock.js";
 import { NetworkError } from "../shared/errors.js";
+import { withDeadline } from "../shared/timeout.js";
 
 /** The slowest download accepted, beyond the base limit: 20 MB gets 200 s more. */
 export const MIN_DOWNLOAD_BYTES_PER_S = 100_000;
@@ -16,29 +17,6 @@ const UNBOUNDED_METHODS = new Set(["getUpdates"]);
 /** How long downloading a file of `bytes` may take. */
 export function downloadTimeoutMs(bytes: number | undefined, baseMs: number): number {
   return baseMs + Math.ceil(((bytes ?? 0) / MIN_DOWNLOAD_BYTES_PER_S) * 1000);
-}
-
-/**
- * Runs `work` with a signal that aborts after `ms`; a failure after the abort becomes
- * `onTimeout()`, whatever the aborted work threw.
- */
-export async function withDeadline<T>(
-  clock: Clock,
-  ms: number,
-  work: (signal: AbortSignal) => Promise<T>,
-  onTimeout: () => Error,
-  outer?: AbortSignal,
-): Promise<T> {
-  const deadline = new AbortController();
-  const timer = clock.setTimeout(() => deadline.abort(), ms);
-  const signal = outer ? AbortSignal.any([outer, deadline.signal]) : deadline.signal;
-  try {
-    return await work(signal);
-  } catch (error) {
-    throw deadline.signal.aborted ? onTimeout() : error;
-  } finally {
-    clock.clearTimeout(timer);
-  }
 }
 
 /**

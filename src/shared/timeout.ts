@@ -24,3 +24,27 @@ export function withTimeout<T>(
     );
   });
 }
+
+/**
+ * Runs `work` with a signal that aborts after `ms` (and when `outer` aborts); a failure
+ * after the deadline becomes `onTimeout()`, whatever the aborted work threw. Unlike
+ * {@link withTimeout}, the work itself is stopped.
+ */
+export async function withDeadline<T>(
+  clock: Clock,
+  ms: number,
+  work: (signal: AbortSignal) => Promise<T>,
+  onTimeout: () => Error,
+  outer?: AbortSignal,
+): Promise<T> {
+  const deadline = new AbortController();
+  const timer = clock.setTimeout(() => deadline.abort(), ms);
+  const signal = outer ? AbortSignal.any([outer, deadline.signal]) : deadline.signal;
+  try {
+    return await work(signal);
+  } catch (error) {
+    throw deadline.signal.aborted ? onTimeout() : error;
+  } finally {
+    clock.clearTimeout(timer);
+  }
+}
