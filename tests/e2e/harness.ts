@@ -16,6 +16,7 @@
  * and a bot that wrote into its working directory instead of DATA_DIR would show up.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { createHash } from "node:crypto";
 import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
@@ -75,6 +76,23 @@ export interface BotProcessOptions {
 }
 
 /** What `npm start` needs beside it: the package, its setup script, sources and modules. */
+/**
+ * `npm start` runs `npm ci` when the lock changed since the last install, and node_modules
+ * is linked, not copied: that would replace the repository's modules under every other
+ * test running. Refuse instead, naming the command that brings them up to date.
+ */
+function assertInstalled(): void {
+  const lock = createHash("sha256")
+    .update(fs.readFileSync(path.join(REPO_ROOT, "package-lock.json")))
+    .digest("hex");
+  const stamp = path.join(REPO_ROOT, "node_modules", ".setup-stamp");
+  const installed = fs.existsSync(stamp) ? fs.readFileSync(stamp, "utf8").trim() : "";
+  if (installed !== lock)
+    throw new Error(
+      "node_modules is older than package-lock.json: run `bash scripts/setup.sh test` first",
+    );
+}
+
 const NPM_START_FILES = [
   "package.json",
   "package-lock.json",
@@ -186,6 +204,7 @@ export class BotProcess {
     };
     for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
     if (options.npmStart) {
+      assertInstalled();
       for (const name of NPM_START_FILES)
         fs.symlinkSync(path.join(REPO_ROOT, name), path.join(cwd, name));
       const child = spawn("npm", ["start"], {
