@@ -4,7 +4,7 @@
  */
 
 /** What a model does. One adapter kind per task. */
-export type ModelTask = "ocr" | "asr" | "chat" | "tts" | "vad";
+export type ModelTask = "ocr" | "asr" | "chat" | "tts" | "vad" | "vision";
 
 /** Where a model's weights live while it is loaded. */
 export type ComputeDevice = "cpu" | "cuda";
