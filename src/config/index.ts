@@ -61,7 +61,15 @@ export interface Config {
     vad: { threshold: number; minSpeechMs: number; minSilenceMs: number; speechPadMs: number };
     ttsMaxChars: number;
   };
-  ocr: { langs: string[]; workers?: number; pdfMaxPages: number };
+  ocr: {
+    langs: string[];
+    workers?: number;
+    pdfMaxPages: number;
+    /** Reading mode of users who never chose one; auto: accurate when the VLM runs on CUDA. */
+    defaultMode: "auto" | "fast" | "accurate";
+  };
+  /** Limits of the vision-language model's jobs. */
+  vision: { maxPixels: number; maxNewTokens: number; timeoutMs: number };
   chat: {
     systemPrompt?: string;
     maxNewTokens: number;
@@ -194,7 +202,17 @@ export function loadConfig(
       },
       ttsMaxChars: e.TTS_MAX_CHARS,
     },
-    ocr: { langs: e.OCR_LANGS.split("+"), workers: e.OCR_WORKERS, pdfMaxPages: e.PDF_MAX_PAGES },
+    ocr: {
+      langs: e.OCR_LANGS.split("+"),
+      workers: e.OCR_WORKERS,
+      pdfMaxPages: e.PDF_MAX_PAGES,
+      defaultMode: e.OCR_DEFAULT_MODE,
+    },
+    vision: {
+      maxPixels: e.VISION_MAX_PIXELS,
+      maxNewTokens: e.VISION_MAX_NEW_TOKENS,
+      timeoutMs: e.VISION_TIMEOUT,
+    },
     chat: {
       systemPrompt: e.CHAT_SYSTEM_PROMPT,
       maxNewTokens: e.CHAT_MAX_NEW_TOKENS,

@@ -88,6 +88,11 @@ export const envSchema = z.object({
     .default("rus+eng"),
   OCR_WORKERS: integer(1, 16).optional(),
   PDF_MAX_PAGES: integer(1, 1000).default(30),
+  OCR_DEFAULT_MODE: z.enum(["auto", "fast", "accurate"]).default("auto"),
+  // 1280 patches of 32x32 pixels: what a Qwen-VL-style encoder sees of a photo.
+  VISION_MAX_PIXELS: integer(28 * 28, 50_000_000).default(1280 * 32 * 32),
+  VISION_MAX_NEW_TOKENS: integer(16, 8192).default(1024),
+  VISION_TIMEOUT: duration.default(120_000),
 
   CHAT_SYSTEM_PROMPT: optionalText,
   CHAT_MAX_NEW_TOKENS: integer(1, 8192).default(512),

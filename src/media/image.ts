@@ -6,7 +6,7 @@
  * const prepared = await prepareImageForOcr(bytes, { maxBytes: 20 << 20 });
  * await ocr.run({ image: prepared.png });
  */
-import sharp from "sharp";
+import sharp, { type Sharp } from "sharp";
 import { InputError } from "../shared/errors.js";
 
 /** Limits and targets for {@link prepareImageForOcr}. Every field has a production default. */
@@ -66,6 +66,106 @@ export async function prepareImageForOcr(
   options: ImageIntakeOptions = {},
 ): Promise<PreparedImage> {
   const limits = { ...DEFAULTS, ...options };
+  const raster = await openRaster(bytes, limits);
+  const { sourceWidth, sourceHeight } = raster;
+  const scale = chooseScale(Math.max(sourceWidth, sourceHeight), limits);
+
+  try {
+    let pipeline = raster
+      .input()
+      .autoOrient()
+      .flatten({ background: "#ffffff" })
+      .grayscale()
+      .normalize();
+    if (scale !== 1) {
+      pipeline = pipeline.resize({
+        width: Math.max(1, Math.round(sourceWidth * scale)),
+        height: Math.max(1, Math.round(sourceHeight * scale)),
+        fit: "fill",
+        kernel: scale > 1 ? "cubic" : "lanczos3",
+      });
+    }
+    const { data, info } = await pipeline
+      .toColourspace("b-w")
+      .png({ compressionLevel: 1 })
+      .toBuffer({ resolveWithObject: true });
+    return {
+      png: data,
+      width: info.width,
+      height: info.height,
+      format: raster.format,
+      sourceWidth,
+      sourceHeight,
+      scale,
+    };
+  } catch (error) {
+    throw corrupt(error);
+  }
+}
+
+/** Limits for {@link prepareImageForVision}: the intake limits and the model's pixel budget. */
+export interface VisionImageOptions extends Pick<
+  ImageIntakeOptions,
+  "maxBytes" | "maxInputPixels"
+> {
+  /** Downscale (never upscale) so width x height stays within this. */
+  maxPixels: number;
+}
+
+/**
+ * Validates like {@link prepareImageForOcr} (same refusals of bombs and absurd sizes), then
+ * rotates (EXIF), flattens onto white and downscales a colour copy to the vision model's
+ * pixel budget: a VLM sees colours and layout, and pixels beyond its budget only cost time.
+ */
+export async function prepareImageForVision(
+  bytes: Uint8Array,
+  options: VisionImageOptions,
+): Promise<PreparedImage> {
+  const limits = { ...DEFAULTS, ...options };
+  const raster = await openRaster(bytes, limits);
+  const { sourceWidth, sourceHeight } = raster;
+  const scale = Math.min(1, Math.sqrt(options.maxPixels / (sourceWidth * sourceHeight)));
+  try {
+    let pipeline = raster.input().autoOrient().flatten({ background: "#ffffff" });
+    if (scale < 1) {
+      pipeline = pipeline.resize({
+        width: Math.max(1, Math.floor(sourceWidth * scale)),
+        height: Math.max(1, Math.floor(sourceHeight * scale)),
+        fit: "fill",
+        kernel: "lanczos3",
+      });
+    }
+    const { data, info } = await pipeline
+      .toColourspace("srgb")
+      .png({ compressionLevel: 1 })
+      .toBuffer({ resolveWithObject: true });
+    return {
+      png: data,
+      width: info.width,
+      height: info.height,
+      format: raster.format,
+      sourceWidth,
+      sourceHeight,
+      scale,
+    };
+  } catch (error) {
+    throw corrupt(error);
+  }
+}
+
+/**
+ * Checks an image's size and header before anything is decoded: returns a way to open it
+ * and its upright size, or throws `InputError` ("image.too_large", "image.corrupt").
+ */
+async function openRaster(
+  bytes: Uint8Array,
+  limits: Pick<Required<ImageIntakeOptions>, "maxBytes" | "maxInputPixels">,
+): Promise<{
+  input: () => Sharp;
+  format: string;
+  sourceWidth: number;
+  sourceHeight: number;
+}> {
   if (bytes.byteLength === 0) throw new InputError("input.empty", "the image is empty");
   if (bytes.byteLength > limits.maxBytes) {
     throw new InputError(
@@ -99,36 +199,12 @@ export async function prepareImageForOcr(
 
   // Orientations 5-8 swap width and height.
   const swapped = (meta.orientation ?? 1) >= 5;
-  const sourceWidth = swapped ? height : meta.width;
-  const sourceHeight = swapped ? meta.width : height;
-  const scale = chooseScale(Math.max(sourceWidth, sourceHeight), limits);
-
-  try {
-    let pipeline = input().autoOrient().flatten({ background: "#ffffff" }).grayscale().normalize();
-    if (scale !== 1) {
-      pipeline = pipeline.resize({
-        width: Math.max(1, Math.round(sourceWidth * scale)),
-        height: Math.max(1, Math.round(sourceHeight * scale)),
-        fit: "fill",
-        kernel: scale > 1 ? "cubic" : "lanczos3",
-      });
-    }
-    const { data, info } = await pipeline
-      .toColourspace("b-w")
-      .png({ compressionLevel: 1 })
-      .toBuffer({ resolveWithObject: true });
-    return {
-      png: data,
-      width: info.width,
-      height: info.height,
-      format: meta.format,
-      sourceWidth,
-      sourceHeight,
-      scale,
-    };
-  } catch (error) {
-    throw corrupt(error);
-  }
+  return {
+    input,
+    format: meta.format,
+    sourceWidth: swapped ? height : meta.width,
+    sourceHeight: swapped ? meta.width : height,
+  };
 }
 
 /** The resize factor for an upright image whose longest side is `longSide`. */

@@ -11,6 +11,8 @@ export interface ExportedTurn {
   role: HistoryRole;
   kind: HistoryKind;
   text: string;
+  /** A picture was shown with this turn; only a placeholder: the bot keeps no image bytes. */
+  image?: "[image]";
   createdAt: number;
 }
 
@@ -41,6 +43,7 @@ interface TurnRow {
   role: HistoryRole;
   kind: HistoryKind;
   text: string;
+  image_unique_id: string | null;
   created_at: number;
 }
 
@@ -59,6 +62,7 @@ interface SettingsRow {
   voice_replies: UserSettings["voiceReplies"];
   tts_voice: UserSettings["ttsVoice"];
   normalize: number;
+  reading_mode: UserSettings["readingMode"];
 }
 
 /** Reads every row that /forget would delete for a user, shaped for a JSON file. */
@@ -73,13 +77,13 @@ export class UserExporter {
     private readonly results: ResultStore,
   ) {
     this.selectTurns = db.prepare<[number], TurnRow>(
-      "SELECT chat_id, conversation, role, kind, text, created_at FROM history WHERE user_id = ? ORDER BY id",
+      "SELECT chat_id, conversation, role, kind, text, image_unique_id, created_at FROM history WHERE user_id = ? ORDER BY id",
     );
     this.selectUsage = db.prepare<{ id: number }, UsageRow>(
       "SELECT at, chat_id, task, model, duration_ms, ok, error_code FROM usage WHERE user_id = @id OR chat_id = @id ORDER BY id",
     );
     this.selectSettings = db.prepare<[number], SettingsRow>(
-      "SELECT language, voice_replies, tts_voice, normalize FROM settings WHERE user_id = ?",
+      "SELECT language, voice_replies, tts_voice, normalize, reading_mode FROM settings WHERE user_id = ?",
     );
   }
 
@@ -94,6 +98,7 @@ export class UserExporter {
             voiceReplies: settings.voice_replies,
             ttsVoice: settings.tts_voice,
             normalize: settings.normalize === 1,
+            readingMode: settings.reading_mode,
           }
         : null,
       history: this.selectTurns.all(userId).map((row) => ({
@@ -102,6 +107,7 @@ export class UserExporter {
         role: row.role,
         kind: row.kind,
         text: row.text,
+        ...(row.image_unique_id ? { image: "[image]" as const } : {}),
         createdAt: row.created_at,
       })),
       usage: this.selectUsage.all({ id: userId }).map((row) => ({

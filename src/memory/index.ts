@@ -15,11 +15,19 @@ import { UserDirectory } from "./users.js";
 
 export { openDatabase } from "./database.js";
 export { migrate, migrations, SchemaTooNewError, type Migration } from "./migrations.js";
-export type { DialogKey, HistoryKind, HistoryRole, HistoryTurn } from "./history.js";
+export type {
+  DialogKey,
+  HistoryKind,
+  HistoryRole,
+  HistoryTurn,
+  ImageRef,
+  NewTurn,
+} from "./history.js";
 export type { JobRecord, NewJob } from "./jobs.js";
 export type { ChatProfile, UserProfile, UserRecord } from "./users.js";
 export {
   DEFAULT_SETTINGS,
+  type ReadingMode,
   type TtsVoice,
   type UiLanguage,
   type UserSettings,

@@ -145,6 +145,20 @@ export const migrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 6,
+    name: "pictures: image references in history and results, the reading mode setting",
+    up(db) {
+      // References only (Telegram file ids): the image bytes are never stored.
+      db.exec(`
+        ALTER TABLE history ADD COLUMN image_file_id TEXT;
+        ALTER TABLE history ADD COLUMN image_unique_id TEXT;
+        ALTER TABLE results ADD COLUMN source_file_id TEXT;
+        ALTER TABLE settings ADD COLUMN reading_mode TEXT
+          CHECK (reading_mode IS NULL OR reading_mode IN ('fast', 'accurate'));
+      `);
+    },
+  },
 ];
 
 /** Thrown when the database was written by a newer version of the bot. */

@@ -18,10 +18,13 @@ export interface NewResult {
   language: string;
   text: string;
   segments?: readonly ResultSegment[];
+  /** The Telegram file the result was read from (a photo), to read it again another way. */
+  sourceFileId?: string;
 }
 
-export interface StoredResult extends Required<NewResult> {
+export interface StoredResult extends Required<Omit<NewResult, "sourceFileId">> {
   id: number;
+  sourceFileId?: string;
   createdAt: number;
 }
 
@@ -33,6 +36,7 @@ interface ResultRow {
   language: string;
   text: string;
   segments: string;
+  source_file_id: string | null;
   created_at: number;
 }
 
@@ -45,6 +49,7 @@ function fromRow(row: ResultRow): StoredResult {
     language: row.language,
     text: row.text,
     segments: JSON.parse(row.segments) as ResultSegment[],
+    ...(row.source_file_id ? { sourceFileId: row.source_file_id } : {}),
     createdAt: row.created_at,
   };
 }
@@ -64,8 +69,9 @@ export class ResultStore {
     private readonly now: () => number,
   ) {
     this.insert = db.prepare(`
-      INSERT INTO results (chat_id, user_id, kind, language, text, segments, created_at)
-      VALUES (@chatId, @userId, @kind, @language, @text, @segments, @createdAt)`);
+      INSERT INTO results (chat_id, user_id, kind, language, text, segments, source_file_id,
+        created_at)
+      VALUES (@chatId, @userId, @kind, @language, @text, @segments, @sourceFileId, @createdAt)`);
     this.select = db.prepare<[number], ResultRow>("SELECT * FROM results WHERE id = ?");
     this.selectOfUser = db.prepare<[number], ResultRow>(
       "SELECT * FROM results WHERE user_id = ? ORDER BY id",
@@ -81,6 +87,7 @@ export class ResultStore {
       language: result.language,
       text: result.text,
       segments: JSON.stringify(result.segments ?? []),
+      sourceFileId: result.sourceFileId ?? null,
       createdAt: this.now(),
     });
     return Number(info.lastInsertRowid);

@@ -6,6 +6,9 @@ export type VoiceReplies = "off" | "voice" | "always";
 /** auto: the neural voice when available, else espeak-ng; espeak: always espeak-ng. */
 export type TtsVoice = "auto" | "espeak";
 
+/** How photos and scanned pages are read: fast (tesseract) or accurate (the vision model). */
+export type ReadingMode = "fast" | "accurate";
+
 export interface UserSettings {
   /** Null: follow the user's Telegram language. */
   language: UiLanguage | null;
@@ -13,6 +16,8 @@ export interface UserSettings {
   ttsVoice: TtsVoice;
   /** Clean OCR and speech text with the chat model. */
   normalize: boolean;
+  /** Null: the bot's default (OCR_DEFAULT_MODE). */
+  readingMode: ReadingMode | null;
 }
 
 export const DEFAULT_SETTINGS: Readonly<UserSettings> = Object.freeze({
@@ -20,6 +25,7 @@ export const DEFAULT_SETTINGS: Readonly<UserSettings> = Object.freeze({
   voiceReplies: "voice",
   ttsVoice: "auto",
   normalize: true,
+  readingMode: null,
 });
 
 interface SettingsRow {
@@ -27,6 +33,7 @@ interface SettingsRow {
   voice_replies: VoiceReplies;
   tts_voice: TtsVoice;
   normalize: number;
+  reading_mode: ReadingMode | null;
 }
 
 /** Per-user preferences; a user who never changed anything gets {@link DEFAULT_SETTINGS}. */
@@ -39,16 +46,18 @@ export class SettingsStore {
     private readonly now: () => number,
   ) {
     this.select = db.prepare<[number], SettingsRow>(
-      "SELECT language, voice_replies, tts_voice, normalize FROM settings WHERE user_id = ?",
+      "SELECT language, voice_replies, tts_voice, normalize, reading_mode FROM settings WHERE user_id = ?",
     );
     this.upsert = db.prepare(`
-      INSERT INTO settings (user_id, language, voice_replies, tts_voice, normalize, updated_at)
-      VALUES (@userId, @language, @voiceReplies, @ttsVoice, @normalize, @now)
+      INSERT INTO settings (user_id, language, voice_replies, tts_voice, normalize, reading_mode,
+        updated_at)
+      VALUES (@userId, @language, @voiceReplies, @ttsVoice, @normalize, @readingMode, @now)
       ON CONFLICT (user_id) DO UPDATE SET
         language = excluded.language,
         voice_replies = excluded.voice_replies,
         tts_voice = excluded.tts_voice,
         normalize = excluded.normalize,
+        reading_mode = excluded.reading_mode,
         updated_at = excluded.updated_at`);
   }
 
@@ -60,6 +69,7 @@ export class SettingsStore {
       voiceReplies: row.voice_replies,
       ttsVoice: row.tts_voice,
       normalize: row.normalize === 1,
+      readingMode: row.reading_mode,
     };
   }
 

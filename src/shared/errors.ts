@@ -28,6 +28,9 @@ export const ERROR_CODES = [
   "model.busy",
   "model.shutting_down",
   "job.cancelled",
+  // the vision model: no answer in time, or a table was asked for and none came back
+  "vision.timeout",
+  "vision.no_table",
   // a cluster (ROLE=bot): no worker serves the model, Redis is down, a job was lost
   "cluster.no_worker",
   "cluster.unavailable",

@@ -9,13 +9,24 @@ import type { OcrInput, OcrResult } from "../../models/adapters/ocr/types.js";
 import { prepareImageForOcr, type ImageIntakeOptions } from "../../media/image.js";
 import { PdfFile } from "../../media/pdf.js";
 import { systemClock, type Clock } from "../../shared/clock.js";
-import { cancelledError } from "../../shared/errors.js";
+import { cancelledError, isAppError, ModelError } from "../../shared/errors.js";
 import { detectLanguage, isRealText, type DetectedLanguage } from "./text.js";
 
 /** Cleans up recognized text with the chat model ("normalization"). */
 export interface TextNormalizer {
   normalize(text: string, kind: "ocr" | "asr", lang: string): Promise<string>;
 }
+
+/** Reads an image with the vision-language model, as Markdown (the vision service). */
+export interface VisionReader {
+  read(
+    image: Uint8Array,
+    options: { signal?: AbortSignal; onEvent?: (event: JobEvent) => void },
+  ): Promise<{ text: string }>;
+}
+
+/** fast: tesseract; accurate: the vision-language model, tesseract when it can't serve. */
+export type ReadingMode = "fast" | "accurate";
 
 /** How a page's text was obtained: its PDF text layer, OCR, or nothing (a blank page). */
 export type PageMethod = "text" | "ocr" | "blank";
@@ -37,6 +48,8 @@ export interface RecognizeOptions {
   langs?: readonly string[];
   /** Run the normalizer over each page's text (ignored when none is configured). */
   normalize?: boolean;
+  /** Which engine reads photos and scanned pages. Default "fast". */
+  mode?: ReadingMode;
 }
 
 export interface PageResult {
@@ -58,8 +71,10 @@ export interface DocumentResult {
   /** Every page's text, separated by blank lines. */
   text: string;
   language: DetectedLanguage;
-  /** The OCR engine that read any page, or "pdf-text" when no page needed OCR. */
+  /** The OCR engine that read any page ("vision" for the VLM), or "pdf-text" when no page needed OCR. */
   engine: string;
+  /** "accurate" was asked for, but the vision model could not serve: tesseract read it. */
+  fallback: boolean;
   /** Pages in the document, including skipped ones. */
   totalPages: number;
   /** Pages past the page cap that were not read. */
@@ -83,6 +98,8 @@ export interface PdfPolicy {
 
 export interface DocumentServiceOptions {
   ocr: ModelHandle<OcrInput, OcrResult>;
+  /** Reads in "accurate" mode; without it, that mode falls back to tesseract. */
+  vision?: VisionReader;
   logger: Logger;
   normalizer?: TextNormalizer;
   image?: ImageIntakeOptions;
@@ -110,21 +127,26 @@ export class DocumentService {
   /** Reads a photo or scan (JPEG, PNG, WebP, TIFF, GIF, HEIF/AVIF). */
   async recognizeImage(bytes: Uint8Array, options: RecognizeOptions = {}): Promise<DocumentResult> {
     const started = this.clock.now();
-    const image = await prepareImageForOcr(bytes, this.options.image);
+    const reading: Reading = { fallback: false };
     options.onProgress?.({ page: 1, pages: 1, method: "ocr" });
-    const ocr = await this.ocr(image.png, options);
+    const ocr = await this.readImage(
+      reading,
+      options,
+      () => Promise.resolve(bytes),
+      async () => (await prepareImageForOcr(bytes, this.options.image)).png,
+    );
     const page: PageResult = {
       page: 1,
       method: "ocr",
       text: ocr.text,
-      confidence: ocr.confidence,
+      ...(ocr.confidence === undefined ? {} : { confidence: ocr.confidence }),
       language: detectLanguage(ocr.text),
       ms: this.clock.now() - started,
     };
     return this.finish(
       "image",
       [page],
-      { totalPages: 1, skippedPages: 0, engine: ocr.engine, started, ocrMs: page.ms },
+      { totalPages: 1, skippedPages: 0, engine: ocr.engine, started, ocrMs: page.ms, ...reading },
       options,
     );
   }
@@ -136,6 +158,7 @@ export class DocumentService {
     try {
       const pages = Math.min(pdf.pages, this.pdf.maxPages);
       const results: PageResult[] = [];
+      const reading: Reading = { fallback: false };
       let engine = "pdf-text";
       let ocrMs = 0;
       for (let number = 1; number <= pages; number++) {
@@ -157,11 +180,12 @@ export class DocumentService {
           continue;
         }
         options.onProgress?.({ page: number, pages, method: "ocr" });
-        const ocr = await this.ocr(rendered.png, options);
+        const png = () => Promise.resolve(rendered.png);
+        const ocr = await this.readImage(reading, options, png, png);
         engine = ocr.engine;
         const page = {
           ...this.page(number, "ocr", ocr.text, pageStarted),
-          confidence: ocr.confidence,
+          ...(ocr.confidence === undefined ? {} : { confidence: ocr.confidence }),
         };
         ocrMs += page.ms;
         results.push(page);
@@ -172,12 +196,51 @@ export class DocumentService {
       return await this.finish(
         "pdf",
         results,
-        { totalPages: pdf.pages, skippedPages: pdf.pages - pages, engine, started, ocrMs },
+        {
+          totalPages: pdf.pages,
+          skippedPages: pdf.pages - pages,
+          engine,
+          started,
+          ocrMs,
+          ...reading,
+        },
         options,
       );
     } finally {
       await pdf.close();
     }
+  }
+
+  /**
+   * Reads one image in the asked mode: the VLM gets `forVision()`, tesseract `forOcr()`.
+   * Once the VLM could not serve (not configured, can't load), the rest of the document
+   * goes to tesseract and `reading.fallback` says so.
+   */
+  private async readImage(
+    reading: Reading,
+    options: RecognizeOptions,
+    forVision: () => Promise<Uint8Array>,
+    forOcr: () => Promise<Uint8Array>,
+  ): Promise<{ text: string; engine: string; confidence?: number }> {
+    const vision = this.options.vision;
+    if (options.mode === "accurate" && !reading.fallback) {
+      if (!vision) {
+        reading.fallback = true;
+      } else {
+        try {
+          const result = await vision.read(await forVision(), {
+            ...(options.signal ? { signal: options.signal } : {}),
+            ...(options.onJobEvent ? { onEvent: options.onJobEvent } : {}),
+          });
+          return { text: result.text, engine: "vision" };
+        } catch (error) {
+          if (!cannotServe(error)) throw error;
+          this.options.logger.warn({ err: error }, "vision model can't serve: reading with OCR");
+          reading.fallback = true;
+        }
+      }
+    }
+    return this.ocr(await forOcr(), options);
   }
 
   private ocr(png: Uint8Array, options: RecognizeOptions): Promise<OcrResult> {
@@ -203,6 +266,7 @@ export class DocumentService {
       engine: string;
       started: number;
       ocrMs: number;
+      fallback: boolean;
     },
     options: RecognizeOptions,
   ): Promise<DocumentResult> {
@@ -229,6 +293,7 @@ export class DocumentService {
       text,
       language: detectLanguage(text),
       engine: meta.engine,
+      fallback: meta.fallback,
       totalPages: meta.totalPages,
       skippedPages: meta.skippedPages,
       normalized: normalizer !== undefined,
@@ -239,4 +304,21 @@ export class DocumentService {
       },
     };
   }
+}
+
+/** Whether the vision reader of one document already gave way to tesseract. */
+interface Reading {
+  fallback: boolean;
+}
+
+/**
+ * The vision model can't serve at all (none installed, none loads, none fits the budget, no
+ * worker runs it): tesseract reads instead. A failure on this input, a cancel or a full
+ * queue is the user's answer, not a reason to switch engines.
+ */
+function cannotServe(error: unknown): boolean {
+  if (!isAppError(error)) return false;
+  if (error instanceof ModelError)
+    return ["model.missing", "model.load_failed", "model.budget_exceeded"].includes(error.code);
+  return error.code === "cluster.no_worker";
 }
