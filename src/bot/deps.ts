@@ -6,8 +6,10 @@ import type {
   DocumentsPort,
   FileFetcher,
   JobJournal,
+  ReadingMode,
   SpeechPort,
   StatusPort,
+  VisionPort,
 } from "./ports.js";
 
 /** Everything the bot is built from; the composition root fills it, tests fake parts. */
@@ -31,6 +33,9 @@ export interface BotDeps {
   chat: ChatPort;
   speech: SpeechPort;
   documents: DocumentsPort;
+  vision: VisionPort;
+  /** The reading mode of users who never chose one (OCR_DEFAULT_MODE, resolved). */
+  defaultReadingMode: ReadingMode;
   status: StatusPort;
   fetchFile: FileFetcher;
   /** Where accepted jobs are kept until answered (the store's `jobs`). */

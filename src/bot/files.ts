@@ -12,6 +12,8 @@ export type MediaKind = "image" | "pdf" | "audio";
 export interface MediaRef {
   kind: MediaKind;
   fileId: string;
+  /** Telegram's id of the file's content: the same picture keeps it across messages. */
+  uniqueId?: string;
   fileSize?: number;
   fileName?: string;
   mimeType?: string;
@@ -27,6 +29,7 @@ export function findMedia(
     return {
       kind: "image",
       fileId: largest.file_id,
+      uniqueId: largest.file_unique_id,
       fileSize: largest.file_size,
       mimeType: "image/jpeg",
     };
@@ -48,6 +51,7 @@ export function findMedia(
   const name = document.file_name ?? "";
   const base = {
     fileId: document.file_id,
+    uniqueId: document.file_unique_id,
     fileSize: document.file_size,
     fileName: document.file_name,
     mimeType: document.mime_type,

@@ -5,7 +5,7 @@
  * menu never holds the chat: any other message is handled as usual meanwhile.
  */
 import { Composer, InlineKeyboard } from "grammy";
-import type { Store, UserSettings } from "../memory/index.js";
+import type { ReadingMode, Store, UserSettings } from "../memory/index.js";
 import type { BotContext } from "./context.js";
 
 const CYCLES: { [K in keyof UserSettings]: readonly UserSettings[K][] } = {
@@ -13,12 +13,21 @@ const CYCLES: { [K in keyof UserSettings]: readonly UserSettings[K][] } = {
   voiceReplies: ["off", "voice", "always"],
   ttsVoice: ["auto", "espeak"],
   normalize: [true, false],
+  // Null (the bot's default) is shown as the mode it stands for; a press picks the other.
+  readingMode: ["fast", "accurate"],
 };
 
 type SettingName = keyof UserSettings;
 
 /** Every action a menu button may carry; callback data naming anything else is refused. */
-const SETTINGS_ACTIONS = ["language", "voiceReplies", "ttsVoice", "normalize", "done"] as const;
+const SETTINGS_ACTIONS = [
+  "language",
+  "voiceReplies",
+  "ttsVoice",
+  "normalize",
+  "readingMode",
+  "done",
+] as const;
 const FORGET_ACTIONS = ["yes", "no"] as const;
 
 export type MenuPress =
@@ -58,7 +67,13 @@ function settingsText(ctx: BotContext, settings: UserSettings): string {
     voice: ctx.t(`settings-voice-${settings.voiceReplies}`),
     ttsVoice: ctx.t(`settings-tts-${settings.ttsVoice}`),
     normalize: ctx.t(settings.normalize ? "settings-on" : "settings-off"),
+    reading: ctx.t(`settings-reading-${settings.readingMode ?? "fast"}`),
   });
+}
+
+/** The user's settings with the bot's default reading mode filled in. */
+function effective(settings: UserSettings, defaultReadingMode: ReadingMode): UserSettings {
+  return { ...settings, readingMode: settings.readingMode ?? defaultReadingMode };
 }
 
 function settingsKeyboard(ctx: BotContext, ownerId: number): InlineKeyboard {
@@ -67,7 +82,7 @@ function settingsKeyboard(ctx: BotContext, ownerId: number): InlineKeyboard {
   return InlineKeyboard.from([
     [button("settings-btn-language", "language"), button("settings-btn-voice", "voiceReplies")],
     [button("settings-btn-tts", "ttsVoice"), button("settings-btn-normalize", "normalize")],
-    [button("settings-btn-done", "done")],
+    [button("settings-btn-reading", "readingMode"), button("settings-btn-done", "done")],
   ]);
 }
 
@@ -76,18 +91,19 @@ async function pressSettings(
   store: Store,
   action: (typeof SETTINGS_ACTIONS)[number],
   userId: number,
+  defaultReadingMode: ReadingMode,
 ): Promise<void> {
   if (action === "done") {
     await ctx.answerCallbackQuery(ctx.t("settings-saved"));
     await ctx.editMessageReplyMarkup();
     return;
   }
-  const current = store.settings.get(userId);
+  const current = effective(store.settings.get(userId), defaultReadingMode);
   const settings = store.settings.update(userId, { [action]: next(current, action) });
   // The menu follows a language change at once.
   ctx.i18n.useLocale(settings.language ?? (await ctx.i18n.getLocale()));
   await ctx.answerCallbackQuery();
-  await ctx.editMessageText(settingsText(ctx, settings), {
+  await ctx.editMessageText(settingsText(ctx, effective(settings, defaultReadingMode)), {
     parse_mode: "HTML",
     reply_markup: settingsKeyboard(ctx, userId),
   });
@@ -109,12 +125,12 @@ async function pressForget(
 }
 
 /** /settings, /forget and their buttons; any other button press is told it is no longer valid. */
-export function menus(store: Store): Composer<BotContext> {
+export function menus(store: Store, defaultReadingMode: ReadingMode): Composer<BotContext> {
   const composer = new Composer<BotContext>();
 
   composer.command("settings", async (ctx) => {
     if (!ctx.from) return;
-    const settings = store.settings.get(ctx.from.id);
+    const settings = effective(store.settings.get(ctx.from.id), defaultReadingMode);
     await ctx.reply(settingsText(ctx, settings), {
       parse_mode: "HTML",
       reply_markup: settingsKeyboard(ctx, ctx.from.id),
@@ -143,7 +159,8 @@ export function menus(store: Store): Composer<BotContext> {
       await ctx.answerCallbackQuery();
       return;
     }
-    if (press.menu === "settings") await pressSettings(ctx, store, press.action, ctx.from.id);
+    if (press.menu === "settings")
+      await pressSettings(ctx, store, press.action, ctx.from.id, defaultReadingMode);
     else await pressForget(ctx, store, press.action, ctx.from.id);
   });
 

@@ -17,6 +17,7 @@ import { chat } from "./features/chat.js";
 import { commands, registerCommands } from "./features/commands.js";
 import { exportCommand } from "./features/export.js";
 import { media } from "./features/media.js";
+import { vision } from "./features/vision.js";
 import { menus } from "./flows.js";
 import { InFlightUpdates } from "./in-flight.js";
 import { createI18n } from "./i18n.js";
@@ -144,10 +145,11 @@ export function createBot(deps: BotDeps, options: CreateBotOptions = {}): Telegr
       );
   });
   features.use(
-    menus(deps.store),
+    menus(deps.store, deps.defaultReadingMode),
     commands(deps),
     exportCommand(deps),
     actions(deps, jobs, cancels),
+    vision(deps, jobs),
     media(deps, jobs),
     chat(jobs),
   );

@@ -14,7 +14,8 @@ import type { BotDeps } from "./deps.js";
 import { checkSize, type MediaRef } from "./files.js";
 import { replyParams, sendLongText } from "./format/send.js";
 import { describeProgress, keepChatAction, ProgressMessage } from "./progress.js";
-import type { MediaInput, Progress, TurnKind } from "./ports.js";
+import { pickLanguage } from "./i18n.js";
+import type { ChatReply, JobOptions, MediaInput, PictureRef, Progress, TurnKind } from "./ports.js";
 import { resultKeyboard } from "./result-buttons.js";
 import { streamAnswer } from "./streaming.js";
 import { downloadTimeoutMs } from "./timeouts.js";
@@ -23,7 +24,10 @@ import { downloadTimeoutMs } from "./timeouts.js";
 export const LONG_ANSWER_CHARS = 500;
 
 /** A result about to be sent, to be kept for the buttons under it. */
-export type ResultToKeep = Pick<NewResult, "kind" | "language" | "text" | "segments">;
+export type ResultToKeep = Pick<
+  NewResult,
+  "kind" | "language" | "text" | "segments" | "sourceFileId"
+>;
 
 export class Jobs {
   constructor(
@@ -106,15 +110,26 @@ export class Jobs {
       userId: ctx.from.id,
       ...result,
     });
-    return resultKeyboard(ctx.t, id, { subtitles: (result.segments ?? []).length > 0 });
+    return resultKeyboard(ctx.t, id, {
+      subtitles: (result.segments ?? []).length > 0,
+      table: result.sourceFileId !== undefined,
+    });
   }
 
   /**
-   * Streams the chat model's answer into the chat and returns it. While others are ahead
-   * in the model's line, a status message tells the user their place (next in line is not
-   * worth a message: it is also what a first request sees while the model loads).
+   * Streams the answer into the chat and returns it: the vision model's when the user shows
+   * a picture or the conversation holds one, the chat model's otherwise. While others are
+   * ahead in the chat model's line, a status message tells the user their place (next in
+   * line is not worth a message: it is also what a first request sees while the model
+   * loads); a picture question shows every step, the vision model being slow to load.
    */
-  async answer(ctx: BotContext, text: string, kind: TurnKind, replyTo?: number): Promise<string> {
+  async answer(
+    ctx: BotContext,
+    text: string,
+    kind: TurnKind,
+    replyTo?: number,
+    picture?: MediaRef,
+  ): Promise<string> {
     const chatId = ctx.chat!.id;
     const stopAction = keepChatAction(ctx.api, chatId, "typing", this.deps.clock);
     const { job, keyboard } = this.cancellable(ctx);
@@ -123,15 +138,27 @@ export class Jobs {
       editIntervalMs: this.deps.streaming?.editIntervalMs,
       keyboard,
     });
+    let aboutPictures = false;
     const onProgress = (progress: Progress) => {
-      if (progress.type === "queued" && progress.position > 1)
+      if (aboutPictures || (progress.type === "queued" && progress.position > 1))
         inLine.show(describeProgress(progress, ctx.t));
     };
     try {
-      const reply = this.deps.chat.reply(
-        { chatId, userId: ctx.from!.id, text, kind },
-        { onProgress, signal: job?.signal },
-      );
+      const pictures = await this.picturesFor(ctx, picture);
+      aboutPictures = pictures.length > 0;
+      const options = { onProgress, signal: job?.signal, requester: requesterOf(ctx) };
+      const reply: ChatReply = aboutPictures
+        ? this.deps.vision.ask(
+            {
+              chatId,
+              userId: ctx.from!.id,
+              question: text,
+              language: answerLanguage(ctx, text),
+              pictures,
+            },
+            options,
+          )
+        : this.deps.chat.reply({ chatId, userId: ctx.from!.id, text, kind }, options);
       const shown = await streamAnswer(ctx.api, chatId, reply.pieces, {
         clock: this.deps.clock,
         useDrafts: ctx.chat!.type === "private",
@@ -153,6 +180,33 @@ export class Jobs {
       stopAction();
       await inLine.close();
     }
+  }
+
+  /**
+   * The pictures a question is about, downloaded: the one sent with it, then the newest
+   * ones of the conversation (a follow-up still sees them until /reset). Only references
+   * are stored, so each is fetched from Telegram again.
+   */
+  private async picturesFor(
+    ctx: BotContext,
+    picture: MediaRef | undefined,
+  ): Promise<(PictureRef & { bytes: Uint8Array })[]> {
+    if (!ctx.chat || !ctx.from) return [];
+    const refs: PictureRef[] = [];
+    if (picture)
+      refs.push({ fileId: picture.fileId, uniqueId: picture.uniqueId ?? picture.fileId });
+    for (const earlier of this.deps.vision.conversationImages({
+      chatId: ctx.chat.id,
+      userId: ctx.from.id,
+    })) {
+      if (!refs.some((ref) => ref.uniqueId === earlier.uniqueId)) refs.push(earlier);
+    }
+    const pictures: (PictureRef & { bytes: Uint8Array })[] = [];
+    for (const ref of refs.slice(0, MAX_PICTURES)) {
+      const media: MediaRef = picture?.fileId === ref.fileId ? picture : { kind: "image", ...ref };
+      pictures.push({ ...ref, bytes: (await this.download(ctx, media)).bytes });
+    }
+    return pictures;
   }
 
   /** Sends `text` as a voice message in the user's chosen voice (`lang`: the text's language). */
@@ -205,6 +259,17 @@ export class Jobs {
       markup: this.keepResult(ctx, result),
     });
   }
+}
+
+/** Pictures shown to the vision model with one question at most (the newest). */
+const MAX_PICTURES = 2;
+
+/** The language of a picture answer: the question's when it is Russian or English, else the user's. */
+function answerLanguage(ctx: BotContext, question: string): string {
+  const language = detectLanguage(question);
+  return language === "ru" || language === "en"
+    ? language
+    : pickLanguage(ctx.settings, ctx.from?.language_code);
 }
 
 /** The (chat, user) a job is done for, for the usage log. */

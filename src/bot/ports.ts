@@ -85,6 +85,8 @@ export interface SpeechPort {
 
 export interface RecognizedDocument {
   text: string;
+  /** "accurate" was asked for but the vision model could not serve: tesseract read it. */
+  fallback?: boolean;
   /** "ru", "en", "mixed" or "unknown", judged by the alphabet. */
   language: string;
   pages: number;
@@ -92,15 +94,46 @@ export interface RecognizedDocument {
   skippedPages: number;
 }
 
+/** fast: tesseract; accurate: the vision model (tesseract when it can't serve). */
+export type ReadingMode = "fast" | "accurate";
+
+export type RecognizeOptions = JobOptions & { normalize: boolean; mode: ReadingMode };
+
 export interface DocumentsPort {
-  recognizeImage(
-    input: MediaInput,
-    options: JobOptions & { normalize: boolean },
-  ): Promise<RecognizedDocument>;
-  recognizePdf(
-    input: MediaInput,
-    options: JobOptions & { normalize: boolean },
-  ): Promise<RecognizedDocument>;
+  recognizeImage(input: MediaInput, options: RecognizeOptions): Promise<RecognizedDocument>;
+  recognizePdf(input: MediaInput, options: RecognizeOptions): Promise<RecognizedDocument>;
+}
+
+/** A picture as Telegram knows it; the bot keeps only this, never the bytes. */
+export interface PictureRef {
+  fileId: string;
+  uniqueId: string;
+}
+
+export interface PictureQuestion {
+  chatId: number;
+  userId: number;
+  question: string;
+  /** The language to answer in ("ru", "en"). */
+  language: string;
+  /** A new picture and/or the conversation's earlier ones, downloaded. */
+  pictures: (PictureRef & { bytes: Uint8Array })[];
+}
+
+export interface PictureTable {
+  /** Header row first. */
+  rows: string[][];
+  markdown: string;
+  csv: string;
+}
+
+export interface VisionPort {
+  /** A chart, diagram or table photo as a table; "vision.no_table" when there is none. */
+  table(input: MediaInput, options: JobOptions): Promise<PictureTable>;
+  /** Answers a question about pictures, streamed, and keeps it in the conversation. */
+  ask(question: PictureQuestion, options?: JobOptions): ChatReply;
+  /** The pictures a follow-up question in this conversation should still see (newest first). */
+  conversationImages(dialog: { chatId: number; userId: number }): PictureRef[];
 }
 
 /** What /status shows; the status service builds it. */

@@ -6,7 +6,7 @@
 import { InlineKeyboard } from "grammy";
 import type { Translate } from "./progress.js";
 
-export const RESULT_ACTIONS = ["sum", "tr", "tts", "file", "srt"] as const;
+export const RESULT_ACTIONS = ["sum", "tr", "tts", "file", "srt", "tbl"] as const;
 export type ResultAction = (typeof RESULT_ACTIONS)[number];
 
 const RESULT_DATA = new RegExp(`^res:(${RESULT_ACTIONS.join("|")}):([1-9][0-9]{0,14})$`);
@@ -24,11 +24,11 @@ export function parseResultData(
   return { action: match[1] as ResultAction, resultId: Number(match[2]) };
 }
 
-/** ✨ Summary · 🌐 Translate / 🔊 Read aloud · 📄 As file (· 🎬 Subtitles). */
+/** ✨ Summary · 🌐 Translate / 🔊 Read aloud · 📄 As file (· 🎬 Subtitles) (/ 📊 Table). */
 export function resultKeyboard(
   t: Translate,
   resultId: number,
-  options: { subtitles: boolean },
+  options: { subtitles: boolean; table?: boolean },
 ): InlineKeyboard {
   const keyboard = new InlineKeyboard()
     .text(t("action-summary"), resultData("sum", resultId))
@@ -37,5 +37,7 @@ export function resultKeyboard(
     .text(t("action-read-aloud"), resultData("tts", resultId))
     .text(t("action-file"), resultData("file", resultId));
   if (options.subtitles) keyboard.text(t("action-subtitles"), resultData("srt", resultId));
+  // Under text read from a picture: the same picture again, as a table.
+  if (options.table) keyboard.row().text(t("action-table"), resultData("tbl", resultId));
   return keyboard;
 }

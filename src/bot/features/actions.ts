@@ -15,6 +15,7 @@ import { sendMarkdown } from "../format/send.js";
 import { pickLanguage } from "../i18n.js";
 import { requesterOf, type Jobs } from "../jobs.js";
 import { parseResultData, type ResultAction } from "../result-buttons.js";
+import { sendTable } from "./table.js";
 
 /** The language to translate into: the other of Russian and English, else the user's. */
 export function translationTarget(textLanguage: string, userLanguage: string): string {
@@ -77,6 +78,14 @@ export function actions(deps: BotDeps, jobs: Jobs, cancels: CancelRegistry): Com
           new InputFile(Buffer.from(result.text, "utf8"), `${FILE_NAMES[result.kind]}.txt`),
           { reply_parameters: { message_id: replyTo!, allow_sending_without_reply: true } },
         );
+        return;
+      case "tbl":
+        // The picture is downloaded again by its reference: its bytes were never kept.
+        if (!result.sourceFileId) {
+          await ctx.reply(ctx.t("button-invalid"));
+          return;
+        }
+        await sendTable(ctx, deps, jobs, { kind: "image", fileId: result.sourceFileId }, replyTo);
         return;
       case "srt": {
         const end = Math.max(0, ...result.segments.map((segment) => segment.endS));

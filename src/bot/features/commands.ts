@@ -42,12 +42,13 @@ const PRIVATE_COMMANDS = [
   "reset",
   "ocr",
   "transcribe",
+  "table",
   "speak",
   "ask",
   "export",
   "forget",
 ];
-const GROUP_COMMANDS = ["ocr", "transcribe", "speak", "ask", "settings", "reset", "help"];
+const GROUP_COMMANDS = ["ocr", "transcribe", "table", "speak", "ask", "settings", "reset", "help"];
 
 /**
  * Registers the command menus: private chats, groups, and private chats of admins

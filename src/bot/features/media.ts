@@ -25,7 +25,11 @@ export function media(deps: BotDeps, jobs: Jobs): Composer<BotContext> {
 
   const recognize = async (ctx: BotContext, ref: MediaRef, replyTo?: number) => {
     const input = await jobs.download(ctx, ref);
-    const options = { normalize: ctx.settings.normalize, requester: requesterOf(ctx) };
+    const options = {
+      normalize: ctx.settings.normalize,
+      mode: ctx.settings.readingMode ?? deps.defaultReadingMode,
+      requester: requesterOf(ctx),
+    };
     const result = await jobs.withProgress(
       ctx,
       { action: "typing", replyTo, initial: ctx.t("progress-working") },
@@ -34,12 +38,19 @@ export function media(deps: BotDeps, jobs: Jobs): Composer<BotContext> {
           ? deps.documents.recognizePdf(input, { ...options, onProgress, signal })
           : deps.documents.recognizeImage(input, { ...options, onProgress, signal }),
     );
+    if (result.fallback) await ctx.reply(ctx.t("vision-fallback"), replyParams(replyTo));
     if (!result.text.trim()) {
       await ctx.reply(ctx.t("ocr-empty"), replyParams(replyTo));
     } else {
       await jobs.sendRecognized(
         ctx,
-        { kind: "ocr", language: result.language, text: result.text },
+        {
+          kind: "ocr",
+          language: result.language,
+          text: result.text,
+          // A picture can be read again as a table (the 📊 button); a PDF can't.
+          ...(ref.kind === "image" ? { sourceFileId: ref.fileId } : {}),
+        },
         { replyTo, fileName: "text.txt" },
       );
       // In a private chat the text becomes part of the conversation: "summarize it" works.

@@ -2,17 +2,20 @@ start =
     Hi, { $name }! I run AI models right here on my owner's machine: nothing you send leaves it.
 
     • Send a <b>photo</b> or a <b>PDF</b> — I'll return its text.
+    • Send a <b>photo with a question</b> in its caption — I'll look and answer. /table — a chart or table photo as a table.
     • Send a <b>voice note</b> or audio — I'll transcribe it and answer.
     • Just <b>write</b> — I'll chat with you.
 
-    /settings — language, voice replies, text clean-up
+    /settings — language, voice replies, text clean-up, reading mode
     /help — everything I can do
 help =
     <b>What I can do</b>
 
     <b>In this chat</b>
     • Text → an answer from the local language model. /reset starts a new conversation.
-    • Photo, image file or PDF → the recognized text (Russian and English).
+    • Photo, image file or PDF → the recognized text (Russian and English), read fast (tesseract) or accurately (the vision model): see /settings.
+    • Photo with a question in its caption → an answer about the picture. Later messages still see it until /reset.
+    • /table as a photo's caption or as a reply to a photo → its chart or table as a table, with .md and .csv files. Also the 📊 Table button under text read from a picture.
     • Voice note, audio, video note → the transcript, then an answer (and a voice reply if enabled).
     • Under a recognized text, a transcript or a long answer: ✨ Summary, 🌐 Translate (Russian ⇄ English), 🔊 Read aloud, 📄 As file, 🎬 Subtitles (.srt). A slow job's status message has ✖ Cancel.
 
@@ -20,10 +23,11 @@ help =
     /ocr — reply to a photo or PDF: its text
     /transcribe — reply to a voice note or audio: its transcript
     /speak text — or reply to a message: a voice message
-    /ask question — a chat answer (also when you mention me or reply to me)
+    /ask question — a chat answer (also when you mention me or reply to me); as a reply to a photo, or as its caption: an answer about the picture
+    /table — reply to a photo (or as its caption): its chart or table as a table, with .md and .csv files
 
     <b>Commands</b>
-    /settings — language, voice replies, voice, text clean-up
+    /settings — language, voice replies, voice, text clean-up, reading mode (fast or accurate)
     /reset — start a new conversation
     /export — everything I store about you, as files (in a private chat)
     /forget — delete everything I store about you
@@ -36,7 +40,8 @@ cmd-export = Download my data
 cmd-ocr = Text from a photo or PDF (reply to it)
 cmd-transcribe = Transcript of a voice note (reply to it)
 cmd-speak = Say a text as a voice message
-cmd-ask = Ask the assistant
+cmd-ask = Ask the assistant (reply to a photo: about it)
+cmd-table = A chart or table photo as a table (reply to it)
 cmd-status = Models, memory and queues (admins)
 
 reset-done = New conversation started. I've forgotten what we talked about before.
@@ -48,11 +53,16 @@ ocr-usage = Reply with /ocr to a photo or a PDF (or attach one to the command).
 transcribe-usage = Reply with /transcribe to a voice note or an audio file.
 speak-usage = Write /speak and a text, or reply with /speak to a text message.
 ask-usage = Write /ask and your question.
+ask-picture-usage = Write your question after /ask, e.g. “/ask What is in this picture?”.
+table-usage = Send /table as a reply to a photo of a table, chart or diagram, or as the photo's caption.
+table-cut = Shortened to fit the message; the files hold the whole table.
+vision-fallback = The accurate reader (the vision model) isn't available right now, so I read it the fast way.
 unsupported-document = I can read photos, images and PDFs, and listen to audio and video. This file type ({ $type }) isn't one of them.
 
 progress-queued = ⏳ I'm busy: you're number { $position } in line…
 progress-loading = ⏳ Loading the model, the first request takes a little longer…
 progress-working = ⏳ Working on it…
+progress-table = ⏳ Reading the table…
 progress-downloading = ⏳ Downloading the file…
 progress-page = ⏳ Reading page { $page } of { $pages }…
 progress-minutes = ⏳ Transcribing: { $done } of { $total } min done…
@@ -75,6 +85,9 @@ settings-title =
     Voice replies: { $voice }
     Voice: { $ttsVoice }
     Clean up recognized text: { $normalize }
+    Reading photos: { $reading }
+settings-reading-fast = fast (tesseract)
+settings-reading-accurate = accurate (vision model)
 settings-language-auto = as in Telegram
 settings-language-ru = Русский
 settings-language-en = English
@@ -90,6 +103,7 @@ settings-btn-voice = 🔊 Voice replies
 settings-btn-tts = 🗣 Voice
 settings-btn-normalize = ✨ Clean-up
 settings-btn-done = ✅ Done
+settings-btn-reading = 🔎 Reading mode
 settings-saved = Settings saved.
 button-invalid = This button is no longer valid. Send the command again for a fresh menu.
 
@@ -121,6 +135,8 @@ error-model-budget-exceeded = The server is out of model memory right now. Pleas
 error-model-busy = I'm too busy right now. Please try again in a minute.
 error-model-shutting-down = I'm restarting. Please send that again in a minute.
 error-job-cancelled = Cancelled.
+error-vision-timeout = Looking at the picture took longer than { $seconds } s, so I stopped. Please try again later.
+error-vision-no-table = I found no table in this picture. Try a clearer photo of a table, chart or diagram.
 error-cluster-no-worker = No model server for this is running right now. Please try again later; the owner has been told.
 error-cluster-unavailable = I can't reach my model servers right now. Please try again in a minute.
 error-cluster-lost = The model server working on this stopped before it finished. Please send it again.
@@ -156,6 +172,7 @@ action-translate = 🌐 Translate
 action-read-aloud = 🔊 Read aloud
 action-file = 📄 As file
 action-subtitles = 🎬 Subtitles (.srt)
+action-table = 📊 Table
 action-not-yours = Only the person who asked for this can use its buttons.
 action-expired = Sorry, this result is too old for its buttons. Send it again, please.
 action-no-subtitles = There are no timed lines to make subtitles from.
