@@ -3,12 +3,22 @@
  * progress messages, results shrink to what the bot shows, and every job is recorded in
  * the usage log for /status.
  */
-import type { ChatPort, DocumentsPort, JobOptions, Progress, SpeechPort } from "../bot/index.js";
+import type {
+  ChatPort,
+  DocumentsPort,
+  JobOptions,
+  Progress,
+  ReadingMode,
+  SpeechPort,
+  VisionPort,
+} from "../bot/index.js";
+import type { ComputeDevice } from "../models/contract.js";
 import type { UsageEvent } from "../memory/index.js";
 import type { JobEvent } from "../models/contract.js";
 import type { ChatService, TextTasks } from "../services/chat/index.js";
 import type { DocumentService } from "../services/documents/index.js";
 import type { SpeechService } from "../services/speech/index.js";
+import type { VisionService } from "../services/vision/index.js";
 import type { Clock } from "../shared/clock.js";
 import { isAppError } from "../shared/errors.js";
 
@@ -131,6 +141,7 @@ export function documentsPort(
         let page: Progress | undefined;
         const result = await run(input.bytes, {
           normalize: options.normalize,
+          mode: options.mode,
           signal: options.signal,
           onJobEvent: (event) => {
             const progress = toProgress(event);
@@ -148,7 +159,37 @@ export function documentsPort(
           language: result.language,
           pages: result.pages.length,
           skippedPages: result.skippedPages,
+          fallback: result.fallback,
         };
       });
   return { recognizeImage: recognize("image"), recognizePdf: recognize("pdf") };
+}
+
+export function visionPort(vision: VisionService): VisionPort {
+  const jobOptions = (options: JobOptions) => ({
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.requester ? { requester: options.requester } : {}),
+    onEvent: (event: JobEvent) => options.onProgress?.(toProgress(event)),
+  });
+  return {
+    table: (input, options) => vision.table(input.bytes, jobOptions(options)),
+    ask(question, options = {}) {
+      // As for chat: `done` already carries a rejection handler; pass it on as it is.
+      const reply = vision.ask(question, jobOptions(options));
+      return { pieces: reply.pieces, done: reply.done };
+    },
+    conversationImages: (dialog) => vision.conversationImages(dialog),
+  };
+}
+
+/**
+ * OCR_DEFAULT_MODE resolved: "auto" reads accurately (the vision model) only where that
+ * model runs on CUDA; on a CPU it takes far longer than tesseract.
+ */
+export function defaultReadingMode(
+  setting: "auto" | ReadingMode,
+  visionDevice: ComputeDevice | undefined,
+): ReadingMode {
+  if (setting !== "auto") return setting;
+  return visionDevice === "cuda" ? "accurate" : "fast";
 }

@@ -8,6 +8,7 @@ import type { Message, Update, User } from "grammy/types";
 import {
   createBot,
   type BotDeps,
+  type PictureQuestion,
   type Progress,
   type RecognizedDocument,
   type Transcript,
@@ -63,6 +64,7 @@ export class Harness {
   serviceError: Error | undefined;
   spoken: string[] = [];
   recognizeCalls: { kind: "image" | "pdf"; normalize: boolean }[] = [];
+  pictureQuestions: PictureQuestion[] = [];
 
   readonly deps: BotDeps;
   readonly telegram;
@@ -134,6 +136,28 @@ export class Harness {
           await this.emitProgress(options.onProgress);
           return this.recognized;
         },
+      },
+      defaultReadingMode: "fast",
+      vision: {
+        table: async () => {
+          await fail();
+          return {
+            rows: [
+              ["Month", "Sales"],
+              ["January", "10"],
+            ],
+            markdown: "| Month | Sales |\n| --- | --- |\n| January | 10 |\n",
+            csv: "Month,Sales\r\nJanuary,10\r\n",
+          };
+        },
+        ask: (question) => {
+          this.pictureQuestions.push(question);
+          async function* pieces() {
+            yield "A picture.";
+          }
+          return { pieces: pieces(), done: Promise.resolve({ text: "A picture." }) };
+        },
+        conversationImages: () => [],
       },
       status: {
         snapshot: () => ({
