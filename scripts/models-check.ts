@@ -8,6 +8,7 @@
  */
 import { parseArgs } from "node:util";
 import { pino } from "pino";
+import sharp from "sharp";
 import { createCatalogueModels, profileThreads } from "../src/app/models.js";
 import { parseProfileChoice, resolveProfile } from "../src/models/catalogue/index.js";
 import {
@@ -28,6 +29,13 @@ function parseCommandLine() {
   });
   const profile = parseProfileChoice(values.profile);
   return { profile, modelsDir: values["models-dir"] };
+}
+
+function greyPng(width: number, height: number): Promise<Buffer> {
+  const background = { r: 128, g: 128, b: 128 };
+  return sharp({ create: { width, height, channels: 3, background } })
+    .png()
+    .toBuffer();
 }
 
 async function main(): Promise<void> {
@@ -65,6 +73,16 @@ async function main(): Promise<void> {
     },
     { task: "tts-ru", model: models["tts-ru"], probe: "привет" },
     { task: "tts-en", model: models["tts-en"], probe: "hello" },
+    {
+      task: "vision",
+      model: models.vision,
+      // One small grey picture: the processor scales it up to its minimum (256 × 256 pixels).
+      probe: {
+        images: [await greyPng(64, 64)],
+        turns: [{ role: "user", text: "What is in this picture?", images: [0] }],
+        maxNewTokens: 4,
+      },
+    },
     // One 32 ms frame of silence: the VAD's smallest input.
     { task: "vad", model: models.vad, probe: { samples: new Float32Array(512) } },
   ];

@@ -16,6 +16,11 @@ import { TesseractOcr, type OcrInput, type OcrResult } from "../models/adapters/
 import { createVitsTts } from "../models/adapters/tts-vits.js";
 import { SileroVad, type VadInput, type VadResult } from "../models/adapters/vad-silero.js";
 import {
+  createVisionModel,
+  type VisionRequest,
+  type VisionResult,
+} from "../models/adapters/vision/index.js";
+import {
   CATALOGUE_TASKS,
   resolveProfile,
   type ModelOverrides,
@@ -45,12 +50,13 @@ export interface ModelSet {
   voices: { ru: ModelHandle<string, Pcm>; en: ModelHandle<string, Pcm> };
   ocr: ModelHandle<OcrInput, OcrResult>;
   vad: ModelHandle<VadInput, VadResult>;
+  vision: ModelHandle<VisionRequest, VisionResult>;
 }
 
 /**
  * What one waiting job of a model holds in memory at most, for sizing its queue: decoded
- * 16 kHz float audio of the longest recording accepted (Whisper and the VAD), one rendered page as PNG, or a
- * prompt with its history.
+ * 16 kHz float audio of the longest recording accepted (Whisper and the VAD), one rendered page as PNG, a
+ * prompt with its history, or an image within the vision pixel budget (encoded, a few MB).
  */
 function queuedJobBytes(id: ModelId, config: Config): number {
   switch (id) {
@@ -58,6 +64,7 @@ function queuedJobBytes(id: ModelId, config: Config): number {
     case "vad":
       return 16_000 * 4 * config.speech.asrMaxSeconds;
     case "ocr":
+    case "vision":
       return 8 * 2 ** 20;
     case "chat":
       return 64 * 2 ** 10;
@@ -100,6 +107,7 @@ export function buildModels(
       chat: override(overrides.chat),
       "tts-ru": override(overrides.ttsRu),
       "tts-en": override(overrides.ttsEn),
+      vision: override(overrides.vision),
     },
     { cudaAvailable: cuda?.available ?? false },
   );
@@ -163,6 +171,7 @@ export function buildModels(
       }),
       options("ocr", ocrWorkers),
     ),
+    vision: manager.register(catalogue.vision, options("vision")),
     // A few MB and needed before every transcription: it stays loaded once loaded.
     vad: manager.register(catalogue.vad, {
       ...options("vad"),
@@ -186,6 +195,7 @@ export interface CatalogueModels {
   chat: ReturnType<typeof createChatModel>;
   "tts-ru": ReturnType<typeof createVitsTts>;
   "tts-en": ReturnType<typeof createVitsTts>;
+  vision: ReturnType<typeof createVisionModel>;
   vad: SileroVad;
 }
 
@@ -200,6 +210,7 @@ export function createCatalogueModels(
     chat: createChatModel({ spec: profile.models.chat, runtime, logger }),
     "tts-ru": createVitsTts({ id: "tts-ru", spec: profile.models["tts-ru"], runtime, logger }),
     "tts-en": createVitsTts({ id: "tts-en", spec: profile.models["tts-en"], runtime, logger }),
+    vision: createVisionModel({ spec: profile.models.vision, runtime, logger }),
     vad: new SileroVad({ spec: profile.vad, logger }),
   };
 }

@@ -49,6 +49,7 @@ export interface Config {
       chat: ModelOverride;
       ttsRu: ModelOverride;
       ttsEn: ModelOverride;
+      vision: ModelOverride;
     };
   };
   speech: {
@@ -186,6 +187,7 @@ export function loadConfig(
         chat: { model: e.CHAT_MODEL, dtype: e.CHAT_DTYPE, device: e.CHAT_DEVICE },
         ttsRu: { model: e.TTS_MODEL_RU, dtype: e.TTS_DTYPE, device: e.TTS_DEVICE },
         ttsEn: { model: e.TTS_MODEL_EN, dtype: e.TTS_DTYPE, device: e.TTS_DEVICE },
+        vision: { model: e.VISION_MODEL, dtype: e.VISION_DTYPE, device: e.VISION_DEVICE },
       },
     },
     speech: {

@@ -77,7 +77,7 @@ export const idList = list
   .transform((ids) => ids.map(Number));
 
 /** Model ids a queue limit may name (see MODELS_PRELOAD). */
-export const MODEL_IDS = ["ocr", "asr", "vad", "chat", "tts-ru", "tts-en"] as const;
+export const MODEL_IDS = ["ocr", "asr", "vad", "chat", "tts-ru", "tts-en", "vision"] as const;
 export type ModelId = (typeof MODEL_IDS)[number];
 
 /** Queue limits: `all` for every model, or per model id; a model named nowhere is sized by memory. */

@@ -57,6 +57,9 @@ export const envSchema = z.object({
   TTS_MODEL_EN: optionalText,
   TTS_DTYPE: dtype.optional(),
   TTS_DEVICE: device.optional(),
+  VISION_MODEL: optionalText,
+  VISION_DTYPE: dtype.optional(),
+  VISION_DEVICE: device.optional(),
 
   ASR_LANGUAGE: z
     .string()

@@ -25,6 +25,9 @@ describe("model catalogue", () => {
     assert.equal(gpu.models.asr.modelId, "onnx-community/whisper-large-v3-turbo");
     assert.equal(gpu.models.asr.device, "cuda");
     assert.equal(gpu.models.chat.modelId, "onnx-community/Qwen3.5-4B-ONNX");
+    assert.equal(gpu.models.vision.modelId, "onnx-community/Qwen3.5-2B-ONNX");
+    assert.equal(gpu.models.vision.device, "cuda");
+    assert.equal(gpu.models.vision.fallback?.modelId, "onnx-community/Qwen3.5-0.8B-ONNX");
     const total = CATALOGUE_TASKS.reduce((sum, task) => sum + gpu.models[task].memoryBytes, 0);
     assert.ok(total < 16 * GB, `gpu profile needs ${total / GB} GB`);
   });
@@ -33,6 +36,12 @@ describe("model catalogue", () => {
     for (const task of CATALOGUE_TASKS) {
       const entry = PROFILES.cpu.models[task];
       assert.equal(entry.device, "cpu", task);
+      // Qwen3.5-0.8B is the smallest Qwen3.5; tesseract reads photos when it can't serve.
+      if (task === "vision") {
+        assert.equal(entry.modelId, "onnx-community/Qwen3.5-0.8B-ONNX");
+        assert.equal(entry.fallback, undefined);
+        continue;
+      }
       assert.ok(entry.fallback, `${task} has a fallback`);
       assert.ok(entry.fallback.memoryBytes < entry.memoryBytes, `${task} fallback is smaller`);
     }
@@ -58,7 +67,13 @@ describe("model catalogue", () => {
     );
     assert.deepEqual(
       CATALOGUE_TASKS.map((task) => fixture.models[task].modelId),
-      ["fixture/whisper", "fixture/qwen3_5", "fixture/mms-tts-rus", "fixture/mms-tts-eng"],
+      [
+        "fixture/whisper",
+        "fixture/qwen3_5",
+        "fixture/mms-tts-rus",
+        "fixture/mms-tts-eng",
+        "fixture/qwen3_5-vl",
+      ],
     );
   });
 

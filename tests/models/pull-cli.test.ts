@@ -14,10 +14,13 @@ import { CATALOGUE_TASKS, PROFILES, fixtureModelsDir } from "../../src/models/ca
 import { DTYPE_SUFFIX } from "../../src/models/runtime/index.js";
 import { startLoopbackHub, type LoopbackHub } from "./support/loopback-hub.js";
 
+// Chat and vision share the Qwen3.5 repositories (the cpu profile's 0.8B serves both): the
+// vision fixture is a superset that text-generation opens text-only, as it does the real ones.
 const FIXTURE_OF = {
   "automatic-speech-recognition": "whisper",
-  "text-generation": "qwen3_5",
+  "text-generation": "qwen3_5-vl",
   "text-to-speech": "mms-tts-eng",
+  "image-text-to-text": "qwen3_5-vl",
 } as const;
 
 const tmp = mkdtempSync(join(tmpdir(), "pull-cli-"));

@@ -9,14 +9,11 @@
  * a request may pass its messages as a function of a token counter: the caller trims history
  * to a token budget inside the same job, without a second trip through the manager's queue.
  */
-import {
-  InterruptableStoppingCriteria,
-  TextStreamer,
-  type TextGenerationPipeline,
-} from "@huggingface/transformers";
+import { TextStreamer, type TextGenerationPipeline } from "@huggingface/transformers";
 import type { Logger } from "pino";
-import { cancelledError, InputError } from "../../shared/errors.js";
+import { InputError } from "../../shared/errors.js";
 import type { RuntimeSettings } from "../runtime/environment.js";
+import { generateUntilAborted } from "./interruptible.js";
 import type { PipelineFactory } from "../runtime/pipeline.js";
 import {
   createTransformersModel,
@@ -154,22 +151,15 @@ export async function generateChat(
       generatedTokens += 1;
     },
   });
-  const stop = new InterruptableStoppingCriteria();
-  const interrupt = () => stop.interrupt();
-  if (signal.aborted) throw cancelledError(signal.reason);
-  signal.addEventListener("abort", interrupt, { once: true });
-  try {
-    await pipe(conversation, {
+  await generateUntilAborted(signal, (stop) =>
+    pipe(conversation, {
       ...samplingOptions(request.settings),
       // For chat input the pipeline hands these to the chat template, as above.
       tokenizer_encode_kwargs: templateOptions,
       streamer,
       stopping_criteria: [stop],
-    });
-  } finally {
-    signal.removeEventListener("abort", interrupt);
-  }
-  if (signal.aborted) throw cancelledError(signal.reason);
+    }),
+  );
   return {
     text,
     generatedTokens,

@@ -33,12 +33,13 @@ export function parseProfileChoice(text: string): ProfileChoice {
   return choice;
 }
 /** Tasks served by transformers.js models. OCR is tesseract.js, recorded separately. */
-export type CatalogueTask = "asr" | "chat" | "tts-ru" | "tts-en";
+export type CatalogueTask = "asr" | "chat" | "tts-ru" | "tts-en" | "vision";
 export const CATALOGUE_TASKS: readonly CatalogueTask[] = Object.freeze([
   "asr",
   "chat",
   "tts-ru",
   "tts-en",
+  "vision",
 ]);
 
 export interface ModelEntry {
@@ -182,6 +183,35 @@ function qwen35(size: "0.8B" | "2B" | "4B", device: ComputeDevice): ModelEntry {
   };
 }
 
+/**
+ * Qwen3.5 as a vision-language model (embed_tokens + vision_encoder + decoder): a model of its
+ * own beside chat, so a long scan never queues behind a chat reply and vice versa (see
+ * docs/models.md). q4f16 on CUDA, retried on CPU in q4; q4 on CPU.
+ */
+function qwen35Vision(size: "0.8B" | "2B", device: ComputeDevice): ModelEntry {
+  const dtype = device === "cuda" ? "q4f16" : "q4";
+  const figures: Partial<Record<string, Pick<ModelEntry, "downloadBytes" | "memoryBytes">>> = {
+    // Estimate: the 2B's q4f16 text graphs have no published size; its q4 ones (1.53 GB) plus
+    // the 197 MB q4f16 vision encoder, less the q4 → q4f16 saving seen on the 0.8B.
+    "2B q4f16": { downloadBytes: 1.6 * GB, memoryBytes: 2.6 * GB },
+    // Exact: the manifest's sizes of the files q4f16 selects.
+    "0.8B q4f16": { downloadBytes: 666_078_117, memoryBytes: 1.2 * GB },
+    // Estimate: the q4 files' sizes were not found; 1.1 × the q4f16 files, as for chat.
+    "0.8B q4": { downloadBytes: 735 * MB, memoryBytes: 1.3 * GB },
+  };
+  const sized = figures[`${size} ${dtype}`];
+  if (!sized) throw new Error(`no figures for Qwen3.5-${size} ${dtype}`);
+  return {
+    modelId: `onnx-community/Qwen3.5-${size}-ONNX`,
+    pipelineTask: "image-text-to-text",
+    dtype,
+    ...(device === "cuda" ? { cpuDtype: "q4" as const } : {}),
+    device,
+    ...sized,
+    licence: "Apache-2.0",
+  };
+}
+
 function fixture(name: string, pipelineTask: PipelineTask): ModelEntry {
   return {
     modelId: `fixture/${name}`,
@@ -198,7 +228,7 @@ function fixture(name: string, pipelineTask: PipelineTask): ModelEntry {
 export const PROFILES: Readonly<Record<ProfileName, Profile>> = deepFreeze({
   gpu: {
     name: "gpu",
-    description: "one 16 GB CUDA GPU: Whisper large-v3-turbo, Qwen3.5 4B, MMS-TTS",
+    description: "one 16 GB CUDA GPU: Whisper large-v3-turbo, Qwen3.5 4B (+2B vision), MMS-TTS",
     allowRemoteModels: true,
     models: {
       asr: {
@@ -220,6 +250,7 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = deepFreeze({
         },
       },
       chat: { ...qwen35("4B", "cuda"), fallback: qwen35("2B", "cuda") },
+      vision: { ...qwen35Vision("2B", "cuda"), fallback: qwen35Vision("0.8B", "cuda") },
       "tts-ru": mmsTts("rus"),
       "tts-en": mmsTts("eng"),
     },
@@ -229,7 +260,8 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = deepFreeze({
   },
   cpu: {
     name: "cpu",
-    description: "laptop or small server: Whisper small, Qwen3.5 2B, MMS-TTS, 8/4-bit on CPU",
+    description:
+      "laptop or small server: Whisper small, Qwen3.5 2B (+0.8B vision), MMS-TTS, 8/4-bit on CPU",
     allowRemoteModels: true,
     models: {
       asr: {
@@ -242,6 +274,9 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = deepFreeze({
         },
       },
       chat: { ...qwen35("2B", "cpu"), fallback: qwen35("0.8B", "cpu") },
+      // Qwen3.5-0.8B is the smallest Qwen3.5: no smaller fallback exists; tesseract reads
+      // photos when it can't serve.
+      vision: qwen35Vision("0.8B", "cpu"),
       "tts-ru": mmsTts("rus"),
       "tts-en": mmsTts("eng"),
     },
@@ -257,6 +292,7 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = deepFreeze({
     models: {
       asr: fixture("whisper", "automatic-speech-recognition"),
       chat: fixture("qwen3_5", "text-generation"),
+      vision: fixture("qwen3_5-vl", "image-text-to-text"),
       "tts-ru": fixture("mms-tts-rus", "text-to-speech"),
       "tts-en": fixture("mms-tts-eng", "text-to-speech"),
     },

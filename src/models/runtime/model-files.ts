@@ -8,8 +8,13 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 
-/** The transformers.js pipelines the app uses. */
-export type PipelineTask = "automatic-speech-recognition" | "text-generation" | "text-to-speech";
+/**
+ * The transformers.js pipelines the app uses. transformers.js 4.3.1 has no
+ * `image-text-to-text` pipeline: for that task the runtime loads the processor and the model
+ * class itself (see pipeline.ts), under the name later versions give the pipeline.
+ */
+export type PipelineTask =
+  "automatic-speech-recognition" | "text-generation" | "text-to-speech" | "image-text-to-text";
 
 /** ONNX weight precisions the catalogue uses (transformers.js accepts a few more). */
 export type ModelDtype = "fp32" | "fp16" | "q8" | "q4" | "q4f16";
@@ -43,7 +48,9 @@ const TOKENIZER: readonly ModelFile[] = [
 ];
 
 /**
- * Files per pipeline task: whisper (seq2seq), decoder-only LMs (qwen2/qwen3) and VITS. A chat
+ * Files per pipeline task: whisper (seq2seq), decoder-only LMs (qwen2/qwen3), VITS and
+ * vision-language models (Qwen3.5 with its vision encoder; session_config.js,
+ * `ImageTextToText.sessions`; the processor reads preprocessor_config.json). A chat
  * model exported as a vision-language model uses {@link TEXT_ONLY_VLM_SESSIONS} instead.
  */
 export const TASK_LAYOUTS: Readonly<Record<PipelineTask, TaskLayout>> = Object.freeze({
@@ -62,6 +69,16 @@ export const TASK_LAYOUTS: Readonly<Record<PipelineTask, TaskLayout>> = Object.f
   "text-to-speech": {
     sessions: ["model"],
     files: TOKENIZER,
+  },
+  "image-text-to-text": {
+    sessions: ["embed_tokens", "vision_encoder", "decoder_model_merged"],
+    files: [
+      ...TOKENIZER,
+      { path: "preprocessor_config.json", required: true },
+      // Shipped beside it; transformers.js 4.3.1's Qwen3VLProcessor does not read it.
+      { path: "processor_config.json", required: false },
+      { path: "generation_config.json", required: false },
+    ],
   },
 });
 

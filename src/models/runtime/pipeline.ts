@@ -4,7 +4,13 @@
  * so a CUDA failure is retried once on CPU and reported. The library call sits behind
  * `PipelineFactory` so that path is testable without a GPU.
  */
-import { pipeline } from "@huggingface/transformers";
+import {
+  AutoModelForImageTextToText,
+  AutoProcessor,
+  pipeline,
+  type PreTrainedModel,
+  type Processor,
+} from "@huggingface/transformers";
 import type { Logger } from "pino";
 import type { ComputeDevice } from "../contract.js";
 import type { ModelDtype, PipelineTask } from "./model-files.js";
@@ -27,18 +33,45 @@ export interface PipelineRequest {
 /** Builds one pipeline; the default calls transformers.js's `pipeline()`. */
 export type PipelineFactory = (request: PipelineRequest) => Promise<DisposablePipeline>;
 
-export const transformersPipelineFactory: PipelineFactory = ({
+/**
+ * A vision-language model as the runtime loads it: transformers.js 4.3.1 has no
+ * `image-text-to-text` pipeline, so its processor (image processor + tokenizer) and its
+ * model class (`Qwen3_5ForConditionalGeneration` via the auto class: embed_tokens,
+ * vision_encoder, decoder_model_merged) are loaded side by side.
+ */
+export interface ImageTextToTextPipeline extends DisposablePipeline {
+  processor: Processor;
+  model: PreTrainedModel;
+}
+
+export const transformersPipelineFactory: PipelineFactory = async ({
   task,
   modelId,
   dtype,
   device,
   sessionOptions,
-}) =>
-  pipeline(task, modelId, {
+}) => {
+  const options = {
     device,
     dtype,
     ...(sessionOptions ? { session_options: { ...sessionOptions } } : {}),
-  }) as Promise<DisposablePipeline>;
+  };
+  if (task !== "image-text-to-text") {
+    return (await pipeline(task, modelId, options)) as DisposablePipeline;
+  }
+  const [processor, model] = await Promise.all([
+    AutoProcessor.from_pretrained(modelId),
+    AutoModelForImageTextToText.from_pretrained(modelId, options),
+  ]);
+  const loaded: ImageTextToTextPipeline = {
+    processor,
+    model,
+    dispose: async () => {
+      await model.dispose();
+    },
+  };
+  return loaded;
+};
 
 export interface CreatePipelineOptions extends PipelineRequest {
   /** The dtype a CUDA failure is retried with on CPU; see {@link cpuRetryDtype}. */
