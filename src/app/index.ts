@@ -27,11 +27,18 @@ import { DocumentService } from "../services/documents/index.js";
 import { DEFAULT_GUARD_SETTINGS, SpeechService } from "../services/speech/index.js";
 import { ToolSpawner } from "../media/tool-spawner.js";
 import { StatusService } from "../services/status/index.js";
+import { VisionService } from "../services/vision/index.js";
 import { systemClock, type Clock } from "../shared/clock.js";
 import { withTimeout } from "../shared/timeout.js";
 import { clusterStats, clusterStatus, connectRemoteModels, type ModelHandles } from "./cluster.js";
 import { buildModels } from "./models.js";
-import { chatPort, documentsPort, speechPort } from "./ports.js";
+import {
+  chatPort,
+  defaultReadingMode,
+  documentsPort,
+  speechPort,
+  visionPort,
+} from "./ports.js";
 
 export interface App {
   /** Resolves once the bot identified itself and takes updates (polling or webhook). */
@@ -90,8 +97,18 @@ export function createApp(config: Config, logger: Logger, clock: Clock = systemC
     asrMaxSeconds: config.speech.asrMaxSeconds,
     ttsMaxChars: config.speech.ttsMaxChars,
   });
+  const vision = new VisionService({
+    model: models.vision,
+    history: store.history,
+    limits: config.vision,
+    logger,
+    clock,
+    image: { maxBytes: config.limits.maxFileBytes },
+    recordUsage: record,
+  });
   const documents = new DocumentService({
     ocr: models.ocr,
+    vision,
     logger,
     normalizer,
     clock,
@@ -127,6 +144,11 @@ export function createApp(config: Config, logger: Logger, clock: Clock = systemC
       chat: chatPort(chat, new TextTasks({ model: models.chat, clock, recordUsage: record })),
       speech: speechPort(speech, clock, record),
       documents: documentsPort(documents, clock, record),
+      vision: visionPort(vision),
+      defaultReadingMode: defaultReadingMode(
+        config.ocr.defaultMode,
+        local?.profile.models.vision.device,
+      ),
       status,
       fetchFile: createFileFetcher(config.telegram.apiRoot, config.telegram.token),
       journal: store.jobs,

@@ -61,6 +61,25 @@ describe("e2e: pictures and the vision model", () => {
         sentText(c) === text,
     );
 
+  /** The answer to `question` in a group: the message replying to it, edited to `text`. */
+  const answerTo = async (chatId: number, question: Message, text: string) => {
+    const first = await e2e.waitFor(
+      (c) =>
+        c.method === "sendMessage" &&
+        c.chatId === chatId &&
+        !sentText(c).startsWith("⏳") &&
+        (c.result as Message | undefined)?.reply_to_message?.message_id === question.message_id,
+    );
+    const id = (first.result as Message).message_id;
+    await e2e.waitFor(
+      (c) =>
+        (c.method === "sendMessage" || c.method === "editMessageText") &&
+        c.chatId === chatId &&
+        (c.result as Message | undefined)?.message_id === id &&
+        sentText(c) === text,
+    );
+  };
+
   /** The table message and its two files, checked against the fixture's table. */
   const assertTable = async (chatId: number) => {
     const shown = await e2e.message(chatId, (text) => text.includes("January"));
@@ -185,22 +204,8 @@ describe("e2e: pictures and the vision model", () => {
     const photo = server.users.sendPhoto(chat, alice, await textPng("a chart"));
     server.users.sendCommand(chat, alice, "ask", QUESTION, { replyTo: photo });
     await answer(chat.id, VISION_ANSWER);
-    server.users.sendCommand(chat, alice, "ask", "And the colours?");
-    const followUps = () =>
-      server.calls.filter(
-        (c) =>
-          (c.method === "sendMessage" || c.method === "editMessageText") &&
-          c.chatId === chat.id &&
-          sentText(c) === VISION_ANSWER,
-      ).length;
-    const before = followUps();
-    await e2e.waitFor(
-      (c) =>
-        (c.method === "sendMessage" || c.method === "editMessageText") &&
-        c.chatId === chat.id &&
-        sentText(c) === VISION_ANSWER &&
-        followUps() > before,
-    );
+    const followUp = server.users.sendCommand(chat, alice, "ask", "And the colours?");
+    await answerTo(chat.id, followUp, VISION_ANSWER);
     server.users.sendCommand(chat, alice, "reset");
     await e2e.message(chat.id, (text) => /new conversation/i.test(text));
     server.users.sendCommand(chat, alice, "ask", "Hello there");
