@@ -222,3 +222,35 @@ describe("e2e: pictures and the vision model", () => {
     await assertTable(chat.id);
   });
 });
+
+describe("e2e: a vision model that can't load", () => {
+  let e2e: E2E;
+  let server: BotApiServer;
+
+  before(async () => {
+    // fixture/missing has no weights: every load fails, as with a model never pulled.
+    e2e = await E2E.start({
+      env: { VISION_MODEL: "fixture/missing", OCR_DEFAULT_MODE: "accurate" },
+    });
+    server = e2e.server;
+  });
+
+  after(async () => {
+    await e2e?.close();
+  });
+
+  test("accurate reading falls back to tesseract, and the user is told", async () => {
+    const { user, chat } = e2e.privateChat();
+    server.users.sendPhoto(chat, user, await textPng(ENGLISH_LINE));
+    await e2e.message(chat.id, (text) => /reader \(the vision model\) isn't available/.test(text));
+    const reading = await e2e.message(chat.id);
+    const distance = editDistance(normalizeText(reading.text ?? ""), normalizeText(ENGLISH_LINE));
+    assert.ok(distance <= 2, `tesseract read ${JSON.stringify(reading.text)}`);
+  });
+
+  test("a question about a picture gets a friendly error, in Russian too", async () => {
+    const { user, chat } = e2e.privateChat({ language_code: "ru" });
+    server.users.sendPhoto(chat, user, await textPng("a chart"), { caption: QUESTION });
+    await e2e.message(chat.id, (text) => text.startsWith("Не удалось загрузить"));
+  });
+});
