@@ -29,16 +29,11 @@ import { ToolSpawner } from "../media/tool-spawner.js";
 import { StatusService } from "../services/status/index.js";
 import { VisionService } from "../services/vision/index.js";
 import { systemClock, type Clock } from "../shared/clock.js";
+import { AppError } from "../shared/errors.js";
 import { withTimeout } from "../shared/timeout.js";
 import { clusterStats, clusterStatus, connectRemoteModels, type ModelHandles } from "./cluster.js";
 import { buildModels } from "./models.js";
-import {
-  chatPort,
-  defaultReadingMode,
-  documentsPort,
-  speechPort,
-  visionPort,
-} from "./ports.js";
+import { chatPort, defaultReadingMode, documentsPort, speechPort, visionPort } from "./ports.js";
 
 export interface App {
   /** Resolves once the bot identified itself and takes updates (polling or webhook). */
@@ -98,7 +93,13 @@ export function createApp(config: Config, logger: Logger, clock: Clock = systemC
     ttsMaxChars: config.speech.ttsMaxChars,
   });
   const vision = new VisionService({
-    model: models.vision,
+    // ROLE=bot: vision is not yet a cluster kind, so no worker serves it (the reading falls
+    // back to tesseract, questions get "no model server"); with the kind: `models.vision`.
+    model: local?.vision ?? {
+      id: "vision",
+      run: () =>
+        Promise.reject(new AppError("cluster.no_worker", "no worker serves the vision model")),
+    },
     history: store.history,
     limits: config.vision,
     logger,

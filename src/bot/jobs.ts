@@ -15,7 +15,7 @@ import { checkSize, type MediaRef } from "./files.js";
 import { replyParams, sendLongText } from "./format/send.js";
 import { describeProgress, keepChatAction, ProgressMessage } from "./progress.js";
 import { pickLanguage } from "./i18n.js";
-import type { ChatReply, JobOptions, MediaInput, PictureRef, Progress, TurnKind } from "./ports.js";
+import type { ChatReply, MediaInput, PictureRef, Progress, TurnKind } from "./ports.js";
 import { resultKeyboard } from "./result-buttons.js";
 import { streamAnswer } from "./streaming.js";
 import { downloadTimeoutMs } from "./timeouts.js";
