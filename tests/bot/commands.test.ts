@@ -49,11 +49,13 @@ describe("/settings", () => {
     await h.press(user, "settings:voiceReplies", menu); // voice -> always
     await h.press(user, "settings:normalize", menu); // true -> false
     await h.press(user, "settings:ttsVoice", menu); // auto -> espeak
+    await h.press(user, "settings:readingMode", menu); // fast (the bot's default) -> accurate
     assert.deepEqual(h.store.settings.get(8), {
       language: "ru",
       voiceReplies: "always",
       ttsVoice: "espeak",
       normalize: false,
+      readingMode: "accurate",
     });
 
     await h.press(user, "settings:done", menu);

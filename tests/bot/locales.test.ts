@@ -40,6 +40,7 @@ describe("locales", () => {
           maxSeconds: 600,
           maxChars: 1000,
           maxMb: 50,
+          seconds: 120,
         });
         assert.doesNotMatch(text, /\{|\$/, `${locale} ${key}: ${text}`);
       }

@@ -86,12 +86,13 @@ describe("settings", () => {
     const { store } = openStore();
     assert.deepEqual(store.settings.get(7), DEFAULT_SETTINGS);
     store.settings.update(7, { language: "ru", voiceReplies: "always" });
-    store.settings.update(7, { normalize: false });
+    store.settings.update(7, { normalize: false, readingMode: "accurate" });
     assert.deepEqual(store.settings.get(7), {
       language: "ru",
       voiceReplies: "always",
       ttsVoice: "auto",
       normalize: false,
+      readingMode: "accurate",
     });
     assert.deepEqual(store.settings.get(8), DEFAULT_SETTINGS);
   });
