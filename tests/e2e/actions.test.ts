@@ -56,7 +56,8 @@ describe("e2e: actions under results, forum topics, /export", () => {
     const { user, chat } = privateChat();
     server.users.sendPhoto(chat, user, await textPng(ENGLISH_LINE));
     const result = await e2e.message(chat.id);
-    assert.deepEqual(buttonData(result), ["res:sum", "res:tr", "res:tts", "res:file"]);
+    // A photo's reading also offers 📊 Table (tests/e2e/vision.test.ts presses it).
+    assert.deepEqual(buttonData(result), ["res:sum", "res:tr", "res:tts", "res:file", "res:tbl"]);
 
     const summary = await e2e.press(chat, user, result, "res:sum", "sendMessage");
     assert.equal(sentText(summary), FIXTURE_ANSWER);
