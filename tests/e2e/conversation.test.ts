@@ -85,7 +85,7 @@ describe("e2e: commands and chat", () => {
     assert.match(status.text ?? "", /^Status · up .* · cpu \(profile fixture\)\n/);
     assert.match(status.text ?? "", /\nModels\n/);
     // Every model the manager runs has its line, e.g. "chat — ready, cpu, 16 MiB".
-    for (const id of ["asr", "chat", "tts-ru", "tts-en", "ocr"]) {
+    for (const id of ["asr", "chat", "tts-ru", "tts-en", "ocr", "vision"]) {
       assert.match(status.text ?? "", new RegExp(`\n${id} — `), `model ${id} is listed`);
     }
 

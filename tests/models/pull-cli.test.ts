@@ -77,7 +77,8 @@ it("pulls the cpu profile with its fallbacks and checks that each model loads", 
   }
   assert.equal(Object.keys(models).length, 6);
   // Each MMS voice comes as fp32 and as its q8 fallback.
-  assert.match(stdout, /8 model variants in /);
+  // 9: Qwen3.5-0.8B twice, as the chat fallback (text-only) and as the vision model.
+  assert.match(stdout, /9 model variants in /);
   assert.ok(existsSync(join(modelsDir, "Xenova/whisper-small/onnx/encoder_model_quantized.onnx")));
 });
 

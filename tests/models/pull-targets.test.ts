@@ -18,8 +18,33 @@ describe("models:pull targets", () => {
         `${model!.modelId}'s ${model!.cpuDtype} files are pulled`,
       );
     }
-    const keys = targets.map((t) => `${t.modelId}@${t.dtype}`);
+    const keys = targets.map((t) => `${t.modelId}@${t.dtype}:${t.pipelineTask}`);
     assert.equal(new Set(keys).size, keys.length, "no target twice");
+  });
+
+  it("pulls the vision model's files beside the chat model's from the same repositories", () => {
+    for (const name of ["gpu", "cpu"] as const) {
+      const profile = resolveProfile(name, {}, { cudaAvailable: name === "gpu" });
+      const targets = pullTargets(profile);
+      assert.equal(profile.models.vision.pipelineTask, "image-text-to-text");
+      // Every variant keeps its own target (task and device), also where chat and vision
+      // share a repository and dtype (the cpu profile's 0.8B).
+      for (const entry of Object.values(profile.models)) {
+        for (const model of [entry, entry.fallback]) {
+          if (!model) continue;
+          assert.ok(
+            targets.some(
+              (t) =>
+                t.modelId === model.modelId &&
+                t.dtype === model.dtype &&
+                t.device === model.device &&
+                t.pipelineTask === model.pipelineTask,
+            ),
+            `${name}: ${model.modelId} ${model.dtype} ${model.pipelineTask}`,
+          );
+        }
+      }
+    }
   });
 
   it("pulls only the profile's own precisions on the CPU profile", () => {

@@ -8,7 +8,10 @@ import { CATALOGUE_TASKS, type ResolvedProfile } from "./profiles.js";
 
 export function pullTargets(profile: ResolvedProfile): PullTarget[] {
   const targets = new Map<string, PullTarget>();
-  const add = (target: PullTarget) => targets.set(`${target.modelId}@${target.dtype}`, target);
+  // Keyed by task too: chat and vision share Qwen3.5 repositories but not their files (vision
+  // adds the vision encoder); files already pulled for one are skipped for the other.
+  const add = (target: PullTarget) =>
+    targets.set(`${target.modelId}@${target.dtype}:${target.pipelineTask}`, target);
   for (const task of CATALOGUE_TASKS) {
     const entry = profile.models[task];
     for (const model of [entry, entry.fallback]) {
