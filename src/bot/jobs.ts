@@ -203,8 +203,23 @@ export class Jobs {
     }
     const pictures: (PictureRef & { bytes: Uint8Array })[] = [];
     for (const ref of refs.slice(0, MAX_PICTURES)) {
-      const media: MediaRef = picture?.fileId === ref.fileId ? picture : { kind: "image", ...ref };
-      pictures.push({ ...ref, bytes: (await this.download(ctx, media)).bytes });
+      if (picture?.fileId === ref.fileId) {
+        pictures.push({ ...ref, bytes: (await this.download(ctx, picture)).bytes });
+        continue;
+      }
+      // An earlier picture Telegram no longer serves is left out rather than failing the
+      // question: without any, the conversation goes on with the chat model.
+      try {
+        pictures.push({
+          ...ref,
+          bytes: (await this.download(ctx, { kind: "image", ...ref })).bytes,
+        });
+      } catch (error) {
+        ctx.log.warn(
+          { err: error, uniqueId: ref.uniqueId },
+          "an earlier picture could not be fetched",
+        );
+      }
     }
     return pictures;
   }

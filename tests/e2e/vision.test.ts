@@ -153,6 +153,15 @@ describe("e2e: pictures and the vision model", () => {
     await e2e.message(chat.id, (text) => text === QWEN_ANSWER);
   });
 
+  test("private: a follow-up whose picture Telegram no longer serves goes on without it", async () => {
+    const { user, chat } = e2e.privateChat();
+    server.users.sendPhoto(chat, user, await textPng("a chart"), { caption: QUESTION });
+    await e2e.message(chat.id, (text) => text === VISION_ANSWER);
+    server.failNext("getFile", { error_code: 400, description: "Bad Request: invalid file_id" });
+    server.users.sendText(chat, user, "And what else is there?");
+    await e2e.message(chat.id, (text) => text === QWEN_ANSWER);
+  });
+
   test("private: /table as a reply to a photo and as its caption", async () => {
     const { user, chat } = e2e.privateChat();
     const photo = server.users.sendPhoto(chat, user, await textPng("Month Sales"), {
