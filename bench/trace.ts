@@ -9,8 +9,11 @@
  * - voice: a voice note (ASR) answered by chat, then 1–4 more turns, each a voice note
  *   or typed text (even odds) answered by chat; users who prefer voice replies (30%)
  *   get every answer spoken (TTS);
- * - photos: a burst of 1–6 photos 2–10 s apart (OCR); half the users ask for
- *   normalization, which runs chat on each recognized text;
+ * - photos: a burst of 1–6 photos 2–10 s apart, read by OCR, or by the vision model for
+ *   the users (30%) who chose "accurate"; half the users ask for normalization, which
+ *   runs chat on each recognized text;
+ * - photo question: a photo with a question answered by the vision model, then 0–3
+ *   follow-up questions about it (vision again: the image stays in the conversation);
  * - chat: 2–8 typed turns;
  * - read aloud: 1–3 texts spoken (TTS).
  * Turns are 10–90 s apart (reading and typing). A dependent step (chat after ASR or OCR,
@@ -18,11 +21,12 @@
  * trace is open-loop, so the replay needs no feedback from the system under test.
  *
  * Run times per request (uniform in the ranges): OCR 2–6 s per photo; ASR a quarter of
- * the audio length, audio 3–60 s; chat 1.5–8 s; TTS 0.8–3 s.
+ * the audio length, audio 3–60 s; chat 1.5–8 s; TTS 0.8–3 s; vision 4–15 s to read a
+ * photo as Markdown (a page of text), 2–8 s to answer a question about one.
  */
 
-/** The four tasks of the reference service. */
-export type TraceModel = "ocr" | "asr" | "tts" | "chat";
+/** The four tasks of the reference service, and the vision model. */
+export type TraceModel = "ocr" | "asr" | "tts" | "chat" | "vision";
 
 export interface ReferenceModel {
   id: TraceModel;
@@ -32,12 +36,18 @@ export interface ReferenceModel {
 
 const GB = 1e9;
 
-/** Footprints and load times of the reference service's models (a 16 GB GPU). */
+/**
+ * Footprints and load times of the reference service's models (a 16 GB GPU), and of the
+ * `gpu` profile's vision model: Qwen3.5-2B q4f16 on CUDA, the catalogue's 2.6 GiB
+ * (profiles.ts), loading in an estimated 4 s (three ONNX sessions: the chat model's rate of
+ * about 1.1 s a GB, plus a second for the vision encoder's session).
+ */
 export const REFERENCE_MODELS: readonly ReferenceModel[] = [
   { id: "ocr", bytes: 6.5 * GB, loadMs: 8_000 },
   { id: "asr", bytes: 5.5 * GB, loadMs: 6_000 },
   { id: "tts", bytes: 2.5 * GB, loadMs: 2_000 },
   { id: "chat", bytes: 4.5 * GB, loadMs: 5_000 },
+  { id: "vision", bytes: 2.8 * GB, loadMs: 4_000 },
 ];
 
 export const REFERENCE_BUDGET_BYTES = 16 * GB;
@@ -59,7 +69,13 @@ export interface TraceOptions {
   users?: number;
 }
 
-export const SESSION_WEIGHTS = { voice: 0.35, photos: 0.2, chat: 0.35, readAloud: 0.1 } as const;
+export const SESSION_WEIGHTS = {
+  voice: 0.35,
+  photos: 0.2,
+  photoQuestion: 0.1,
+  chat: 0.25,
+  readAloud: 0.1,
+} as const;
 
 /** A small, fast, seeded PRNG (mulberry32): the same seed gives the same sequence. */
 export function mulberry32(seed: number): () => number {
@@ -82,17 +98,19 @@ export function generateTrace(options: TraceOptions): TraceRequest[] {
   const exponential = (mean: number) => -mean * Math.log(1 - random());
   const prefersVoice = Array.from({ length: users }, () => random() < 0.3);
   const normalizes = Array.from({ length: users }, () => random() < 0.5);
+  const readsAccurately = Array.from({ length: users }, () => random() < 0.3);
 
   const runMs: Record<TraceModel, () => number> = {
     ocr: () => uniform(2_000, 6_000),
     asr: () => uniform(3_000, 60_000) / 4,
     chat: () => uniform(1_500, 8_000),
     tts: () => uniform(800, 3_000),
+    vision: () => uniform(2_000, 8_000),
   };
   const trace: TraceRequest[] = [];
   /** Adds a request; returns when it would finish if served at once. */
-  const add = (at: number, userId: number, model: TraceModel) => {
-    const request = { at: Math.round(at), userId, model, runMs: Math.round(runMs[model]()) };
+  const add = (at: number, userId: number, model: TraceModel, ms = runMs[model]()) => {
+    const request = { at: Math.round(at), userId, model, runMs: Math.round(ms) };
     trace.push(request);
     return request.at + request.runMs;
   };
@@ -112,10 +130,17 @@ export function generateTrace(options: TraceOptions): TraceRequest[] {
     photos(start: number, user: number) {
       let at = start;
       for (let photo = integer(1, 6); photo > 0; photo--) {
-        const done = add(at, user, "ocr");
+        const done = readsAccurately[user]
+          ? add(at, user, "vision", uniform(4_000, 15_000))
+          : add(at, user, "ocr");
         if (normalizes[user]) add(done, user, "chat");
         at += uniform(2_000, 10_000);
       }
+    },
+    photoQuestion(start: number, user: number) {
+      let at = start;
+      for (let question = integer(1, 4); question > 0; question--)
+        at = add(at, user, "vision") + think();
     },
     chat(start: number, user: number) {
       let at = start;

@@ -13,7 +13,10 @@ import type { Clock } from "../shared/clock.js";
 import { queueLimits, type ModelSet } from "./models.js";
 
 /** What the services need of the models, in either role. */
-export type ModelHandles = Pick<ModelSet, "asr" | "vad" | "chat" | "voices" | "ocr" | "device">;
+export type ModelHandles = Pick<
+  ModelSet,
+  "asr" | "vad" | "chat" | "voices" | "ocr" | "vision" | "device"
+>;
 
 export function connectRemoteModels(
   config: Config,
@@ -33,6 +36,7 @@ export function connectRemoteModels(
       chat: remote.handle("chat"),
       voices: { ru: remote.handle("tts-ru"), en: remote.handle("tts-en") },
       ocr: remote.handle("ocr"),
+      vision: remote.handle("vision"),
       device: "cluster (workers over Redis)",
     },
   };

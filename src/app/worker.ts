@@ -30,6 +30,7 @@ export function createWorkerApp(config: Config, logger: Logger, clock: Clock = s
       ocr: models.ocr,
       "tts-ru": models.voices.ru,
       "tts-en": models.voices.en,
+      vision: models.vision,
     },
     stats: () => models.manager.stats(),
     logger: logger.child({ module: "cluster" }),

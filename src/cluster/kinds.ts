@@ -5,7 +5,7 @@
  */
 import type { JobEvent } from "../models/contract.js";
 
-export const MODEL_KINDS = ["asr", "vad", "chat", "ocr", "tts-ru", "tts-en"] as const;
+export const MODEL_KINDS = ["asr", "vad", "chat", "ocr", "tts-ru", "tts-en", "vision"] as const;
 export type ModelKind = (typeof MODEL_KINDS)[number];
 
 /**
@@ -42,7 +42,7 @@ export interface WireJob {
   kind: ModelKind;
   /** The encoded input (see codec.ts). */
   payload: string;
-  /** Whether the worker streams the chat model's text pieces back. */
+  /** Whether the worker streams the generated text pieces back (chat and vision). */
   stream: boolean;
 }
 

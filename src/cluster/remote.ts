@@ -1,7 +1,7 @@
 /**
  * The bot's side of a cluster (ROLE=bot): model handles that submit each job to the queue
  * of its model kind and resolve with the worker's result. Services hold these handles as
- * they hold the manager's, and notice no difference: job events and chat text arrive as
+ * they hold the manager's, and notice no difference: job events and generated text arrive as
  * BullMQ progress, a cancelled signal reaches the job's signal on the worker.
  *
  * Nothing waits forever. A watchdog runs every heartbeat: it settles jobs whose outcome
@@ -14,12 +14,10 @@ import { Queue, QueueEvents } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { ClusterConfig } from "../config/index.js";
-import type { ChatRequest } from "../models/adapters/chat-qwen.js";
 import type { ModelHandle, RunOptions } from "../models/contract.js";
 import type { Clock } from "../shared/clock.js";
 import { repeatAfter, type Repeating } from "../shared/repeat.js";
 import { AppError, CapacityError, cancelledError, ModelError } from "../shared/errors.js";
-import { chatToWire } from "./chat-wire.js";
 import { decode, decodeError, encode } from "./codec.js";
 import {
   MODEL_KINDS,
@@ -31,6 +29,7 @@ import {
 } from "./kinds.js";
 import { consumerConnection, producerConnection, whenReady } from "./redis.js";
 import { readHeartbeats, type WorkerHeartbeat } from "./registry.js";
+import { requestToWire } from "./wire.js";
 
 export interface RemoteModelsOptions {
   settings: ClusterConfig & { redisUrl: string };
@@ -159,8 +158,7 @@ export class RemoteModels {
     const { signal, onEvent } = options;
     if (this.closed) throw new CapacityError("model.shutting_down", "the bot is shutting down");
     if (signal?.aborted) throw cancelledError(signal.reason);
-    const { wire, onText } =
-      kind === "chat" ? chatToWire(input as ChatRequest) : { wire: input, onText: undefined };
+    const { wire, onText } = requestToWire(kind, input);
     const job: WireJob = {
       kind,
       payload: encode(wire, this.options.settings.maxPayloadBytes),

@@ -1,7 +1,7 @@
 /**
  * The worker's side of a cluster (ROLE=worker): one BullMQ consumer per model kind it
  * serves, running each job through the local model manager's handle, so the manager's
- * budget, queue and fallbacks apply as in the single process. Job events and chat text go
+ * budget, queue and fallbacks apply as in the single process. Job events and generated text go
  * back as progress; a cancel published by the bot aborts the job's signal. A heartbeat
  * says what it serves and how busy it is; placement.ts decides which queues it pulls.
  *
@@ -13,12 +13,10 @@ import { UnrecoverableError, Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { ClusterConfig } from "../config/index.js";
-import type { ChatRequest } from "../models/adapters/chat-qwen.js";
 import type { ModelHandle } from "../models/contract.js";
 import type { ManagerStats } from "../models/manager/index.js";
 import type { Clock, TimerHandle } from "../shared/clock.js";
 import { repeatAfter, type Repeating } from "../shared/repeat.js";
-import { chatFromWire } from "./chat-wire.js";
 import { decode, encode, encodeError } from "./codec.js";
 import {
   queueName,
@@ -35,6 +33,7 @@ import {
   writeHeartbeat,
   type WorkerHeartbeat,
 } from "./registry.js";
+import { requestFromWire } from "./wire.js";
 
 export interface ClusterWorkerOptions {
   settings: ClusterConfig & { redisUrl: string };
@@ -166,12 +165,11 @@ export class ClusterWorker {
         .catch((error: unknown) => logger.debug({ err: error }, "progress not sent"));
     };
     try {
-      let input = decode<unknown>(data.payload);
-      if (kind === "chat")
-        input = chatFromWire(
-          input as ChatRequest,
-          data.stream ? (text) => report({ text }) : undefined,
-        );
+      const input = requestFromWire(
+        kind,
+        decode<unknown>(data.payload),
+        data.stream ? (text) => report({ text }) : undefined,
+      );
       const output = await handles[kind]!.run(input, {
         signal: signal ?? new AbortController().signal,
         onEvent: (event) => report({ event }),

@@ -117,7 +117,7 @@ export const envSchema = z.object({
     .regex(/^rediss?:\/\//, "must look like redis://host:6379")
     .optional(),
   WORKER_MODELS: list
-    .pipe(z.array(z.enum(["asr", "vad", "chat", "ocr", "tts", "tts-ru", "tts-en"])))
+    .pipe(z.array(z.enum(["asr", "vad", "chat", "ocr", "tts", "tts-ru", "tts-en", "vision"])))
     .default([]),
   WORKER_ID: optionalText,
   CLUSTER_PREFIX: z

@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
 import { describe, it } from "node:test";
+import sharp from "sharp";
 import { decode, decodeError, encode, encodeError } from "../../src/cluster/codec.js";
+import { requestFromWire, requestToWire } from "../../src/cluster/wire.js";
+import { defaultMaxPayloadBytes } from "../../src/config/index.js";
+import type { VisionRequest } from "../../src/models/adapters/vision/index.js";
 import { AppError, InputError } from "../../src/shared/errors.js";
 
 describe("cluster codec", () => {
@@ -44,5 +49,57 @@ describe("cluster codec", () => {
     assert.deepEqual(error.details, { maxSeconds: 60 });
     const plain = decodeError(encodeError(new Error("boom")), (text) => new Error(`x ${text}`));
     assert.equal(plain.message, "x boom");
+  });
+});
+
+describe("cluster codec: vision requests", () => {
+  /** An incompressible PNG at the vision pixel budget (VISION_MAX_PIXELS, 1280 × 1024). */
+  const noisePng = (channels: 3 | 4) =>
+    sharp(randomBytes(1280 * 1024 * channels), { raw: { width: 1280, height: 1024, channels } })
+      .png()
+      .toBuffer();
+
+  it("carries every image's bytes exactly and drops the text callback", async () => {
+    const photo = await noisePng(3);
+    const request: VisionRequest = {
+      images: [photo, new Uint8Array([0, 255, 7])],
+      turns: [
+        { role: "user", text: "What is here?", images: [0] },
+        { role: "assistant", text: "A cat." },
+        { role: "user", text: "And here?", images: [1] },
+      ],
+      maxNewTokens: 256,
+      onText: () => undefined,
+    };
+    const { wire, onText } = requestToWire("vision", request);
+    assert.equal(onText, request.onText);
+    const output = decode<VisionRequest>(encode(wire, 32 * 2 ** 20));
+    assert.equal(output.images.length, 2);
+    assert.ok(output.images.every((image) => image instanceof Uint8Array));
+    assert.ok(Buffer.from(output.images[0]!).equals(photo), "the photo's bytes, exactly");
+    assert.deepEqual([...output.images[1]!], [0, 255, 7]);
+    assert.deepEqual(output.turns, request.turns);
+    assert.equal(output.maxNewTokens, 256);
+    assert.equal("onText" in output, false);
+    const pieces: string[] = [];
+    const rebuilt = requestFromWire("vision", output, (piece) => pieces.push(piece));
+    (rebuilt as VisionRequest).onText?.("a");
+    assert.deepEqual(pieces, ["a"]);
+  });
+
+  it("fits several photos at the pixel budget in the smallest default payload limit", async () => {
+    // RGBA noise is the worst case: a real photo at this size is a fraction of it.
+    const photo = await noisePng(4);
+    const limit = defaultMaxPayloadBytes(1);
+    const request = (count: number) => ({
+      images: Array.from({ length: count }, () => photo),
+      turns: [{ role: "user", text: "?", images: [...Array(count).keys()] }],
+      maxNewTokens: 8,
+    });
+    assert.ok(encode(request(4), limit).length <= limit);
+    assert.throws(
+      () => encode(request(5), limit),
+      (error: unknown) => error instanceof InputError && error.code === "input.too_large",
+    );
   });
 });

@@ -44,7 +44,12 @@ describe("placement", () => {
 
 describe("WORKER_MODELS", () => {
   it("means every kind when empty, and both voices for tts", () => {
-    assert.deepEqual(resolveKinds([]), ["asr", "vad", "chat", "ocr", "tts-ru", "tts-en"]);
+    assert.deepEqual(resolveKinds([]), ["asr", "vad", "chat", "ocr", "tts-ru", "tts-en", "vision"]);
     assert.deepEqual(resolveKinds(["asr", "tts"]), ["asr", "vad", "tts-ru", "tts-en"]);
+  });
+
+  it("serves the vision model on its own or beside chat", () => {
+    assert.deepEqual(resolveKinds(["vision"]), ["vision"]);
+    assert.deepEqual(resolveKinds(["chat", "vision"]), ["chat", "vision"]);
   });
 });

@@ -148,11 +148,11 @@ describe("cluster roles", () => {
     const { cluster, telegram } = loadConfig({
       ROLE: "worker",
       REDIS_URL: "redis://10.0.0.5:6379",
-      WORKER_MODELS: "asr, tts",
+      WORKER_MODELS: "asr, tts, vision",
       CLUSTER_LOCK_DURATION: "2s",
     });
     assert.equal(telegram.token, "");
-    assert.deepEqual(cluster.workerModels, ["asr", "tts"]);
+    assert.deepEqual(cluster.workerModels, ["asr", "tts", "vision"]);
     assert.equal(cluster.lockDurationMs, 2_000);
     // Room for the longest recording accepted (600 s), decoded and base64-encoded.
     assert.ok(cluster.maxPayloadBytes >= (16_000 * 4 * 600 * 4) / 3);

@@ -125,9 +125,9 @@ describe("e2e: a bot and two model workers over Redis", () => {
     server.users.sendCommand(chat, admin, "status");
     const status = (await e2e.message(chat.id)).text ?? "";
     assert.match(status, /Workers/);
-    assert.match(status, /w1 on .* serves asr, vad, chat, ocr, tts-ru, tts-en/);
+    assert.match(status, /w1 on .* serves asr, vad, chat, ocr, tts-ru, tts-en, vision/);
     assert.match(status, /w2 on /);
-    assert.match(status, /Queues: asr \d+⏳/);
+    assert.match(status, /Queues: asr \d+⏳.*vision \d+⏳/);
     const metrics = await fetch(`http://127.0.0.1:${workerMetricsPort}/metrics`);
     assert.equal(metrics.status, 200);
     assert.match(await metrics.text(), /^bot_model_memory_budget_bytes \d+/m);

@@ -1,0 +1,43 @@
+/**
+ * A job's input as it crosses Redis. Requests that stream generated text (chat and vision)
+ * can't cross as the service builds them: their pieces go to an `onText` callback, and a
+ * chat request's messages may be a function of the model's token counter. The bot strips
+ * the callback (and composes chat messages with an estimate: the tokenizer lives on the
+ * worker) and asks the worker to stream; the worker rebuilds a request whose pieces go back
+ * as progress. Other kinds cross as they are.
+ */
+import type { ChatRequest, TokenCounter } from "../models/adapters/chat-qwen.js";
+import type { ModelKind } from "./kinds.js";
+
+/** Kinds whose requests stream their text through `onText`. */
+const STREAMING: ReadonlySet<ModelKind> = new Set(["chat", "vision"]);
+
+type OnText = (piece: string) => void;
+
+/**
+ * Tokens of `text`, estimated: byte-level BPE vocabularies such as Qwen's average about
+ * four UTF-8 bytes a token (Cyrillic takes two bytes a letter, so it counts double, as in
+ * the real tokenizer).
+ */
+export const estimateTokens: TokenCounter = (text) => Math.ceil(Buffer.byteLength(text) / 4);
+
+/** The request without functions (bot side), and the callback its text pieces go to. */
+export function requestToWire(kind: ModelKind, input: unknown): { wire: unknown; onText?: OnText } {
+  if (!STREAMING.has(kind)) return { wire: input };
+  const { onText, ...rest } = input as { onText?: OnText } & Record<string, unknown>;
+  const wire = kind === "chat" ? composeChat(rest as unknown as ChatRequest) : rest;
+  return onText ? { wire, onText } : { wire };
+}
+
+/** The wire request with its text pieces sent to `onText` (worker side). */
+export function requestFromWire(kind: ModelKind, wire: unknown, onText?: OnText): unknown {
+  return onText && STREAMING.has(kind) ? { ...(wire as object), onText } : wire;
+}
+
+/** A chat request's messages composed with the token estimate. */
+function composeChat(request: ChatRequest): ChatRequest {
+  const { messages } = request;
+  return typeof messages === "function"
+    ? { ...request, messages: messages(estimateTokens) }
+    : request;
+}
