@@ -29,7 +29,6 @@ import { ToolSpawner } from "../media/tool-spawner.js";
 import { StatusService } from "../services/status/index.js";
 import { VisionService } from "../services/vision/index.js";
 import { systemClock, type Clock } from "../shared/clock.js";
-import { AppError } from "../shared/errors.js";
 import { withTimeout } from "../shared/timeout.js";
 import { clusterStats, clusterStatus, connectRemoteModels, type ModelHandles } from "./cluster.js";
 import { buildModels } from "./models.js";
@@ -93,13 +92,7 @@ export function createApp(config: Config, logger: Logger, clock: Clock = systemC
     ttsMaxChars: config.speech.ttsMaxChars,
   });
   const vision = new VisionService({
-    // ROLE=bot: vision is not yet a cluster kind, so no worker serves it (the reading falls
-    // back to tesseract, questions get "no model server"); with the kind: `models.vision`.
-    model: local?.vision ?? {
-      id: "vision",
-      run: () =>
-        Promise.reject(new AppError("cluster.no_worker", "no worker serves the vision model")),
-    },
+    model: models.vision,
     history: store.history,
     limits: config.vision,
     logger,
