@@ -61,7 +61,13 @@ export interface Config {
     vad: { threshold: number; minSpeechMs: number; minSilenceMs: number; speechPadMs: number };
     ttsMaxChars: number;
   };
-  ocr: { langs: string[]; workers?: number; pdfMaxPages: number };
+  ocr: {
+    langs: string[];
+    workers?: number;
+    /** auto: the native `tesseract` program when it runs with the languages, else tesseract.js. */
+    engine: "auto" | "native" | "js";
+    pdfMaxPages: number;
+  };
   chat: {
     systemPrompt?: string;
     maxNewTokens: number;
@@ -194,7 +200,12 @@ export function loadConfig(
       },
       ttsMaxChars: e.TTS_MAX_CHARS,
     },
-    ocr: { langs: e.OCR_LANGS.split("+"), workers: e.OCR_WORKERS, pdfMaxPages: e.PDF_MAX_PAGES },
+    ocr: {
+      langs: e.OCR_LANGS.split("+"),
+      workers: e.OCR_WORKERS,
+      engine: e.OCR_ENGINE,
+      pdfMaxPages: e.PDF_MAX_PAGES,
+    },
     chat: {
       systemPrompt: e.CHAT_SYSTEM_PROMPT,
       maxNewTokens: e.CHAT_MAX_NEW_TOKENS,

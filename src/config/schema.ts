@@ -87,6 +87,7 @@ export const envSchema = z.object({
     .regex(/^[a-z_]+(\+[a-z_]+)*$/, "must look like rus+eng")
     .default("rus+eng"),
   OCR_WORKERS: integer(1, 16).optional(),
+  OCR_ENGINE: z.enum(["auto", "native", "js"]).default("auto"),
   PDF_MAX_PAGES: integer(1, 1000).default(30),
 
   CHAT_SYSTEM_PROMPT: optionalText,
