@@ -3,9 +3,10 @@ import { describe, it } from "node:test";
 import {
   definiteScript,
   fixLineScripts,
-  fixLineText,
   toScript,
 } from "../../src/models/adapters/ocr/script-fix.js";
+
+const fixLineText = (text: string) => fixLineScripts(text.split(" ")).join(" ");
 
 describe("OCR script fix", () => {
   it("tells words with a letter only one script has from look-alike-only words", () => {

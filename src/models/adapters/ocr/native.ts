@@ -6,9 +6,7 @@
  */
 import { ModelError } from "../../../shared/errors.js";
 import { spawnTool, type ToolRunner } from "../../../media/audio-process.js";
-import { splitAtGaps, type PlacedLine } from "./layout.js";
-import { fixLineText } from "./script-fix.js";
-import { paragraphsToText, type OcrResult } from "./types.js";
+import type { WordLine } from "./layout.js";
 
 export interface NativeTesseractOptions {
   /** The tesseract executable. Default "tesseract". */
@@ -73,15 +71,20 @@ export class NativeTesseract {
     return found[1]!;
   }
 
-  async recognize(
+  /**
+   * Reads `image` (PNG, JPEG, ...) with `langs`: its lines and words, in reading order.
+   * `psm`: tesseract's page segmentation mode, 3 (automatic) for pages, 6 for one block.
+   */
+  async read(
     image: Uint8Array,
-    langs: readonly string[],
+    langs: string,
     signal: AbortSignal,
-  ): Promise<OcrResult> {
+    psm: 3 | 6 = 3,
+  ): Promise<WordLine[]> {
     const result = await this.runner({
       command: this.program,
       // --dpi: PNGs carry no resolution and intake has already scaled text to a normal size.
-      args: ["stdin", "stdout", "-l", langs.join("+"), "--psm", "3", "--dpi", "300"].concat([
+      args: ["stdin", "stdout", "-l", langs, "--psm", String(psm), "--dpi", "300"].concat([
         "-c",
         "tessedit_create_tsv=1",
         "-c",
@@ -99,70 +102,43 @@ export class NativeTesseract {
         `tesseract exited with ${result.exitCode}: ${result.stderr.slice(-500)}`,
       );
     }
-    const { paragraphs, confidence } = parseTsv(result.stdout.toString("utf8"));
-    return {
-      text: paragraphsToText(paragraphs),
-      confidence,
-      paragraphs,
-      engine: this.engine,
-      langs: [...langs],
-    };
+    return parseTsv(result.stdout.toString("utf8"));
   }
-}
-
-interface TsvLine extends PlacedLine {
-  block: string;
-  words: string[];
-  confidences: number[];
 }
 
 /**
  * Tesseract's TSV (level, page, block, paragraph, line, word, left, top, width, height, conf,
- * text) as paragraphs split like tesseract.js's ({@link splitAtGaps} per block), with
- * {@link fixLineText} applied to every line, and the mean word confidence.
+ * text): its lines (level 4) with their words (level 5), in reading order.
  */
-export function parseTsv(tsv: string): Pick<OcrResult, "paragraphs" | "confidence"> {
-  const lines = new Map<string, TsvLine>();
+export function parseTsv(tsv: string): WordLine[] {
+  const lines = new Map<string, WordLine>();
   for (const row of tsv.split("\n").slice(1)) {
     const cells = row.split("\t");
     if (cells.length < 12) continue;
-    const [level, page, block, par, line, , , top, , height, conf] = cells.map(Number) as number[];
+    const [level, page, block, par, line, , left, top, width, height, conf] = cells.map(
+      Number,
+    ) as number[];
     const key = `${page}/${block}/${par}/${line}`;
     if (level === 4) {
       lines.set(key, {
         block: `${page}/${block}`,
-        text: "",
-        confidence: 0,
+        words: [],
         top: top!,
         bottom: top! + height!,
         rowHeight: height!,
-        words: [],
-        confidences: [],
       });
     }
     const text = cells.slice(11).join("\t").trim();
-    const entry = lines.get(key);
-    if (level === 5 && entry && text.length > 0) {
-      entry.words.push(text);
-      entry.confidences.push(Math.max(0, conf!));
+    if (level === 5 && text.length > 0) {
+      lines.get(key)?.words.push({
+        text,
+        confidence: Math.max(0, conf!),
+        x0: left!,
+        y0: top!,
+        x1: left! + width!,
+        y1: top! + height!,
+      });
     }
   }
-  const blocks = new Map<string, PlacedLine[]>();
-  const all: number[] = [];
-  for (const line of lines.values()) {
-    if (line.words.length === 0) continue;
-    all.push(...line.confidences);
-    const placed = {
-      ...line,
-      text: fixLineText(line.words.join(" ")),
-      confidence: mean(line.confidences),
-    };
-    blocks.set(line.block, [...(blocks.get(line.block) ?? []), placed]);
-  }
-  const paragraphs = [...blocks.values()].flatMap((block) => splitAtGaps(block));
-  return { paragraphs, confidence: mean(all) };
-}
-
-function mean(values: readonly number[]): number {
-  return values.length === 0 ? 0 : values.reduce((sum, value) => sum + value, 0) / values.length;
+  return [...lines.values()].filter((line) => line.words.length > 0);
 }

@@ -16,9 +16,9 @@ import type { Logger } from "pino";
 import Tesseract from "tesseract.js";
 import type { LoadReport, ManagedModel } from "../../contract.js";
 import { AppError, ModelError, cancelledError } from "../../../shared/errors.js";
-import { splitAtGaps } from "./layout.js";
+import { linesToPage, type WordLine } from "./layout.js";
 import { NativeTesseract, type NativeTesseractOptions } from "./native.js";
-import { fixLineText } from "./script-fix.js";
+import { rereadSuspects, type ReadLines } from "./reread.js";
 import { gatherTessdata, parseLangs, type TessdataOptions } from "./tessdata.js";
 import { paragraphsToText, type OcrEngine, type OcrInput, type OcrResult } from "./types.js";
 
@@ -176,13 +176,33 @@ export class TesseractOcr implements ManagedModel<OcrInput, OcrResult>, OcrEngin
     signal: AbortSignal,
   ): Promise<OcrResult> {
     const wanted = this.checkLangs(langs);
-    if (this.native) return this.native.recognize(image, wanted.split("+"), signal);
+    const native = this.native;
+    const lines = native
+      ? await native.read(image, wanted, signal)
+      : await this.readJs(image, wanted, signal);
+    // tesseract.js reads in mode 6 (one block) by default, which a strip of words needs.
+    const readStrip: ReadLines = native
+      ? (strip, stripLangs, abort) => native.read(strip, stripLangs, abort, 6)
+      : (strip, stripLangs, abort) => this.readJs(strip, stripLangs, abort);
+    const checked = await rereadSuspects(image, lines, wanted.split("+"), readStrip, signal);
+    const { paragraphs, confidence } = linesToPage(checked);
+    return {
+      text: paragraphsToText(paragraphs),
+      confidence,
+      paragraphs,
+      engine: this.engine,
+      langs: wanted.split("+"),
+    };
+  }
+
+  /** Reads with a tesseract.js worker, switching its languages first when they differ. */
+  private async readJs(image: Uint8Array, langs: string, signal: AbortSignal): Promise<WordLine[]> {
     const slot = await this.acquire(signal);
     let healthy = true;
     try {
-      if (slot.langs !== wanted) {
-        await slot.worker.reinitialize(wanted, Tesseract.OEM.LSTM_ONLY, TESSERACT_CONFIG);
-        slot.langs = wanted;
+      if (slot.langs !== langs) {
+        await slot.worker.reinitialize(langs, Tesseract.OEM.LSTM_ONLY, TESSERACT_CONFIG);
+        slot.langs = langs;
       }
       // Checked before starting: tesseract.js posts the job a tick after recognize() is called,
       // and terminating the worker in between makes it throw where nothing can catch it.
@@ -200,7 +220,21 @@ export class TesseractOcr implements ManagedModel<OcrInput, OcrResult>, OcrEngin
         healthy = false;
         this.discard(slot);
       });
-      return this.toResult(data, wanted);
+      return (data.blocks ?? []).flatMap((block, b) =>
+        block.paragraphs
+          .flatMap((paragraph) => paragraph.lines)
+          .map((line) => ({
+            block: String(b),
+            words: line.words.map((word) => ({
+              ...word.bbox,
+              text: word.text,
+              confidence: word.confidence,
+            })),
+            top: line.bbox.y0,
+            bottom: line.bbox.y1,
+            rowHeight: line.rowAttributes.rowHeight,
+          })),
+      );
     } catch (error) {
       if (error instanceof AppError) throw error;
       healthy = false;
@@ -214,29 +248,6 @@ export class TesseractOcr implements ManagedModel<OcrInput, OcrResult>, OcrEngin
     } finally {
       if (healthy) this.release(slot);
     }
-  }
-
-  private toResult(data: Tesseract.Page, langs: string): OcrResult {
-    const paragraphs = (data.blocks ?? []).flatMap((block) =>
-      splitAtGaps(
-        block.paragraphs
-          .flatMap((paragraph) => paragraph.lines)
-          .map((line) => ({
-            text: fixLineText(line.text.trim()),
-            confidence: line.confidence,
-            top: line.bbox.y0,
-            bottom: line.bbox.y1,
-            rowHeight: line.rowAttributes.rowHeight,
-          })),
-      ),
-    );
-    return {
-      text: paragraphsToText(paragraphs),
-      confidence: paragraphs.length > 0 ? data.confidence : 0,
-      paragraphs,
-      engine: this.engine,
-      langs: langs.split("+"),
-    };
   }
 
   private checkLangs(langs: readonly string[] | undefined): string {
