@@ -71,20 +71,16 @@ export class NativeTesseract {
     return found[1]!;
   }
 
-  /**
-   * Reads `image` (PNG, JPEG, ...) with `langs`: its lines and words, in reading order.
-   * `psm`: tesseract's page segmentation mode, 3 (automatic) for pages, 6 for one block.
-   */
-  async read(
-    image: Uint8Array,
-    langs: string,
-    signal: AbortSignal,
-    psm: 3 | 6 = 3,
-  ): Promise<WordLine[]> {
+  /** Reads `image` (PNG, JPEG, ...) with `langs`: its lines and words, in reading order. */
+  async read(image: Uint8Array, langs: string, signal: AbortSignal): Promise<WordLine[]> {
     const result = await this.runner({
       command: this.program,
-      // --dpi: PNGs carry no resolution and intake has already scaled text to a normal size.
-      args: ["stdin", "stdout", "-l", langs, "--psm", String(psm), "--dpi", "300"].concat([
+      // --psm 6 (one block of text), tesseract.js's default, not the program's automatic 3:
+      // that cut "Line 1:" off the rest of its line into a column of its own on a plain page
+      // (then read as Cyrillic "Ипе 1:") and drops isolated words; paragraphs come from
+      // splitAtGaps either way. --dpi: PNGs carry no resolution and intake has already scaled
+      // text to a normal size.
+      args: ["stdin", "stdout", "-l", langs, "--psm", "6", "--dpi", "300"].concat([
         "-c",
         "tessedit_create_tsv=1",
         "-c",

@@ -17,16 +17,12 @@ export type ReadLines = (
 
 const flip = (script: Script): Script => (script === "latin" ? "cyrillic" : "latin");
 
-/**
- * `lines` with each suspect word switched to the other script where the re-reading says so.
- * `readStrip` reads a column of separate words (tesseract's page segmentation mode 6: the
- * automatic mode 3 drops most of them as noise).
- */
+/** `lines` with each suspect word switched to the other script where the re-reading says so. */
 export async function rereadSuspects(
   image: Uint8Array,
   lines: readonly WordLine[],
   langs: readonly string[],
-  readStrip: ReadLines,
+  read: ReadLines,
   signal: AbortSignal,
 ): Promise<readonly WordLine[]> {
   if (!Object.values(SCRIPT_LANGS).every((lang) => langs.includes(lang))) return lines;
@@ -43,10 +39,7 @@ export async function rereadSuspects(
   );
   const confidence: Partial<Record<Script, (number | undefined)[]>> = {};
   for (const script of ["cyrillic", "latin"] as const) {
-    confidence[script] = bandConfidences(
-      await readStrip(strip, SCRIPT_LANGS[script], signal),
-      bands,
-    );
+    confidence[script] = bandConfidences(await read(strip, SCRIPT_LANGS[script], signal), bands);
   }
   const switched = new Map<OcrWord, string>();
   suspects.forEach((suspect, i) => {

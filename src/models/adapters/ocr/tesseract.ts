@@ -177,14 +177,11 @@ export class TesseractOcr implements ManagedModel<OcrInput, OcrResult>, OcrEngin
   ): Promise<OcrResult> {
     const wanted = this.checkLangs(langs);
     const native = this.native;
-    const lines = native
-      ? await native.read(image, wanted, signal)
-      : await this.readJs(image, wanted, signal);
-    // tesseract.js reads in mode 6 (one block) by default, which a strip of words needs.
-    const readStrip: ReadLines = native
-      ? (strip, stripLangs, abort) => native.read(strip, stripLangs, abort, 6)
-      : (strip, stripLangs, abort) => this.readJs(strip, stripLangs, abort);
-    const checked = await rereadSuspects(image, lines, wanted.split("+"), readStrip, signal);
+    const read: ReadLines = native
+      ? (png, readLangs, abort) => native.read(png, readLangs, abort)
+      : (png, readLangs, abort) => this.readJs(png, readLangs, abort);
+    const lines = await read(image, wanted, signal);
+    const checked = await rereadSuspects(image, lines, wanted.split("+"), read, signal);
     const { paragraphs, confidence } = linesToPage(checked);
     return {
       text: paragraphsToText(paragraphs),
