@@ -58,4 +58,28 @@ describe("StatusService", () => {
     ]);
     await manager.shutdown(0);
   });
+
+  it("shows what the load note says next to the device, e.g. which OCR engine runs", async () => {
+    const clock = new ManualClock(0);
+    const store = Store.open(":memory:", { now: () => clock.now() });
+    const manager = new ModelManager({ budgetBytes: 16 * GB, clock });
+    const ocr = new FakeModel("ocr", GB, { task: "ocr", manualLoad: true });
+    const handle = manager.register(ocr, { idleUnloadMs: 0 });
+    const job = handle.run("page");
+    await clock.advance(0);
+    ocr.finishLoad({ device: "cpu", note: "tesseract 5.3.0 (native), 2 job(s), rus+eng" });
+    await clock.advance(0);
+    ocr.runs[0]!.done.resolve("text");
+    await job;
+    const status = new StatusService({
+      stats: () => manager.stats(),
+      store,
+      clock,
+      startedAt: 0,
+      device: "cpu",
+    });
+    const model = status.snapshot().models.find((entry) => entry.id === "ocr")!;
+    assert.equal(model.device, "cpu, tesseract 5.3.0 (native), 2 job(s), rus+eng");
+    await manager.shutdown(0);
+  });
 });
