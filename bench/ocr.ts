@@ -1,20 +1,26 @@
 /**
- * OCR throughput: an A4 page (200 dpi) of 30 lines of Russian and English text, read by
- * tesseract.js (our engine, its default worker pool) and, side by side, by the native
- * `tesseract` CLI when installed (same concurrency, one thread per process, same language
- * data). Also PDF text-layer pages per second and the memory one tesseract.js worker holds.
+ * OCR engines side by side on A4 pages (200 dpi) rendered like a scan: throughput on a page of
+ * 30 alternating Russian and English lines with 2 jobs at a time, and the character error rate
+ * (CER) on a Russian page, an English page and a page of mixed lines (Russian sentences with
+ * English words, product names and URLs, and the other way round). Each engine is one entry
+ * of {@link ENGINES}: the native `tesseract` program and tesseract.js, both through the model
+ * class the bot uses. Also PDF text-layer pages per second and tesseract.js's memory.
  *
  * Usage: npm run bench:ocr [-- --pages 4]
  * Last line: ocr: js_pages_per_min=… native_pages_per_min=… ratio=… pdf_text_pages_per_s=…
+ *   engine=<native|js> cer_ru=… cer_en=… cer_mixed=… (the CERs of the engine the bot uses here)
  */
-import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import pino from "pino";
 import sharp from "sharp";
-import { TesseractOcr, findTessdata } from "../src/models/adapters/ocr/index.js";
+import {
+  NativeTesseract,
+  TesseractOcr,
+  type OcrEngineChoice,
+} from "../src/models/adapters/ocr/index.js";
 import { DocumentService } from "../src/services/documents/index.js";
 import { buildPdf } from "../tests/support/pdfs.js";
 import { characterErrorRate, textSvg } from "../tests/support/text-images.js";
@@ -25,20 +31,38 @@ const LANGS = "rus+eng";
 const WORKERS = Math.min(2, availableParallelism());
 const logger = pino({ level: "silent" });
 
-const SENTENCES = [
+const RUSSIAN = [
   "Отчёт о работе отдела за третий квартал текущего года.",
-  "The committee reviewed the annual budget and approved it.",
   "Выручка компании выросла на двенадцать процентов.",
-  "Shipping costs decreased after the new contract was signed.",
   "Совещание перенесено на следующую неделю, в четверг.",
+];
+const ENGLISH = [
+  "The committee reviewed the annual budget and approved it.",
+  "Shipping costs decreased after the new contract was signed.",
   "Please send the signed documents back before Friday noon.",
 ];
-const LINES = Array.from({ length: 30 }, (_, i) => SENTENCES[i % SENTENCES.length]!);
-const REFERENCE = LINES.join("\n");
+const MIXED = [
+  "Откройте страницу page settings и нажмите кнопку Save.",
+  "Скачайте отчёт с сайта https://example.com/report до пятницы.",
+  "Для экспорта выберите формат CSV или XML в меню Export.",
+  "Сервер Apple Mac Pro теперь копирует базу каждый час.",
+  "Please bring the документы and the signed договор tomorrow.",
+  "The meeting with Иван Петров is scheduled for Monday.",
+  "We ordered a торт and some сахар for the office party.",
+  "Новая версия Telegram Desktop поддерживает dark mode.",
+  "Type your password, then press Enter to copy the room key.",
+  "Ошибка 404 на странице /export/type/page в браузере Opera.",
+];
+const lines = (sentences: readonly string[]) =>
+  Array.from({ length: 30 }, (_, i) => sentences[i % sentences.length]!);
+/** The throughput page: Russian and English lines in turn (as measured since the first wave). */
+const ALTERNATING = lines(RUSSIAN.flatMap((line, i) => [line, ENGLISH[i]!]));
+const CER_PAGES = { ru: lines(RUSSIAN), en: lines(ENGLISH), mixed: lines(MIXED) };
+type CerKind = keyof typeof CER_PAGES;
 
-/** An A4 page at 200 dpi (1654 x 2339) with the 30 lines, as a grayscale PNG. */
-async function a4Page(): Promise<Buffer> {
-  const svg = textSvg(LINES, { fontSize: 30, lineHeight: 68, margin: 150, width: 1654 });
+/** An A4 page at 200 dpi (1654 x 2339) with the lines, as a grayscale PNG. */
+async function a4Page(text: readonly string[]): Promise<Buffer> {
+  const svg = textSvg(text, { fontSize: 30, lineHeight: 68, margin: 150, width: 1654 });
   return sharp(svg)
     .resize({ width: 1654, height: 2339, fit: "contain", position: "top", background: "#fff" })
     .grayscale()
@@ -63,79 +87,96 @@ async function timed(
   return { ms: performance.now() - started, texts };
 }
 
-function nativeTesseract(png: Buffer, tessdataDir: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      "tesseract",
-      ["stdin", "stdout", "-l", LANGS, "--psm", "3", "--tessdata-dir", tessdataDir],
-      { env: { ...process.env, OMP_THREAD_LIMIT: "1" }, stdio: ["pipe", "pipe", "ignore"] },
-    );
-    const chunks: Buffer[] = [];
-    child.stdout.on("data", (chunk: Buffer) => chunks.push(chunk));
-    child.on("error", reject);
-    child.on("close", (code) =>
-      code === 0
-        ? resolve(Buffer.concat(chunks).toString("utf8"))
-        : reject(new Error(`tesseract exited with ${code}`)),
-    );
-    child.stdin.end(png);
-  });
-}
-
-function tesseractInstalled(): Promise<boolean> {
-  return new Promise((resolve) => {
-    const child = spawn("tesseract", ["--version"], { stdio: "ignore" });
-    child.on("error", () => resolve(false));
-    child.on("close", (code) => resolve(code === 0));
-  });
-}
-
-const meanCer = (texts: string[]) =>
-  texts.reduce((sum, text) => sum + characterErrorRate(REFERENCE, text), 0) / texts.length;
+const meanCer = (reference: readonly string[], texts: string[]) =>
+  texts.reduce((sum, text) => sum + characterErrorRate(reference.join("\n"), text), 0) /
+  texts.length;
 const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(0);
+const pct = (rate: number) => (rate * 100).toFixed(2);
+
+/** What one engine measured. */
+interface EngineFigures {
+  pagesPerMin: number;
+  cer: Record<CerKind, number>;
+}
+
+/** One engine in the comparison: undefined from `measure` when it can't run here. */
+interface EngineBench {
+  key: string;
+  measure(dataDir: string, pages: Pages): Promise<EngineFigures | undefined>;
+}
+
+interface Pages {
+  throughput: Buffer;
+  cer: Record<CerKind, Buffer>;
+}
+
+/** The tesseract model the bot uses, forced onto one engine. */
+function tesseractBench(key: string, engine: Exclude<OcrEngineChoice, "auto">): EngineBench {
+  return {
+    key,
+    async measure(dataDir, pages) {
+      const rssBefore = process.memoryUsage().rss;
+      const model = new TesseractOcr({ dataDir, logger, langs: LANGS, workers: WORKERS, engine });
+      const loadStarted = performance.now();
+      const loaded = await model.load().catch((error: unknown) => {
+        console.log(`${key}: unavailable (${error instanceof Error ? error.message : error})`);
+      });
+      if (!loaded) return undefined;
+      const loadMs = performance.now() - loadStarted;
+      const rssLoaded = process.memoryUsage().rss;
+      const signal = new AbortController().signal;
+      const read = async (image: Buffer) => (await model.run({ image }, signal)).text;
+      try {
+        const run = await timed(PAGES, WORKERS, () => read(pages.throughput));
+        const rssAfter = process.memoryUsage().rss;
+        const cer = {} as Record<CerKind, number>;
+        for (const kind of Object.keys(CER_PAGES) as CerKind[]) {
+          cer[kind] = meanCer(CER_PAGES[kind], [await read(pages.cer[kind])]);
+        }
+        const pagesPerMin = (PAGES / run.ms) * 60_000;
+        console.log(
+          `${model.engine}: load ${loadMs.toFixed(0)} ms, ${(run.ms / PAGES).toFixed(0)} ms/page wall, ` +
+            `${pagesPerMin.toFixed(1)} pages/min; CER ${pct(meanCer(ALTERNATING, run.texts))}% ` +
+            `(ru ${pct(cer.ru)}%, en ${pct(cer.en)}%, mixed ${pct(cer.mixed)}%)`,
+        );
+        if (engine === "js") {
+          console.log(
+            `${model.engine} memory: +${mb(rssLoaded - rssBefore)} MB RSS after load, ` +
+              `+${mb(rssAfter - rssBefore)} MB after the pages, ~${mb((rssAfter - rssBefore) / WORKERS)} MB per worker`,
+          );
+        }
+        return { pagesPerMin, cer };
+      } finally {
+        await model.unload();
+      }
+    },
+  };
+}
+
+/** Engines compared; another (a vision model's seconds per image, say) is one more entry. */
+const ENGINES: readonly EngineBench[] = [
+  tesseractBench("native", "native"),
+  tesseractBench("js", "js"),
+];
 
 const dataDir = await mkdtemp(join(tmpdir(), "bench-ocr-"));
 try {
-  const page = await a4Page();
-  console.log(`A4 page: 1654x2339 px, 30 lines, ${PAGES} pages per engine, ${WORKERS} workers`);
-
-  // tesseract.js through the same model class the bot uses.
-  const rssBefore = process.memoryUsage().rss;
-  const model = new TesseractOcr({ dataDir, logger, langs: LANGS, workers: WORKERS });
-  const loadStarted = performance.now();
-  await model.load();
-  const loadMs = performance.now() - loadStarted;
-  const rssLoaded = process.memoryUsage().rss;
-  const signal = new AbortController().signal;
-  const js = await timed(
-    PAGES,
-    WORKERS,
-    async () => (await model.run({ image: page }, signal)).text,
-  );
-  const rssAfter = process.memoryUsage().rss;
-  await model.unload();
-  const jsPerMin = (PAGES / js.ms) * 60_000;
+  const pages: Pages = {
+    throughput: await a4Page(ALTERNATING),
+    cer: {
+      ru: await a4Page(CER_PAGES.ru),
+      en: await a4Page(CER_PAGES.en),
+      mixed: await a4Page(CER_PAGES.mixed),
+    },
+  };
   console.log(
-    `tesseract.js: load ${loadMs.toFixed(0)} ms, ${(js.ms / PAGES).toFixed(0)} ms/page wall, ` +
-      `${jsPerMin.toFixed(1)} pages/min, CER ${(meanCer(js.texts) * 100).toFixed(2)}%`,
+    `A4 pages: 1654x2339 px, 30 lines, ${PAGES} pages per engine at ${WORKERS} jobs; ` +
+      `one Russian, one English, one mixed page for CER`,
   );
-  console.log(
-    `tesseract.js memory: +${mb(rssLoaded - rssBefore)} MB RSS after load, ` +
-      `+${mb(rssAfter - rssBefore)} MB after the pages, ~${mb((rssAfter - rssBefore) / WORKERS)} MB per worker`,
-  );
-
-  let nativePerMin = 0;
-  const rus = await findTessdata("rus", { dataDir, npmPackages: false });
-  if ((await tesseractInstalled()) && rus && !rus.endsWith(".gz")) {
-    const tessdataDir = join(rus, "..");
-    const native = await timed(PAGES, WORKERS, () => nativeTesseract(page, tessdataDir));
-    nativePerMin = (PAGES / native.ms) * 60_000;
-    console.log(
-      `native tesseract: ${(native.ms / PAGES).toFixed(0)} ms/page wall, ${nativePerMin.toFixed(1)} pages/min, ` +
-        `CER ${(meanCer(native.texts) * 100).toFixed(2)}% (${tessdataDir})`,
-    );
-  } else {
-    console.log("native tesseract: not installed (apt install tesseract-ocr tesseract-ocr-rus)");
+  const figures = new Map<string, EngineFigures>();
+  for (const engine of ENGINES) {
+    const measured = await engine.measure(dataDir, pages);
+    if (measured) figures.set(engine.key, measured);
   }
 
   // PDF text layer: the same service path, with an OCR handle that must never be called.
@@ -143,7 +184,7 @@ try {
   const pdf = await buildPdf(
     Array.from({ length: textPages }, () => ({
       kind: "text" as const,
-      lines: LINES.map(latinOnly),
+      lines: ALTERNATING.map(latinOnly),
     })),
   );
   const service = new DocumentService({
@@ -159,10 +200,20 @@ try {
   const pdfPerS = (result.pages.length / (performance.now() - pdfStarted)) * 1000;
   console.log(`pdf text layer: ${result.pages.length} pages, ${pdfPerS.toFixed(1)} pages/s`);
 
+  // The engine OCR_ENGINE=auto picks on this machine.
+  const engine = await new NativeTesseract().probe(LANGS.split("+")).then(
+    () => "native",
+    () => "js",
+  );
+  const jsPerMin = figures.get("js")?.pagesPerMin ?? 0;
+  const nativePerMin = figures.get("native")?.pagesPerMin ?? 0;
   const ratio = nativePerMin > 0 ? jsPerMin / nativePerMin : 0;
+  const cer = figures.get(engine)?.cer;
   console.log(
     `ocr: js_pages_per_min=${jsPerMin.toFixed(1)} native_pages_per_min=${nativePerMin.toFixed(1)} ` +
-      `ratio=${ratio.toFixed(2)} pdf_text_pages_per_s=${pdfPerS.toFixed(1)}`,
+      `ratio=${ratio.toFixed(2)} pdf_text_pages_per_s=${pdfPerS.toFixed(1)} engine=${engine} ` +
+      `cer_ru=${cer ? pct(cer.ru) : "-"} cer_en=${cer ? pct(cer.en) : "-"} ` +
+      `cer_mixed=${cer ? pct(cer.mixed) : "-"}`,
   );
 } finally {
   await rm(dataDir, { recursive: true, force: true });

@@ -40,13 +40,13 @@ fi
 
 # --- system packages --------------------------------------------------------------
 # ffmpeg decodes voice notes and encodes voice replies; espeak-ng is the fallback voice;
-# tesseract-ocr-rus holds the Russian OCR data (English ships with npm).
-packages=(ffmpeg espeak-ng tesseract-ocr-rus)
+# tesseract-ocr is the native OCR engine (about twice as fast as tesseract.js, which
+# stays the fallback) and tesseract-ocr-rus its Russian data, which tesseract.js reads too.
+packages=(ffmpeg espeak-ng tesseract-ocr tesseract-ocr-rus)
 if [ "$mode" = "test" ]; then
-  # DejaVu renders the Cyrillic test images; the tesseract CLI is the OCR benchmark's
-  # reference; nginx checks deploy/nginx config; redis-server runs the cluster tests
-  # (each starts a private one on a free port).
-  packages+=(fonts-dejavu-core tesseract-ocr nginx-light redis-server)
+  # DejaVu renders the Cyrillic test images; nginx checks deploy/nginx config;
+  # redis-server runs the cluster tests (each starts a private one on a free port).
+  packages+=(fonts-dejavu-core nginx-light redis-server)
 fi
 
 missing=()
@@ -67,7 +67,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
     say "install them with: sudo apt-get install -y ${missing[*]}"
     exit 1
   else
-    say "missing system packages: ${missing[*]} (voice and Russian OCR need them)"
+    say "missing system packages: ${missing[*]} (voice, native and Russian OCR need them)"
     say "install them with: sudo apt-get install -y ${missing[*]}"
   fi
 fi

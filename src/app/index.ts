@@ -56,7 +56,11 @@ export function createApp(config: Config, logger: Logger, clock: Clock = systemC
   // ROLE=bot: models run on workers, reached through Redis; otherwise in this process.
   const cluster =
     config.cluster.role === "bot" ? connectRemoteModels(config, { logger, clock }) : undefined;
-  const local = cluster ? undefined : buildModels(config, { store, logger, clock });
+  // ffmpeg, espeak-ng and tesseract start from a small helper process: a fork of the bot stalls it.
+  const tools = new ToolSpawner();
+  const local = cluster
+    ? undefined
+    : buildModels(config, { store, logger, clock, runner: tools.run });
   const models: ModelHandles = cluster?.handles ?? local!;
   const record = (event: Parameters<Store["usage"]["record"]>[0]) => store.usage.record(event);
 
@@ -69,8 +73,6 @@ export function createApp(config: Config, logger: Logger, clock: Clock = systemC
     clock,
     recordUsage: record,
   });
-  // ffmpeg and espeak-ng start from a small helper process: a fork of the bot stalls it.
-  const tools = new ToolSpawner();
   const speech = new SpeechService({
     runner: tools.run,
     asr: models.asr,

@@ -13,6 +13,7 @@ import {
   type ChatResult,
 } from "../models/adapters/chat-qwen.js";
 import { TesseractOcr, type OcrInput, type OcrResult } from "../models/adapters/ocr/index.js";
+import type { ToolRunner } from "../media/audio-process.js";
 import { createVitsTts } from "../models/adapters/tts-vits.js";
 import { SileroVad, type VadInput, type VadResult } from "../models/adapters/vad-silero.js";
 import {
@@ -93,7 +94,7 @@ function override(entry: ModelOverride): NonNullable<ModelOverrides["asr"]> {
 
 export function buildModels(
   config: Config,
-  deps: { store?: Store; logger: Logger; clock: Clock },
+  deps: { store?: Store; logger: Logger; clock: Clock; runner?: ToolRunner },
 ): ModelSet {
   const logger = deps.logger.child({ module: "models" });
   // The probe starts a CUDA session, so only profiles that may use CUDA pay for it.
@@ -167,6 +168,8 @@ export function buildModels(
         dataDir: config.dataDir,
         langs: config.ocr.langs,
         workers: ocrWorkers,
+        engine: config.ocr.engine,
+        ...(deps.runner ? { native: { runner: deps.runner } } : {}),
         logger,
       }),
       options("ocr", ocrWorkers),

@@ -65,6 +65,8 @@ export interface Config {
   ocr: {
     langs: string[];
     workers?: number;
+    /** auto: the native `tesseract` program when it runs with the languages, else tesseract.js. */
+    engine: "auto" | "native" | "js";
     pdfMaxPages: number;
     /** Reading mode of users who never chose one; auto: accurate when the VLM runs on CUDA. */
     defaultMode: "auto" | "fast" | "accurate";
@@ -207,6 +209,7 @@ export function loadConfig(
     ocr: {
       langs: e.OCR_LANGS.split("+"),
       workers: e.OCR_WORKERS,
+      engine: e.OCR_ENGINE,
       pdfMaxPages: e.PDF_MAX_PAGES,
       defaultMode: e.OCR_DEFAULT_MODE,
     },

@@ -90,6 +90,7 @@ export const envSchema = z.object({
     .regex(/^[a-z_]+(\+[a-z_]+)*$/, "must look like rus+eng")
     .default("rus+eng"),
   OCR_WORKERS: integer(1, 16).optional(),
+  OCR_ENGINE: z.enum(["auto", "native", "js"]).default("auto"),
   PDF_MAX_PAGES: integer(1, 1000).default(30),
   OCR_DEFAULT_MODE: z.enum(["auto", "fast", "accurate"]).default("auto"),
   // 1280 patches of 32x32 pixels: what a Qwen-VL-style encoder sees of a photo.

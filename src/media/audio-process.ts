@@ -13,6 +13,8 @@ export interface ToolRequest {
   args: readonly string[];
   /** Bytes written to the tool's stdin (stdin is closed right after). */
   input?: Uint8Array;
+  /** Variables added to the inherited environment, e.g. `{ OMP_THREAD_LIMIT: "1" }`. */
+  env?: Readonly<Record<string, string>>;
   /** The tool is killed and the call fails with "tool.timeout" after this long. */
   timeoutMs: number;
   signal?: AbortSignal;
@@ -110,6 +112,7 @@ export function startLocally(request: ToolRequest): StartedTool {
   const child = spawn(request.command, request.args, {
     stdio: ["pipe", "pipe", "pipe"],
     detached: true,
+    ...(request.env ? { env: { ...process.env, ...request.env } } : {}),
   });
   const ended = new Promise<Awaited<StartedTool["ended"]>>((resolve) => {
     const stdout: Buffer[] = [];

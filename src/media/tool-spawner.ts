@@ -25,8 +25,11 @@ const { spawn } = require("node:child_process");
 const children = new Map();
 process.on("message", (message) => {
   if (message.kill !== undefined) return void children.get(message.kill)?.kill("SIGKILL");
-  const { id, command, args, input } = message;
-  const child = spawn(command, args, { stdio: ["pipe", "pipe", "pipe"] });
+  const { id, command, args, input, env } = message;
+  const child = spawn(command, args, {
+    stdio: ["pipe", "pipe", "pipe"],
+    ...(env ? { env: { ...process.env, ...env } } : {}),
+  });
   children.set(id, child);
   const stdout = [];
   let stderr = "";
@@ -82,8 +85,8 @@ export class ToolSpawner {
     const id = this.nextId++;
     if (this.pending.size === 0) this.hold(helper, true);
     const ended = new Promise<Ended>((resolve) => this.pending.set(id, resolve));
-    const { command, args, input } = request;
-    helper.send({ id, command, args, input }, (error) => {
+    const { command, args, input, env } = request;
+    helper.send({ id, command, args, input, env }, (error) => {
       if (error) this.settle(id, unstarted(error.message));
     });
     return { ended, kill: () => helper.connected && helper.send({ kill: id }) };

@@ -61,6 +61,13 @@ describe("loadConfig", () => {
     assert.equal(config.models.overrides.chat.device, "cuda");
   });
 
+  it("parses OCR_ENGINE: auto by default, native or js, nothing else", () => {
+    assert.equal(loadConfig({ BOT_TOKEN: TOKEN }).ocr.engine, "auto");
+    assert.equal(loadConfig({ BOT_TOKEN: TOKEN, OCR_ENGINE: "native" }).ocr.engine, "native");
+    assert.equal(loadConfig({ BOT_TOKEN: TOKEN, OCR_ENGINE: "js" }).ocr.engine, "js");
+    assert.match(configError({ BOT_TOKEN: TOKEN, OCR_ENGINE: "gpu" }).message, /OCR_ENGINE/);
+  });
+
   it("lists every problem at once, not only the first", () => {
     const error = configError({
       LOG_LEVEL: "loud",

@@ -50,7 +50,7 @@ describe("document recognition with tesseract.js", () => {
 
   before(async () => {
     dataDir = await mkdtemp(join(tmpdir(), "documents-test-"));
-    model = new TesseractOcr({ dataDir, logger, langs: "rus+eng", workers: 1 });
+    model = new TesseractOcr({ dataDir, logger, langs: "rus+eng", workers: 1, engine: "js" });
     handle = new DirectHandle(model);
     service = new DocumentService({ ocr: handle, logger });
   });

@@ -4,7 +4,7 @@ import { describe, it } from "node:test";
 import pino from "pino";
 import type { ModelHandle, RunOptions } from "../../src/models/contract.js";
 import type { OcrInput, OcrResult } from "../../src/models/adapters/ocr/index.js";
-import { splitAtGaps } from "../../src/models/adapters/ocr/tesseract.js";
+import { splitAtGaps } from "../../src/models/adapters/ocr/layout.js";
 import { DocumentService, type PageProgress } from "../../src/services/documents/index.js";
 import { buildPdf } from "../support/pdfs.js";
 import { textPng } from "../support/text-images.js";
@@ -69,13 +69,13 @@ describe("DocumentService", () => {
 });
 
 describe("splitAtGaps", () => {
-  const line = (text: string, y0: number, height = 30) =>
-    ({
-      text,
-      confidence: 90,
-      bbox: { x0: 0, x1: 100, y0, y1: y0 + height },
-      rowAttributes: { rowHeight: height, ascenders: 0, descenders: 0 },
-    }) as unknown as Parameters<typeof splitAtGaps>[0][number];
+  const line = (text: string, top: number, height = 30) => ({
+    text,
+    confidence: 90,
+    top,
+    bottom: top + height,
+    rowHeight: height,
+  });
 
   it("starts a paragraph at a gap taller than a line, not at regular spacing", () => {
     const paragraphs = splitAtGaps([line("a", 0), line("b", 45), line("c", 140), line("d", 185)]);

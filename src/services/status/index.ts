@@ -96,7 +96,11 @@ export class StatusService {
       models: current.models.map((model) => ({
         id: model.id,
         state: model.state,
-        device: model.device ?? "—",
+        // The load note says what really runs, e.g. which OCR engine and why.
+        device:
+          model.device === undefined
+            ? "—"
+            : [model.device, model.deviceNote].filter(Boolean).join(", "),
         variant: model.fallbackActive ? (model.variantLabel ?? model.variantId) : undefined,
         unavailable: model.unavailable.map((failed) => ({
           variant: failed.label ?? failed.variantId,

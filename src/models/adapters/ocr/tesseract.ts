@@ -1,7 +1,9 @@
 /**
- * tesseract.js 7 (WebAssembly) as a managed OCR model: a small pool of worker threads, created
- * in `load()` and terminated in `unload()`, so the model manager can budget and evict it like
- * any other model.
+ * Tesseract as a managed OCR model. It reads with the native `tesseract` program when that is
+ * installed with the languages ({@link NativeTesseract}, probed once in `load()`), else with
+ * tesseract.js 7 (WebAssembly): a small pool of worker threads, created in `load()` and
+ * terminated in `unload()`, so the model manager can budget and evict it like any other model.
+ * OCR_ENGINE forces one or the other; the load report's note says which runs and why.
  *
  * Memory (`npm run bench:ocr`, rus+eng, 2 workers): +149 MB of RSS after load (~75 MB per
  * worker), +265 MB after reading 200 dpi A4 pages (~133 MB per worker): WebAssembly memory
@@ -14,14 +16,11 @@ import type { Logger } from "pino";
 import Tesseract from "tesseract.js";
 import type { LoadReport, ManagedModel } from "../../contract.js";
 import { AppError, ModelError, cancelledError } from "../../../shared/errors.js";
+import { linesToPage, type WordLine } from "./layout.js";
+import { NativeTesseract, type NativeTesseractOptions } from "./native.js";
+import { rereadSuspects, type ReadLines } from "./reread.js";
 import { gatherTessdata, parseLangs, type TessdataOptions } from "./tessdata.js";
-import {
-  paragraphsToText,
-  type OcrEngine,
-  type OcrInput,
-  type OcrParagraph,
-  type OcrResult,
-} from "./types.js";
+import { paragraphsToText, type OcrEngine, type OcrInput, type OcrResult } from "./types.js";
 
 /** Resident bytes one worker holds once it has read a full page (see the module comment). */
 export const TESSERACT_WORKER_BYTES = 140 * 1024 * 1024;
@@ -33,10 +32,16 @@ export interface TesseractOcrOptions extends Omit<TessdataOptions, "dataDir"> {
   langs?: string | readonly string[];
   /** Worker threads (OCR_WORKERS). Default min(2, CPU cores). */
   workers?: number;
+  /** OCR_ENGINE: "auto" (default) uses the native program when it works, "js" never does. */
+  engine?: OcrEngineChoice;
+  /** How the native program is found and started (program name, tool runner). */
+  native?: NativeTesseractOptions;
   /** Model id for the manager. Default "ocr". */
   id?: string;
   logger: Logger;
 }
+
+export type OcrEngineChoice = "auto" | "native" | "js";
 
 const TESSERACT_CONFIG = { user_defined_dpi: "300" } as Partial<Tesseract.InitOptions>;
 
@@ -57,7 +62,11 @@ export class TesseractOcr implements ManagedModel<OcrInput, OcrResult>, OcrEngin
   readonly estimatedBytes: number;
   /** Languages every worker is loaded with. */
   readonly langs: readonly string[];
-  readonly engine = `tesseract.js ${VERSION}`;
+
+  private readonly choice: OcrEngineChoice;
+  private readonly nativeEngine: NativeTesseract;
+  /** Set while loaded on the native program; undefined: tesseract.js. */
+  private native: NativeTesseract | undefined;
 
   private readonly size: number;
   private langPath: string | undefined;
@@ -75,10 +84,53 @@ export class TesseractOcr implements ManagedModel<OcrInput, OcrResult>, OcrEngin
     this.langs = parseLangs(options.langs ?? "rus+eng");
     this.size = Math.max(1, Math.floor(options.workers ?? Math.min(2, availableParallelism())));
     this.estimatedBytes = this.size * TESSERACT_WORKER_BYTES;
+    this.choice = options.engine ?? "auto";
+    this.nativeEngine = new NativeTesseract(options.native);
+  }
+
+  /** The engine reading now, e.g. "tesseract 5.3.0 (native)" or "tesseract.js 7.0.0". */
+  get engine(): string {
+    return this.native?.engine ?? `tesseract.js ${VERSION}`;
+  }
+
+  /** For /status. */
+  get label(): string {
+    return this.engine;
+  }
+
+  /** Probes the native program (unless OCR_ENGINE=js), else starts the tesseract.js pool. */
+  async load(signal?: AbortSignal): Promise<LoadReport> {
+    const langs = this.langs.join("+");
+    let nativeProblem = "OCR_ENGINE=js";
+    if (this.choice !== "js") {
+      try {
+        await this.nativeEngine.probe(this.langs, signal);
+        this.native = this.nativeEngine;
+        this.options.logger.info({ engine: this.engine, langs }, "OCR reads with native tesseract");
+        return { device: "cpu", note: `${this.engine}, ${this.size} job(s), ${langs}` };
+      } catch (error) {
+        if (signal?.aborted) throw cancelledError(signal.reason);
+        if (this.choice === "native") {
+          throw new ModelError(
+            "model.load_failed",
+            `OCR_ENGINE=native but ${describe(error)}`,
+            {},
+            { cause: error },
+          );
+        }
+        nativeProblem = `native unusable: ${describe(error)}`;
+      }
+    }
+    const report = await this.loadJs(signal);
+    this.options.logger.info(
+      { engine: this.engine, langs, reason: nativeProblem },
+      "OCR reads with tesseract.js",
+    );
+    return { ...report, note: `${this.engine}, ${report.note} (${nativeProblem})` };
   }
 
   /** Gathers the language data and starts the worker pool. */
-  async load(signal?: AbortSignal): Promise<LoadReport> {
+  private async loadJs(signal?: AbortSignal): Promise<LoadReport> {
     this.langPath = await gatherTessdata(this.langs, this.options).catch((error: unknown) => {
       if (error instanceof AppError) throw error;
       throw new ModelError(
@@ -103,6 +155,7 @@ export class TesseractOcr implements ManagedModel<OcrInput, OcrResult>, OcrEngin
 
   /** Terminates every worker; jobs still waiting for one fail with "model.shutting_down". */
   async unload(): Promise<void> {
+    this.native = undefined;
     for (const waiter of this.waiters.splice(0)) {
       waiter.reject(new ModelError("model.shutting_down", "the OCR model was unloaded"));
     }
@@ -123,12 +176,30 @@ export class TesseractOcr implements ManagedModel<OcrInput, OcrResult>, OcrEngin
     signal: AbortSignal,
   ): Promise<OcrResult> {
     const wanted = this.checkLangs(langs);
+    const native = this.native;
+    const read: ReadLines = native
+      ? (png, readLangs, abort) => native.read(png, readLangs, abort)
+      : (png, readLangs, abort) => this.readJs(png, readLangs, abort);
+    const lines = await read(image, wanted, signal);
+    const checked = await rereadSuspects(image, lines, wanted.split("+"), read, signal);
+    const { paragraphs, confidence } = linesToPage(checked);
+    return {
+      text: paragraphsToText(paragraphs),
+      confidence,
+      paragraphs,
+      engine: this.engine,
+      langs: wanted.split("+"),
+    };
+  }
+
+  /** Reads with a tesseract.js worker, switching its languages first when they differ. */
+  private async readJs(image: Uint8Array, langs: string, signal: AbortSignal): Promise<WordLine[]> {
     const slot = await this.acquire(signal);
     let healthy = true;
     try {
-      if (slot.langs !== wanted) {
-        await slot.worker.reinitialize(wanted, Tesseract.OEM.LSTM_ONLY, TESSERACT_CONFIG);
-        slot.langs = wanted;
+      if (slot.langs !== langs) {
+        await slot.worker.reinitialize(langs, Tesseract.OEM.LSTM_ONLY, TESSERACT_CONFIG);
+        slot.langs = langs;
       }
       // Checked before starting: tesseract.js posts the job a tick after recognize() is called,
       // and terminating the worker in between makes it throw where nothing can catch it.
@@ -146,7 +217,21 @@ export class TesseractOcr implements ManagedModel<OcrInput, OcrResult>, OcrEngin
         healthy = false;
         this.discard(slot);
       });
-      return this.toResult(data, wanted);
+      return (data.blocks ?? []).flatMap((block, b) =>
+        block.paragraphs
+          .flatMap((paragraph) => paragraph.lines)
+          .map((line) => ({
+            block: String(b),
+            words: line.words.map((word) => ({
+              ...word.bbox,
+              text: word.text,
+              confidence: word.confidence,
+            })),
+            top: line.bbox.y0,
+            bottom: line.bbox.y1,
+            rowHeight: line.rowAttributes.rowHeight,
+          })),
+      );
     } catch (error) {
       if (error instanceof AppError) throw error;
       healthy = false;
@@ -160,21 +245,6 @@ export class TesseractOcr implements ManagedModel<OcrInput, OcrResult>, OcrEngin
     } finally {
       if (healthy) this.release(slot);
     }
-  }
-
-  private toResult(data: Tesseract.Page, langs: string): OcrResult {
-    // Tesseract's own paragraph model splits off first lines it takes for headings and
-    // merges paragraphs separated by blank space; vertical gaps inside a block are steadier.
-    const paragraphs = (data.blocks ?? []).flatMap((block) =>
-      splitAtGaps(block.paragraphs.flatMap((paragraph) => paragraph.lines)),
-    );
-    return {
-      text: paragraphsToText(paragraphs),
-      confidence: paragraphs.length > 0 ? data.confidence : 0,
-      paragraphs,
-      engine: this.engine,
-      langs: langs.split("+"),
-    };
   }
 
   private checkLangs(langs: readonly string[] | undefined): string {
@@ -287,30 +357,6 @@ export class TesseractOcr implements ManagedModel<OcrInput, OcrResult>, OcrEngin
     this.slots.add(slot);
     return slot;
   }
-}
-
-/**
- * Groups a block's lines into paragraphs: a gap taller than a text line (and, with three or
- * more lines, more than twice the tightest line gap, so double-spaced text stays whole)
- * starts a new paragraph.
- */
-export function splitAtGaps(lines: readonly Tesseract.Line[]): OcrParagraph[] {
-  const kept = lines.filter((line) => line.text.trim().length > 0);
-  const gaps = kept.slice(1).map((line, i) => line.bbox.y0 - kept[i]!.bbox.y1);
-  const tightest = gaps.length >= 2 ? Math.max(1, Math.min(...gaps)) : 0;
-  const paragraphs: OcrParagraph[] = [];
-  kept.forEach((line, i) => {
-    const gap = i > 0 ? gaps[i - 1]! : 0;
-    const rowHeight = Math.max(
-      line.rowAttributes.rowHeight,
-      kept[i - 1]?.rowAttributes.rowHeight ?? 0,
-    );
-    const current = paragraphs.at(-1);
-    const entry = { text: line.text.trim(), confidence: line.confidence };
-    if (current && !(gap > rowHeight && gap > 2 * tightest)) current.lines.push(entry);
-    else paragraphs.push({ lines: [entry] });
-  });
-  return paragraphs;
 }
 
 /** Resolves with `work`, or rejects with "job.cancelled" as soon as `signal` aborts. */
