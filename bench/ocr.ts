@@ -6,9 +6,15 @@
  * of {@link ENGINES}: the native `tesseract` program and tesseract.js, both through the model
  * class the bot uses. Also PDF text-layer pages per second and tesseract.js's memory.
  *
- * Usage: npm run bench:ocr [-- --pages 4]
+ * The profile's vision model (`--vision-profile`, default MODEL_PROFILE or auto) reads the same
+ * pages one at a time through the VisionService the bot uses, when its files are on disk
+ * (`npm run models:pull`); otherwise the bench says so and goes on. Its CER is on Markdown,
+ * so heading and list marks count as errors.
+ *
+ * Usage: npm run bench:ocr [-- --pages 4 --vision-profile cpu]
  * Last line: ocr: js_pages_per_min=… native_pages_per_min=… ratio=… pdf_text_pages_per_s=…
  *   engine=<native|js> cer_ru=… cer_en=… cer_mixed=… (the CERs of the engine the bot uses here)
+ *   vision_s_per_image=… (or - when the vision model is not on disk)
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { availableParallelism, tmpdir } from "node:os";
@@ -21,11 +27,25 @@ import {
   TesseractOcr,
   type OcrEngineChoice,
 } from "../src/models/adapters/ocr/index.js";
+import { createCatalogueModels, profileThreads } from "../src/app/models.js";
+import {
+  parseProfileChoice,
+  resolveProfile,
+  type ProfileChoice,
+} from "../src/models/catalogue/index.js";
+import { configureRuntime, detectCuda } from "../src/models/runtime/index.js";
 import { DocumentService } from "../src/services/documents/index.js";
+import { VisionService } from "../src/services/vision/index.js";
+import { systemClock } from "../src/shared/clock.js";
 import { buildPdf } from "../tests/support/pdfs.js";
 import { characterErrorRate, textSvg } from "../tests/support/text-images.js";
 
-const { values } = parseArgs({ options: { pages: { type: "string", default: "4" } } });
+const { values } = parseArgs({
+  options: {
+    pages: { type: "string", default: "4" },
+    "vision-profile": { type: "string", default: process.env.MODEL_PROFILE ?? "auto" },
+  },
+});
 const PAGES = Number(values.pages);
 const LANGS = "rus+eng";
 const WORKERS = Math.min(2, availableParallelism());
@@ -153,10 +173,70 @@ function tesseractBench(key: string, engine: Exclude<OcrEngineChoice, "auto">): 
   };
 }
 
-/** Engines compared; another (a vision model's seconds per image, say) is one more entry. */
+/**
+ * The profile's vision model through the VisionService, one page at a time (its queue runs one
+ * job at a time in the bot): skipped, with the command that fetches it, when no variant of it
+ * is on disk.
+ */
+function visionBench(key: string, choice: ProfileChoice): EngineBench {
+  return {
+    key,
+    async measure(_dataDir, pages) {
+      const profile = resolveProfile(choice, {}, { cudaAvailable: detectCuda().available });
+      const runtime = configureRuntime({
+        modelsDir: profile.modelsDir ?? process.env.MODELS_DIR ?? "data/models",
+        allowRemoteModels: false,
+        threads: profileThreads(profile),
+        logger,
+      });
+      const chain = createCatalogueModels(profile, { runtime, logger, clock: systemClock }).vision;
+      let model: typeof chain | undefined = chain;
+      while (model && !model.requiredFiles().every((file) => file.present))
+        model = model.fallback as typeof chain | undefined;
+      if (!model) {
+        console.log(`${key}: ${chain.label} is not on disk (npm run models:pull): skipped`);
+        return undefined;
+      }
+      const loaded = model;
+      const loadStarted = performance.now();
+      await loaded.load();
+      const loadMs = performance.now() - loadStarted;
+      const service = new VisionService({
+        model: {
+          id: loaded.id,
+          run: (input, options) =>
+            loaded.run(input, options?.signal ?? new AbortController().signal),
+        },
+        history: { recent: () => [], append: () => undefined, images: () => [] },
+        limits: { maxPixels: 1_310_720, maxNewTokens: 2048, timeoutMs: 30 * 60_000 },
+        logger,
+      });
+      const read = async (image: Buffer) => (await service.read(image)).text;
+      try {
+        const run = await timed(PAGES, 1, () => read(pages.throughput));
+        const cer = {} as Record<CerKind, number>;
+        for (const kind of Object.keys(CER_PAGES) as CerKind[]) {
+          cer[kind] = meanCer(CER_PAGES[kind], [await read(pages.cer[kind])]);
+        }
+        const secondsPerImage = run.ms / PAGES / 1000;
+        console.log(
+          `${loaded.label}: load ${loadMs.toFixed(0)} ms, ${secondsPerImage.toFixed(1)} s/image; ` +
+            `CER ${pct(meanCer(ALTERNATING, run.texts))}% ` +
+            `(ru ${pct(cer.ru)}%, en ${pct(cer.en)}%, mixed ${pct(cer.mixed)}%)`,
+        );
+        return { pagesPerMin: 60 / secondsPerImage, cer };
+      } finally {
+        await loaded.unload();
+      }
+    },
+  };
+}
+
+/** Engines compared, one entry each. */
 const ENGINES: readonly EngineBench[] = [
   tesseractBench("native", "native"),
   tesseractBench("js", "js"),
+  visionBench("vision", parseProfileChoice(values["vision-profile"])),
 ];
 
 const dataDir = await mkdtemp(join(tmpdir(), "bench-ocr-"));
@@ -209,11 +289,13 @@ try {
   const nativePerMin = figures.get("native")?.pagesPerMin ?? 0;
   const ratio = nativePerMin > 0 ? jsPerMin / nativePerMin : 0;
   const cer = figures.get(engine)?.cer;
+  const vision = figures.get("vision");
   console.log(
     `ocr: js_pages_per_min=${jsPerMin.toFixed(1)} native_pages_per_min=${nativePerMin.toFixed(1)} ` +
       `ratio=${ratio.toFixed(2)} pdf_text_pages_per_s=${pdfPerS.toFixed(1)} engine=${engine} ` +
       `cer_ru=${cer ? pct(cer.ru) : "-"} cer_en=${cer ? pct(cer.en) : "-"} ` +
-      `cer_mixed=${cer ? pct(cer.mixed) : "-"}`,
+      `cer_mixed=${cer ? pct(cer.mixed) : "-"} ` +
+      `vision_s_per_image=${vision ? (60 / vision.pagesPerMin).toFixed(1) : "-"}`,
   );
 } finally {
   await rm(dataDir, { recursive: true, force: true });
