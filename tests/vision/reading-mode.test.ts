@@ -6,6 +6,7 @@ import type { ModelHandle } from "../../src/models/contract.js";
 import type { OcrInput, OcrResult } from "../../src/models/adapters/ocr/index.js";
 import { DocumentService, type VisionReader } from "../../src/services/documents/index.js";
 import { InputError, isAppError, ModelError } from "../../src/shared/errors.js";
+import { buildPdf } from "../support/pdfs.js";
 import { textPng } from "../support/text-images.js";
 
 const logger = pino({ level: "silent" });
@@ -81,5 +82,38 @@ describe("DocumentService reading modes", () => {
       (error) => isAppError(error) && error.code === "image.corrupt",
     );
     assert.equal(ocr.calls, 0);
+  });
+
+  it("accurate reads a PDF's scanned pages with the vision model, within PDF_MAX_PAGES", async () => {
+    const ocr = new ScriptedOcr();
+    const vision = new ScriptedReader();
+    const service = new DocumentService({ ocr, vision, logger, pdf: { maxPages: 3 } });
+    const scan = { kind: "image" as const, png: await textPng(["A scanned line of text"]) };
+    const pdf = await buildPdf([
+      { kind: "text", lines: ["The text layer of the first page is real."] },
+      scan,
+      scan,
+      scan,
+    ]);
+    const result = await service.recognizePdf(pdf, { mode: "accurate" });
+    assert.deepEqual(
+      result.pages.map((page) => page.method),
+      ["text", "ocr", "ocr"],
+    );
+    assert.equal(result.skippedPages, 1);
+    assert.equal(result.engine, "vision");
+    assert.deepEqual([ocr.calls, vision.calls, result.fallback], [0, 2, false]);
+  });
+
+  it("a PDF whose vision model can't serve asks it once, then reads every page with tesseract", async () => {
+    const ocr = new ScriptedOcr();
+    const vision = new ScriptedReader(new ModelError("model.load_failed", "no vision model"));
+    const service = new DocumentService({ ocr, vision, logger });
+    const scan = { kind: "image" as const, png: await textPng(["A scanned line of text"]) };
+    const result = await service.recognizePdf(await buildPdf([scan, scan, scan]), {
+      mode: "accurate",
+    });
+    assert.deepEqual([ocr.calls, vision.calls, result.fallback], [3, 1, true]);
+    assert.equal(result.text, "tesseract text\n\ntesseract text\n\ntesseract text");
   });
 });
