@@ -174,7 +174,9 @@ export class Jobs {
         draftIntervalMs: this.deps.streaming?.draftIntervalMs,
         editIntervalMs: this.deps.streaming?.editIntervalMs,
       });
-      return (await reply.done).text || shown;
+      const outcome = await reply.done;
+      if (outcome.truncated) await ctx.reply(ctx.t("answer-truncated"), replyParams(replyTo));
+      return outcome.text || shown;
     } finally {
       job?.done();
       stopAction();

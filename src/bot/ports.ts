@@ -35,11 +35,12 @@ export interface ChatReply {
   /** Visible text as it is generated. */
   pieces: AsyncIterable<string>;
   /**
-   * The whole answer once generation ended. A failure rejects it and also ends `pieces`
+   * The whole answer once generation ended (`truncated`: it stopped at the token cap, not at
+   * its end). A failure rejects it and also ends `pieces`
    * with the same error, so a caller that stops at a failed `pieces` may leave `done`
    * unawaited: implementations must attach a rejection handler to it.
    */
-  done: Promise<{ text: string }>;
+  done: Promise<{ text: string; truncated: boolean }>;
 }
 
 export interface ChatPort {

@@ -46,6 +46,8 @@ export class Harness {
 
   /** What the fake services answer; tests change these. */
   answer = "Hello **there**!";
+  /** Whether answers (chat and picture) stop at the token cap. */
+  answerTruncated = false;
   chatRequests: { chatId: number; userId: number; text: string; kind: string }[] = [];
   resets: { chatId: number; userId: number }[] = [];
   transcript: Transcript = {
@@ -105,7 +107,8 @@ export class Harness {
             if (error) throw error;
             yield* words;
           }
-          return { pieces: pieces(), done: Promise.resolve({ text: this.answer }) };
+          const done = Promise.resolve({ text: this.answer, truncated: this.answerTruncated });
+          return { pieces: pieces(), done };
         },
         reset: (dialog) => this.resets.push(dialog),
         summarize: async () => this.answer,
@@ -155,7 +158,8 @@ export class Harness {
           async function* pieces() {
             yield "A picture.";
           }
-          return { pieces: pieces(), done: Promise.resolve({ text: "A picture." }) };
+          const done = Promise.resolve({ text: "A picture.", truncated: this.answerTruncated });
+          return { pieces: pieces(), done };
         },
         conversationImages: () => [],
       },

@@ -24,6 +24,17 @@ describe("private chat: text", () => {
     assert.ok(h.callsOf("sendChatAction").some((call) => call.payload.action === "typing"));
   });
 
+  it("says so when an answer stopped at the token cap, and only then", async () => {
+    const h = new Harness();
+    h.answer = "A long answer that";
+    await h.text(h.user(11), "tell me everything");
+    assert.ok(!h.callsOf("sendMessage").some((c) => String(c.payload.text).startsWith("✂️")));
+    h.answerTruncated = true;
+    await h.text(h.user(11), "tell me everything");
+    const note = h.callsOf("sendMessage").at(-1)!;
+    assert.match(String(note.payload.text), /^✂️ The answer stopped at its length limit/);
+  });
+
   it("resends as plain text when Telegram rejects the HTML", async () => {
     const h = new Harness();
     h.answer = "Use <b>x</b> carefully";

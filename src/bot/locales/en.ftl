@@ -72,6 +72,7 @@ progress-speaking = 🔊 Recording a voice reply…
 job-interrupted = ⚠️ I had to stop while working on this. I'll do it again as soon as I'm back.
 job-lost = ⚠️ I was restarted and couldn't finish this. Please send it again.
 
+answer-truncated = ✂️ The answer stopped at its length limit. Ask me to go on, or to answer more briefly.
 ocr-empty = I couldn't find any text in it.
 ocr-pages-skipped = (Read the first { $read } of { $total } pages; the limit is { $read }.)
 transcript-empty = I couldn't make out any speech.
