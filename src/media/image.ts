@@ -85,19 +85,7 @@ export async function prepareImageForOcr(
         kernel: scale > 1 ? "cubic" : "lanczos3",
       });
     }
-    const { data, info } = await pipeline
-      .toColourspace("b-w")
-      .png({ compressionLevel: 1 })
-      .toBuffer({ resolveWithObject: true });
-    return {
-      png: data,
-      width: info.width,
-      height: info.height,
-      format: raster.format,
-      sourceWidth,
-      sourceHeight,
-      scale,
-    };
+    return await encodePng(pipeline.toColourspace("b-w"), raster, scale);
   } catch (error) {
     throw corrupt(error);
   }
@@ -135,22 +123,31 @@ export async function prepareImageForVision(
         kernel: "lanczos3",
       });
     }
-    const { data, info } = await pipeline
-      .toColourspace("srgb")
-      .png({ compressionLevel: 1 })
-      .toBuffer({ resolveWithObject: true });
-    return {
-      png: data,
-      width: info.width,
-      height: info.height,
-      format: raster.format,
-      sourceWidth,
-      sourceHeight,
-      scale,
-    };
+    return await encodePng(pipeline.toColourspace("srgb"), raster, scale);
   } catch (error) {
     throw corrupt(error);
   }
+}
+
+/** Encodes a prepared image as a fast-to-write PNG and says where it came from. */
+async function encodePng(
+  pipeline: Sharp,
+  raster: { format: string; sourceWidth: number; sourceHeight: number },
+  scale: number,
+): Promise<PreparedImage> {
+  const { data, info } = await pipeline
+    .png({ compressionLevel: 1 })
+    .toBuffer({ resolveWithObject: true });
+  const { format, sourceWidth, sourceHeight } = raster;
+  return {
+    png: data,
+    width: info.width,
+    height: info.height,
+    format,
+    sourceWidth,
+    sourceHeight,
+    scale,
+  };
 }
 
 /**

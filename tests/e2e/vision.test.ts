@@ -21,9 +21,11 @@ import { ENGLISH_LINE, randomBytesOf, textPng } from "./media.js";
 const QUESTION = "What is in this picture?";
 const CSV = "Month,Sales\r\nJanuary,10\r\nFebruary,20\r\nMarch,30\r\n";
 
-/** VISION_TABLE's rows, header first. */
-function fixtureRows(): string[][] {
-  return VISION_TABLE.split("\n")
+/** The rows of a Markdown table, header first, without its separator row. */
+function markdownRows(markdown: string): string[][] {
+  return markdown
+    .trim()
+    .split("\n")
     .filter((line) => !/^\|\s*-/.test(line))
     .map((line) =>
       line
@@ -102,18 +104,7 @@ describe("e2e: pictures and the vision model", () => {
       const file = call.files.get("document")!;
       files.set(file.fileName ?? "", file.bytes.toString("utf8"));
     }
-    const markdownRows = files
-      .get("table.md")!
-      .trim()
-      .split("\n")
-      .filter((line) => !/^\|\s*-/.test(line))
-      .map((line) =>
-        line
-          .replace(/^\||\|$/g, "")
-          .split("|")
-          .map((cell) => cell.trim()),
-      );
-    assert.deepEqual(markdownRows, fixtureRows());
+    assert.deepEqual(markdownRows(files.get("table.md")!), markdownRows(VISION_TABLE));
     assert.equal(files.get("table.csv"), CSV);
   };
 
