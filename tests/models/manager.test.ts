@@ -239,6 +239,38 @@ describe("ModelManager budget and eviction", () => {
     await job;
   });
 
+  it("keeps a model asked for often over one used a little more recently", async () => {
+    const { manager, clock } = setup({ budgetBytes: 10 * GB });
+    const often = new FakeModel("often", 4 * GB, { manualLoad: true });
+    const rare = new FakeModel("rare", 4 * GB, { manualLoad: true });
+    for (const [model, requests] of [
+      [often, 5],
+      [rare, 1],
+    ] as const) {
+      const handle = manager.register(model);
+      const jobs = Array.from({ length: requests }, (_, i) => handle.run(`x${i}`));
+      await settle();
+      await clock.advance(5_000);
+      model.finishLoad();
+      await settle();
+      for (let i = 0; i < requests; i++) {
+        model.finishRun();
+        await settle();
+      }
+      await Promise.all(jobs);
+      await clock.advance(10_000);
+    }
+    // Equal load times; "often" has been idle 25 s, "rare" 10 s, which recency alone
+    // would keep. Its five requests keep "often" instead.
+    const other = new FakeModel("other", 4 * GB);
+    const job = manager.register(other).run("y");
+    await settle();
+    assert.equal(rare.unloads, 1);
+    assert.equal(often.unloads, 0);
+    other.finishRun();
+    await job;
+  });
+
   it("never evicts a model with a job running or queued; the load waits until it is idle", async () => {
     const { manager } = setup({ budgetBytes: 10 * GB });
     const ocr = new FakeModel("ocr", 6 * GB);

@@ -209,6 +209,7 @@ export class ModelManager {
       };
       signal?.addEventListener("abort", onAbort, { once: true });
       slot.queue.push(job);
+      slot.requests.add(job.enqueuedAt);
       this.clearIdleTimer(slot);
       const startsNow =
         slot.phase === "ready" && slot.running + slot.queue.length <= slot.concurrency;
@@ -354,6 +355,7 @@ export class ModelManager {
         bytes: slot.chargedBytes,
         loadCostMs: slot.lastLoadMs ?? (slot.chargedBytes / 1024 ** 3) * ASSUMED_LOAD_MS_PER_GIB,
         idleMs: now - slot.lastUsedAt,
+        recentRequests: slot.requests.valueAt(now),
         pinned: slot.pinned,
       }));
     const victims = chooseVictims(candidates, shortfall, this.reuseHorizonMs);

@@ -1,6 +1,8 @@
 /** The manager's record of one registered model: its state, waiting jobs and counters. */
 import type { TimerHandle } from "../../shared/clock.js";
 import type { ComputeDevice, JobEvent, ManagedModel } from "../contract.js";
+import { DecayingCount } from "./decaying-count.js";
+import { DEMAND_DECAY_MS } from "./eviction.js";
 import { RollingWindow } from "./rolling-window.js";
 import type { ModelState } from "./types.js";
 
@@ -50,6 +52,8 @@ export class ModelSlot {
   readonly loadWaiters: LoadWaiter[] = [];
   /** The end of the last job or load, from which idleness is measured. */
   lastUsedAt = 0;
+  /** Jobs submitted, decayed with age: how much the model is in demand (see eviction.ts). */
+  readonly requests = new DecayingCount(DEMAND_DECAY_MS);
   idleTimer: TimerHandle | undefined;
   loadController: AbortController | undefined;
   /** The load or unload under way, so shutdown can wait for it. */
