@@ -1,19 +1,21 @@
 /**
  * Load: N simulated users at human pace against the bot as a process (MODEL_PROFILE=fixture,
  * a temporary DATA_DIR) on the loopback Bot API server, through the end-to-end harness.
- * Each user thinks a few seconds (seeded jitter), sends a text, a photo of a line of text or
- * a voice note, and waits for the bot to finish answering before thinking again. After
+ * Each user thinks a few seconds (seeded jitter), sends a text, a photo of a line of text, a
+ * voice note or (when --mix asks for it) a photo with a question in its caption for the vision
+ * model, and waits for the bot to finish answering before thinking again. After
  * `--seconds` nobody sends; replies still owed are awaited up to `--grace` seconds.
  *
  *   npm run bench:load -- --users 50 --seconds 60
  *   npm run bench:load -- --users 200 --seconds 60 --cpu-prof-dir /tmp/prof   # + a CPU profile
  *
  * Options: --users (10), --seconds (60), --grace (60), --think-ms MIN-MAX (4000-12000),
- * --seed (1), --mix (text=0.6,photo=0.2,voice=0.2), --log-level (info), --cpu-prof-dir (none),
+ * --seed (1), --mix (text=0.6,photo=0.2,voice=0.2; add e.g. picture=0.1), --log-level (info), --cpu-prof-dir (none),
  * --env KEY=VALUE (repeatable: a setting for the bot, e.g. --env ASR_LANGUAGE=en).
  *
  * Latency is from the user's message to the bot's first real reply: the answer for text,
- * the recognized text for a photo, the transcript for a voice note (whose exchange goes on
+ * the recognized text for a photo, the vision model's answer for a picture question, the
+ * transcript for a voice note (whose exchange goes on
  * to the answer and the voice reply). "busy" is a reply that refuses for overload (see
  * BUSY_PATTERNS); "lost" is a message that got no reply at all. The bot is stopped with
  * SIGTERM at the end; the exit code is 0 even if the bot died (alive=false).
@@ -75,8 +77,10 @@ function positive(name: "users" | "seconds" | "grace" | "seed"): number {
   return value;
 }
 
-type Kind = "text" | "photo" | "voice";
-const KINDS: readonly Kind[] = ["text", "photo", "voice"];
+type Kind = "text" | "photo" | "voice" | "picture";
+const KINDS: readonly Kind[] = ["text", "photo", "voice", "picture"];
+/** The caption of a picture question. */
+const PICTURE_QUESTION = "What is in this picture?";
 /** How often each kind is sent (--mix): by default mostly text, as people chat. */
 const MIX = parseMix(values.mix);
 
@@ -179,6 +183,8 @@ class LoadRun {
     if (kind === "text")
       users.sendText(chat, user, QUESTIONS[Math.floor(random() * QUESTIONS.length)]!);
     else if (kind === "photo") users.sendPhoto(chat, user, this.media.photo);
+    else if (kind === "picture")
+      users.sendPhoto(chat, user, this.media.photo, { caption: PICTURE_QUESTION });
     else users.sendVoice(chat, user, this.media.voice, { duration: 2 });
 
     let latencyMs: number | undefined;
@@ -241,14 +247,14 @@ function report(
       .map((e) => e.latencyMs!)
       .sort((a, b) => a - b);
 
-  console.log("kind   sent answered busy lost   p50_ms   p95_ms   max_ms");
+  console.log("kind    sent answered busy lost   p50_ms   p95_ms   max_ms");
   for (const kind of KINDS) {
     const sorted = latencies(kind);
     const sent = all.filter((e) => e.kind === kind).length;
     const ms = (p: number) => String(Math.round(percentile(sorted, p))).padStart(8);
     const max = String(Math.round(sorted.at(-1) ?? 0)).padStart(8);
     console.log(
-      `${kind.padEnd(6)} ${String(sent).padStart(4)} ${String(count("answered", kind)).padStart(8)} ` +
+      `${kind.padEnd(7)} ${String(sent).padStart(4)} ${String(count("answered", kind)).padStart(8)} ` +
         `${String(count("busy", kind)).padStart(4)} ${String(count("lost", kind)).padStart(4)} ` +
         `${ms(50)} ${ms(95)} ${max}`,
     );
