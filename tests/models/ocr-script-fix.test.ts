@@ -42,7 +42,7 @@ describe("OCR script fix", () => {
     assert.equal(fixLineText("Он сказал: «Ha» и ушёл"), "Он сказал: «на» и ушёл");
   });
 
-  it("suspects longer look-alike words: Latin ones always, Cyrillic ones beside Latin words", () => {
+  it("suspects longer look-alike words (Latin ones always, Cyrillic ones beside Latin words) and short ones between scripts", () => {
     const suspects = (line: string) =>
       findSuspects(line.split(" ")).map(({ index, script, other, context }) => ({
         word: line.split(" ")[index],
@@ -59,8 +59,11 @@ describe("OCR script fix", () => {
     ]);
     // Russian look-alike words among Russian ones are common and fine: no extra work.
     assert.deepEqual(suspects("Это все как текст на том сервере"), []);
-    // Short words are rule 1's.
+    // Short words are rule 1's, unless their neighbours are in different scripts.
     assert.deepEqual(suspects("We ordered а cake"), []);
+    assert.deepEqual(suspects("Please bring {Не документы and"), [
+      { word: "{Не", script: "cyrillic", other: "{He", context: undefined },
+    ]);
   });
 
   it("switches a suspect on a clear confidence win, or on a near tie the context agrees with", () => {

@@ -6,7 +6,7 @@
  */
 import sharp from "sharp";
 import type { OcrWord, WordLine } from "./layout.js";
-import { SCRIPT_LANGS, chooseScript, findSuspects, type Script } from "./script-fix.js";
+import { SCRIPT_LANGS, chooseScript, findSuspects, scriptOf, type Script } from "./script-fix.js";
 
 /** Reads an image with the given languages ("rus", "eng", "rus+eng"). */
 export type ReadLines = (
@@ -37,16 +37,20 @@ export async function rereadSuspects(
     image,
     suspects.map((suspect) => suspect.word),
   );
-  const confidence: Partial<Record<Script, (number | undefined)[]>> = {};
+  const readings: Partial<Record<Script, (BandReading | undefined)[]>> = {};
   for (const script of ["cyrillic", "latin"] as const) {
-    confidence[script] = bandConfidences(await read(strip, SCRIPT_LANGS[script], signal), bands);
+    readings[script] = bandReadings(await read(strip, SCRIPT_LANGS[script], signal), bands);
   }
   const switched = new Map<OcrWord, string>();
   suspects.forEach((suspect, i) => {
-    const own = confidence[suspect.script]?.[i];
-    const other = confidence[flip(suspect.script)]?.[i];
-    if (own !== undefined && other !== undefined && chooseScript(suspect, own, other)) {
-      switched.set(suspect.word, suspect.other);
+    const script = flip(suspect.script);
+    const own = readings[suspect.script]?.[i];
+    const other = readings[script]?.[i];
+    if (own && other && chooseScript(suspect, own.confidence, other.confidence)) {
+      // The other language's own word when it is one word in its script ("the" for "{Не"),
+      // else the same letters in that script.
+      const word = /^\S+$/u.test(other.text) && scriptOf(other.text) === script;
+      switched.set(suspect.word, word ? other.text : suspect.other);
     }
   });
   return lines.map((line) => ({
@@ -100,19 +104,29 @@ async function stackWords(
   return { strip, bands };
 }
 
-/** The mean confidence of the words read inside each band (undefined: nothing read there). */
-function bandConfidences(
+/** What one language read inside one band of the strip. */
+interface BandReading {
+  /** The words read there, joined by spaces. */
+  text: string;
+  /** Their mean confidence. */
+  confidence: number;
+}
+
+/** What was read inside each band (undefined: nothing). */
+function bandReadings(
   lines: readonly WordLine[],
   bands: ReadonlyArray<[number, number]>,
-): (number | undefined)[] {
+): (BandReading | undefined)[] {
   const words = lines.flatMap((line) => line.words);
   return bands.map(([top, bottom]) => {
     const inside = words.filter((word) => {
       const middle = (word.y0 + word.y1) / 2;
       return middle >= top && middle <= bottom;
     });
-    return inside.length === 0
-      ? undefined
-      : inside.reduce((sum, word) => sum + word.confidence, 0) / inside.length;
+    if (inside.length === 0) return undefined;
+    return {
+      text: inside.map((word) => word.text).join(" "),
+      confidence: inside.reduce((sum, word) => sum + word.confidence, 0) / inside.length,
+    };
   });
 }

@@ -16,6 +16,11 @@
  *    Single-language pages have next to no suspects, so they pay nothing; re-reading every
  *    word with both languages would cost two more page passes.
  *
+ *    A short look-alike word between the two scripts (rule 1 has no context to follow there:
+ *    "bring {Не документы" for "bring the документы") is a suspect too.
+ * When a suspect switches, the other language's own reading of it is taken when it is one word
+ * in that script ("the" for "{Не"), else its letters mapped to the other script.
+ *
  * Words whose reading differs in more than the script ("page" read as "раде": д is no g
  * look-alike) are left alone: the two languages' confidences were too close to decide
  * (96 vs 96 on the bench page) and the context is split in "страницу page settings".
@@ -146,7 +151,7 @@ const sentenceStart = (words: readonly string[], i: number) =>
   i === 0 || /[.!?]["»)]*$/u.test(words[i - 1]!);
 
 /** The script every letter of `word` is in, when it has letters of one script only. */
-function scriptOf(word: string): Script | undefined {
+export function scriptOf(word: string): Script | undefined {
   const letters = [...word].filter((char) => LETTER.test(char));
   if (letters.length > 0 && letters.every((char) => CYRILLIC.test(char))) return "cyrillic";
   if (letters.length > 0 && letters.every((char) => LATIN.test(char))) return "latin";
@@ -178,19 +183,21 @@ export interface Suspect {
 /**
  * The words of a line worth re-reading: look-alike-only words of more than
  * {@link MAX_LETTERS} letters that either have an unambiguous neighbour in the other script,
- * or are Latin. English has few such words ("copy", "cope") while Russian has many ("все",
- * "как", "текст"), and a Russian word inside an English sentence comes back Latin ("caxap",
- * "TopT") with nothing around it to tell; so Latin ones are always checked, Cyrillic ones only
- * against the context.
+ * or are Latin, and shorter ones whose neighbours are in different scripts. English has few
+ * such long words ("copy", "cope") while Russian has many ("все", "как", "текст"), and a
+ * Russian word inside an English sentence comes back Latin ("caxap", "TopT") with nothing
+ * around it to tell; so Latin ones are always checked, Cyrillic ones only against the context.
  */
 export function findSuspects(words: readonly string[]): Suspect[] {
   const scripts = words.map(definiteScript);
   return words.flatMap((word, i): Suspect[] => {
     const script = scriptOf(word);
-    const letters = [...word].filter((char) => LETTER.test(char)).length;
-    if (scripts[i] !== undefined || script === undefined || letters <= MAX_LETTERS) return [];
+    if (scripts[i] !== undefined || script === undefined) return [];
     const flipped = script === "latin" ? "cyrillic" : "latin";
     const [left, right] = neighbours(scripts, i);
+    const letters = [...word].filter((char) => LETTER.test(char)).length;
+    if (letters <= MAX_LETTERS && (left === undefined || right === undefined || left === right))
+      return [];
     if (script === "cyrillic" && left !== flipped && right !== flipped) return [];
     const other = toScript(word, flipped, sentenceStart(words, i), Infinity);
     return other === undefined ? [] : [{ index: i, script, other, context: context(scripts, i) }];
