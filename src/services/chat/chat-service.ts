@@ -19,9 +19,9 @@ import type {
 import type { JobEvent, ModelHandle } from "../../models/contract.js";
 import type { Config } from "../../config/index.js";
 import { systemClock, type Clock } from "../../shared/clock.js";
-import { cancelledError, InputError, isAppError } from "../../shared/errors.js";
+import { InputError, isAppError } from "../../shared/errors.js";
 import { fitConversation, type FittedConversation } from "./context.js";
-import { PieceStream } from "./piece-stream.js";
+import { streamReply, type PieceStream } from "./piece-stream.js";
 import { DEFAULT_SYSTEM_PROMPT } from "./prompts.js";
 import { ThinkFilter } from "./think.js";
 
@@ -104,17 +104,9 @@ export class ChatService {
 
   /** Starts a reply to the user's message; see {@link ChatReply}. */
   reply(input: ChatInput, options: ChatReplyOptions = {}): ChatReply {
-    const stopped = new AbortController();
-    const signal = options.signal
-      ? AbortSignal.any([options.signal, stopped.signal])
-      : stopped.signal;
-    const pieces = new PieceStream(() =>
-      stopped.abort(cancelledError("the reader stopped reading the reply")),
+    return streamReply(options.signal, (signal, pieces) =>
+      this.generate(input, signal, options.onEvent, pieces),
     );
-    const done = this.generate(input, signal, options.onEvent, pieces);
-    // The caller may read only `pieces`; the failure reaches it there.
-    done.catch(() => undefined);
-    return { pieces, done };
   }
 
   /** Starts a new conversation: earlier turns are kept on disk but no longer sent. */

@@ -1,3 +1,5 @@
+import { cancelledError } from "../../shared/errors.js";
+
 /**
  * A callback-to-async-iterator bridge for streamed text: the producer pushes pieces as the
  * model decodes them, one consumer pulls them with `for await`. Pieces are buffered while the
@@ -70,4 +72,24 @@ export class PieceStream implements AsyncIterable<string> {
     if (this.state === "failed") waiting.reject(this.failure);
     else waiting.resolve({ value: undefined, done: true });
   }
+}
+
+/**
+ * Starts `produce` as a streamed reply: its pieces go into a {@link PieceStream}, and a reader
+ * that leaves the stream early aborts the signal `produce` gets (as does `outer`). `done`
+ * carries a rejection handler, since a caller may read only `pieces`, where a failure also
+ * arrives.
+ */
+export function streamReply<T>(
+  outer: AbortSignal | undefined,
+  produce: (signal: AbortSignal, pieces: PieceStream) => Promise<T>,
+): { pieces: PieceStream; done: Promise<T> } {
+  const stopped = new AbortController();
+  const signal = outer ? AbortSignal.any([outer, stopped.signal]) : stopped.signal;
+  const pieces = new PieceStream(() =>
+    stopped.abort(cancelledError("the reader stopped reading the reply")),
+  );
+  const done = produce(signal, pieces);
+  done.catch(() => undefined);
+  return { pieces, done };
 }

@@ -18,9 +18,9 @@ import type {
 import type { JobEvent, ModelHandle } from "../../models/contract.js";
 import { prepareImageForVision, type ImageIntakeOptions } from "../../media/image.js";
 import { systemClock, type Clock } from "../../shared/clock.js";
-import { AppError, cancelledError, InputError, isAppError } from "../../shared/errors.js";
+import { AppError, InputError, isAppError } from "../../shared/errors.js";
 import { withDeadline } from "../../shared/timeout.js";
-import { PieceStream } from "../chat/piece-stream.js";
+import { streamReply, type PieceStream } from "../chat/piece-stream.js";
 import { visionConversation, type PictureInput } from "./conversation.js";
 import { questionSystemPrompt, READ_PROMPT, TABLE_PROMPT } from "./prompts.js";
 import { parseMarkdownTable, toCsv, toMarkdownTable } from "./table.js";
@@ -139,17 +139,9 @@ export class VisionService {
    * a reference to a new picture) and the answer are stored in the conversation.
    */
   ask(input: AskInput, options: VisionJobOptions = {}): VisionReply {
-    const stopped = new AbortController();
-    const signal = options.signal
-      ? AbortSignal.any([options.signal, stopped.signal])
-      : stopped.signal;
-    const pieces = new PieceStream(() =>
-      stopped.abort(cancelledError("the reader stopped reading the answer")),
+    return streamReply(options.signal, (signal, pieces) =>
+      this.answer(input, { ...options, signal }, pieces),
     );
-    const done = this.answer(input, { ...options, signal }, pieces);
-    // The caller may read only `pieces`; the failure reaches it there.
-    done.catch(() => undefined);
-    return { pieces, done };
   }
 
   private async answer(
