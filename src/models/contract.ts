@@ -51,9 +51,34 @@ export type JobEvent =
   | { type: "loading"; modelId: string; fallback: boolean }
   | { type: "running"; modelId: string };
 
+/** Interactive work goes ahead of batch work on the same model (see models/scheduler). */
+export type WorkClass = "interactive" | "batch";
+
 export interface RunOptions {
   signal?: AbortSignal;
   onEvent?: (event: JobEvent) => void;
+  /**
+   * Who the job is done for ("tg:42", "key:scripts"): a model's line takes turns between
+   * owners. Jobs without one share the owner {@link ANONYMOUS_OWNER}.
+   */
+  owner?: string;
+  /** Default "interactive". A piece of a job cut into several is "batch" (see {@link pieceClass}). */
+  workClass?: WorkClass;
+}
+
+/** Whose work a job is and its class: what services pass on to every model job of a request. */
+export type Scheduling = Pick<RunOptions, "owner" | "workClass">;
+
+/** The owner of jobs submitted without one (start-up checks, tests). */
+export const ANONYMOUS_OWNER = "anonymous";
+
+/**
+ * The class of each piece of a job cut into `pieces`: a job of one piece keeps the class it
+ * was asked with; the pieces of a longer one (pages, speech windows, chunks) are batch work,
+ * so that a short question waits for at most one of them.
+ */
+export function pieceClass(pieces: number, asked: WorkClass = "interactive"): WorkClass {
+  return pieces > 1 ? "batch" : asked;
 }
 
 /**

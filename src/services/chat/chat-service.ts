@@ -16,7 +16,7 @@ import type {
   ChatResult,
   GenerationSettings,
 } from "../../models/adapters/chat-qwen.js";
-import type { JobEvent, ModelHandle } from "../../models/contract.js";
+import type { JobEvent, ModelHandle, Scheduling } from "../../models/contract.js";
 import type { Config } from "../../config/index.js";
 import { systemClock, type Clock } from "../../shared/clock.js";
 import { InputError, isAppError } from "../../shared/errors.js";
@@ -47,7 +47,7 @@ export interface ChatInput extends DialogKey {
   kind: HistoryKind;
 }
 
-export interface ChatReplyOptions {
+export interface ChatReplyOptions extends Scheduling {
   signal?: AbortSignal;
   /** Queue and loading progress ("2nd in line", "loading model…"). */
   onEvent?: (event: JobEvent) => void;

@@ -4,7 +4,7 @@
  * so memory stays flat however long the document is.
  */
 import type { Logger } from "pino";
-import type { JobEvent, ModelHandle } from "../../models/contract.js";
+import type { JobEvent, ModelHandle, Scheduling } from "../../models/contract.js";
 import type { OcrInput, OcrResult } from "../../models/adapters/ocr/types.js";
 import { prepareImageForOcr, type ImageIntakeOptions } from "../../media/image.js";
 import { PdfFile } from "../../media/pdf.js";
@@ -39,7 +39,7 @@ export interface PageProgress {
   method: PageMethod;
 }
 
-export interface RecognizeOptions {
+export interface RecognizeOptions extends Scheduling {
   signal?: AbortSignal;
   onProgress?: (progress: PageProgress) => void;
   /** Queue and model-loading events from the model manager ("loading the OCR model…"). */

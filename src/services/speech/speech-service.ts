@@ -19,7 +19,7 @@ import type {
   AsrWindowTiming,
 } from "../../models/adapters/asr-whisper.js";
 import type { VadInput, VadResult } from "../../models/adapters/vad-silero.js";
-import type { JobEvent, ModelHandle } from "../../models/contract.js";
+import type { JobEvent, ModelHandle, Scheduling } from "../../models/contract.js";
 import { systemClock, type Clock } from "../../shared/clock.js";
 import { InputError, isAppError } from "../../shared/errors.js";
 import {
@@ -84,7 +84,7 @@ export interface SpeechServiceOptions {
   clock?: Clock;
 }
 
-export interface TranscribeOptions {
+export interface TranscribeOptions extends Scheduling {
   /** For logs only: the format is sniffed from the bytes. */
   fileName?: string;
   mimeType?: string;
@@ -118,7 +118,7 @@ interface ScreenedSegment {
   looped: boolean;
 }
 
-export interface SynthesizeOptions {
+export interface SynthesizeOptions extends Scheduling {
   /** Language for text without letters; letters pick the voice by script. */
   lang?: string;
   /** "espeak" skips the neural voices (the user prefers the fast, robotic one). Default "auto". */

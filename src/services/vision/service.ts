@@ -15,7 +15,7 @@ import type {
   VisionResult,
   VisionTurn,
 } from "../../models/adapters/vision/types.js";
-import type { JobEvent, ModelHandle } from "../../models/contract.js";
+import type { JobEvent, ModelHandle, Scheduling } from "../../models/contract.js";
 import { prepareImageForVision, type ImageIntakeOptions } from "../../media/image.js";
 import { systemClock, type Clock } from "../../shared/clock.js";
 import { AppError, InputError, isAppError } from "../../shared/errors.js";
@@ -45,7 +45,7 @@ export interface VisionServiceOptions {
   recordUsage?: (event: UsageEvent) => void;
 }
 
-export interface VisionJobOptions {
+export interface VisionJobOptions extends Scheduling {
   signal?: AbortSignal;
   onEvent?: (event: JobEvent) => void;
   /** Who asked, for the usage log. */

@@ -1,0 +1,12 @@
+/**
+ * Fair lines of waiting work: round-robin between owners, interactive work ahead of batch
+ * work with aging. The model manager keeps one per model; a cluster's bot keeps one per
+ * model kind in front of the BullMQ queues.
+ *
+ * @example
+ * const line = new FairQueue<Job>({ agingMs: 30_000 });
+ * line.push(job, "tg:42", "interactive", clock.now());
+ * const next = line.shift(clock.now());
+ */
+export { FairQueue, WORK_CLASSES } from "./fair-queue.js";
+export type { ClassSnapshot, FairQueueOptions, FairQueueSnapshot } from "./fair-queue.js";
