@@ -44,6 +44,10 @@ export interface Config {
     maxQueue: QueueLimits;
     /** ONNX Runtime intra-op threads per session; undefined: cores shared among the models. */
     threads?: number;
+    /** Pieces one owner may have waiting in a model's line, and updates in their own line. */
+    ownerMaxWaiting: number;
+    /** How long batch work may wait behind interactive work before it goes first. */
+    batchAgingMs: number;
     overrides: {
       asr: ModelOverride;
       chat: ModelOverride;
@@ -184,6 +188,8 @@ export function loadConfig(
       preload: e.MODELS_PRELOAD,
       maxQueue: e.MODEL_MAX_QUEUE,
       threads: e.MODEL_THREADS,
+      ownerMaxWaiting: e.OWNER_MAX_WAITING,
+      batchAgingMs: e.BATCH_AGING,
       overrides: {
         asr: { model: e.ASR_MODEL, dtype: e.ASR_DTYPE, device: e.ASR_DEVICE },
         chat: { model: e.CHAT_MODEL, dtype: e.CHAT_DTYPE, device: e.CHAT_DEVICE },
