@@ -140,12 +140,14 @@ export function buildModels(
     clock: deps.clock,
     logger,
     footprints: deps.store?.footprints,
+    batchAgingMs: config.models.batchAgingMs,
   });
   const pinned = new Set(config.models.preload);
   const queueLimit = queueLimits(config);
   const options = (id: ModelId, concurrency = 1) => ({
     concurrency,
     maxQueue: queueLimit(id),
+    maxPerOwner: config.models.ownerMaxWaiting,
     idleUnloadMs: config.models.idleUnloadMs,
     pinned: pinned.has(id),
   });

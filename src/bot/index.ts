@@ -132,7 +132,7 @@ export function createBot(deps: BotDeps, options: CreateBotOptions = {}): Telegr
       return;
     }
     // Overload is a state, not a fault: the user is told to come back in a minute.
-    if (isAppError(error.error) && error.error.code === "model.busy")
+    if (isAppError(error.error) && ["model.busy", "owner.busy"].includes(error.error.code))
       ctx.log.info({ code: error.error.code, details: error.error.details }, "too busy: refused");
     else if (isAppError(error.error))
       ctx.log.warn({ code: error.error.code, err: error.error }, "request failed");

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { pino } from "pino";
 import type { JobEvent } from "../../src/models/contract.js";
 import {
   InMemoryFootprintStore,
@@ -8,43 +7,9 @@ import {
   defaultBudgetBytes,
   isOutOfMemoryError,
 } from "../../src/models/manager/index.js";
-import type { ModelEvent, ModelManagerOptions } from "../../src/models/manager/index.js";
 import { ManualClock, settle } from "../../src/shared/clock.js";
-import { isAppError } from "../../src/shared/errors.js";
 import { FakeModel, GB } from "./fake-model.js";
-
-function setup(options: Partial<ModelManagerOptions> = {}) {
-  const clock = new ManualClock();
-  const manager = new ModelManager({
-    budgetBytes: 16 * GB,
-    clock,
-    logger: pino({ level: "silent" }),
-    ...options,
-  });
-  const events: ModelEvent[] = [];
-  manager.on((event) => {
-    events.push(event);
-    // The budget is checked at every lifecycle event, not only at the end.
-    assert.ok(manager.stats().inUseBytes <= manager.stats().budgetBytes, "over budget");
-  });
-  return { clock, manager, events };
-}
-
-/** Asserts a promise rejects with an AppError of the given code. */
-async function rejectsWith(promise: Promise<unknown>, code: string): Promise<unknown> {
-  let caught: unknown;
-  await assert.rejects(promise, (error) => {
-    caught = error;
-    return isAppError(error) && error.code === code;
-  });
-  return caught;
-}
-
-function statsOf(manager: ModelManager, id: string) {
-  const stats = manager.stats().models.find((model) => model.id === id);
-  assert.ok(stats, `no stats for ${id}`);
-  return stats;
-}
+import { rejectsWith, setup, statsOf } from "./support/manager-setup.js";
 
 describe("ModelManager loads", () => {
   it("loads once for many concurrent first requests (single flight)", async () => {
@@ -673,6 +638,7 @@ describe("ModelManager stats and events", () => {
       modelId: "ocr",
       variantId: "ocr",
       ok: true,
+      workClass: "interactive",
       waitMs: 3_100,
       runMs: 200,
     });

@@ -44,6 +44,10 @@ export function defaultMaxQueue(jobBytes: number, totalRamBytes: number): number
 export const DEFAULT_CONCURRENCY = 1;
 export const DEFAULT_MAX_QUEUE = 100;
 export const DEFAULT_IDLE_UNLOAD_MS = 5 * 60_000;
+/** Pieces one owner may have waiting per model: a backlog, not a flood that hides others'. */
+export const DEFAULT_MAX_PER_OWNER = 20;
+/** How long batch work waits behind interactive work before it takes turns with it. */
+export const DEFAULT_BATCH_AGING_MS = 20_000;
 /**
  * How long a variant that failed to load is skipped: requests meanwhile go to the next
  * variant or, when none is left, get a refusal at once instead of another doomed load.

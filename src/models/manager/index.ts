@@ -12,9 +12,11 @@ export { InMemoryFootprintStore } from "./footprints.js";
 export type { FootprintStore } from "./footprints.js";
 export {
   CPU_BUDGET_SHARE,
+  DEFAULT_BATCH_AGING_MS,
   DEFAULT_CONCURRENCY,
   DEFAULT_GPU_BUDGET_BYTES,
   DEFAULT_IDLE_UNLOAD_MS,
+  DEFAULT_MAX_PER_OWNER,
   DEFAULT_MAX_QUEUE,
   DEFAULT_RETRY_FAILED_AFTER_MS,
   defaultBudgetBytes,

@@ -1,6 +1,6 @@
 /**
- * The model manager: lazy, single-flight loads under a memory budget, per-model FIFO
- * queues, idle unload, eviction and fallbacks. It knows models only through the
+ * The model manager: lazy, single-flight loads under a memory budget, per-model fair
+ * lines of waiting work (see models/scheduler), idle unload, eviction and fallbacks. It knows models only through the
  * contract and never imports an ML library.
  *
  * Memory rule: a load reserves its whole footprint at once or nothing
@@ -21,11 +21,15 @@ import type { Logger } from "pino";
 import { pino } from "pino";
 import type { Clock, TimerHandle } from "../../shared/clock.js";
 import { CapacityError, ModelError, cancelledError } from "../../shared/errors.js";
+import { ANONYMOUS_OWNER } from "../contract.js";
 import type { JobEvent, LoadReport, ManagedModel, ModelHandle, RunOptions } from "../contract.js";
+import { summarizeLine } from "../scheduler/index.js";
 import { MemoryBudget } from "./budget.js";
 import {
+  DEFAULT_BATCH_AGING_MS,
   DEFAULT_CONCURRENCY,
   DEFAULT_IDLE_UNLOAD_MS,
+  DEFAULT_MAX_PER_OWNER,
   DEFAULT_MAX_QUEUE,
   DEFAULT_RETRY_FAILED_AFTER_MS,
   isOutOfMemoryError,
@@ -58,6 +62,7 @@ export class ModelManager {
   private readonly isOutOfMemory: (error: unknown) => boolean;
   private readonly reuseHorizonMs: number;
   private readonly retryFailedAfterMs: number;
+  private readonly batchAgingMs: number;
   private readonly listeners = new Set<ModelEventListener>();
   /** Models whose jobs wait for memory, oldest first. They hold no memory. */
   private readonly pendingLoads: ModelSlot[] = [];
@@ -71,6 +76,8 @@ export class ModelManager {
     this.isOutOfMemory = options.isOutOfMemory ?? isOutOfMemoryError;
     this.reuseHorizonMs = options.reuseHorizonMs ?? DEFAULT_REUSE_HORIZON_MS;
     this.retryFailedAfterMs = options.retryFailedAfterMs ?? DEFAULT_RETRY_FAILED_AFTER_MS;
+    this.batchAgingMs = options.batchAgingMs ?? DEFAULT_BATCH_AGING_MS;
+    if (!(this.batchAgingMs >= 0)) throw new RangeError("batchAgingMs must be >= 0");
   }
 
   /** Puts a model under management and returns the handle services submit jobs through. */
@@ -81,6 +88,7 @@ export class ModelManager {
     if (this.slots.has(model.id)) throw new Error(`model "${model.id}" is already registered`);
     const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
     const maxQueue = options.maxQueue ?? DEFAULT_MAX_QUEUE;
+    const maxPerOwner = options.maxPerOwner ?? DEFAULT_MAX_PER_OWNER;
     const idleUnloadMs = options.idleUnloadMs ?? DEFAULT_IDLE_UNLOAD_MS;
     if (!Number.isInteger(concurrency) || concurrency < 1) {
       throw new RangeError(`concurrency of "${model.id}" must be an integer >= 1`);
@@ -88,14 +96,18 @@ export class ModelManager {
     if (!Number.isInteger(maxQueue) || maxQueue < 0) {
       throw new RangeError(`maxQueue of "${model.id}" must be an integer >= 0`);
     }
+    if (!Number.isInteger(maxPerOwner) || maxPerOwner < 1) {
+      throw new RangeError(`maxPerOwner of "${model.id}" must be an integer >= 1`);
+    }
     if (!(idleUnloadMs >= 0)) throw new RangeError(`idleUnloadMs of "${model.id}" must be >= 0`);
-    const slot = new ModelSlot(
-      model as ManagedModel,
+    const slot = new ModelSlot(model as ManagedModel, {
       concurrency,
       maxQueue,
+      maxPerOwner,
       idleUnloadMs,
-      options.pinned ?? false,
-    );
+      pinned: options.pinned ?? false,
+      batchAgingMs: this.batchAgingMs,
+    });
     this.slots.set(model.id, slot);
     return {
       id: model.id,
@@ -146,7 +158,7 @@ export class ModelManager {
     this.pendingLoads.length = 0;
     for (const slot of this.slots.values()) {
       this.clearIdleTimer(slot);
-      for (const job of slot.queue.splice(0)) this.settle(job, refusal());
+      for (const job of slot.queue.clear()) this.settle(job, refusal());
       for (const waiter of slot.loadWaiters.splice(0)) waiter.reject(refusal());
       slot.loadController?.abort(refusal());
     }
@@ -182,11 +194,22 @@ export class ModelManager {
 
   private submit(slot: ModelSlot, input: unknown, options: RunOptions = {}): Promise<unknown> {
     const { signal, onEvent } = options;
+    const owner = options.owner ?? ANONYMOUS_OWNER;
+    const workClass = options.workClass ?? "interactive";
     if (this.shutdownPromise) {
       return Promise.reject(new CapacityError("model.shutting_down", "the bot is shutting down"));
     }
     if (signal?.aborted) return Promise.reject(cancelledError(signal.reason));
-    if (slot.queue.length >= slot.maxQueue) {
+    // Work without an owner (start-up checks, tests) is no one's backlog: maxQueue bounds it.
+    if (owner !== ANONYMOUS_OWNER && slot.queue.waitingOf(owner) >= slot.maxPerOwner) {
+      return Promise.reject(
+        new CapacityError("owner.busy", `one owner has too much waiting for "${slot.id}"`, {
+          modelId: slot.id,
+          maxPerOwner: slot.maxPerOwner,
+        }),
+      );
+    }
+    if (slot.queue.size >= slot.maxQueue) {
       return Promise.reject(
         new CapacityError("model.busy", `too many jobs are waiting for "${slot.id}"`, {
           modelId: slot.id,
@@ -197,9 +220,12 @@ export class ModelManager {
     return new Promise((resolve, reject) => {
       const controller = new AbortController();
       const onAbort = () => this.cancel(slot, job, signal?.reason);
+      const now = this.clock.now();
       const job: Job = {
         input,
-        enqueuedAt: this.clock.now(),
+        enqueuedAt: now,
+        owner,
+        workClass,
         controller,
         onEvent: onEvent && ((event) => this.notify(onEvent, event)),
         reportedPosition: Number.POSITIVE_INFINITY,
@@ -208,15 +234,13 @@ export class ModelManager {
         detach: () => signal?.removeEventListener("abort", onAbort),
       };
       signal?.addEventListener("abort", onAbort, { once: true });
-      slot.queue.push(job);
-      slot.requests.add(job.enqueuedAt);
+      slot.queue.push(job, owner, workClass, now);
+      slot.requests.add(now);
       this.clearIdleTimer(slot);
       const startsNow =
-        slot.phase === "ready" && slot.running + slot.queue.length <= slot.concurrency;
-      if (!startsNow) {
-        job.reportedPosition = slot.queue.length;
-        job.onEvent?.({ type: "queued", position: job.reportedPosition });
-      }
+        slot.phase === "ready" && slot.running + slot.queue.size <= slot.concurrency;
+      // The newcomer may go ahead of others (interactive work, a new owner): all are told.
+      if (!startsNow) slot.reportPositions(now);
       // A load already under way won't announce itself again; one started by pump() will.
       if (slot.phase === "loading") {
         const fallback = slot.variantIndex > 0;
@@ -228,15 +252,13 @@ export class ModelManager {
 
   /** A caller aborted: a waiting job leaves the line, a running one gets its signal aborted. */
   private cancel(slot: ModelSlot, job: Job, reason: unknown): void {
-    const index = slot.queue.indexOf(job);
-    if (index < 0) {
+    if (!slot.queue.remove(job)) {
       job.controller.abort(reason);
       return;
     }
-    slot.queue.splice(index, 1);
     this.settle(job, cancelledError(reason));
-    slot.reportPositions();
-    if (slot.queue.length === 0 && slot.loadWaiters.length === 0) {
+    slot.reportPositions(this.clock.now());
+    if (slot.queue.size === 0 && slot.loadWaiters.length === 0) {
       const pending = this.pendingLoads.indexOf(slot);
       if (pending >= 0) this.pendingLoads.splice(pending, 1);
       if (slot.phase === "ready" && slot.running === 0) this.scheduleIdleUnload(slot);
@@ -247,16 +269,17 @@ export class ModelManager {
   /** Moves a model's work forward: start jobs if loaded, ask for a load if not. */
   private pump(slot: ModelSlot): void {
     if (slot.phase === "ready") {
-      while (slot.running < slot.concurrency && slot.queue.length > 0) {
-        const job = slot.queue.shift();
-        if (job) this.start(slot, job);
+      const now = this.clock.now();
+      let started = 0;
+      while (slot.running < slot.concurrency) {
+        const job = slot.queue.shift(now);
+        if (!job) break;
+        this.start(slot, job);
+        started += 1;
       }
-      slot.reportPositions();
+      if (started > 0) slot.reportPositions(now);
       if (!slot.busy) this.scheduleIdleUnload(slot);
-    } else if (
-      slot.phase === "unloaded" &&
-      (slot.queue.length > 0 || slot.loadWaiters.length > 0)
-    ) {
+    } else if (slot.phase === "unloaded" && (slot.queue.size > 0 || slot.loadWaiters.length > 0)) {
       this.requestLoad(slot);
     }
   }
@@ -380,7 +403,9 @@ export class ModelManager {
     slot.phase = "loading";
     slot.chargedBytes = reservedBytes;
     slot.loadController = controller;
-    for (const job of slot.queue) job.onEvent?.({ type: "loading", modelId: variant.id, fallback });
+    for (const job of slot.queue.order(startedAt)) {
+      job.onEvent?.({ type: "loading", modelId: variant.id, fallback });
+    }
     this.emit({
       type: "loading",
       modelId: slot.id,
@@ -468,7 +493,7 @@ export class ModelManager {
       error,
     });
     const next = this.nextVariant(slot);
-    const wanted = slot.queue.length > 0 || slot.loadWaiters.length > 0;
+    const wanted = slot.queue.size > 0 || slot.loadWaiters.length > 0;
     if (next >= 0 && wanted && !this.shutdownPromise) {
       this.logger.warn(
         { modelId: variant.id, next: slot.variants[next]?.id, outOfMemory, err: error },
@@ -485,7 +510,7 @@ export class ModelManager {
 
   /** Rejects everyone waiting for a load that won't happen; a later request retries. */
   private failLoad(slot: ModelSlot, error: unknown): void {
-    for (const job of slot.queue.splice(0)) this.settle(job, error);
+    for (const job of slot.queue.clear()) this.settle(job, error);
     for (const waiter of slot.loadWaiters.splice(0)) waiter.reject(error);
   }
 
@@ -520,6 +545,7 @@ export class ModelManager {
           modelId: slot.id,
           variantId: variant.id,
           ok: outcome.ok,
+          workClass: job.workClass,
           waitMs: startedAt - job.enqueuedAt,
           runMs,
           ...(outcome.ok ? {} : { error: outcome.error }),
@@ -638,7 +664,8 @@ export class ModelManager {
       jobsFailed: slot.jobsFailed,
       running: slot.running,
       concurrency: slot.concurrency,
-      queued: slot.queue.length,
+      queued: slot.queue.size,
+      line: summarizeLine(slot.queue.snapshot(now)),
       ...optional("runP50Ms", slot.runTimes.percentile(50)),
       ...optional("runP95Ms", slot.runTimes.percentile(95)),
       ...(idle ? { idleMs: now - slot.lastUsedAt } : {}),

@@ -1,6 +1,7 @@
 /** The manager's record of one registered model: its state, waiting jobs and counters. */
 import type { TimerHandle } from "../../shared/clock.js";
-import type { ComputeDevice, JobEvent, ManagedModel } from "../contract.js";
+import type { ComputeDevice, JobEvent, ManagedModel, WorkClass } from "../contract.js";
+import { FairQueue } from "../scheduler/index.js";
 import { DecayingCount } from "./decaying-count.js";
 import { DEMAND_DECAY_MS } from "./eviction.js";
 import { RollingWindow } from "./rolling-window.js";
@@ -10,10 +11,13 @@ import type { ModelState } from "./types.js";
 export interface Job {
   readonly input: unknown;
   readonly enqueuedAt: number;
+  /** Whose work it is; the line takes turns between owners. */
+  readonly owner: string;
+  readonly workClass: WorkClass;
   /** Passed to `model.run`; aborted by the caller's signal or by shutdown. */
   readonly controller: AbortController;
   readonly onEvent: ((event: JobEvent) => void) | undefined;
-  /** The last position sent in a "queued" event; re-sent only when it improves. */
+  /** The last position sent in a "queued" event; re-sent whenever it changes. */
   reportedPosition: number;
   resolve(output: unknown): void;
   reject(error: unknown): void;
@@ -35,6 +39,16 @@ export interface LoadFailure {
   error: unknown;
 }
 
+/** A model's register options, defaults applied, and the manager's aging for its line. */
+export interface SlotOptions {
+  concurrency: number;
+  maxQueue: number;
+  maxPerOwner: number;
+  idleUnloadMs: number;
+  pinned: boolean;
+  batchAgingMs: number;
+}
+
 export type SlotPhase = "unloaded" | "loading" | "ready" | "unloading";
 
 export class ModelSlot {
@@ -46,7 +60,8 @@ export class ModelSlot {
   device: ComputeDevice | undefined;
   deviceNote: string | undefined;
   running = 0;
-  readonly queue: Job[] = [];
+  /** Jobs waiting to run, fair between owners, interactive ahead of batch. */
+  readonly queue: FairQueue<Job>;
   /** Jobs in `model.run`, with the promise that settles once each is accounted for. */
   readonly runningJobs = new Map<Job, Promise<void>>();
   readonly loadWaiters: LoadWaiter[] = [];
@@ -73,13 +88,22 @@ export class ModelSlot {
   /** The primary model followed by its chain of fallbacks. */
   readonly variants: readonly ManagedModel[];
 
+  readonly concurrency: number;
+  readonly maxQueue: number;
+  readonly maxPerOwner: number;
+  readonly idleUnloadMs: number;
+  readonly pinned: boolean;
+
   constructor(
     readonly model: ManagedModel,
-    readonly concurrency: number,
-    readonly maxQueue: number,
-    readonly idleUnloadMs: number,
-    readonly pinned: boolean,
+    options: SlotOptions,
   ) {
+    this.concurrency = options.concurrency;
+    this.maxQueue = options.maxQueue;
+    this.maxPerOwner = options.maxPerOwner;
+    this.idleUnloadMs = options.idleUnloadMs;
+    this.pinned = options.pinned;
+    this.queue = new FairQueue<Job>({ agingMs: options.batchAgingMs });
     const variants: ManagedModel[] = [];
     for (let variant: ManagedModel | undefined = model; variant; variant = variant.fallback) {
       variants.push(variant);
@@ -97,18 +121,22 @@ export class ModelSlot {
 
   /** Work in flight or waiting: such a model is never unloaded. */
   get busy(): boolean {
-    return this.running > 0 || this.queue.length > 0;
+    return this.running > 0 || this.queue.size > 0;
   }
 
   get state(): ModelState {
     return this.phase === "ready" && this.running > 0 ? "running" : this.phase;
   }
 
-  /** Sends "queued" to every waiting job whose place in line improved. */
-  reportPositions(): void {
-    this.queue.forEach((job, index) => {
+  /**
+   * Sends "queued" to every waiting job whose place in line changed: it may get better (a
+   * job ahead started or left) or worse (interactive work or a new owner's piece came in
+   * ahead). The fair order is computed once for the whole line.
+   */
+  reportPositions(now: number): void {
+    this.queue.order(now).forEach((job, index) => {
       const position = index + 1;
-      if (position < job.reportedPosition) {
+      if (position !== job.reportedPosition) {
         job.reportedPosition = position;
         job.onEvent?.({ type: "queued", position });
       }

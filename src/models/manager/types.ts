@@ -1,7 +1,8 @@
 /** The manager's public types: options, lifecycle events and stats. */
 import type { Logger } from "pino";
 import type { Clock } from "../../shared/clock.js";
-import type { ComputeDevice, ModelTask } from "../contract.js";
+import type { ComputeDevice, ModelTask, WorkClass } from "../contract.js";
+import type { LineSummary } from "../scheduler/index.js";
 import type { FootprintStore } from "./footprints.js";
 
 export interface ModelManagerOptions {
@@ -17,6 +18,11 @@ export interface ModelManagerOptions {
   retryFailedAfterMs?: number;
   /** How fast an idle model loses its claim to stay loaded; see eviction.ts. */
   reuseHorizonMs?: number;
+  /**
+   * How long a batch piece waits behind interactive work on its model before the two take
+   * turns (default 20 s); see models/scheduler.
+   */
+  batchAgingMs?: number;
 }
 
 export interface RegisterOptions {
@@ -24,6 +30,11 @@ export interface RegisterOptions {
   concurrency?: number;
   /** Jobs allowed to wait; one more is refused with CapacityError "model.busy" (default 100). */
   maxQueue?: number;
+  /**
+   * Jobs one owner may have waiting on this model; one more is refused with CapacityError
+   * "owner.busy" (default 20). Jobs without an owner are bounded by `maxQueue` only.
+   */
+  maxPerOwner?: number;
   /** Unload after this long without a job, counted from the last job's end; 0 keeps it (default 5 min). */
   idleUnloadMs?: number;
   /** Never idle-unloaded; evicted only when unpinned idle models can't free enough. */
@@ -78,6 +89,7 @@ export type ModelEvent =
       modelId: string;
       variantId: string;
       ok: boolean;
+      workClass: WorkClass;
       waitMs: number;
       runMs: number;
       error?: unknown;
@@ -124,6 +136,11 @@ export interface ModelStats {
   /** Jobs it may run at once (its register option). */
   concurrency: number;
   queued: number;
+  /**
+   * The waiting jobs per class and the owners with the most waiting (hashed); absent where
+   * only counts are known (a cluster's remote models).
+   */
+  line?: LineSummary;
   runP50Ms?: number;
   runP95Ms?: number;
   /** Time since the last job ended (or the load finished) while loaded and idle. */

@@ -11,8 +11,11 @@
  *
  * Two classes: interactive work (a chat answer, a picture question, a button's short task)
  * goes ahead of batch work (a page of a long PDF, a window of a long recording). Aging keeps
- * batch work from starving: once the oldest batch piece has waited `agingMs`, batch pieces
- * are served before interactive ones until none has waited that long.
+ * batch work from starving: once the oldest batch piece has waited `agingMs`, batch and
+ * interactive pieces take turns, one each, until no batch piece has waited that long. Turns
+ * rather than "aged batch first": under a steady flood of batch work every batch piece ages,
+ * and batch-first would then starve interactive work instead; taking turns bounds both, an
+ * interactive piece waits for at most one aged batch piece per interactive piece ahead of it.
  *
  * Pure: time is passed in, nothing here runs a timer.
  */
@@ -22,7 +25,7 @@ import type { WorkClass } from "../contract.js";
 export const WORK_CLASSES: readonly WorkClass[] = ["interactive", "batch"];
 
 export interface FairQueueOptions {
-  /** How long a batch piece may wait before it goes ahead of interactive work. */
+  /** How long a batch piece may wait before it takes turns with interactive work. */
   agingMs: number;
 }
 
@@ -77,7 +80,7 @@ class Ring<T> {
     return undefined;
   }
 
-  /** When the longest-waiting piece was enqueued. */
+  /** When the longest-waiting piece was enqueued (each owner's line is oldest first). */
   oldest(): number | undefined {
     let oldest: number | undefined;
     for (const line of this.lines.values()) {
@@ -96,6 +99,38 @@ class Ring<T> {
   }
 }
 
+/** Both classes' rings and whose turn it is while batch work has aged. */
+class Lines<T> {
+  /** The last piece taken was an aged batch piece taken ahead of waiting interactive work. */
+  agedTurnTaken = false;
+
+  constructor(
+    readonly interactive = new Ring<T>(),
+    readonly batch = new Ring<T>(),
+  ) {}
+
+  ring(workClass: WorkClass): Ring<T> {
+    return workClass === "interactive" ? this.interactive : this.batch;
+  }
+
+  /** Takes the piece to run next: interactive first, aged batch in turns with it. */
+  take(now: number, agingMs: number): Entry<T> | undefined {
+    if (this.interactive.size === 0 || this.batch.size === 0) {
+      this.agedTurnTaken = false;
+      return this.interactive.shift() ?? this.batch.shift();
+    }
+    const aged = now - (this.batch.oldest() ?? now) >= agingMs;
+    this.agedTurnTaken = aged && !this.agedTurnTaken;
+    return this.agedTurnTaken ? this.batch.shift() : this.interactive.shift();
+  }
+
+  clone(): Lines<T> {
+    const copy = new Lines<T>(this.interactive.clone(), this.batch.clone());
+    copy.agedTurnTaken = this.agedTurnTaken;
+    return copy;
+  }
+}
+
 /** What waits in one class, for /status and metrics. */
 export interface ClassSnapshot {
   waiting: number;
@@ -103,54 +138,58 @@ export interface ClassSnapshot {
   oldestWaitMs: number;
 }
 
+/** One owner's waiting work, both classes together. */
+export interface OwnerSnapshot {
+  owner: string;
+  waiting: number;
+  /** How long the owner's longest-waiting piece has waited. */
+  oldestWaitMs: number;
+}
+
 export interface FairQueueSnapshot {
   classes: Record<WorkClass, ClassSnapshot>;
-  /** Waiting pieces per owner, most first. */
-  owners: { owner: string; waiting: number }[];
+  /** Owners with waiting work, most pieces first (ties: longest wait first, then by id). */
+  owners: OwnerSnapshot[];
 }
 
 export class FairQueue<T> {
-  private readonly rings: Record<WorkClass, Ring<T>> = {
-    interactive: new Ring<T>(),
-    batch: new Ring<T>(),
-  };
+  private lines = new Lines<T>();
 
   constructor(private readonly options: FairQueueOptions) {}
 
   get size(): number {
-    return this.rings.interactive.size + this.rings.batch.size;
+    return this.lines.interactive.size + this.lines.batch.size;
   }
 
   /** Pieces `owner` has waiting, in both classes. */
   waitingOf(owner: string): number {
     return (
-      (this.rings.interactive.lines.get(owner)?.length ?? 0) +
-      (this.rings.batch.lines.get(owner)?.length ?? 0)
+      (this.lines.interactive.lines.get(owner)?.length ?? 0) +
+      (this.lines.batch.lines.get(owner)?.length ?? 0)
     );
   }
 
   push(item: T, owner: string, workClass: WorkClass, now: number): void {
-    this.rings[workClass].push({ item, owner, workClass, enqueuedAt: now });
+    this.lines.ring(workClass).push({ item, owner, workClass, enqueuedAt: now });
   }
 
   /** Takes the piece to run next, or `undefined` when nothing waits. */
   shift(now: number): T | undefined {
-    return pick(this.rings, now, this.options.agingMs)?.item;
+    return this.lines.take(now, this.options.agingMs)?.item;
   }
 
   /** Takes a waiting piece out of the line (a cancel); false when it isn't waiting. */
   remove(item: T): boolean {
     return (
-      this.rings.interactive.remove(item) !== undefined ||
-      this.rings.batch.remove(item) !== undefined
+      this.lines.interactive.remove(item) !== undefined ||
+      this.lines.batch.remove(item) !== undefined
     );
   }
 
   /** Empties the line, returning what waited. */
   clear(): T[] {
     const items = this.order(Number.POSITIVE_INFINITY);
-    this.rings.interactive = new Ring<T>();
-    this.rings.batch = new Ring<T>();
+    this.lines = new Lines<T>();
     return items;
   }
 
@@ -159,11 +198,11 @@ export class FairQueue<T> {
    * piece's place in line is its index here plus one.
    */
   order(now: number): T[] {
-    const rings = { interactive: this.rings.interactive.clone(), batch: this.rings.batch.clone() };
+    const lines = this.lines.clone();
     const items: T[] = [];
-    for (let entry = pick(rings, now, this.options.agingMs); entry;) {
+    for (let entry = lines.take(now, this.options.agingMs); entry;) {
       items.push(entry.item);
-      entry = pick(rings, now, this.options.agingMs);
+      entry = lines.take(now, this.options.agingMs);
     }
     return items;
   }
@@ -173,28 +212,29 @@ export class FairQueue<T> {
       const oldest = ring.oldest();
       return { waiting: ring.size, oldestWaitMs: oldest === undefined ? 0 : now - oldest };
     };
-    const counts = new Map<string, number>();
-    for (const ring of Object.values(this.rings)) {
+    const owners = new Map<string, OwnerSnapshot>();
+    for (const ring of [this.lines.interactive, this.lines.batch]) {
       for (const [owner, line] of ring.lines) {
-        counts.set(owner, (counts.get(owner) ?? 0) + line.length);
+        const waitMs = now - (line[0]?.enqueuedAt ?? now);
+        const known = owners.get(owner);
+        owners.set(owner, {
+          owner,
+          waiting: (known?.waiting ?? 0) + line.length,
+          oldestWaitMs: Math.max(known?.oldestWaitMs ?? 0, waitMs),
+        });
       }
     }
     return {
-      classes: { interactive: classOf(this.rings.interactive), batch: classOf(this.rings.batch) },
-      owners: [...counts]
-        .map(([owner, waiting]) => ({ owner, waiting }))
-        .sort((a, b) => b.waiting - a.waiting || a.owner.localeCompare(b.owner)),
+      classes: {
+        interactive: classOf(this.lines.interactive),
+        batch: classOf(this.lines.batch),
+      },
+      owners: [...owners.values()].sort(
+        (a, b) =>
+          b.waiting - a.waiting ||
+          b.oldestWaitMs - a.oldestWaitMs ||
+          a.owner.localeCompare(b.owner),
+      ),
     };
   }
-}
-
-function pick<T>(
-  rings: Record<WorkClass, Ring<T>>,
-  now: number,
-  agingMs: number,
-): Entry<T> | undefined {
-  const batchSince = rings.batch.oldest();
-  const aged = batchSince !== undefined && now - batchSince >= agingMs;
-  if (aged || rings.interactive.size === 0) return rings.batch.shift() ?? rings.interactive.shift();
-  return rings.interactive.shift();
 }

@@ -9,4 +9,11 @@
  * const next = line.shift(clock.now());
  */
 export { FairQueue, WORK_CLASSES } from "./fair-queue.js";
-export type { ClassSnapshot, FairQueueOptions, FairQueueSnapshot } from "./fair-queue.js";
+export type {
+  ClassSnapshot,
+  FairQueueOptions,
+  FairQueueSnapshot,
+  OwnerSnapshot,
+} from "./fair-queue.js";
+export { TOP_OWNERS, hashOwner, summarizeLine } from "./summary.js";
+export type { LineSummary } from "./summary.js";

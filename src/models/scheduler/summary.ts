@@ -1,0 +1,34 @@
+/**
+ * A line's waiting work as /status and metrics show it: per class, and the few owners with
+ * the most work waiting. Owner ids are shown as a short sha256 prefix, so that an admin can
+ * tell owners apart and follow one over time without seeing a Telegram user id or an API
+ * key's name; keeping only the top few bounds metric label cardinality.
+ */
+import { createHash } from "node:crypto";
+import type { WorkClass } from "../contract.js";
+import type { ClassSnapshot, FairQueueSnapshot, OwnerSnapshot } from "./fair-queue.js";
+
+/** Hex digits kept: 32 bits, plenty to keep a handful of top owners apart. */
+const HASH_LENGTH = 8;
+
+/** Owners listed in a summary. */
+export const TOP_OWNERS = 5;
+
+export function hashOwner(owner: string): string {
+  return createHash("sha256").update(owner).digest("hex").slice(0, HASH_LENGTH);
+}
+
+export interface LineSummary {
+  classes: Record<WorkClass, ClassSnapshot>;
+  /** The owners with the most pieces waiting, most first, at most {@link TOP_OWNERS}; ids hashed. */
+  topOwners: OwnerSnapshot[];
+}
+
+export function summarizeLine(snapshot: FairQueueSnapshot): LineSummary {
+  return {
+    classes: snapshot.classes,
+    topOwners: snapshot.owners
+      .slice(0, TOP_OWNERS)
+      .map((owner) => ({ ...owner, owner: hashOwner(owner.owner) })),
+  };
+}
