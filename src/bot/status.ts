@@ -30,7 +30,28 @@ function formatModel(model: ModelStatus, t: Translate): string {
       retry: formatDuration(failed.retryInMs),
     }),
   );
-  return [formatModelLine(model, t), ...unavailable].join("\n");
+  return [formatModelLine(model, t), ...formatWaiting(model, t), ...unavailable].join("\n");
+}
+
+/** What waits in the model's line, per class, and who has most of it; nothing when idle. */
+function formatWaiting(model: ModelStatus, t: Translate): string[] {
+  const line = model.line;
+  if (!line || line.classes.interactive.waiting + line.classes.batch.waiting === 0) return [];
+  const owners = line.topOwners
+    .map(
+      (owner) =>
+        `<code>${escapeHtml(owner.owner)}</code> ${owner.waiting} (${formatDuration(owner.oldestWaitMs)})`,
+    )
+    .join(", ");
+  return [
+    t("status-waiting", {
+      interactive: line.classes.interactive.waiting,
+      interactiveWait: formatDuration(line.classes.interactive.oldestWaitMs),
+      batch: line.classes.batch.waiting,
+      batchWait: formatDuration(line.classes.batch.oldestWaitMs),
+    }),
+    t("status-top-owners", { owners }),
+  ];
 }
 
 function formatModelLine(model: ModelStatus, t: Translate): string {

@@ -18,6 +18,10 @@ export interface ModelGaugeSample {
   chargedBytes: number;
   /** Where the model was last loaded: its memory is VRAM on "cuda", RAM otherwise. */
   device?: string;
+  /** Jobs waiting per class ("interactive", "batch"), where the model's line is known. */
+  waitingByClass?: Record<string, number>;
+  /** The few owners with the most jobs waiting, ids already hashed. */
+  topOwners?: { owner: string; waiting: number }[];
 }
 
 /** What the memory and queue gauges read at each scrape. */
@@ -42,6 +46,8 @@ export const METRIC_NAMES = {
   memoryPeak: "bot_model_memory_peak_bytes",
   modelMemory: "bot_model_memory_bytes",
   queueLength: "bot_model_queue_length",
+  waitingJobs: "bot_model_waiting_jobs",
+  ownerWaitingJobs: "bot_model_owner_waiting_jobs",
   runningJobs: "bot_model_running_jobs",
   modelLoaded: "bot_model_loaded",
   telegramApiErrors: "bot_telegram_api_errors_total",
@@ -58,8 +64,8 @@ export interface BotMetrics {
   observeUpdate(type: string): void;
   /** Records one finished (or refused) job and how long it ran. */
   observeJob(task: string, model: string, outcome: JobOutcome, seconds: number): void;
-  /** Records how long a job waited in its model's queue before it ran. */
-  observeJobWait(task: string, model: string, seconds: number): void;
+  /** Records how long a job of a class ("interactive", "batch") waited before it ran. */
+  observeJobWait(task: string, model: string, workClass: string, seconds: number): void;
   /** Records one load attempt; `seconds` goes to the histogram only for successful loads. */
   observeModelLoad(
     model: string,
@@ -110,8 +116,8 @@ export function createBotMetrics(options: BotMetricsOptions = {}): BotMetrics {
   });
   const jobWait = new Histogram({
     name: METRIC_NAMES.jobWait,
-    help: "Time a model job waited in its model's queue (and for the load), in seconds.",
-    labelNames: ["task", "model"] as const,
+    help: "Time a model job waited in its model's line (and for the load), in seconds, by class.",
+    labelNames: ["task", "model", "class"] as const,
     buckets: JOB_BUCKETS,
     registers,
   });
@@ -168,34 +174,54 @@ export function createBotMetrics(options: BotMetricsOptions = {}): BotMetrics {
     (s) => s.peakBytes,
   );
 
-  const modelGauge = (name: string, help: string, read: (m: ModelGaugeSample) => number) =>
-    new Gauge({
+  /**
+   * A gauge with the samples each model gives, e.g. one per class. Reset at every scrape,
+   * so a model, class or owner that left the sample doesn't linger with its last value.
+   */
+  const perModelGauge = <L extends string>(
+    name: string,
+    help: string,
+    labelNames: readonly L[],
+    samples: (m: ModelGaugeSample) => [labels: Record<L, string>, value: number][],
+  ) =>
+    new Gauge<L | "model">({
       name,
       help,
-      labelNames: ["model"] as const,
+      labelNames: ["model", ...labelNames],
       registers,
       collect() {
-        // Reset first so a model that left the sample doesn't linger with its last value.
         this.reset();
-        for (const model of sample()?.models ?? []) this.set({ model: model.model }, read(model));
+        for (const model of sample()?.models ?? []) {
+          for (const [labels, value] of samples(model)) {
+            this.set({ model: model.model, ...labels }, value);
+          }
+        }
       },
     });
-  new Gauge({
-    name: METRIC_NAMES.modelMemory,
-    help:
-      'Memory charged to each model, in bytes: the measured footprint once loaded (memory="vram": ' +
+  const modelGauge = (name: string, help: string, read: (m: ModelGaugeSample) => number) =>
+    perModelGauge(name, help, [], (m) => [[{}, read(m)]]);
+  perModelGauge(
+    METRIC_NAMES.modelMemory,
+    'Memory charged to each model, in bytes: the measured footprint once loaded (memory="vram": ' +
       'this process\'s GPU memory growth from nvidia-smi; "ram": resident memory growth).',
-    labelNames: ["model", "memory"] as const,
-    registers,
-    collect() {
-      this.reset();
-      for (const model of sample()?.models ?? []) {
-        const memory = model.device === "cuda" ? "vram" : "ram";
-        this.set({ model: model.model, memory }, model.chargedBytes);
-      }
-    },
-  });
+    ["memory"],
+    (m) => [[{ memory: m.device === "cuda" ? "vram" : "ram" }, m.chargedBytes]],
+  );
   modelGauge(METRIC_NAMES.queueLength, "Jobs waiting for each model.", (m) => m.queued);
+  perModelGauge(
+    METRIC_NAMES.waitingJobs,
+    "Jobs waiting for each model, by class (interactive, batch).",
+    ["class"],
+    (m) =>
+      Object.entries(m.waitingByClass ?? {}).map(([workClass, n]) => [{ class: workClass }, n]),
+  );
+  perModelGauge(
+    METRIC_NAMES.ownerWaitingJobs,
+    "Jobs waiting for each model from its few busiest owners (owner = a short sha256 " +
+      "prefix of the id); only the current top owners have a value.",
+    ["owner"],
+    (m) => (m.topOwners ?? []).map(({ owner, waiting }) => [{ owner }, waiting]),
+  );
   modelGauge(METRIC_NAMES.runningJobs, "Jobs running on each model.", (m) => m.running);
   modelGauge(METRIC_NAMES.modelLoaded, "1 while the model is loaded, else 0.", (m) =>
     m.loaded ? 1 : 0,
@@ -208,7 +234,8 @@ export function createBotMetrics(options: BotMetricsOptions = {}): BotMetrics {
       jobs.inc({ task, model, outcome });
       if (outcome !== "rejected") jobDuration.observe({ task, model, outcome }, seconds);
     },
-    observeJobWait: (task, model, seconds) => jobWait.observe({ task, model }, seconds),
+    observeJobWait: (task, model, workClass, seconds) =>
+      jobWait.observe({ task, model, class: workClass }, seconds),
     observeModelLoad(model, variant, outcome, seconds) {
       loads.inc({ model, variant, outcome });
       if (outcome === "ok") loadDuration.observe({ model, variant }, seconds);

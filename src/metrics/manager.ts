@@ -49,7 +49,7 @@ export function bindManagerMetrics(manager: ObservableManager, metrics: BotMetri
           : isCancellation(event.error)
             ? "cancelled"
             : "error";
-        metrics.observeJobWait(task, event.modelId, event.waitMs / 1000);
+        metrics.observeJobWait(task, event.modelId, event.workClass, event.waitMs / 1000);
         metrics.observeJob(task, event.modelId, outcome, event.runMs / 1000);
         break;
       }
@@ -70,6 +70,15 @@ export function bindManagerMetrics(manager: ObservableManager, metrics: BotMetri
         loaded: model.state === "ready" || model.state === "running",
         chargedBytes: model.chargedBytes,
         ...(model.device === undefined ? {} : { device: model.device }),
+        ...(model.line === undefined
+          ? {}
+          : {
+              waitingByClass: {
+                interactive: model.line.classes.interactive.waiting,
+                batch: model.line.classes.batch.waiting,
+              },
+              topOwners: model.line.topOwners,
+            }),
       })),
     };
   });

@@ -11,6 +11,7 @@ import {
   updateTypeOf,
 } from "../../src/metrics/index.js";
 import { ModelManager } from "../../src/models/manager/index.js";
+import { hashOwner } from "../../src/models/scheduler/index.js";
 import { TelegramReachability } from "../../src/server/index.js";
 import { ManualClock, settle } from "../../src/shared/clock.js";
 import { FakeModel, GB } from "../models/fake-model.js";
@@ -83,6 +84,72 @@ describe("bindManagerMetrics", () => {
       false,
       "gauges report nothing once unbound",
     );
+    await manager.shutdown(0);
+  });
+});
+
+describe("bindManagerMetrics: the fair line", () => {
+  it("reports waiting jobs per class, the top owners hashed with stale ones dropped, and wait per class", async () => {
+    const clock = new ManualClock();
+    const manager = new ModelManager({ budgetBytes: 16 * GB, clock });
+    const model = new FakeModel("chat", GB);
+    const chat = manager.register(model);
+    await manager.preload(["chat"]);
+    const metrics = createBotMetrics({ defaultMetrics: false });
+    const unbind = bindManagerMetrics(manager, metrics);
+    const jobs: Promise<string>[] = [];
+    const submit = (owner: string, workClass: "interactive" | "batch") =>
+      jobs.push(chat.run(owner, { owner, workClass }));
+
+    submit("tg:0", "interactive");
+    // Seven owners waiting, owner n with n batch pieces; one interactive question.
+    for (let owner = 1; owner <= 7; owner++) {
+      for (let piece = 0; piece < owner; piece++) submit(`tg:${owner}`, "batch");
+    }
+    await clock.advance(2_000);
+    submit("tg:1", "interactive");
+    await settle();
+    let exposition = await scrape(metrics);
+    const waiting = (workClass: string) =>
+      sampleValue(exposition, METRIC_NAMES.waitingJobs, { model: "chat", class: workClass });
+    assert.deepEqual([waiting("interactive"), waiting("batch")], [1, 28]);
+    const owners = () =>
+      exposition.samples
+        .filter((sample) => sample.name === METRIC_NAMES.ownerWaitingJobs)
+        .map((sample) => [sample.labels.owner, sample.value]);
+    assert.deepEqual(
+      owners(),
+      [7, 6, 5, 4, 3].map((owner) => [hashOwner(`tg:${owner}`), owner]),
+      "the top five only, hashed",
+    );
+
+    // Work through most of the line: the owners who left the top disappear.
+    for (let done = 0; done < 26; done++) {
+      model.finishRun();
+      await settle();
+    }
+    exposition = await scrape(metrics);
+    // Five rounds of turns: owners 1 to 5 are done, 6 and 7 have pieces left.
+    assert.deepEqual(owners(), [
+      [hashOwner("tg:7"), 2],
+      [hashOwner("tg:6"), 1],
+    ]);
+    assert.equal(
+      sampleValue(exposition, `${METRIC_NAMES.jobWait}_count`, { class: "interactive" }),
+      2,
+    );
+    assert.equal(
+      sampleValue(exposition, `${METRIC_NAMES.jobWait}_sum`, { class: "interactive" }),
+      0,
+      "the question went ahead of every page",
+    );
+    assert.equal(sampleValue(exposition, `${METRIC_NAMES.jobWait}_count`, { class: "batch" }), 24);
+    while (model.runs.length > 0) {
+      model.finishRun();
+      await settle();
+    }
+    await Promise.all(jobs);
+    unbind();
     await manager.shutdown(0);
   });
 });

@@ -80,6 +80,8 @@ describe("ops server", () => {
       [METRIC_NAMES.memoryPeak]: "gauge",
       [METRIC_NAMES.modelMemory]: "gauge",
       [METRIC_NAMES.queueLength]: "gauge",
+      [METRIC_NAMES.waitingJobs]: "gauge",
+      [METRIC_NAMES.ownerWaitingJobs]: "gauge",
       [METRIC_NAMES.runningJobs]: "gauge",
       [METRIC_NAMES.modelLoaded]: "gauge",
       [METRIC_NAMES.telegramApiErrors]: "counter",

@@ -154,6 +154,8 @@ status-memory = Model memory: { $used } of { $budget } in use, peak { $peak }
 status-models = <b>Models</b>
 status-cuda = CUDA: { $reason }
 status-variant-unavailable = ↳ <code>{ $variant }</code> unavailable: { $reason } (next try in { $retry })
+status-waiting = ↳ waiting: interactive { $interactive } (longest { $interactiveWait }), batch { $batch } (longest { $batchWait })
+status-top-owners = ↳ most waiting (owner ids hashed): { $owners }
 status-model = <code>{ $id }</code> — { $state }{ $variant }, { $device }, { $footprint }{ $measured }
     queue { $queue } · running { $running } · loads { $loads } · jobs { $ok }✓ { $failed }✗ · p50 { $p50 } · p95 { $p95 } · idle { $idle }
 status-state-unloaded = not loaded

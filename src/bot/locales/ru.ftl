@@ -154,6 +154,8 @@ status-memory = Память моделей: занято { $used } из { $budg
 status-models = <b>Модели</b>
 status-cuda = CUDA: { $reason }
 status-variant-unavailable = ↳ <code>{ $variant }</code> недоступна: { $reason } (следующая попытка через { $retry })
+status-waiting = ↳ ждут: интерактивные { $interactive } (дольше всех { $interactiveWait }), фоновые { $batch } (дольше всех { $batchWait })
+status-top-owners = ↳ больше всех ждут (id владельцев захешированы): { $owners }
 status-model = <code>{ $id }</code> — { $state }{ $variant }, { $device }, { $footprint }{ $measured }
     очередь { $queue } · в работе { $running } · загрузок { $loads } · задач { $ok }✓ { $failed }✗ · p50 { $p50 } · p95 { $p95 } · простой { $idle }
 status-state-unloaded = не загружена

@@ -4,6 +4,7 @@
  */
 import type { Store } from "../../memory/index.js";
 import type { ManagerStats } from "../../models/index.js";
+import type { LineSummary } from "../../models/scheduler/index.js";
 import type { Clock } from "../../shared/clock.js";
 
 /** A variant that can't serve now, and why. */
@@ -24,6 +25,8 @@ export interface ModelSummary {
   measured: boolean;
   idleMs?: number;
   queue: number;
+  /** The waiting jobs per class and the owners with most waiting (hashed), where known. */
+  line?: LineSummary;
   running: number;
   loads: number;
   jobsOk: number;
@@ -111,6 +114,7 @@ export class StatusService {
         measured: model.measuredBytes !== undefined,
         idleMs: model.idleMs,
         queue: model.queued,
+        line: model.line,
         running: model.running,
         loads: model.loads,
         jobsOk: model.jobsOk,
