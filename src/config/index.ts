@@ -46,7 +46,7 @@ export interface Config {
     threads?: number;
     /** Pieces one owner may have waiting in a model's line, and updates in their own line. */
     ownerMaxWaiting: number;
-    /** How long batch work may wait behind interactive work before it goes first. */
+    /** How long batch work may wait behind interactive work before the two take turns. */
     batchAgingMs: number;
     overrides: {
       asr: ModelOverride;
