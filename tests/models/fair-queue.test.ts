@@ -167,9 +167,12 @@ describe("summarizeLine", () => {
       summary.topOwners.map((owner) => owner.waiting),
       [8, 7, 6, 5, 4],
     );
-    const expected = createHash("sha256").update("tg:8").digest("hex").slice(0, 8);
+    const expected = hashOwner("tg:8");
     assert.equal(summary.topOwners[0]?.owner, expected);
-    assert.equal(hashOwner("tg:8"), expected);
+    assert.equal(hashOwner("tg:8"), expected, "stable within the process");
+    assert.notEqual(hashOwner("tg:9"), expected);
+    // Keyed: nobody can recompute it from the id alone.
+    assert.notEqual(expected, createHash("sha256").update("tg:8").digest("hex").slice(0, 8));
     assert.ok(summary.topOwners.every((owner) => /^[0-9a-f]{8}$/.test(owner.owner)));
     assert.ok(!JSON.stringify(summary).includes("tg:"), "no raw owner id");
   });
