@@ -3,6 +3,7 @@ import { describe, it } from "node:test";
 import { Store, type UsageEvent } from "../../src/memory/index.js";
 import { ChatService, DEFAULT_SYSTEM_PROMPT } from "../../src/services/chat/index.js";
 import { isAppError, ModelError } from "../../src/shared/errors.js";
+import { RecordingHandle } from "../support/model-handle.js";
 import { SETTINGS, silent, stubChat } from "./stub-chat.js";
 
 const dialog = { chatId: 5, userId: 5 };
@@ -113,5 +114,22 @@ describe("ChatService", () => {
       (error) => isAppError(error) && error.code === "job.cancelled",
     );
     assert.equal(calls[0]!.signal?.aborted, true);
+  });
+
+  it("runs a reply as one job of its owner, interactive unless asked otherwise", async () => {
+    const model = new RecordingHandle(stubChat(() => ["ok"]).handle);
+    const chat = new ChatService({
+      model,
+      history: Store.open(":memory:").history,
+      settings: SETTINGS,
+      logger: silent,
+    });
+    await chat.reply({ ...dialog, text: "x", kind: "text" }, { owner: "tg:5" }).done;
+    await chat.reply({ ...dialog, text: "y", kind: "text" }, { owner: "tg:5", workClass: "batch" })
+      .done;
+    assert.deepEqual(model.scheduling(), [
+      { owner: "tg:5", workClass: undefined },
+      { owner: "tg:5", workClass: "batch" },
+    ]);
   });
 });

@@ -10,6 +10,7 @@ import {
   type Normalizer,
 } from "../../src/services/chat/index.js";
 import { isAppError } from "../../src/shared/errors.js";
+import { RecordingHandle } from "../support/model-handle.js";
 import { silent, stubChat } from "./stub-chat.js";
 
 /** A "model" that cleans the text it is given the way a good one would. */
@@ -187,6 +188,37 @@ describe("ChatNormalizer", () => {
     assert.equal(result.chunks, expectedChunks.length);
     assert.equal(result.text, raw.replace(/paragraph/g, "Paragraph"));
     assert.equal(result.text.split("\n\n").length, 5);
+  });
+
+  it("cleans a long text's chunks as batch jobs of its owner, a short one in the asked class", async () => {
+    const model = new RecordingHandle(cleaner((text) => text).handle);
+    const normalizer = new ChatNormalizer({ model, logger: silent, maxChunkChars: 30 });
+    const controller = new AbortController();
+    const jobs = { owner: "tg:9", signal: controller.signal };
+    await normalizer.normalize("first paragraph here\n\nsecond paragraph here", "asr", "en", jobs);
+    assert.deepEqual(model.scheduling(), [
+      { owner: "tg:9", workClass: "batch" },
+      { owner: "tg:9", workClass: "batch" },
+    ]);
+    assert.ok(model.runs.every(({ options }) => options.signal === controller.signal));
+    await normalizer.normalize("short one", "asr", "en", jobs);
+    assert.deepEqual(model.scheduling().at(-1), { owner: "tg:9", workClass: "interactive" });
+  });
+
+  it("stops between chunks when cancelled during a clean-up", async () => {
+    const controller = new AbortController();
+    const { handle, calls } = cleaner((text) => {
+      controller.abort();
+      return text;
+    });
+    const normalizer = new ChatNormalizer({ model: handle, logger: silent, maxChunkChars: 30 });
+    await assert.rejects(
+      normalizer.normalize("first paragraph here\n\nsecond paragraph here", "ocr", "en", {
+        signal: controller.signal,
+      }),
+      (error) => isAppError(error) && error.code === "job.cancelled",
+    );
+    assert.equal(calls.length, 1);
   });
 
   it("keeps the raw text of a rejected chunk only", async () => {

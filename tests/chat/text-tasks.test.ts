@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { TextTasks } from "../../src/services/chat/index.js";
 import type { UsageEvent } from "../../src/memory/index.js";
+import { RecordingHandle } from "../support/model-handle.js";
 import { stubChat } from "./stub-chat.js";
 
 describe("text tasks", () => {
@@ -30,6 +31,20 @@ describe("text tasks", () => {
     assert.equal(chat.calls.length, 2);
     assert.match(chat.calls[0]!.messages[0]!.content, /into English/);
     assert.equal(chat.calls[1]!.messages[1]!.content, "Второй абзац текста здесь.");
+  });
+
+  it("a short task keeps its class; a long text's chunks are batch jobs of its owner", async () => {
+    const model = new RecordingHandle(stubChat(() => ["done"]).handle);
+    const tasks = new TextTasks({ model, maxChunkChars: 30 });
+    await tasks.summarize("Короткий текст.", "ru", { owner: "tg:6" });
+    await tasks.translate("Первый абзац текста здесь.\n\nВторой абзац текста здесь.", "en", {
+      owner: "tg:6",
+    });
+    assert.deepEqual(model.scheduling(), [
+      { owner: "tg:6", workClass: "interactive" },
+      { owner: "tg:6", workClass: "batch" },
+      { owner: "tg:6", workClass: "batch" },
+    ]);
   });
 
   it("stops when cancelled", async () => {

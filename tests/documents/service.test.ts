@@ -5,7 +5,15 @@ import pino from "pino";
 import type { ModelHandle, RunOptions } from "../../src/models/contract.js";
 import type { OcrInput, OcrResult } from "../../src/models/adapters/ocr/index.js";
 import { splitAtGaps } from "../../src/models/adapters/ocr/layout.js";
-import { DocumentService, type PageProgress } from "../../src/services/documents/index.js";
+import { ChatNormalizer } from "../../src/services/chat/index.js";
+import {
+  DocumentService,
+  type PageProgress,
+  type TextNormalizer,
+  type VisionReader,
+} from "../../src/services/documents/index.js";
+import { silent, stubChat } from "../chat/stub-chat.js";
+import { RecordingHandle } from "../support/model-handle.js";
 import { buildPdf } from "../support/pdfs.js";
 import { textPng } from "../support/text-images.js";
 
@@ -65,6 +73,101 @@ describe("DocumentService", () => {
       { code: "job.cancelled" },
     );
     assert.equal(progress.length, 1);
+  });
+});
+
+describe("DocumentService scheduling", () => {
+  const OWNER = "tg:7";
+  const scans = async (count: number) =>
+    buildPdf(
+      await Promise.all(
+        Array.from({ length: count }, async (_, n) => ({
+          kind: "image" as const,
+          png: await textPng([`Page ${n + 1}`]),
+        })),
+      ),
+    );
+  /** Records the clean-ups it is asked for and their options. */
+  const recordingNormalizer = () => {
+    const seen: RunOptions[] = [];
+    const normalizer: TextNormalizer = {
+      normalize: async (text, _kind, _lang, options = {}) => {
+        seen.push(options);
+        return text;
+      },
+    };
+    return { normalizer, seen };
+  };
+
+  it("reads a photo as one interactive job of its owner", async () => {
+    const ocr = new RecordingHandle(new ScriptedOcr("Привет"));
+    const { normalizer, seen } = recordingNormalizer();
+    const service = new DocumentService({ ocr, logger, normalizer });
+    await service.recognizeImage(await textPng(["x"]), { owner: OWNER, normalize: true });
+    assert.deepEqual(ocr.scheduling(), [{ owner: OWNER, workClass: "interactive" }]);
+    assert.deepEqual([seen[0]?.owner, seen[0]?.workClass], [OWNER, "interactive"]);
+  });
+
+  it("reads the pages of a scanned PDF and cleans them up as batch jobs, one per page", async () => {
+    const ocr = new RecordingHandle(new ScriptedOcr("Текст страницы"));
+    const { normalizer, seen } = recordingNormalizer();
+    const service = new DocumentService({ ocr, logger, normalizer });
+    const controller = new AbortController();
+    const result = await service.recognizePdf(await scans(3), {
+      owner: OWNER,
+      normalize: true,
+      signal: controller.signal,
+    });
+    assert.equal(result.pages.length, 3);
+    assert.deepEqual(ocr.scheduling(), Array(3).fill({ owner: OWNER, workClass: "batch" }));
+    assert.deepEqual(
+      seen.map((options) => [options.owner, options.workClass, options.signal]),
+      Array(3).fill([OWNER, "batch", controller.signal]),
+    );
+    // A one-page PDF is one piece: it keeps the asked class.
+    await service.recognizePdf(await scans(1), { owner: OWNER });
+    assert.equal(ocr.runs.at(-1)?.options.workClass, "interactive");
+  });
+
+  it("reads accurate-mode pages with the vision reader as batch jobs", async () => {
+    const reads: RunOptions[] = [];
+    const vision: VisionReader = {
+      read: async (_image, options) => {
+        reads.push(options);
+        return { text: "# Page" };
+      },
+    };
+    const service = new DocumentService({ ocr: new ScriptedOcr(""), vision, logger });
+    await service.recognizePdf(await scans(2), { owner: OWNER, mode: "accurate" });
+    assert.deepEqual(
+      reads.map(({ owner, workClass }) => ({ owner, workClass })),
+      Array(2).fill({ owner: OWNER, workClass: "batch" }),
+    );
+  });
+
+  it("a cancel during a page's clean-up stops it", async () => {
+    const controller = new AbortController();
+    const chat = stubChat(() => {
+      controller.abort();
+      return ["Первый абзац."];
+    });
+    // Two paragraphs of a page, cleaned as two chunks: the cancel comes during the first.
+    const normalizer = new ChatNormalizer({
+      model: chat.handle,
+      logger: silent,
+      maxChunkChars: 20,
+    });
+    const service = new DocumentService({
+      ocr: new ScriptedOcr("первый абзац\n\nвторой абзац"),
+      logger,
+      normalizer,
+    });
+    await assert.rejects(
+      service.recognizeImage(await textPng(["x"]), { normalize: true, signal: controller.signal }),
+      { code: "job.cancelled" },
+    );
+    assert.equal(chat.calls.length, 1, "nothing is cleaned after the cancel");
+    assert.equal(chat.calls[0]?.signal, controller.signal);
   });
 });
 

@@ -7,6 +7,7 @@ import type { ModelHandle, RunOptions } from "../../src/models/contract.js";
 import { SpeechService, type SpeechServiceOptions } from "../../src/services/speech/index.js";
 import { AppError, ModelError } from "../../src/shared/errors.js";
 import type { VadInput, VadResult } from "../../src/models/adapters/vad-silero.js";
+import { RecordingHandle } from "../support/model-handle.js";
 import { buildRecording, encodePcm, espeakPcm } from "../support/speech-audio.js";
 import { makeMedia, probe, sine, tone } from "./support.js";
 import { sileroVad } from "./vad-support.js";
@@ -136,7 +137,7 @@ describe("SpeechService.transcribe", () => {
       { fileName: "note.m4a", onEvent: (event) => events.push(event) },
     );
     // AAC frames may add a few samples; the rate is what matters.
-    assert.ok(Math.abs((asr.inputs[0]?.samples.length ?? 0) - recording.samples.length) < 100);
+    assert.ok(Math.abs(result.durationS * 16_000 - recording.samples.length) < 100);
     assert.equal(asr.inputs[0]?.language, "en");
     assert.deepEqual(asr.inputs[0]?.candidates, ["ru", "en"]);
     assert.ok(
@@ -152,17 +153,23 @@ describe("SpeechService.transcribe", () => {
   it("sends Whisper only the speech: pauses are cut out, the segment keeps its times", async () => {
     const recording = spoken([1.5, 6, 4, 2]);
     const result = await service().transcribe(recording.bytes);
-    const windows = echoAsr.inputs.at(-1)?.windows ?? [];
+    const input = echoAsr.inputs.at(-1);
+    const windows = input?.windows ?? [];
     assert.equal(windows.length, 1, "three short sentences fit one window");
+    // Only the window's part of the recording is sent, its positions relative to that part.
+    const [segment] = result.segments;
+    const offset = Math.round(segment!.startS * 16_000);
+    assert.equal(windows[0]?.startSample, 0);
+    assert.equal(input?.samples.length, windows[0]?.endSample);
     const pieces = windows[0]?.pieces ?? [];
     assert.equal(pieces.length, 3, "each sentence is a piece; the pauses between are not sent");
     pieces.forEach((piece, i) => {
       const truth = recording.speech[i]!;
       // Within a few hundred ms of where the sentence really is (padding and frame rounding).
-      assert.ok(Math.abs(piece.startSample - truth.start) < 0.3 * 16_000, `start of ${i}`);
-      assert.ok(Math.abs(piece.endSample - truth.end) < 0.3 * 16_000, `end of ${i}`);
+      const [start, end] = [offset + piece.startSample, offset + piece.endSample];
+      assert.ok(Math.abs(start - truth.start) < 0.3 * 16_000, `start of ${i}`);
+      assert.ok(Math.abs(end - truth.end) < 0.3 * 16_000, `end of ${i}`);
     });
-    const [segment] = result.segments;
     assert.equal(result.segments.length, 1);
     assert.ok(
       Math.abs(segment!.startS - 1.5) < 0.3 &&
@@ -335,6 +342,19 @@ describe("SpeechService.synthesize", () => {
     const espeakOnly = await service().synthesize("Hello there.", { lang: "en" });
     assert.deepEqual([espeakOnly.engine, espeakOnly.voices], ["espeak", ["espeak:en"]]);
     assert.ok(probe(espeakOnly.ogg).durationS > 0.3);
+  });
+
+  it("speaks a text of several sentences as batch jobs, one per sentence, and one alone as asked", async () => {
+    const ru = new RecordingHandle(fakeVoice("tts-ru"));
+    const speech = service({ voices: { ru } });
+    await speech.synthesize("Привет. Как дела? Пока.", { owner: "tg:3" });
+    assert.deepEqual(
+      ru.runs.map(({ input }) => input),
+      ["Привет.", "Как дела?", "Пока."],
+    );
+    assert.deepEqual(ru.scheduling(), Array(3).fill({ owner: "tg:3", workClass: "batch" }));
+    await speech.synthesize("Привет.", { owner: "tg:3" });
+    assert.deepEqual(ru.scheduling().at(-1), { owner: "tg:3", workClass: "interactive" });
   });
 
   it("uses espeak-ng for every language when the user chose it", async () => {

@@ -17,6 +17,7 @@ import {
   TABLE_PROMPT,
   VisionService,
 } from "../../src/services/vision/index.js";
+import { RecordingHandle } from "../support/model-handle.js";
 import { textPng } from "../support/text-images.js";
 
 const logger = pino({ level: "silent" });
@@ -180,6 +181,30 @@ describe("VisionService", () => {
       ],
     );
     assert.deepEqual(service.conversationImages(dialog), [{ fileId: "file-1", uniqueId: "u-1" }]);
+  });
+
+  it("runs a picture question and a reading as jobs of their owner in the asked class", async () => {
+    const { store } = setup();
+    const model = new RecordingHandle(new ScriptedVision());
+    const service = new VisionService({
+      model,
+      history: store.history,
+      limits: { maxPixels: 1_310_720, maxNewTokens: 256, timeoutMs: 120_000 },
+      logger,
+    });
+    const bytes = await textPng(["photo"]);
+    const question = { chatId: 1, userId: 2, question: "What is it?", language: "en" };
+    await service.ask(
+      { ...question, pictures: [{ fileId: "f", uniqueId: "u", bytes }] },
+      {
+        owner: "tg:2",
+      },
+    ).done;
+    await service.read(bytes, { owner: "tg:2", workClass: "batch" });
+    assert.deepEqual(model.scheduling(), [
+      { owner: "tg:2", workClass: undefined },
+      { owner: "tg:2", workClass: "batch" },
+    ]);
   });
 
   it("shows a follow-up the picture on the turn that brought it; /reset forgets it", async () => {

@@ -24,6 +24,7 @@ import {
   type TransformersModel,
   type TransformersModelSpecWithFallback,
 } from "../runtime/transformers-model.js";
+import { loudestWindow, windowAudio } from "./asr-audio.js";
 import { whisperFeatures } from "./whisper-features.js";
 
 /** Whisper's input rate. */
@@ -51,6 +52,12 @@ export interface AsrInput {
   language: string;
   /** In auto mode, the languages detection may choose from (default: any Whisper knows). */
   candidates?: readonly string[];
+  /**
+   * In auto mode, the audio to detect the language on instead of the loudest of `windows`:
+   * a recording heard in several jobs gives the first its loudest window's audio, so the
+   * language is the one a single job over the whole recording would have found.
+   */
+  languageAudio?: Float32Array;
   /**
    * The windows to hear, in order, each at most 30 s; silence between them is skipped.
    * Default: the whole input in overlapping 30 s windows whose texts are merged.
@@ -266,26 +273,6 @@ export async function noSpeechProbability(
   return Math.exp((scores[token] ?? -Infinity) - max) / sum;
 }
 
-/** Mean square of a window's samples. */
-function windowEnergy(samples: Float32Array, window: AudioWindow): number {
-  let sum = 0;
-  for (let i = window.startSample; i < window.endSample; i++) sum += (samples[i] ?? 0) ** 2;
-  return sum / Math.max(1, window.endSample - window.startSample);
-}
-
-/** The audio of one window: its pieces back to back, or the whole range. */
-function windowAudio(samples: Float32Array, window: AsrWindowRequest): Float32Array {
-  if (!window.pieces) return samples.subarray(window.startSample, window.endSample);
-  const length = window.pieces.reduce((sum, p) => sum + p.endSample - p.startSample, 0);
-  const audio = new Float32Array(length);
-  let at = 0;
-  for (const piece of window.pieces) {
-    audio.set(samples.subarray(piece.startSample, piece.endSample), at);
-    at += piece.endSample - piece.startSample;
-  }
-  return audio;
-}
-
 /** The windows to hear: the caller's, or the whole input in overlapping fixed windows. */
 function windowsOf(
   input: AsrInput,
@@ -350,8 +337,7 @@ export async function transcribeWithWhisper(
   if (multilingual && language === undefined) {
     // Detected once, on the loudest window (a leading pause says nothing about the
     // language), so the whole file is decoded in one language.
-    const energies = windows.map((window) => windowEnergy(input.samples, window));
-    const loudest = windowSamples[energies.indexOf(Math.max(...energies))];
+    const loudest = input.languageAudio ?? windowSamples[loudestWindow(input.samples, windows)];
     if (signal.aborted) throw cancelledError(signal.reason);
     if (loudest) language = await detectLanguage(pipe, loudest, input.candidates);
   }

@@ -105,7 +105,7 @@ export class ChatService {
   /** Starts a reply to the user's message; see {@link ChatReply}. */
   reply(input: ChatInput, options: ChatReplyOptions = {}): ChatReply {
     return streamReply(options.signal, (signal, pieces) =>
-      this.generate(input, signal, options.onEvent, pieces),
+      this.generate(input, { ...options, signal }, pieces),
     );
   }
 
@@ -116,8 +116,7 @@ export class ChatService {
 
   private async generate(
     input: ChatInput,
-    signal: AbortSignal,
-    onEvent: ChatReplyOptions["onEvent"],
+    options: ChatReplyOptions & { signal: AbortSignal },
     pieces: PieceStream,
   ): Promise<ChatOutcome> {
     const started = this.clock.now();
@@ -148,7 +147,13 @@ export class ChatService {
         settings: this.generation,
         onText: (piece) => show(filter.push(piece)),
       };
-      const result = await this.model.run(request, onEvent ? { signal, onEvent } : { signal });
+      // A reply is one job: it keeps the class it was asked with (interactive by default).
+      const result = await this.model.run(request, {
+        signal: options.signal,
+        onEvent: options.onEvent,
+        owner: options.owner,
+        workClass: options.workClass,
+      });
       show(filter.end());
       const answer = visible.trimEnd();
       if (answer !== "") {

@@ -2,14 +2,16 @@
  * Normalization: the chat model cleans text that OCR or speech recognition produced
  * (punctuation, case, hyphenation, broken lines, obvious slips) without changing what it
  * says. Long text is cleaned in paragraph-aligned chunks, one model call per chunk; every
- * chunk's output passes the guard or that chunk stays raw. Normalization is an improvement,
+ * chunk's output passes the guard or that chunk stays raw. The chunks of a long text are
+ * batch work, each re-entering the chat model's line, so a question asked meanwhile waits
+ * for one chunk at most. Normalization is an improvement,
  * not a requirement: a model failure keeps the raw text (and is logged); only cancellation
  * propagates.
  */
 import type { Logger } from "pino";
 import type { UsageEvent } from "../../memory/index.js";
 import type { ChatRequest, ChatResult } from "../../models/adapters/chat-qwen.js";
-import type { ModelHandle, RunOptions } from "../../models/contract.js";
+import { pieceClass, type ModelHandle, type RunOptions } from "../../models/contract.js";
 import { systemClock, type Clock } from "../../shared/clock.js";
 import { isAppError } from "../../shared/errors.js";
 import { chunkText, joinChunks } from "./chunking.js";
@@ -19,7 +21,12 @@ import { stripThink } from "./think.js";
 
 /** What the speech and documents services depend on. */
 export interface Normalizer {
-  normalize(text: string, kind: NormalizationKind, lang: string): Promise<string>;
+  normalize(
+    text: string,
+    kind: NormalizationKind,
+    lang: string,
+    options?: RunOptions,
+  ): Promise<string>;
 }
 
 export interface NormalizationResult {
@@ -81,10 +88,11 @@ export class ChatNormalizer implements Normalizer {
     options: RunOptions = {},
   ): Promise<NormalizationResult> {
     const chunks = chunkText(text, this.maxChunkChars);
+    const pieceOptions = { ...options, workClass: pieceClass(chunks.length, options.workClass) };
     const outputs: string[] = [];
     const rejections: string[] = [];
     for (const [index, chunk] of chunks.entries()) {
-      const outcome = await this.normalizeChunk(chunk.text, kind, lang, options);
+      const outcome = await this.normalizeChunk(chunk.text, kind, lang, pieceOptions);
       outputs.push(outcome.text);
       if (outcome.rejected !== undefined) {
         const where = chunks.length > 1 ? `chunk ${index + 1}/${chunks.length}: ` : "";

@@ -1,11 +1,12 @@
 /**
  * One-shot work on a finished text with the chat model: a summary, a translation. No
  * conversation history is read or written. Long text goes in paragraph-aligned chunks,
- * one model call each, and the outputs are joined in order.
+ * one model call each, and the outputs are joined in order. A text of one chunk (a button's
+ * short task) keeps the class it was asked with; the chunks of a longer one are batch work.
  */
 import type { UsageEvent } from "../../memory/index.js";
 import type { ChatMessage, ChatRequest, ChatResult } from "../../models/adapters/chat-qwen.js";
-import type { ModelHandle, RunOptions } from "../../models/contract.js";
+import { pieceClass, type ModelHandle, type RunOptions } from "../../models/contract.js";
 import { systemClock, type Clock } from "../../shared/clock.js";
 import { InputError, isAppError } from "../../shared/errors.js";
 import { chunkText } from "./chunking.js";
@@ -57,7 +58,9 @@ export class TextTasks {
   ): Promise<string> {
     if (text.trim() === "") throw new InputError("input.empty", "no text to work on");
     const outputs: string[] = [];
-    for (const chunk of chunkText(text, this.maxChunkChars)) {
+    const chunks = chunkText(text, this.maxChunkChars);
+    const workClass = pieceClass(chunks.length, options.workClass);
+    for (const chunk of chunks) {
       const started = this.clock.now();
       const request: ChatRequest = {
         messages: messages(chunk.text),
@@ -73,6 +76,8 @@ export class TextTasks {
         const result = await this.options.model.run(request, {
           signal: options.signal,
           onEvent: options.onEvent,
+          owner: options.owner,
+          workClass,
         });
         this.usage(task, started, options, true);
         outputs.push(tidyOutput(result.text, chunk.text));

@@ -1,10 +1,13 @@
 /**
  * Reads text out of photos and PDFs. PDF pages with a real text layer are taken as they are;
  * scanned pages are rendered and sent to the OCR model one at a time (render, OCR, release),
- * so memory stays flat however long the document is.
+ * so memory stays flat however long the document is. Each page (its reading, its clean-up)
+ * is a piece of its own that re-enters the model's line: the pages of a document of more
+ * than one page are batch work, so a question asked meanwhile waits for one page at most.
  */
 import type { Logger } from "pino";
-import type { JobEvent, ModelHandle, Scheduling } from "../../models/contract.js";
+import type { JobEvent, ModelHandle, RunOptions, Scheduling } from "../../models/contract.js";
+import { pieceClass } from "../../models/contract.js";
 import type { OcrInput, OcrResult } from "../../models/adapters/ocr/types.js";
 import { prepareImageForOcr, type ImageIntakeOptions } from "../../media/image.js";
 import { PdfFile } from "../../media/pdf.js";
@@ -14,15 +17,12 @@ import { detectLanguage, isRealText, type DetectedLanguage } from "./text.js";
 
 /** Cleans up recognized text with the chat model ("normalization"). */
 export interface TextNormalizer {
-  normalize(text: string, kind: "ocr" | "asr", lang: string): Promise<string>;
+  normalize(text: string, kind: "ocr" | "asr", lang: string, options?: RunOptions): Promise<string>;
 }
 
 /** Reads an image with the vision-language model, as Markdown (the vision service). */
 export interface VisionReader {
-  read(
-    image: Uint8Array,
-    options: { signal?: AbortSignal; onEvent?: (event: JobEvent) => void },
-  ): Promise<{ text: string }>;
+  read(image: Uint8Array, options: RunOptions): Promise<{ text: string }>;
 }
 
 /** fast: tesseract; accurate: the vision-language model, tesseract when it can't serve. */
@@ -128,10 +128,12 @@ export class DocumentService {
   async recognizeImage(bytes: Uint8Array, options: RecognizeOptions = {}): Promise<DocumentResult> {
     const started = this.clock.now();
     const reading: Reading = { fallback: false };
+    const jobs = pageJobs(options, 1);
     options.onProgress?.({ page: 1, pages: 1, method: "ocr" });
     const ocr = await this.readImage(
       reading,
       options,
+      jobs,
       () => Promise.resolve(bytes),
       async () => (await prepareImageForOcr(bytes, this.options.image)).png,
     );
@@ -148,6 +150,7 @@ export class DocumentService {
       [page],
       { totalPages: 1, skippedPages: 0, engine: ocr.engine, started, ocrMs: page.ms, ...reading },
       options,
+      jobs,
     );
   }
 
@@ -157,6 +160,7 @@ export class DocumentService {
     const pdf = await PdfFile.open(bytes, { maxBytes: this.pdf.maxBytes });
     try {
       const pages = Math.min(pdf.pages, this.pdf.maxPages);
+      const jobs = pageJobs(options, pages);
       const results: PageResult[] = [];
       const reading: Reading = { fallback: false };
       let engine = "pdf-text";
@@ -181,7 +185,7 @@ export class DocumentService {
         }
         options.onProgress?.({ page: number, pages, method: "ocr" });
         const png = () => Promise.resolve(rendered.png);
-        const ocr = await this.readImage(reading, options, png, png);
+        const ocr = await this.readImage(reading, options, jobs, png, png);
         engine = ocr.engine;
         const page = {
           ...this.page(number, "ocr", ocr.text, pageStarted),
@@ -205,6 +209,7 @@ export class DocumentService {
           ...reading,
         },
         options,
+        jobs,
       );
     } finally {
       await pdf.close();
@@ -219,6 +224,7 @@ export class DocumentService {
   private async readImage(
     reading: Reading,
     options: RecognizeOptions,
+    jobs: RunOptions,
     forVision: () => Promise<Uint8Array>,
     forOcr: () => Promise<Uint8Array>,
   ): Promise<{ text: string; engine: string; confidence?: number }> {
@@ -228,10 +234,7 @@ export class DocumentService {
         reading.fallback = true;
       } else {
         try {
-          const result = await vision.read(await forVision(), {
-            ...(options.signal ? { signal: options.signal } : {}),
-            ...(options.onJobEvent ? { onEvent: options.onJobEvent } : {}),
-          });
+          const result = await vision.read(await forVision(), jobs);
           return { text: result.text, engine: "vision" };
         } catch (error) {
           if (!cannotServe(error)) throw error;
@@ -240,16 +243,9 @@ export class DocumentService {
         }
       }
     }
-    return this.ocr(await forOcr(), options);
-  }
-
-  private ocr(png: Uint8Array, options: RecognizeOptions): Promise<OcrResult> {
     return this.options.ocr.run(
-      { image: png, ...(options.langs ? { langs: options.langs } : {}) },
-      {
-        ...(options.signal ? { signal: options.signal } : {}),
-        ...(options.onJobEvent ? { onEvent: options.onJobEvent } : {}),
-      },
+      { image: await forOcr(), ...(options.langs ? { langs: options.langs } : {}) },
+      jobs,
     );
   }
 
@@ -269,6 +265,7 @@ export class DocumentService {
       fallback: boolean;
     },
     options: RecognizeOptions,
+    jobs: RunOptions,
   ): Promise<DocumentResult> {
     const normalizeStarted = this.clock.now();
     const normalizer = options.normalize ? this.options.normalizer : undefined;
@@ -277,7 +274,7 @@ export class DocumentService {
         if (options.signal?.aborted) throw cancelledError(options.signal.reason);
         if (page.text.length === 0) continue;
         // Page by page: each page is a natural chunk for the chat model's context.
-        const normalized = await normalizer.normalize(page.text, "ocr", page.language);
+        const normalized = await normalizer.normalize(page.text, "ocr", page.language, jobs);
         page.rawText = page.text;
         page.text = normalized;
       }
@@ -304,6 +301,19 @@ export class DocumentService {
       },
     };
   }
+}
+
+/**
+ * The options of every model job of a document of `pages` pages: the caller's signal, events
+ * and owner, and the class of its pieces (batch when there are several pages).
+ */
+function pageJobs(options: RecognizeOptions, pages: number): RunOptions {
+  return {
+    signal: options.signal,
+    onEvent: options.onJobEvent,
+    owner: options.owner,
+    workClass: pieceClass(pages, options.workClass),
+  };
 }
 
 /** Whether the vision reader of one document already gave way to tesseract. */

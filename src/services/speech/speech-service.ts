@@ -3,6 +3,9 @@
  * a Telegram voice message (MMS-TTS per language, espeak-ng when no neural voice is
  * available). Models are reached through `ModelHandle`s, so the manager's queue and
  * memory budget apply; tools and limits arrive as plain options from the composition root.
+ * Long work is cut into pieces, one model job each, that re-enter the model's line: Whisper
+ * hears one speech window per job, a voice speaks one sentence per job; the pieces of a job
+ * of more than one are batch work.
  */
 import type { Logger } from "pino";
 import { decodeAudio, DECODE_SAMPLE_RATE } from "../../media/audio-decode.js";
@@ -11,15 +14,23 @@ import { concatPcm, resample, silence, type Pcm } from "../../media/audio-pcm.js
 import type { ToolRunner } from "../../media/audio-process.js";
 import { Espeak } from "../../media/espeak.js";
 import { Ffmpeg } from "../../media/ffmpeg.js";
+import { loudestWindow, windowAudio } from "../../models/adapters/asr-audio.js";
 import type {
   AsrInput,
   AsrResult,
   AsrSegment,
   AsrWindowRequest,
   AsrWindowTiming,
+  SampleRange,
 } from "../../models/adapters/asr-whisper.js";
 import type { VadInput, VadResult } from "../../models/adapters/vad-silero.js";
-import type { JobEvent, ModelHandle, Scheduling } from "../../models/contract.js";
+import {
+  pieceClass,
+  type JobEvent,
+  type ModelHandle,
+  type RunOptions,
+  type Scheduling,
+} from "../../models/contract.js";
 import { systemClock, type Clock } from "../../shared/clock.js";
 import { InputError, isAppError } from "../../shared/errors.js";
 import {
@@ -40,7 +51,7 @@ import {
 
 /** Cleans recognised text (punctuation, casing, obvious mis-hearings); the chat model implements it. */
 export interface TextNormalizer {
-  normalize(text: string, kind: "ocr" | "asr", lang: string): Promise<string>;
+  normalize(text: string, kind: "ocr" | "asr", lang: string, options?: RunOptions): Promise<string>;
 }
 
 export interface SpeechServiceOptions {
@@ -145,6 +156,31 @@ function asrWindow(window: SpeechWindow): AsrWindowRequest {
   };
 }
 
+/**
+ * The ASR input of one window heard on its own: only its part of the recording travels (a
+ * worker gets seconds, not the whole file), with the window's positions made relative to it.
+ */
+function windowInput(
+  samples: Float32Array,
+  window: AsrWindowRequest,
+): Pick<AsrInput, "samples" | "windows"> {
+  const shift = (range: SampleRange): SampleRange => ({
+    startSample: range.startSample - window.startSample,
+    endSample: range.endSample - window.startSample,
+  });
+  return {
+    samples: samples.subarray(window.startSample, window.endSample),
+    windows: [{ ...window, ...shift(window), pieces: window.pieces?.map(shift) }],
+  };
+}
+
+/** What Whisper heard in a recording's windows, with their times in the whole recording. */
+interface Heard {
+  language: string;
+  segments: AsrSegment[];
+  windows: AsrWindowTiming[];
+}
+
 function noSpeech(durationS: number): InputError {
   return new InputError("audio.no_speech", "the recording holds no speech", {
     durationS: Math.round(durationS),
@@ -189,8 +225,8 @@ export class SpeechService {
    * "audio.no_speech" when nothing is left.
    */
   async transcribe(bytes: Uint8Array, options: TranscribeOptions = {}): Promise<Transcription> {
-    const { logger, asrLanguage = "auto", asrMaxSeconds = 600 } = this.options;
-    const { signal, onEvent } = options;
+    const { logger, asrMaxSeconds = 600 } = this.options;
+    const { signal, onEvent, owner } = options;
     const started = this.clock.now();
     const samples = await decodeAudio(this.ffmpeg, bytes, {
       maxSeconds: asrMaxSeconds,
@@ -199,7 +235,19 @@ export class SpeechService {
     });
     const decodeMs = this.clock.now() - started;
     const totalS = samples.length / DECODE_SAMPLE_RATE;
-    const vad = await this.options.vad.run({ samples }, { signal, onEvent });
+    // A recording longer than one Whisper window is long work: its VAD pass is batch too.
+    const vad = await this.options.vad.run(
+      { samples },
+      {
+        signal,
+        onEvent,
+        owner,
+        workClass: pieceClass(
+          Math.ceil(totalS / DEFAULT_WINDOW_SETTINGS.maxWindowS),
+          options.workClass,
+        ),
+      },
+    );
     const windows = planSpeechWindows(
       { ...vad, totalSamples: samples.length },
       this.options.vadSettings ?? DEFAULT_VAD_SETTINGS,
@@ -208,22 +256,24 @@ export class SpeechService {
     const heardS = windows.reduce((sum, w) => sum + heardSamples(w), 0) / DECODE_SAMPLE_RATE;
     if (windows.length === 0) throw noSpeech(totalS);
     const guards = this.options.guardSettings ?? DEFAULT_GUARD_SETTINGS;
-    const input: AsrInput = {
-      samples,
-      language: asrLanguage,
-      candidates: this.options.asrLanguages,
-      windows: windows.map((window) => ({
-        ...asrWindow(window),
-        checkNoSpeech: window.speech < guards.littleSpeech,
-      })),
-      onWindow: (heard) => options.onHeard?.(heard, totalS),
+    const jobs: RunOptions = {
+      signal,
+      onEvent,
+      owner,
+      workClass: pieceClass(windows.length, options.workClass),
     };
-    const result = await this.options.asr.run(input, { signal, onEvent });
+    const requests = windows.map((window) => ({
+      ...asrWindow(window),
+      checkNoSpeech: window.speech < guards.littleSpeech,
+    }));
+    const result = await this.hear(samples, requests, jobs, (heard) =>
+      options.onHeard?.(heard, totalS),
+    );
     const screened: ScreenedSegment[] = [];
     for (const [index, segment] of result.segments.entries()) {
       const window = windows[index];
       if (!window) continue;
-      screened.push(await this.screen(segment, window, result.language, samples, options));
+      screened.push(await this.screen(segment, window, result.language, samples, jobs));
     }
     const segments = screened.flatMap((s) => (s.dropped || !s.segment.text ? [] : [s.segment]));
     const text = segments.map((segment) => segment.text).join(" ");
@@ -232,7 +282,7 @@ export class SpeechService {
         fileName: options.fileName,
         mimeType: options.mimeType,
         bytes: bytes.length,
-        durationS: result.durationS,
+        durationS: totalS,
         heardS: Math.round(heardS * 10) / 10,
         decodeMs,
         windows: result.windows.length,
@@ -249,7 +299,7 @@ export class SpeechService {
       rawText: text,
       normalized: false,
       language: result.language,
-      durationS: result.durationS,
+      durationS: totalS,
       decodeMs,
       windows: result.windows,
       segments,
@@ -257,7 +307,12 @@ export class SpeechService {
     };
     if (!options.normalize || !this.options.normalizer) return transcription;
     try {
-      const normalized = await this.options.normalizer.normalize(text, "asr", result.language);
+      const normalized = await this.options.normalizer.normalize(
+        text,
+        "asr",
+        result.language,
+        jobs,
+      );
       return { ...transcription, text: normalized, normalized: true };
     } catch (error) {
       // Normalization is polish: the raw transcript is still the answer. Cancellation isn't.
@@ -265,6 +320,50 @@ export class SpeechService {
       logger.warn({ err: error }, "transcript normalization failed; returning the raw transcript");
       return transcription;
     }
+  }
+
+  /**
+   * Whisper hears the windows one job each, in order, so that a long recording is pieces in
+   * the ASR model's line (a window is already up to 30 s of speech, packed so that no two
+   * neighbours fit 30 s together). The outcome is the one a single job over all windows
+   * gave: in auto mode that job detected the language once, on the loudest window of the
+   * recording, and decoded every window in it; here the first job detects it on that same
+   * window's audio and the others are told the language it found.
+   */
+  private async hear(
+    samples: Float32Array,
+    requests: readonly AsrWindowRequest[],
+    jobs: RunOptions,
+    onHeard: (heardS: number) => void,
+  ): Promise<Heard> {
+    let language = this.options.asrLanguage ?? "auto";
+    const languageAudio =
+      language === "auto" && requests.length > 1
+        ? windowAudio(samples, requests[loudestWindow(samples, requests)]!)
+        : undefined;
+    const heard: Heard = { language, segments: [], windows: [] };
+    for (const request of requests) {
+      const result = await this.options.asr.run(
+        {
+          ...windowInput(samples, request),
+          language,
+          candidates: this.options.asrLanguages,
+          ...(language === "auto" && languageAudio ? { languageAudio } : {}),
+        },
+        jobs,
+      );
+      // "unknown": nothing was detected, and the next job tries on the same audio again.
+      if (result.language !== "unknown") language = result.language;
+      heard.language = result.language;
+      const place = {
+        startS: request.startSample / DECODE_SAMPLE_RATE,
+        endS: request.endSample / DECODE_SAMPLE_RATE,
+      };
+      heard.segments.push(...result.segments.map((segment) => ({ ...segment, ...place })));
+      heard.windows.push(...result.windows.map((timing) => ({ ...timing, ...place })));
+      onHeard(place.endS);
+    }
+    return heard;
   }
 
   /**
@@ -276,7 +375,7 @@ export class SpeechService {
     window: SpeechWindow,
     language: string,
     samples: Float32Array,
-    options: TranscribeOptions,
+    jobs: RunOptions,
   ): Promise<ScreenedSegment> {
     const guards = this.options.guardSettings ?? DEFAULT_GUARD_SETTINGS;
     let text = segment.text;
@@ -284,13 +383,12 @@ export class SpeechService {
     if (loop.looped) {
       const retry = await this.options.asr.run(
         {
-          samples,
+          ...windowInput(samples, asrWindow(window)),
           language: language === "unknown" ? "auto" : language,
           candidates: this.options.asrLanguages,
-          windows: [asrWindow(window)],
           sampling: true,
         },
-        { signal: options.signal, onEvent: options.onEvent },
+        jobs,
       );
       const again = retry.segments[0]?.text ?? "";
       text = collapseRepetition(again).looped || !again ? loop.text : again;
@@ -319,8 +417,17 @@ export class SpeechService {
     const unavailable = new Set<string>();
     const voices: string[] = [];
     const parts: { pcm: Pcm; pauseBefore: boolean }[] = [];
+    const jobs: RunOptions = {
+      signal: options.signal,
+      onEvent: options.onEvent,
+      owner: options.owner,
+      workClass: pieceClass(segments.length, options.workClass),
+    };
     for (const segment of segments) {
-      const { pcm, voice } = await this.speak(segment.text, segment.lang, unavailable, options);
+      const { pcm, voice } = await this.speak(segment.text, segment.lang, unavailable, {
+        engine: options.engine,
+        jobs,
+      });
       if (!voices.includes(voice)) voices.push(voice);
       parts.push({ pcm, pauseBefore: segment.startsSentence });
     }
@@ -347,12 +454,12 @@ export class SpeechService {
     text: string,
     lang: string,
     unavailable: Set<string>,
-    options: SynthesizeOptions,
+    options: { engine: SynthesizeOptions["engine"]; jobs: RunOptions },
   ): Promise<{ pcm: Pcm; voice: string }> {
     const handle = options.engine === "espeak" ? undefined : this.options.voices[lang];
     if (handle && !unavailable.has(lang)) {
       try {
-        const pcm = await handle.run(text, { signal: options.signal, onEvent: options.onEvent });
+        const pcm = await handle.run(text, options.jobs);
         return { pcm, voice: `vits:${lang}` };
       } catch (error) {
         if (!isUnavailableModel(error)) throw error;
@@ -364,7 +471,7 @@ export class SpeechService {
       }
     }
     return {
-      pcm: await this.espeak.synthesize(text, lang, options.signal),
+      pcm: await this.espeak.synthesize(text, lang, options.jobs.signal),
       voice: `espeak:${lang}`,
     };
   }

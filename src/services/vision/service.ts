@@ -198,7 +198,11 @@ export class VisionService {
     return prepared.png;
   }
 
-  /** One model job under the token cap and the time limit, recorded in the usage log. */
+  /**
+   * One model job under the token cap and the time limit, recorded in the usage log. It keeps
+   * the class it was asked with: a picture question is interactive, a page of a long document
+   * read in accurate mode comes as batch from the documents service.
+   */
   private async run(
     task: string,
     options: VisionJobOptions,
@@ -213,7 +217,12 @@ export class VisionService {
         (signal) =>
           model.run(
             { ...request, maxNewTokens: limits.maxNewTokens },
-            { signal, ...(options.onEvent ? { onEvent: options.onEvent } : {}) },
+            {
+              signal,
+              onEvent: options.onEvent,
+              owner: options.owner,
+              workClass: options.workClass,
+            },
           ),
         () =>
           new AppError("vision.timeout", `no answer within ${limits.timeoutMs} ms`, {
