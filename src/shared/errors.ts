@@ -26,6 +26,7 @@ export const ERROR_CODES = [
   "model.failed",
   "model.budget_exceeded",
   "model.busy",
+  "owner.busy",
   "model.shutting_down",
   "job.cancelled",
   // the vision model: no answer in time, or a table was asked for and none came back

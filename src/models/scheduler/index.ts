@@ -9,4 +9,5 @@
  * const next = line.shift(clock.now());
  */
 export { FairQueue, WORK_CLASSES } from "./fair-queue.js";
+export { hashOwner } from "./owner-hash.js";
 export type { ClassSnapshot, FairQueueOptions, FairQueueSnapshot } from "./fair-queue.js";
