@@ -111,6 +111,8 @@ async function run(
   const remote = new RemoteModels({
     settings,
     maxQueue: () => 100_000,
+    maxPerOwner: 100_000,
+    batchAgingMs: 20_000,
     logger: pino({ level: "silent" }),
     clock: systemClock,
   });

@@ -25,6 +25,8 @@ export function connectRemoteModels(
   const remote = new RemoteModels({
     settings: { ...config.cluster, redisUrl: config.cluster.redisUrl! },
     maxQueue: queueLimits(config),
+    maxPerOwner: config.models.ownerMaxWaiting,
+    batchAgingMs: config.models.batchAgingMs,
     logger: deps.logger.child({ module: "cluster" }),
     clock: deps.clock,
   });

@@ -30,12 +30,11 @@ function formatModel(model: ModelStatus, t: Translate): string {
       retry: formatDuration(failed.retryInMs),
     }),
   );
-  return [formatModelLine(model, t), ...formatWaiting(model, t), ...unavailable].join("\n");
+  return [formatModelLine(model, t), ...formatWaiting(model.line, t), ...unavailable].join("\n");
 }
 
-/** What waits in the model's line, per class, and who has most of it; nothing when idle. */
-function formatWaiting(model: ModelStatus, t: Translate): string[] {
-  const line = model.line;
+/** What waits in a model's line, per class, and who has most of it; nothing when idle. */
+function formatWaiting(line: ModelStatus["line"], t: Translate): string[] {
   if (!line || line.classes.interactive.waiting + line.classes.batch.waiting === 0) return [];
   const owners = line.topOwners
     .map(
@@ -97,11 +96,17 @@ function formatCluster(cluster: NonNullable<StatusSnapshot["cluster"]>, t: Trans
   const queues = cluster.queues
     .map((queue) => `${queue.kind} ${queue.waiting}⏳ ${queue.active}▶`)
     .join(", ");
+  // The bot's own fair line in front of each kind's queue, where work waits in it.
+  const lines = cluster.queues.flatMap((queue) => {
+    const waiting = formatWaiting(queue.line, t);
+    return waiting.length > 0 ? [`<b>${escapeHtml(queue.kind)}</b>`, ...waiting] : [];
+  });
   return [
     "",
     t("status-workers"),
     ...(workers.length > 0 ? workers : [t("status-no-workers")]),
     t("status-queues", { queues }),
+    ...lines,
   ];
 }
 

@@ -3,7 +3,7 @@
  * A kind is a manager model id: the bot's remote handle and the worker's local handle for
  * the same kind meet on the queue named after it.
  */
-import type { JobEvent } from "../models/contract.js";
+import type { JobEvent, WorkClass } from "../models/contract.js";
 
 export const MODEL_KINDS = ["asr", "vad", "chat", "ocr", "tts-ru", "tts-en", "vision"] as const;
 export type ModelKind = (typeof MODEL_KINDS)[number];
@@ -32,9 +32,16 @@ export function queueName(kind: ModelKind): string {
   return `jobs-${kind}`;
 }
 
-/** BullMQ's list of a kind's waiting jobs (newest at the head). */
-export function waitListKey(prefix: string, kind: ModelKind): string {
-  return `${prefix}:${queueName(kind)}:wait`;
+/**
+ * BullMQ's keys of a kind's jobs waiting to be taken: a list for jobs without a priority,
+ * a sorted set for jobs with one (all the bot's: the priority carries the class).
+ */
+export function waitingKeys(
+  prefix: string,
+  kind: ModelKind,
+): { list: string; prioritized: string } {
+  const queue = `${prefix}:${queueName(kind)}`;
+  return { list: `${queue}:wait`, prioritized: `${queue}:prioritized` };
 }
 
 /** A job as stored in Redis. */
@@ -44,6 +51,9 @@ export interface WireJob {
   payload: string;
   /** Whether the worker streams the generated text pieces back (chat and vision). */
   stream: boolean;
+  /** Whose job it is and its class, so the worker's own model line is fair too. */
+  owner: string;
+  workClass: WorkClass;
 }
 
 /** What a worker reports while a job runs: a job event, or a piece of generated text. */

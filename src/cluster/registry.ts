@@ -1,8 +1,9 @@
 /**
  * Worker heartbeats in Redis: each worker writes what it serves and how busy it is under
  * its own key with a time to live of three heartbeats, so a worker that died disappears
- * by itself. The bot reads them to tell "no worker for this" from "busy", and for /status;
- * workers read them to place jobs (placement.ts).
+ * by itself. The bot reads them to tell "no worker for this" from "busy", to know how many
+ * jobs of each kind to hand BullMQ (dispatch.ts), and for /status; workers read them to
+ * place jobs (placement.ts).
  */
 import type { Redis } from "ioredis";
 import type { ModelKind } from "./kinds.js";
@@ -21,6 +22,11 @@ export interface WorkerHeartbeat {
   host: string;
   pid: number;
   kinds: ModelKind[];
+  /**
+   * Jobs of each kind it runs at once (its consumers' concurrency). Absent from the
+   * heartbeats of workers older than this field: such a worker counts as one per kind.
+   */
+  concurrency?: Partial<Record<ModelKind, number>>;
   startedAt: number;
   seenAt: number;
   budgetBytes: number;
@@ -70,4 +76,11 @@ export function hasWarmSlot(beat: WorkerHeartbeat, kind: ModelKind): boolean {
     ["loading", "ready", "running"].includes(model.state) &&
     model.running + model.queued < model.concurrency
   );
+}
+
+/** Jobs of `kind` the live workers can run at once; 0 when none serves it. */
+export function capacityOf(workers: readonly WorkerHeartbeat[], kind: ModelKind): number {
+  return workers
+    .filter((worker) => worker.kinds.includes(kind))
+    .reduce((total, worker) => total + (worker.concurrency?.[kind] ?? 1), 0);
 }

@@ -1,7 +1,8 @@
 /**
  * The worker's side of a cluster (ROLE=worker): one BullMQ consumer per model kind it
  * serves, running each job through the local model manager's handle, so the manager's
- * budget, queue and fallbacks apply as in the single process. Job events and generated text go
+ * budget, queue and fallbacks apply as in the single process (the job's owner and class go
+ * with it, so that queue is fair too). Job events and generated text go
  * back as progress; a cancel published by the bot aborts the job's signal. A heartbeat
  * says what it serves and how busy it is; placement.ts decides which queues it pulls.
  *
@@ -20,7 +21,7 @@ import { repeatAfter, type Repeating } from "../shared/repeat.js";
 import { decode, encode, encodeError } from "./codec.js";
 import {
   queueName,
-  waitListKey,
+  waitingKeys,
   type ModelKind,
   type WireJob,
   type WireProgress,
@@ -53,6 +54,8 @@ export class ClusterWorker {
   private readonly subscriber: Redis;
   private readonly consumers = new Map<ModelKind, Worker>();
   private readonly paused = new Set<ModelKind>();
+  /** Jobs of each kind taken at once: the manager's concurrency of the kind's model. */
+  private readonly concurrency: Partial<Record<ModelKind, number>> = {};
   private readonly connections: Redis[] = [];
   private readonly startedAt: number;
   private heartbeats: Repeating | undefined;
@@ -87,6 +90,7 @@ export class ClusterWorker {
     const stats = this.options.stats();
     for (const kind of kinds) {
       const concurrency = stats.models.find((model) => model.id === kind)?.concurrency ?? 1;
+      this.concurrency[kind] = concurrency;
       const connection = consumerConnection(settings.redisUrl, logger);
       this.connections.push(connection);
       const consumer = new Worker(
@@ -173,6 +177,8 @@ export class ClusterWorker {
       const output = await handles[kind]!.run(input, {
         signal: signal ?? new AbortController().signal,
         onEvent: (event) => report({ event }),
+        owner: data.owner,
+        workClass: data.workClass,
       });
       await reports;
       return encode(output, settings.maxPayloadBytes);
@@ -190,6 +196,7 @@ export class ClusterWorker {
       host: os.hostname(),
       pid: process.pid,
       kinds: [...this.options.kinds],
+      concurrency: { ...this.concurrency },
       startedAt: this.startedAt,
       seenAt: Date.now(),
       budgetBytes: stats.budgetBytes,
@@ -229,7 +236,12 @@ export class ClusterWorker {
       );
       const local = this.options.stats().models;
       for (const [kind, consumer] of this.consumers) {
-        const waiting = await this.redis.llen(waitListKey(settings.prefix, kind));
+        const keys = waitingKeys(settings.prefix, kind);
+        const [listed, prioritized] = await Promise.all([
+          this.redis.llen(keys.list),
+          this.redis.zcard(keys.prioritized),
+        ]);
+        const waiting = listed + prioritized;
         const pull = shouldPull({
           kind,
           localState: local.find((model) => model.id === kind)?.state ?? "unloaded",

@@ -48,6 +48,45 @@ describe("/status of a cluster", () => {
     assert.match(text, /status-queues \{"queues":"chat 3⏳ 1▶"\}/);
   });
 
+  it("shows the bot's fair line of a kind where work waits in it, owners hashed", () => {
+    const idle = { waiting: 0, oldestWaitMs: 0 };
+    const text = formatStatus(
+      {
+        ...base,
+        cluster: {
+          workers: [],
+          queues: [
+            {
+              kind: "ocr",
+              waiting: 4,
+              active: 2,
+              line: {
+                classes: {
+                  interactive: { waiting: 1, oldestWaitMs: 2_000 },
+                  batch: { waiting: 3, oldestWaitMs: 9_000 },
+                },
+                topOwners: [{ owner: "a1b2c3d4", waiting: 3, oldestWaitMs: 9_000 }],
+              },
+            },
+            {
+              kind: "chat",
+              waiting: 0,
+              active: 0,
+              line: { classes: { interactive: idle, batch: idle }, topOwners: [] },
+            },
+          ],
+        },
+      },
+      t,
+    );
+    assert.match(
+      text,
+      /<b>ocr<\/b>\nstatus-waiting \{"interactive":1,"interactiveWait":"2 s","batch":3,"batchWait":"9 s"\}/,
+    );
+    assert.match(text, /status-top-owners \{"owners":"<code>a1b2c3d4<\/code> 3 \(9 s\)"\}/);
+    assert.doesNotMatch(text, /<b>chat<\/b>/, "an empty line shows nothing");
+  });
+
   it("says so when no worker runs", () => {
     const text = formatStatus({ ...base, cluster: { workers: [], queues: [] } }, t);
     assert.match(text, /status-no-workers/);

@@ -3,20 +3,36 @@
  * a service sees through a remote handle is what it sees through the manager's (result,
  * job events, chat text as generated, error codes), a cancel reaches the job's signal on
  * the worker, and a job without a worker or too big for Redis gets a clear error at once.
+ * The bot's fair line holds one owner's flood back from another owner's question across
+ * two workers.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { pino } from "pino";
-import { ClusterWorker, RemoteModels, type ModelKind } from "../../src/cluster/index.js";
+import { ClusterWorker, type ModelKind, type RemoteModels } from "../../src/cluster/index.js";
 import type { ClusterConfig } from "../../src/config/index.js";
 import type { ChatMessage, ChatRequest, ChatResult } from "../../src/models/adapters/chat-qwen.js";
-import type { JobEvent, ManagedModel, ModelTask } from "../../src/models/contract.js";
+import type { JobEvent, ManagedModel, ModelTask, RunOptions } from "../../src/models/contract.js";
 import { ModelManager } from "../../src/models/manager/index.js";
 import { systemClock } from "../../src/shared/clock.js";
 import { AppError, cancelledError, InputError } from "../../src/shared/errors.js";
 import { RedisServer } from "../support/redis-server.js";
+import { testRemoteModels } from "../support/remote-models.js";
 
 const logger = pino({ level: "silent" });
+
+/** Quick heartbeats and stalled-job checks, so a worker's coming and going shows soon. */
+const testSettings = (redisUrl: string, prefix: string): ClusterConfig & { redisUrl: string } => ({
+  role: "bot",
+  redisUrl,
+  workerModels: [],
+  prefix,
+  lockDurationMs: 1_500,
+  stalledIntervalMs: 500,
+  maxAttempts: 2,
+  heartbeatMs: 200,
+  maxPayloadBytes: 64 * 1024,
+});
 
 /** Resolves the next time `fire` is called. */
 function signal<T = void>(): { promise: Promise<T>; fire: (value: T) => void } {
@@ -88,18 +104,8 @@ describe("cluster: remote handles and a worker over Redis", () => {
 
   before(async () => {
     redis = await RedisServer.start();
-    settings = {
-      role: "bot",
-      redisUrl: redis.url,
-      workerModels: [],
-      prefix: "t",
-      lockDurationMs: 1_500,
-      stalledIntervalMs: 500,
-      maxAttempts: 2,
-      heartbeatMs: 200,
-      maxPayloadBytes: 64 * 1024,
-    };
-    remote = new RemoteModels({ settings, maxQueue: () => 10, logger, clock: systemClock });
+    settings = testSettings(redis.url, "t");
+    remote = testRemoteModels(settings);
     await remote.start(10_000);
   });
 
@@ -232,6 +238,102 @@ describe("cluster: remote handles and a worker over Redis", () => {
     await assert.rejects(
       remote.handle("ocr").run({ image: new Uint8Array([3]) }),
       (error: unknown) => error instanceof AppError && error.code === "cluster.no_worker",
+    );
+  });
+
+  it("jobs waiting in the bot's line fail with cluster.no_worker when the last worker goes", async () => {
+    await startWorker(["ocr"], "lone");
+    ocr.started = signal<string>();
+    const queued = signal<number>();
+    const isNoWorker = (error: unknown) =>
+      error instanceof AppError && error.code === "cluster.no_worker";
+    const running = remote.handle("ocr").run({ image: new Uint8Array([4]) });
+    await ocr.started.promise;
+    const waiting = remote
+      .handle("ocr")
+      .run(
+        { image: new Uint8Array([5]) },
+        { onEvent: (event) => event.type === "queued" && queued.fire(event.position) },
+      );
+    assert.equal(await queued.promise, 1, "next in the bot's line, nothing ahead in Redis");
+    await worker!.stop(0);
+    worker = undefined;
+    await assert.rejects(waiting, isNoWorker);
+    await assert.rejects(running, isNoWorker);
+  });
+});
+
+describe("cluster: the bot's fair line in front of two workers", () => {
+  /** Jobs the two workers can run at once (one OCR slot each). */
+  const CAPACITY = 2;
+  let redis: RedisServer;
+  let remote: RemoteModels;
+  const workers: ClusterWorker[] = [];
+  /** Each job's tag, as the workers' models start them. */
+  const started: string[] = [];
+
+  before(async () => {
+    redis = await RedisServer.start();
+    const settings = testSettings(redis.url, "fair");
+    remote = testRemoteModels(settings, {
+      maxQueue: () => 100,
+      maxPerOwner: 20,
+      batchAgingMs: 60_000,
+    });
+    await remote.start(10_000);
+    for (const id of ["w1", "w2"]) {
+      const manager = new ModelManager({ budgetBytes: 1e6, clock: systemClock, logger });
+      const model = new FakeModel("ocr", "ocr", async (input) => {
+        const { tag } = input as { tag: string };
+        started.push(tag);
+        await new Promise(setImmediate);
+        return tag;
+      });
+      const worker = new ClusterWorker({
+        settings,
+        id,
+        kinds: ["ocr"],
+        handles: { ocr: manager.register(model, { idleUnloadMs: 0 }) },
+        stats: () => manager.stats(),
+        logger,
+        clock: systemClock,
+      });
+      await worker.start(10_000);
+      workers.push(worker);
+    }
+  });
+
+  after(async () => {
+    await Promise.all(workers.map((worker) => worker.stop(1_000)));
+    await remote?.shutdown();
+    await redis?.stop();
+  });
+
+  it("one owner's flood of batch pieces holds another's question back by at most capacity + 1 pieces", async () => {
+    const ocr = remote.handle<{ tag: string }, string>("ocr");
+    const done: string[] = [];
+    const submit = (tag: string, options: RunOptions) =>
+      ocr.run({ tag }, options).then((result) => {
+        done.push(result);
+      });
+    const flood = Array.from({ length: 20 }, (_, i) =>
+      submit(`a${i + 1}`, { owner: "tg:1", workClass: "batch" }),
+    );
+    const overCap = submit("a21", { owner: "tg:1", workClass: "batch" });
+    const question = submit("b", { owner: "tg:2", workClass: "interactive" });
+    await assert.rejects(
+      overCap,
+      (error: unknown) => error instanceof AppError && error.code === "owner.busy",
+    );
+    await Promise.all([...flood, question]);
+    const expected = [...Array.from({ length: 20 }, (_, i) => `a${i + 1}`), "b"];
+    assert.deepEqual([...done].sort(), expected.sort(), "every result arrived whole");
+    assert.ok(done.indexOf("b") <= CAPACITY + 1, `B's question came after ${done.join(" ")}`);
+    // A's pieces start in A's order; two handed out together may start in either order.
+    const pieces = started.filter((tag) => tag.startsWith("a")).map((tag) => Number(tag.slice(1)));
+    assert.equal(pieces.length, 20);
+    pieces.forEach((piece, index) =>
+      assert.ok(Math.abs(piece - (index + 1)) < CAPACITY, `A's pieces ran as ${pieces.join(" ")}`),
     );
   });
 });

@@ -9,7 +9,7 @@ import { after, before, describe, it } from "node:test";
 import { pino } from "pino";
 import sharp from "sharp";
 import { VISION_ANSWER, VISION_TABLE } from "../../scripts/make-fixtures.js";
-import { ClusterWorker, RemoteModels } from "../../src/cluster/index.js";
+import { ClusterWorker, type RemoteModels } from "../../src/cluster/index.js";
 import type { ClusterConfig } from "../../src/config/index.js";
 import {
   createVisionModel,
@@ -23,6 +23,7 @@ import { configureRuntime } from "../../src/models/runtime/index.js";
 import { systemClock } from "../../src/shared/clock.js";
 import { AppError } from "../../src/shared/errors.js";
 import { RedisServer } from "../support/redis-server.js";
+import { testRemoteModels } from "../support/remote-models.js";
 
 const logger = pino({ level: "silent" });
 
@@ -69,7 +70,7 @@ describe("cluster: a worker serves vision jobs from the fixture VLM", () => {
       logger,
       clock: systemClock,
     });
-    remote = new RemoteModels({ settings, maxQueue: () => 10, logger, clock: systemClock });
+    remote = testRemoteModels(settings);
     await Promise.all([worker.start(10_000), remote.start(10_000)]);
     const background = { r: 30, g: 120, b: 200 };
     picture = await sharp({ create: { width: 320, height: 240, channels: 3, background } })

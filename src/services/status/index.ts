@@ -47,7 +47,8 @@ export interface ClusterStatus {
     budgetBytes: number;
     seenMsAgo: number;
   }[];
-  queues: { kind: string; waiting: number; active: number }[];
+  /** `line`: the bot's fair line in front of the kind's queue. */
+  queues: { kind: string; waiting: number; active: number; line?: LineSummary }[];
 }
 
 export interface StatusSnapshot {
