@@ -26,6 +26,8 @@ export const ERROR_CODES = [
   "model.failed",
   "model.budget_exceeded",
   "model.busy",
+  // one person (or API key) has too many requests waiting already
+  "owner.busy",
   "model.shutting_down",
   "job.cancelled",
   // the vision model: no answer in time, or a table was asked for and none came back

@@ -134,6 +134,7 @@ error-model-load-failed = None of the models for this could be loaded. The admin
 error-model-failed = The model failed on this input. Please try again, or try a clearer file.
 error-model-budget-exceeded = The server is out of model memory right now. Please try again in a minute.
 error-model-busy = I'm too busy right now. Please try again in a minute.
+error-owner-busy = You already have many requests waiting. I'll get to them — send more once they're done.
 error-model-shutting-down = I'm restarting. Please send that again in a minute.
 error-job-cancelled = Cancelled.
 error-vision-timeout = Looking at the picture took longer than { $seconds } s, so I stopped. Please try again later.

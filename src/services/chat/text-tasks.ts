@@ -3,38 +3,29 @@
  * conversation history is read or written. Long text goes in paragraph-aligned chunks,
  * one model call each, and the outputs are joined in order.
  */
-import type { UsageEvent } from "../../memory/index.js";
 import type { ChatMessage, ChatRequest, ChatResult } from "../../models/adapters/chat-qwen.js";
 import type { ModelHandle, RunOptions } from "../../models/contract.js";
-import { systemClock, type Clock } from "../../shared/clock.js";
-import { InputError, isAppError } from "../../shared/errors.js";
+import { InputError } from "../../shared/errors.js";
 import { chunkText } from "./chunking.js";
 import { summaryMessages, translationMessages } from "./prompts.js";
 import { tidyOutput } from "./normalizer.js";
 
 export interface TextTasksOptions {
   model: ModelHandle<ChatRequest, ChatResult>;
-  clock?: Clock;
-  /** Called once per model call. */
-  recordUsage?: (event: UsageEvent) => void;
   /** Characters per chunk (default 3000). */
   maxChunkChars?: number;
   /** Tokens the model may write per chunk (default 768). */
   maxNewTokens?: number;
 }
 
-/** Who asked, for the usage log. */
-export interface TextTaskOptions extends RunOptions {
-  requester?: { chatId: number; userId: number };
-}
+/** Cancel, progress and scheduling, passed on to every chunk's model job. */
+export type TextTaskOptions = RunOptions;
 
 export class TextTasks {
-  private readonly clock: Clock;
   private readonly maxChunkChars: number;
   private readonly maxNewTokens: number;
 
   constructor(private readonly options: TextTasksOptions) {
-    this.clock = options.clock ?? systemClock;
     this.maxChunkChars = options.maxChunkChars ?? 3000;
     this.maxNewTokens = options.maxNewTokens ?? 768;
   }
@@ -58,7 +49,6 @@ export class TextTasks {
     if (text.trim() === "") throw new InputError("input.empty", "no text to work on");
     const outputs: string[] = [];
     for (const chunk of chunkText(text, this.maxChunkChars)) {
-      const started = this.clock.now();
       const request: ChatRequest = {
         messages: messages(chunk.text),
         settings: {
@@ -69,37 +59,12 @@ export class TextTasks {
         },
         thinking: false,
       };
-      try {
-        const result = await this.options.model.run(request, {
-          signal: options.signal,
-          onEvent: options.onEvent,
-        });
-        this.usage(task, started, options, true);
-        outputs.push(tidyOutput(result.text, chunk.text));
-      } catch (error) {
-        this.usage(task, started, options, false, isAppError(error) ? error.code : "internal");
-        throw error;
-      }
+      const result = await this.options.model.run(request, {
+        signal: options.signal,
+        onEvent: options.onEvent,
+      });
+      outputs.push(tidyOutput(result.text, chunk.text));
     }
     return outputs.filter((output) => output !== "").join("\n\n");
-  }
-
-  private usage(
-    task: string,
-    started: number,
-    options: TextTaskOptions,
-    ok: boolean,
-    errorCode?: string,
-  ): void {
-    const event: UsageEvent = {
-      task,
-      model: this.options.model.id,
-      durationMs: this.clock.now() - started,
-      ok,
-      userId: options.requester?.userId,
-      chatId: options.requester?.chatId,
-    };
-    if (errorCode !== undefined) event.errorCode = errorCode;
-    this.options.recordUsage?.(event);
   }
 }
