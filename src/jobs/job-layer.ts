@@ -101,7 +101,7 @@ export class JobLayer {
     const options = { ...this.jobOptions(request), onEvent: this.events(request.onProgress) };
     // `done` is passed on as the service made it: it already carries a rejection handler,
     // where a derived promise would float and turn every failed answer into an unhandled one.
-    const reply =
+    const reply = this.usage.stream(plan.route, owner, () =>
       plan.route === "vision"
         ? this.services.vision.ask(
             {
@@ -115,8 +115,8 @@ export class JobLayer {
         : this.services.chat.reply(
             { ...owner.dialog, text: request.text, kind: request.kind },
             options,
-          );
-    this.usage.follow(plan.route, owner, reply.done);
+          ),
+    );
     return { pieces: reply.pieces, done: reply.done };
   }
 

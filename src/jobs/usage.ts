@@ -31,15 +31,17 @@ export class UsageRecorder {
   }
 
   /**
-   * Records a streamed job once `done` settles. The handlers are attached here, so `done`
-   * never goes unhandled because of this record.
+   * Starts a streamed job and records it once its `done` settles. The handlers are attached
+   * here, so `done` never goes unhandled because of this record.
    */
-  follow(task: UsageTask, owner: Owner, done: Promise<unknown>): void {
+  stream<R extends { done: Promise<unknown> }>(task: UsageTask, owner: Owner, start: () => R): R {
     const end = this.start(task, owner);
-    void done.then(
+    const reply = start();
+    void reply.done.then(
       () => end(),
       (error: unknown) => end(error),
     );
+    return reply;
   }
 
   /** Starts the clock; the returned function records success, or the failure it is given. */
