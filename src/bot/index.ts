@@ -126,7 +126,7 @@ export function createBot(deps: BotDeps, options: CreateBotOptions = {}): Telegr
     logNetworkFailures(deps.logger),
     callTimeout(deps.clock, deps.telegramTimeoutMs),
     // A long retry_after is waited for (up to maxRetryAfterS), never answered with an
-    // apology; updates of a rate-limited chat queue behind it in order (sequentialize).
+    // apology; the same person's later updates queue behind it in order (sequentialize).
     autoRetry({ maxRetryAttempts: 5, maxDelaySeconds: deps.maxRetryAfterS }),
   ];
   bot.api.config.use(...transformers);
