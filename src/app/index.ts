@@ -6,6 +6,7 @@ import { run, type RunnerHandle } from "@grammyjs/runner";
 import type { Logger } from "pino";
 import { createBot, createFileFetcher } from "../bot/index.js";
 import type { Config } from "../config/index.js";
+import { defaultReadingMode, JobLayer } from "../jobs/index.js";
 import { Store } from "../memory/index.js";
 import {
   bindManagerMetrics,
@@ -32,7 +33,6 @@ import { systemClock, type Clock } from "../shared/clock.js";
 import { withTimeout } from "../shared/timeout.js";
 import { clusterStats, clusterStatus, connectRemoteModels, type ModelHandles } from "./cluster.js";
 import { buildModels } from "./models.js";
-import { chatPort, defaultReadingMode, documentsPort, speechPort, visionPort } from "./ports.js";
 
 export interface App {
   /** Resolves once the bot identified itself and takes updates (polling or webhook). */
@@ -62,16 +62,13 @@ export function createApp(config: Config, logger: Logger, clock: Clock = systemC
     ? undefined
     : buildModels(config, { store, logger, clock, runner: tools.run });
   const models: ModelHandles = cluster?.handles ?? local!;
-  const record = (event: Parameters<Store["usage"]["record"]>[0]) => store.usage.record(event);
-
-  const normalizer = new ChatNormalizer({ model: models.chat, logger, clock, recordUsage: record });
+  const normalizer = new ChatNormalizer({ model: models.chat, logger });
   const chat = new ChatService({
     model: models.chat,
     history: store.history,
     settings: config.chat,
     logger,
     clock,
-    recordUsage: record,
   });
   const speech = new SpeechService({
     runner: tools.run,
@@ -100,7 +97,6 @@ export function createApp(config: Config, logger: Logger, clock: Clock = systemC
     logger,
     clock,
     image: { maxBytes: config.limits.maxFileBytes },
-    recordUsage: record,
   });
   const documents = new DocumentService({
     ocr: models.ocr,
@@ -110,6 +106,18 @@ export function createApp(config: Config, logger: Logger, clock: Clock = systemC
     clock,
     image: { maxBytes: config.limits.maxFileBytes },
     pdf: { maxPages: config.ocr.pdfMaxPages, maxBytes: config.limits.maxFileBytes },
+  });
+  const jobs = new JobLayer({
+    services: {
+      chat,
+      tasks: new TextTasks({ model: models.chat }),
+      speech,
+      documents,
+      vision,
+    },
+    stores: store,
+    clock,
+    logger,
   });
   const status = new StatusService({
     stats: () => (cluster ? clusterStats(cluster.remote) : local!.manager.stats()),
@@ -137,10 +145,8 @@ export function createApp(config: Config, logger: Logger, clock: Clock = systemC
       store,
       logger,
       clock,
-      chat: chatPort(chat, new TextTasks({ model: models.chat, clock, recordUsage: record })),
-      speech: speechPort(speech, clock, record),
-      documents: documentsPort(documents, clock, record),
-      vision: visionPort(vision),
+      jobs,
+      ownerMaxWaiting: config.models.ownerMaxWaiting,
       defaultReadingMode: defaultReadingMode(
         config.ocr.defaultMode,
         local?.profile.models.vision.device,

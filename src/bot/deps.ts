@@ -1,16 +1,8 @@
 import type { Logger } from "pino";
+import type { JobLayer, ReadingMode } from "../jobs/index.js";
 import type { Store } from "../memory/index.js";
 import type { Clock } from "../shared/clock.js";
-import type {
-  ChatPort,
-  DocumentsPort,
-  FileFetcher,
-  JobJournal,
-  ReadingMode,
-  SpeechPort,
-  StatusPort,
-  VisionPort,
-} from "./ports.js";
+import type { FileFetcher, JobJournal, StatusPort } from "./ports.js";
 
 /** Everything the bot is built from; the composition root fills it, tests fake parts. */
 export interface BotDeps {
@@ -30,10 +22,13 @@ export interface BotDeps {
   store: Store;
   logger: Logger;
   clock: Clock;
-  chat: ChatPort;
-  speech: SpeechPort;
-  documents: DocumentsPort;
-  vision: VisionPort;
+  /** What runs for each request: the job layer every front-end shares. */
+  jobs: JobLayer;
+  /**
+   * Updates a person may have waiting behind the one being answered (OWNER_MAX_WAITING);
+   * the next one is refused at once with "owner.busy".
+   */
+  ownerMaxWaiting: number;
   /** The reading mode of users who never chose one (OCR_DEFAULT_MODE, resolved). */
   defaultReadingMode: ReadingMode;
   status: StatusPort;

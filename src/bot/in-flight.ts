@@ -1,7 +1,7 @@
 import type { MiddlewareFn } from "grammy";
 
 /**
- * Counts updates being handled (queued behind their chat included), so shutdown can
+ * Counts updates being handled (queued in their person's line included), so shutdown can
  * wait for them: the runner's `stop()` ends polling but does not wait for middleware.
  */
 export class InFlightUpdates {

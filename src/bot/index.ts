@@ -5,6 +5,7 @@
 import { autoRetry } from "@grammyjs/auto-retry";
 import { sequentialize } from "@grammyjs/runner";
 import { Bot, BotError, type BotConfig, type Middleware, type Transformer } from "grammy";
+import type { I18n } from "@grammyjs/i18n";
 import type { Logger } from "pino";
 import type { Update, UserFromGetMe } from "grammy/types";
 import type { BotContext } from "./context.js";
@@ -20,9 +21,10 @@ import { media } from "./features/media.js";
 import { vision } from "./features/vision.js";
 import { menus } from "./flows.js";
 import { InFlightUpdates } from "./in-flight.js";
-import { createI18n } from "./i18n.js";
-import { Jobs } from "./jobs.js";
+import { createI18n, pickLanguage } from "./i18n.js";
 import { JobKeeper } from "./journal.js";
+import { lineOf, PersonLines } from "./lines.js";
+import { Steps } from "./steps.js";
 import { callTimeout } from "./timeouts.js";
 import {
   accessControl,
@@ -31,8 +33,8 @@ import {
   rateLimit,
   recordSeen,
 } from "./middleware.js";
-import { replyInTopic } from "./topics.js";
-import { isAppError } from "../shared/errors.js";
+import { replyInTopic, topicOf } from "./topics.js";
+import { CapacityError, isAppError } from "../shared/errors.js";
 
 export type { BotDeps } from "./deps.js";
 export type * from "./ports.js";
@@ -81,6 +83,36 @@ function logNetworkFailures(logger: Logger): Transformer {
   };
 }
 
+/** Refusals for overload: a state, not a fault. */
+const BUSY_CODES = new Set<string>(["model.busy", "owner.busy"]);
+
+/**
+ * Tells a person whose line is full that this request was not taken, at once: it runs
+ * before the line (and before the context extras), so it reads their language itself.
+ */
+async function refuseBusy(ctx: BotContext, deps: BotDeps, i18n: I18n<BotContext>): Promise<void> {
+  const from = ctx.from!;
+  const language = pickLanguage(deps.store.settings.get(from.id), from.language_code);
+  const error = new CapacityError("owner.busy", "too many requests waiting in the person's line");
+  deps.logger.info(
+    { chatId: ctx.chat?.id, userId: from.id, updateId: ctx.update.update_id },
+    "person's line full: refused",
+  );
+  const thread = topicOf(ctx);
+  await ctx.api
+    .sendMessage(
+      ctx.chat!.id,
+      describeError(error, (key, variables) => i18n.t(language, key, variables)),
+      {
+        ...replyParams(ctx.msg?.message_id),
+        ...(thread === undefined ? {} : { message_thread_id: thread }),
+      },
+    )
+    .catch((replyError: unknown) =>
+      deps.logger.warn({ err: replyError }, "could not tell a busy person"),
+    );
+}
+
 export function createBot(deps: BotDeps, options: CreateBotOptions = {}): TelegramBot {
   const bot = new Bot<BotContext>(deps.token, {
     botInfo: options.botInfo,
@@ -94,7 +126,7 @@ export function createBot(deps: BotDeps, options: CreateBotOptions = {}): Telegr
     logNetworkFailures(deps.logger),
     callTimeout(deps.clock, deps.telegramTimeoutMs),
     // A long retry_after is waited for (up to maxRetryAfterS), never answered with an
-    // apology; updates of a rate-limited chat queue behind it in order (sequentialize).
+    // apology; the same person's later updates queue behind it in order (sequentialize).
     autoRetry({ maxRetryAttempts: 5, maxDelaySeconds: deps.maxRetryAfterS }),
   ];
   bot.api.config.use(...transformers);
@@ -102,22 +134,21 @@ export function createBot(deps: BotDeps, options: CreateBotOptions = {}): Telegr
   const i18n = createI18n<BotContext>();
   const extras = contextExtras(deps);
   const cancels = new CancelRegistry();
-  const jobs = new Jobs(deps, cancels);
+  const steps = new Steps(deps, cancels);
 
-  // One chat's updates run in order (its answer can't overtake its question); different
-  // chats run side by side under the runner. A Cancel press can't wait for the job it
-  // cancels, so it skips the line.
+  // Each person's updates in a chat run in order (their answer can't overtake their
+  // question); other people, in the same chat or not, run side by side under the runner.
+  // A Cancel press can't wait for the job it cancels, so it skips the line (see lineOf).
   const inFlight = new InFlightUpdates();
   const keeper = new JobKeeper(deps, bot.api, (language, key) => i18n.t(language, key));
+  const lines = new PersonLines(deps.ownerMaxWaiting, (ctx) => refuseBusy(ctx, deps, i18n));
   bot.use(inFlight.middleware);
   if (options.firstMiddleware) bot.use(options.firstMiddleware);
-  // Before sequentialize: an update waiting behind its chat's running job is accepted too.
+  // Before the line: a refused update is never accepted as a job, nor waits to be refused.
+  bot.use(lines.middleware);
+  // Before sequentialize: an update waiting behind its person's running job is accepted too.
   bot.use(keeper.middleware);
-  bot.use(
-    sequentialize((ctx) =>
-      ctx.callbackQuery?.data?.startsWith("cancel:") ? undefined : ctx.chat?.id.toString(),
-    ),
-  );
+  bot.use(sequentialize(lineOf));
   bot.use(replyInTopic());
   bot.use(extras, ignoreWithoutSender, recordSeen(deps), i18n.middleware());
   bot.use(accessControl(deps), rateLimit(deps));
@@ -132,7 +163,7 @@ export function createBot(deps: BotDeps, options: CreateBotOptions = {}): Telegr
       return;
     }
     // Overload is a state, not a fault: the user is told to come back in a minute.
-    if (isAppError(error.error) && ["model.busy", "owner.busy"].includes(error.error.code))
+    if (isAppError(error.error) && BUSY_CODES.has(error.error.code))
       ctx.log.info({ code: error.error.code, details: error.error.details }, "too busy: refused");
     else if (isAppError(error.error))
       ctx.log.warn({ code: error.error.code, err: error.error }, "request failed");
@@ -148,10 +179,10 @@ export function createBot(deps: BotDeps, options: CreateBotOptions = {}): Telegr
     menus(deps.store, deps.defaultReadingMode),
     commands(deps),
     exportCommand(deps),
-    actions(deps, jobs, cancels),
-    vision(deps, jobs),
-    media(deps, jobs),
-    chat(jobs),
+    actions(deps, steps, cancels),
+    vision(deps, steps),
+    media(deps, steps),
+    chat(steps),
   );
 
   bot.catch((error) => {

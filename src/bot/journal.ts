@@ -139,7 +139,7 @@ export class JobKeeper {
       { rerun: rerun.length, givenUp: jobs.length - rerun.length },
       "jobs left from the last run",
     );
-    // Not awaited: they run beside new updates (in order within each chat).
+    // Not awaited: they run beside new updates (in order within each person's line).
     for (const update of rerun) {
       handle(update).catch((error: unknown) =>
         this.logger.error({ err: error, updateId: update.update_id }, "re-running a job failed"),

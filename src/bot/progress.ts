@@ -7,7 +7,7 @@ import type { Api } from "grammy";
 import type { InlineKeyboardMarkup } from "grammy/types";
 import type { Clock, TimerHandle } from "../shared/clock.js";
 import { replyParams } from "./format/send.js";
-import type { Progress } from "./ports.js";
+import type { Progress } from "../jobs/index.js";
 
 export type Translate = (key: string, variables?: Record<string, string | number>) => string;
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { translationTarget } from "../../src/bot/features/actions.js";
-import { LONG_ANSWER_CHARS } from "../../src/bot/jobs.js";
+import { LONG_ANSWER_CHARS } from "../../src/jobs/index.js";
 import { Harness } from "./harness.js";
 
 /** The callback data of the result buttons under the last message the bot sent. */

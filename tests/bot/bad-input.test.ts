@@ -86,7 +86,7 @@ describe("bad input gets a clear reply in the user's language, and the bot keeps
     const h = new Harness();
     h.store.settings.update(7, { voiceReplies: "always" });
     h.answer = "A long answer.";
-    const speech = h.deps.speech;
+    const speech = h.services.speech;
     speech.synthesize = async () => {
       throw new InputError("tts.too_long", "too long", { maxChars: 10 });
     };

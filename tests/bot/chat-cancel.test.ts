@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { ChatReply } from "../../src/bot/index.js";
+import type { ChatReply } from "../../src/services/chat/index.js";
 import { cancelledError } from "../../src/shared/errors.js";
 import { Harness } from "./harness.js";
 
@@ -17,8 +17,8 @@ describe("cancelling a chat turn", () => {
     const user = h.user();
     let aborted = false;
     // A chat model busy with two others: this turn waits as number 3 until it is cancelled.
-    h.deps.chat.reply = (_request, options = {}): ChatReply => {
-      options.onProgress?.({ type: "queued", position: 3 });
+    h.services.chat.reply = (_request, options = {}): ChatReply => {
+      options.onEvent?.({ type: "queued", position: 3 });
       const cancelled = new Promise<never>((_resolve, reject) => {
         options.signal?.addEventListener("abort", () => {
           aborted = true;

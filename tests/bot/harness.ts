@@ -1,19 +1,23 @@
 /**
  * Drives the bot in-process: updates go through `bot.handleUpdate`, every Bot API call
- * is recorded by a transformer that answers like Telegram would, and the services are
- * small fakes whose answers and failures each test sets.
+ * is recorded by a transformer that answers like Telegram would, and the bot runs on the
+ * real job layer over small fakes of the services, whose answers and failures each test sets.
  */
 import { InputFile, type Transformer } from "grammy";
 import type { Message, Update, User } from "grammy/types";
+import { createBot, type BotDeps } from "../../src/bot/index.js";
 import {
-  createBot,
-  type BotDeps,
-  type PictureQuestion,
+  JobLayer,
+  type JobServices,
   type Progress,
   type RecognizedDocument,
   type Transcript,
-} from "../../src/bot/index.js";
+} from "../../src/jobs/index.js";
 import { silentLogger } from "../../src/log/index.js";
+import type { JobEvent } from "../../src/models/contract.js";
+import type { ChatOutcome } from "../../src/services/chat/index.js";
+import type { DocumentResult, PageProgress } from "../../src/services/documents/index.js";
+import type { AskInput } from "../../src/services/vision/index.js";
 import { Store } from "../../src/memory/index.js";
 import { ManualClock } from "../../src/shared/clock.js";
 import { botUser } from "../support/bot-user.js";
@@ -66,8 +70,10 @@ export class Harness {
   serviceError: Error | undefined;
   spoken: string[] = [];
   recognizeCalls: { kind: "image" | "pdf"; normalize: boolean }[] = [];
-  pictureQuestions: PictureQuestion[] = [];
+  pictureQuestions: AskInput[] = [];
 
+  /** The fakes the job layer runs on; tests may replace their methods. */
+  readonly services: JobServices;
   readonly deps: BotDeps;
   readonly telegram;
   readonly bot;
@@ -77,6 +83,116 @@ export class Harness {
   constructor(overrides: Partial<BotDeps> = {}) {
     const fail = async () => {
       if (this.serviceError) throw this.serviceError;
+    };
+    const outcome = (text: string): ChatOutcome => ({
+      text,
+      tokens: 1,
+      ms: 1,
+      promptTokens: 1,
+      historyTurns: 0,
+      truncated: this.answerTruncated,
+    });
+    const document = async (
+      kind: "image" | "pdf",
+      options: {
+        normalize?: boolean;
+        onJobEvent?: (event: JobEvent) => void;
+        onProgress?: (progress: PageProgress) => void;
+      },
+    ): Promise<DocumentResult> => {
+      this.recognizeCalls.push({ kind, normalize: options.normalize ?? false });
+      await fail();
+      await this.emitProgress(options.onJobEvent, options.onProgress);
+      const { text, language, pages, skippedPages } = this.recognized;
+      return {
+        kind,
+        pages: Array.from({ length: pages }, (_, index) => ({
+          page: index + 1,
+          method: "ocr" as const,
+          text,
+          language: "unknown" as const,
+          ms: 1,
+        })),
+        text,
+        language: language as DocumentResult["language"],
+        engine: "tesseract",
+        fallback: this.recognized.fallback ?? false,
+        totalPages: pages + skippedPages,
+        skippedPages,
+        normalized: false,
+        timings: { totalMs: 1, ocrMs: 1, normalizeMs: 0 },
+      };
+    };
+    this.services = {
+      chat: {
+        reply: (request) => {
+          this.chatRequests.push({ ...request });
+          const words = this.answer.match(/\S+\s*/g) ?? [];
+          const error = this.serviceError;
+          async function* pieces() {
+            if (error) throw error;
+            yield* words;
+          }
+          return { pieces: pieces(), done: Promise.resolve(outcome(this.answer)) };
+        },
+        reset: (dialog) => this.resets.push(dialog),
+      },
+      tasks: {
+        summarize: async () => this.answer,
+        translate: async () => this.answer,
+      },
+      speech: {
+        transcribe: async (_bytes, options = {}) => {
+          await fail();
+          await this.emitProgress(options.onEvent);
+          const { text, language, durationS, segments } = this.transcript;
+          return {
+            text,
+            rawText: text,
+            normalized: false,
+            language,
+            durationS,
+            decodeMs: 1,
+            windows: [],
+            segments: segments.map((segment) => ({ ...segment, noSpeechProb: 0 })),
+            heardS: durationS,
+          };
+        },
+        synthesize: async (text) => {
+          await fail();
+          this.spoken.push(text);
+          return { ogg: Buffer.from(ogg(2)), durationS: 2.4, engine: "vits", voices: ["vits:en"] };
+        },
+      },
+      documents: {
+        recognizeImage: (_bytes, options = {}) => document("image", options),
+        recognizePdf: (_bytes, options = {}) => document("pdf", options),
+      },
+      vision: {
+        table: async () => {
+          await fail();
+          return {
+            rows: [
+              ["Month", "Sales"],
+              ["January", "10"],
+            ],
+            markdown: "| Month | Sales |\n| --- | --- |\n| January | 10 |\n",
+            csv: "Month,Sales\r\nJanuary,10\r\n",
+            truncated: false,
+          };
+        },
+        ask: (question) => {
+          this.pictureQuestions.push(question);
+          async function* pieces() {
+            yield "A picture.";
+          }
+          return {
+            pieces: pieces(),
+            done: Promise.resolve({ text: "A picture.", truncated: this.answerTruncated }),
+          };
+        },
+        conversationImages: () => [],
+      },
     };
     this.deps = {
       token: "123:TEST",
@@ -98,71 +214,14 @@ export class Harness {
         if (!bytes) throw new Error(`no such file ${path}`);
         return bytes;
       },
-      chat: {
-        reply: (request) => {
-          this.chatRequests.push(request);
-          const words = this.answer.match(/\S+\s*/g) ?? [];
-          const error = this.serviceError;
-          async function* pieces() {
-            if (error) throw error;
-            yield* words;
-          }
-          const done = Promise.resolve({ text: this.answer, truncated: this.answerTruncated });
-          return { pieces: pieces(), done };
-        },
-        reset: (dialog) => this.resets.push(dialog),
-        summarize: async () => this.answer,
-        translate: async () => this.answer,
-      },
-      speech: {
-        transcribe: async (_input, options) => {
-          await fail();
-          await this.emitProgress(options.onProgress);
-          return this.transcript;
-        },
-        synthesize: async (text) => {
-          await fail();
-          this.spoken.push(text);
-          return { ogg: ogg(2), durationS: 2.4 };
-        },
-      },
-      documents: {
-        recognizeImage: async (_input, options) => {
-          this.recognizeCalls.push({ kind: "image", normalize: options.normalize });
-          await fail();
-          await this.emitProgress(options.onProgress);
-          return this.recognized;
-        },
-        recognizePdf: async (_input, options) => {
-          this.recognizeCalls.push({ kind: "pdf", normalize: options.normalize });
-          await fail();
-          await this.emitProgress(options.onProgress);
-          return this.recognized;
-        },
-      },
+      jobs: new JobLayer({
+        services: this.services,
+        stores: overrides.store ?? this.store,
+        clock: this.clock,
+        logger: silentLogger(),
+      }),
+      ownerMaxWaiting: 20,
       defaultReadingMode: "fast",
-      vision: {
-        table: async () => {
-          await fail();
-          return {
-            rows: [
-              ["Month", "Sales"],
-              ["January", "10"],
-            ],
-            markdown: "| Month | Sales |\n| --- | --- |\n| January | 10 |\n",
-            csv: "Month,Sales\r\nJanuary,10\r\n",
-          };
-        },
-        ask: (question) => {
-          this.pictureQuestions.push(question);
-          async function* pieces() {
-            yield "A picture.";
-          }
-          const done = Promise.resolve({ text: "A picture.", truncated: this.answerTruncated });
-          return { pieces: pieces(), done };
-        },
-        conversationImages: () => [],
-      },
       status: {
         snapshot: () => ({
           uptimeMs: 3_723_000,
@@ -207,6 +266,7 @@ export class Harness {
       },
       ...overrides,
     };
+
     const record: Transformer = async (_previous, method, payload) => {
       const uploads: Record<string, Uint8Array> = {};
       for (const [key, value] of Object.entries(payload as Record<string, unknown>)) {
@@ -226,12 +286,20 @@ export class Harness {
     this.idle = created.idle;
   }
 
-  /** Reports the configured progress, letting the bot react to each step like a real job would. */
+  /**
+   * Reports the configured progress as a service would (model events, and pages for a
+   * document), letting the bot react to each step like a real job would.
+   */
   private async emitProgress(
-    onProgress: ((progress: Progress) => void) | undefined,
+    onEvent: ((event: JobEvent) => void) | undefined,
+    onPage?: (progress: PageProgress) => void,
   ): Promise<void> {
     for (const step of this.progress) {
-      onProgress?.(step);
+      if (step.type === "page") onPage?.({ page: step.page, pages: step.pages, method: "ocr" });
+      else if (step.type === "queued") onEvent?.(step);
+      else if (step.type === "loading")
+        onEvent?.({ type: "loading", modelId: "m", fallback: false });
+      else if (step.type === "running") onEvent?.({ type: "running", modelId: "m" });
       await new Promise((resolve) => setImmediate(resolve));
     }
   }

@@ -35,10 +35,12 @@ describe("InFlightUpdates", () => {
     const h = new Harness();
     let finish!: () => void;
     const gate = new Promise<void>((resolve) => (finish = resolve));
-    const documents = h.deps.documents;
-    documents.recognizeImage = async () => {
+    const documents = h.services.documents;
+    const recognize = documents.recognizeImage;
+    h.recognized = { text: "late text", language: "en", pages: 1, skippedPages: 0 };
+    documents.recognizeImage = async (bytes, options) => {
       await gate;
-      return { text: "late text", language: "en", pages: 1, skippedPages: 0 };
+      return recognize(bytes, options);
     };
     const handled = h.photo(h.user());
     await new Promise((resolve) => setImmediate(resolve));

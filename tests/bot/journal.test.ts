@@ -49,9 +49,9 @@ function leaveJob(h: Harness, update: Update, fields: { attempts?: number; progr
 describe("job journal in the bot", () => {
   it("journals a message while its job runs and clears it once answered", async () => {
     const h = new Harness();
-    const reply = h.deps.chat.reply;
+    const reply = h.services.chat.reply;
     let during: JobRecord[] = [];
-    h.deps.chat.reply = (request, options) => {
+    h.services.chat.reply = (request, options) => {
       during = h.store.jobs.pending();
       return reply(request, options);
     };
@@ -163,7 +163,7 @@ describe("job journal in the bot", () => {
     let fail!: (error: Error) => void;
     const stopped = new Promise<never>((_resolve, reject) => (fail = reject));
     stopped.catch(() => undefined);
-    h.deps.chat.reply = () => ({
+    h.services.chat.reply = () => ({
       pieces: (async function* () {
         yield await stopped;
       })(),

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { Store, type UsageEvent } from "../../src/memory/index.js";
+import { Store } from "../../src/memory/index.js";
 import { ChatService, DEFAULT_SYSTEM_PROMPT } from "../../src/services/chat/index.js";
 import { isAppError, ModelError } from "../../src/shared/errors.js";
 import { RecordingHandle } from "../support/model-handle.js";
@@ -11,7 +11,6 @@ const dialog = { chatId: 5, userId: 5 };
 describe("ChatService", () => {
   it("stores nothing and reports the error when the model fails", async () => {
     const store = Store.open(":memory:");
-    const usage: UsageEvent[] = [];
     const failing = {
       id: "chat",
       run: async () => {
@@ -23,7 +22,6 @@ describe("ChatService", () => {
       history: store.history,
       settings: SETTINGS,
       logger: silent,
-      recordUsage: (event) => usage.push(event),
     });
     const reply = chat.reply({ ...dialog, text: "hi", kind: "text" });
     await assert.rejects(
@@ -37,16 +35,6 @@ describe("ChatService", () => {
       (error) => isAppError(error) && error.code === "model.missing",
     );
     assert.deepEqual(store.history.recent(dialog), []);
-    assert.deepEqual(
-      usage.map(({ task, ok, errorCode, chatId, userId }) => ({
-        task,
-        ok,
-        errorCode,
-        chatId,
-        userId,
-      })),
-      [{ task: "chat", ok: false, errorCode: "model.missing", ...dialog }],
-    );
   });
 
   it("rejects an empty message with a typed error", async () => {

@@ -254,19 +254,13 @@ describe("ChatNormalizer", () => {
         throw new Error("onnx exploded");
       },
     };
-    const usage: { ok: boolean; errorCode?: string }[] = [];
     const normalizer = new ChatNormalizer({
       model: failing,
       logger: silent,
-      recordUsage: (event) => usage.push(event),
     });
     const result = await normalizer.normalizeDetailed("some raw text", "ocr", "en");
     assert.equal(result.text, "some raw text");
     assert.match(result.rejected ?? "", /model failed \(internal\)/);
-    assert.deepEqual(
-      usage.map(({ ok, errorCode }) => ({ ok, errorCode })),
-      [{ ok: false, errorCode: "internal" }],
-    );
 
     const { handle } = cleaner((text) => text);
     const controller = new AbortController();

@@ -1,25 +1,17 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { TextTasks } from "../../src/services/chat/index.js";
-import type { UsageEvent } from "../../src/memory/index.js";
 import { RecordingHandle } from "../support/model-handle.js";
 import { stubChat } from "./stub-chat.js";
 
 describe("text tasks", () => {
-  it("summarizes with a prompt in the text's language and logs usage for the requester", async () => {
+  it("summarizes with a prompt in the text's language", async () => {
     const chat = stubChat(() => ["<think>hm</think>", "Коротко: ", "всё хорошо."]);
-    const usage: UsageEvent[] = [];
-    const tasks = new TextTasks({ model: chat.handle, recordUsage: (e) => usage.push(e) });
-    const summary = await tasks.summarize("Длинный текст о том, что всё хорошо.", "ru", {
-      requester: { chatId: 5, userId: 6 },
-    });
+    const tasks = new TextTasks({ model: chat.handle });
+    const summary = await tasks.summarize("Длинный текст о том, что всё хорошо.", "ru");
     assert.equal(summary, "Коротко: всё хорошо.");
     assert.match(chat.calls[0]!.messages[0]!.content, /Кратко перескажи/);
     assert.equal(chat.calls[0]!.messages[1]!.content, "Длинный текст о том, что всё хорошо.");
-    assert.deepEqual(
-      usage.map((e) => [e.task, e.ok, e.userId, e.chatId]),
-      [["summary", true, 6, 5]],
-    );
   });
 
   it("translates long text chunk by chunk into the target language, in order", async () => {

@@ -133,12 +133,12 @@ describe("e2e: commands and chat", () => {
     });
 
     test("a plain message gets nothing; a mention gets an answer", async () => {
-      const { alice, bob, chat } = group();
+      const { alice, chat } = group();
       const before = server.calls.length;
       server.users.sendText(chat, alice, "lunch at noon?");
-      // One chat's updates run in order, so once the mention is answered the plain
+      // One person's updates run in order, so once the mention is answered the plain
       // message has been handled too.
-      const mention = server.users.mentionBot(chat, bob, "what is the capital of France?");
+      const mention = server.users.mentionBot(chat, alice, "what is the capital of France?");
       await answerTo(chat.id, mention);
       const sent = server.calls
         .slice(before)

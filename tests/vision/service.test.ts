@@ -60,7 +60,6 @@ function setup(options: { timeoutMs?: number; maxPixels?: number } = {}) {
   const store = Store.open(":memory:");
   const model = new ScriptedVision();
   const clock = new ManualClock();
-  const usage: string[] = [];
   const service = new VisionService({
     model,
     history: store.history,
@@ -71,9 +70,8 @@ function setup(options: { timeoutMs?: number; maxPixels?: number } = {}) {
     },
     logger,
     clock,
-    recordUsage: (event) => usage.push(`${event.task}:${event.ok ? "ok" : event.errorCode}`),
   });
-  return { store, model, clock, service, usage };
+  return { store, model, clock, service };
 }
 
 async function collect(pieces: AsyncIterable<string>): Promise<string> {
@@ -97,7 +95,7 @@ describe("vision prompts", () => {
 
 describe("VisionService", () => {
   it("reads a photo as Markdown, with the image downscaled to the pixel budget", async () => {
-    const { service, model, usage } = setup({ maxPixels: 100_000 });
+    const { service, model } = setup({ maxPixels: 100_000 });
     const photo = await sharp({
       create: { width: 2000, height: 1000, channels: 3, background: "#3366cc" },
     })
@@ -109,7 +107,6 @@ describe("VisionService", () => {
     assert.ok(sent.width! * sent.height! <= 100_000, `${sent.width}x${sent.height}`);
     assert.equal(sent.channels, 3, "colour is kept for the VLM");
     assert.equal(model.requests[0]!.maxNewTokens, 256);
-    assert.deepEqual(usage, ["vision:ok"]);
   });
 
   it("turns a picture into rows, Markdown and CSV", async () => {
@@ -140,7 +137,7 @@ describe("VisionService", () => {
   });
 
   it("stops a job at VISION_TIMEOUT with vision.timeout", async () => {
-    const { service, model, clock, usage } = setup({ timeoutMs: 5_000 });
+    const { service, model, clock } = setup({ timeoutMs: 5_000 });
     model.hang = true;
     const reading = service.read(await textPng(["slow"]));
     const failed = assert.rejects(
@@ -150,7 +147,6 @@ describe("VisionService", () => {
     while (model.requests.length === 0) await new Promise((resolve) => setImmediate(resolve));
     await clock.advance(5_000);
     await failed;
-    assert.deepEqual(usage, ["vision:vision.timeout"]);
   });
 
   it("answers a picture question in pieces and keeps a reference, never the bytes", async () => {

@@ -13,7 +13,7 @@ import type { BotDeps } from "../deps.js";
 import { toSrt } from "../format/srt.js";
 import { sendMarkdown } from "../format/send.js";
 import { pickLanguage } from "../i18n.js";
-import { requesterOf, type Jobs } from "../jobs.js";
+import { ownerOf, type Steps } from "../steps.js";
 import { parseResultData, type ResultAction } from "../result-buttons.js";
 import { sendTable } from "./table.js";
 
@@ -30,42 +30,48 @@ const FILE_NAMES: Record<StoredResult["kind"], string> = {
   answer: "answer",
 };
 
-export function actions(deps: BotDeps, jobs: Jobs, cancels: CancelRegistry): Composer<BotContext> {
+export function actions(
+  deps: BotDeps,
+  steps: Steps,
+  cancels: CancelRegistry,
+): Composer<BotContext> {
   const composer = new Composer<BotContext>();
 
   const run = async (ctx: BotContext, action: ResultAction, result: StoredResult) => {
     const replyTo = ctx.callbackQuery?.message?.message_id;
     const chatId = ctx.chat!.id;
-    const requester = requesterOf(ctx);
+    const owner = ownerOf(ctx);
     switch (action) {
       case "sum":
       case "tr": {
-        const text = await jobs.withProgress(
+        const text = await steps.withProgress(
           ctx,
           { action: "typing", replyTo, initial: ctx.t("progress-working") },
           (onProgress, signal) =>
             action === "sum"
-              ? deps.chat.summarize(result.text, {
+              ? deps.jobs.summarize({
+                  owner,
+                  text: result.text,
                   lang: result.language,
                   onProgress,
                   signal,
-                  requester,
                 })
-              : deps.chat.translate(result.text, {
+              : deps.jobs.translate({
+                  owner,
+                  text: result.text,
                   to: translationTarget(
                     result.language,
                     pickLanguage(ctx.settings, ctx.from?.language_code),
                   ),
                   onProgress,
                   signal,
-                  requester,
                 }),
         );
         await sendMarkdown(ctx.api, chatId, text || "…", { replyTo });
         return;
       }
       case "tts":
-        await jobs.speak(
+        await steps.speak(
           ctx,
           result.text,
           replyTo,
@@ -85,7 +91,7 @@ export function actions(deps: BotDeps, jobs: Jobs, cancels: CancelRegistry): Com
           await ctx.reply(ctx.t("button-invalid"));
           return;
         }
-        await sendTable(ctx, deps, jobs, { kind: "image", fileId: result.sourceFileId }, replyTo);
+        await sendTable(ctx, deps, steps, { kind: "image", fileId: result.sourceFileId }, replyTo);
         return;
       case "srt": {
         const end = Math.max(0, ...result.segments.map((segment) => segment.endS));

@@ -4,7 +4,7 @@
  */
 import { Composer } from "grammy";
 import type { BotContext } from "../context.js";
-import type { Jobs } from "../jobs.js";
+import type { Steps } from "../steps.js";
 import { isAddressedToBot } from "../middleware.js";
 
 /** The message text without a leading mention of the bot. */
@@ -12,13 +12,13 @@ function withoutMention(text: string, username: string): string {
   return text.replace(new RegExp(`@${username}\\b`, "gi"), "").trim();
 }
 
-export function chat(jobs: Jobs): Composer<BotContext> {
+export function chat(steps: Steps): Composer<BotContext> {
   const composer = new Composer<BotContext>();
 
   const answerWithVoice = async (ctx: BotContext, text: string, replyTo?: number) => {
-    const answer = await jobs.answer(ctx, text, "text", replyTo);
+    const answer = await steps.answer(ctx, text, "text", replyTo);
     if (ctx.settings.voiceReplies === "always" && answer)
-      await jobs.speakOptional(ctx, answer, replyTo);
+      await steps.speakOptional(ctx, answer, replyTo);
   };
 
   composer.command("ask", async (ctx) => {

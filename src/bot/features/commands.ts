@@ -1,6 +1,7 @@
 /** /start, /help, /reset and the admin-only /status (/settings and /forget: flows.ts; /export: its own file). */
 import { Composer, type Api } from "grammy";
 import type { BotCommand } from "grammy/types";
+import { telegramOwner } from "../../jobs/index.js";
 import type { BotContext } from "../context.js";
 import type { BotDeps } from "../deps.js";
 import { escapeHtml } from "../format/markdown.js";
@@ -19,7 +20,7 @@ export function commands(deps: BotDeps): Composer<BotContext> {
   composer.command("help", (ctx) => ctx.reply(ctx.t("help"), { parse_mode: "HTML" }));
   composer.command("reset", async (ctx) => {
     if (!ctx.from) return;
-    deps.chat.reset({ chatId: ctx.chat.id, userId: ctx.from.id });
+    deps.jobs.reset(telegramOwner(ctx.chat, ctx.from.id));
     await ctx.reply(ctx.t("reset-done"));
   });
   composer.command("status", async (ctx) => {

@@ -8,7 +8,7 @@ import type { BotContext } from "../context.js";
 import type { BotDeps } from "../deps.js";
 import { findMedia, type MediaRef } from "../files.js";
 import { replyParams } from "../format/send.js";
-import { requesterOf, type Jobs } from "../jobs.js";
+import { ownerOf, type Steps } from "../steps.js";
 
 /** Messages that carry a file the bot may read or listen to. */
 const MEDIA_MESSAGES = [
@@ -20,45 +20,36 @@ const MEDIA_MESSAGES = [
   "message:video_note",
 ] satisfies FilterQuery[];
 
-export function media(deps: BotDeps, jobs: Jobs): Composer<BotContext> {
+export function media(deps: BotDeps, steps: Steps): Composer<BotContext> {
   const composer = new Composer<BotContext>();
 
   const recognize = async (ctx: BotContext, ref: MediaRef, replyTo?: number) => {
-    const input = await jobs.download(ctx, ref);
-    const options = {
-      normalize: ctx.settings.normalize,
-      mode: ctx.settings.readingMode ?? deps.defaultReadingMode,
-      requester: requesterOf(ctx),
-    };
-    const result = await jobs.withProgress(
+    const input = await steps.download(ctx, ref);
+    const result = await steps.withProgress(
       ctx,
       { action: "typing", replyTo, initial: ctx.t("progress-working") },
       (onProgress, signal) =>
-        ref.kind === "pdf"
-          ? deps.documents.recognizePdf(input, { ...options, onProgress, signal })
-          : deps.documents.recognizeImage(input, { ...options, onProgress, signal }),
+        deps.jobs.recognize({
+          owner: ownerOf(ctx),
+          input,
+          kind: ref.kind === "pdf" ? "pdf" : "image",
+          normalize: ctx.settings.normalize,
+          mode: ctx.settings.readingMode ?? deps.defaultReadingMode,
+          // A picture can be read again as a table (the 📊 button); a PDF can't.
+          ...(ref.kind === "image" ? { sourceFileId: ref.fileId } : {}),
+          onProgress,
+          signal,
+        }),
     );
     if (result.fallback) await ctx.reply(ctx.t("vision-fallback"), replyParams(replyTo));
     if (!result.text.trim()) {
       await ctx.reply(ctx.t("ocr-empty"), replyParams(replyTo));
     } else {
-      await jobs.sendRecognized(
+      await steps.sendRecognized(
         ctx,
-        {
-          kind: "ocr",
-          language: result.language,
-          text: result.text,
-          // A picture can be read again as a table (the 📊 button); a PDF can't.
-          ...(ref.kind === "image" ? { sourceFileId: ref.fileId } : {}),
-        },
+        { text: result.text, resultId: result.resultId, table: ref.kind === "image" },
         { replyTo, fileName: "text.txt" },
       );
-      // In a private chat the text becomes part of the conversation: "summarize it" works.
-      if (ctx.chat?.type === "private" && ctx.from) {
-        deps.store.history.append({ chatId: ctx.chat.id, userId: ctx.from.id }, [
-          { role: "user", kind: "ocr", text: result.text },
-        ]);
-      }
     }
     if (result.skippedPages > 0) {
       await ctx.reply(
@@ -72,26 +63,27 @@ export function media(deps: BotDeps, jobs: Jobs): Composer<BotContext> {
   };
 
   const transcribe = async (ctx: BotContext, ref: MediaRef, replyTo?: number): Promise<string> => {
-    const input = await jobs.download(ctx, ref);
-    const transcript = await jobs.withProgress(
+    const input = await steps.download(ctx, ref);
+    const transcript = await steps.withProgress(
       ctx,
       { action: "typing", replyTo, initial: ctx.t("progress-transcribing") },
       (onProgress, signal) =>
-        deps.speech.transcribe(input, {
+        deps.jobs.transcribe({
+          owner: ownerOf(ctx),
+          input,
           normalize: ctx.settings.normalize,
           onProgress,
           signal,
-          requester: requesterOf(ctx),
         }),
     );
     if (!transcript.text.trim()) {
       await ctx.reply(ctx.t("transcript-empty"), replyParams(replyTo));
       return "";
     }
-    const { text, language, segments } = transcript;
-    await jobs.sendRecognized(
+    const { text, resultId, segments } = transcript;
+    await steps.sendRecognized(
       ctx,
-      { kind: "transcript", language, text, segments },
+      { text, resultId, subtitles: segments.length > 0 },
       {
         replyTo,
         label: ctx.t("transcript-label"),
@@ -142,7 +134,7 @@ export function media(deps: BotDeps, jobs: Jobs): Composer<BotContext> {
       await ctx.reply(ctx.t("speak-usage"), replyParams(ctx.msg.message_id));
       return;
     }
-    await jobs.speak(ctx, text, replied?.message_id ?? ctx.msg.message_id);
+    await steps.speak(ctx, text, replied?.message_id ?? ctx.msg.message_id);
   });
 
   const inPrivate = composer.chatType("private");
@@ -159,8 +151,8 @@ export function media(deps: BotDeps, jobs: Jobs): Composer<BotContext> {
     }
     const text = await transcribe(ctx, ref);
     if (!text) return;
-    const answer = await jobs.answer(ctx, text, "voice");
-    if (ctx.settings.voiceReplies !== "off" && answer) await jobs.speakOptional(ctx, answer);
+    const answer = await steps.answer(ctx, text, "voice");
+    if (ctx.settings.voiceReplies !== "off" && answer) await steps.speakOptional(ctx, answer);
   });
 
   return composer;

@@ -9,21 +9,20 @@ import { escapeHtml } from "../format/markdown.js";
 import { replyParams } from "../format/send.js";
 import { renderMonospaceTable } from "../format/table.js";
 import type { MediaRef } from "../files.js";
-import { requesterOf, type Jobs } from "../jobs.js";
+import { ownerOf, type Steps } from "../steps.js";
 
 export async function sendTable(
   ctx: BotContext,
   deps: BotDeps,
-  jobs: Jobs,
+  steps: Steps,
   ref: MediaRef,
   replyTo?: number,
 ): Promise<void> {
-  const input = await jobs.download(ctx, ref);
-  const table = await jobs.withProgress(
+  const input = await steps.download(ctx, ref);
+  const table = await steps.withProgress(
     ctx,
     { action: "typing", replyTo, initial: ctx.t("progress-table") },
-    (onProgress, signal) =>
-      deps.vision.table(input, { onProgress, signal, requester: requesterOf(ctx) }),
+    (onProgress, signal) => deps.jobs.table({ owner: ownerOf(ctx), input, onProgress, signal }),
   );
   const shown = renderMonospaceTable(table.rows);
   const note = shown.cut ? `\n${escapeHtml(ctx.t("table-cut"))}` : "";

@@ -1,8 +1,8 @@
 /**
  * Pictures with the vision model: a question in a photo's caption (private chats), `/ask` as
  * a reply to a picture or as its caption (any chat), and `/table` as a reply to a picture or
- * as its caption. Follow-up questions about the picture are ordinary messages: the answer
- * step sees that the conversation holds a picture (see Jobs.answer).
+ * as its caption. Follow-up questions about the picture are ordinary messages: the job
+ * layer sees that the conversation holds a picture (see JobLayer.plan).
  */
 import { Composer } from "grammy";
 import type { Message } from "grammy/types";
@@ -10,7 +10,7 @@ import type { BotContext } from "../context.js";
 import type { BotDeps } from "../deps.js";
 import { findMedia, type MediaRef } from "../files.js";
 import { replyParams } from "../format/send.js";
-import type { Jobs } from "../jobs.js";
+import type { Steps } from "../steps.js";
 import { captionCommand } from "./media.js";
 import { sendTable } from "./table.js";
 
@@ -20,7 +20,7 @@ function pictureIn(message: Message | undefined): MediaRef | undefined {
   return ref && !("unsupported" in ref) && ref.kind === "image" ? ref : undefined;
 }
 
-export function vision(deps: BotDeps, jobs: Jobs): Composer<BotContext> {
+export function vision(deps: BotDeps, steps: Steps): Composer<BotContext> {
   const composer = new Composer<BotContext>();
 
   const table = async (ctx: BotContext) => {
@@ -30,7 +30,7 @@ export function vision(deps: BotDeps, jobs: Jobs): Composer<BotContext> {
       await ctx.reply(ctx.t("table-usage"), replyParams(replyTo));
       return;
     }
-    await sendTable(ctx, deps, jobs, ref, ctx.msg?.reply_to_message?.message_id ?? replyTo);
+    await sendTable(ctx, deps, steps, ref, ctx.msg?.reply_to_message?.message_id ?? replyTo);
   };
 
   const ask = async (ctx: BotContext, question: string, picture: MediaRef) => {
@@ -39,7 +39,7 @@ export function vision(deps: BotDeps, jobs: Jobs): Composer<BotContext> {
       await ctx.reply(ctx.t("ask-picture-usage"), replyParams(replyTo));
       return;
     }
-    await jobs.answer(ctx, question, "text", replyTo, picture);
+    await steps.answer(ctx, question, "text", replyTo, picture);
   };
 
   composer.command("table", table);

@@ -10,7 +10,7 @@
  * the next prompt with two user turns in a row, and the user can simply ask again.
  */
 import type { Logger } from "pino";
-import type { DialogKey, HistoryKind, HistoryLog, UsageEvent } from "../../memory/index.js";
+import type { DialogKey, HistoryKind, HistoryLog } from "../../memory/index.js";
 import type {
   ChatRequest,
   ChatResult,
@@ -37,8 +37,6 @@ export interface ChatServiceOptions {
   settings: ChatSettings;
   logger: Logger;
   clock?: Clock;
-  /** Called once per reply, e.g. `(event) => store.usage.record(event)`. */
-  recordUsage?: (event: UsageEvent) => void;
 }
 
 export interface ChatInput extends DialogKey {
@@ -85,7 +83,6 @@ export class ChatService {
   private readonly history: ChatServiceOptions["history"];
   private readonly logger: Logger;
   private readonly clock: Clock;
-  private readonly recordUsage: ((event: UsageEvent) => void) | undefined;
   private readonly systemPrompt: string;
   private readonly generation: GenerationSettings;
   private readonly budgetTokens: number;
@@ -95,7 +92,6 @@ export class ChatService {
     this.history = options.history;
     this.logger = options.logger;
     this.clock = options.clock ?? systemClock;
-    this.recordUsage = options.recordUsage;
     const { systemPrompt, historyTokens, ...generation } = options.settings;
     this.systemPrompt = systemPrompt?.trim() || DEFAULT_SYSTEM_PROMPT;
     this.generation = generation;
@@ -170,22 +166,14 @@ export class ChatService {
         historyTurns: fitted?.historyTurns ?? 0,
         truncated: result.truncated,
       };
-      this.usage(dialog, outcome.ms, true);
       pieces.end();
       return outcome;
     } catch (error) {
       const code = isAppError(error) ? error.code : "internal";
-      this.usage(dialog, this.clock.now() - started, false, code);
       if (code !== "job.cancelled")
         this.logger.warn({ err: error, ...dialog }, "chat reply failed");
       pieces.fail(error);
       throw error;
     }
-  }
-
-  private usage(dialog: DialogKey, durationMs: number, ok: boolean, errorCode?: string): void {
-    const event: UsageEvent = { task: "chat", ...dialog, model: this.model.id, durationMs, ok };
-    if (errorCode !== undefined) event.errorCode = errorCode;
-    this.recordUsage?.(event);
   }
 }

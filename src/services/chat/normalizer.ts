@@ -9,10 +9,8 @@
  * propagates.
  */
 import type { Logger } from "pino";
-import type { UsageEvent } from "../../memory/index.js";
 import type { ChatRequest, ChatResult } from "../../models/adapters/chat-qwen.js";
 import { pieceClass, type ModelHandle, type RunOptions } from "../../models/contract.js";
-import { systemClock, type Clock } from "../../shared/clock.js";
 import { isAppError } from "../../shared/errors.js";
 import { chunkText, joinChunks } from "./chunking.js";
 import { checkNormalization, DEFAULT_GUARD_LIMITS, type GuardLimits } from "./guard.js";
@@ -42,9 +40,6 @@ export interface NormalizationResult {
 export interface ChatNormalizerOptions {
   model: ModelHandle<ChatRequest, ChatResult>;
   logger: Logger;
-  clock?: Clock;
-  /** Called once per model call, e.g. `(event) => store.usage.record(event)`. */
-  recordUsage?: (event: UsageEvent) => void;
   /** Characters per chunk (default 1500: about 400–600 Qwen tokens of Russian or English). */
   maxChunkChars?: number;
   limits?: GuardLimits;
@@ -58,16 +53,12 @@ const OUTPUT_TOKEN_MARGIN = 64;
 export class ChatNormalizer implements Normalizer {
   private readonly model: ModelHandle<ChatRequest, ChatResult>;
   private readonly logger: Logger;
-  private readonly clock: Clock;
-  private readonly recordUsage: ((event: UsageEvent) => void) | undefined;
   private readonly maxChunkChars: number;
   private readonly limits: GuardLimits;
 
   constructor(options: ChatNormalizerOptions) {
     this.model = options.model;
     this.logger = options.logger;
-    this.clock = options.clock ?? systemClock;
-    this.recordUsage = options.recordUsage;
     this.maxChunkChars = options.maxChunkChars ?? DEFAULT_MAX_CHUNK_CHARS;
     this.limits = options.limits ?? DEFAULT_GUARD_LIMITS;
   }
@@ -116,7 +107,6 @@ export class ChatNormalizer implements Normalizer {
     lang: string,
     options: RunOptions,
   ): Promise<{ text: string; rejected?: string }> {
-    const started = this.clock.now();
     const request: ChatRequest = {
       messages: normalizationMessages(raw, kind, lang),
       settings: {
@@ -137,7 +127,6 @@ export class ChatNormalizer implements Normalizer {
       result = await this.model.run(request, options);
     } catch (error) {
       const code = isAppError(error) ? error.code : "internal";
-      this.usage(started, false, code);
       if (code === "job.cancelled" || options.signal?.aborted) throw error;
       this.logger.warn(
         { err: error, kind, lang, chars: raw.length },
@@ -145,7 +134,6 @@ export class ChatNormalizer implements Normalizer {
       );
       return { text: raw, rejected: `model failed (${code})` };
     }
-    this.usage(started, true);
     const cleaned = tidyOutput(result.text, raw);
     const rejected = result.truncated
       ? "output hit the token limit"
@@ -158,17 +146,6 @@ export class ChatNormalizer implements Normalizer {
       return { text: raw, rejected };
     }
     return { text: cleaned };
-  }
-
-  private usage(started: number, ok: boolean, errorCode?: string): void {
-    const event: UsageEvent = {
-      task: "normalize",
-      model: this.model.id,
-      durationMs: this.clock.now() - started,
-      ok,
-    };
-    if (errorCode !== undefined) event.errorCode = errorCode;
-    this.recordUsage?.(event);
   }
 }
 

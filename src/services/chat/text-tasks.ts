@@ -4,38 +4,29 @@
  * one model call each, and the outputs are joined in order. A text of one chunk (a button's
  * short task) keeps the class it was asked with; the chunks of a longer one are batch work.
  */
-import type { UsageEvent } from "../../memory/index.js";
 import type { ChatMessage, ChatRequest, ChatResult } from "../../models/adapters/chat-qwen.js";
 import { pieceClass, type ModelHandle, type RunOptions } from "../../models/contract.js";
-import { systemClock, type Clock } from "../../shared/clock.js";
-import { InputError, isAppError } from "../../shared/errors.js";
+import { InputError } from "../../shared/errors.js";
 import { chunkText } from "./chunking.js";
 import { summaryMessages, translationMessages } from "./prompts.js";
 import { tidyOutput } from "./normalizer.js";
 
 export interface TextTasksOptions {
   model: ModelHandle<ChatRequest, ChatResult>;
-  clock?: Clock;
-  /** Called once per model call. */
-  recordUsage?: (event: UsageEvent) => void;
   /** Characters per chunk (default 3000). */
   maxChunkChars?: number;
   /** Tokens the model may write per chunk (default 768). */
   maxNewTokens?: number;
 }
 
-/** Who asked, for the usage log. */
-export interface TextTaskOptions extends RunOptions {
-  requester?: { chatId: number; userId: number };
-}
+/** Cancel, progress and scheduling, passed on to every chunk's model job. */
+export type TextTaskOptions = RunOptions;
 
 export class TextTasks {
-  private readonly clock: Clock;
   private readonly maxChunkChars: number;
   private readonly maxNewTokens: number;
 
   constructor(private readonly options: TextTasksOptions) {
-    this.clock = options.clock ?? systemClock;
     this.maxChunkChars = options.maxChunkChars ?? 3000;
     this.maxNewTokens = options.maxNewTokens ?? 768;
   }
@@ -61,7 +52,6 @@ export class TextTasks {
     const chunks = chunkText(text, this.maxChunkChars);
     const workClass = pieceClass(chunks.length, options.workClass);
     for (const chunk of chunks) {
-      const started = this.clock.now();
       const request: ChatRequest = {
         messages: messages(chunk.text),
         settings: {
@@ -72,39 +62,14 @@ export class TextTasks {
         },
         thinking: false,
       };
-      try {
-        const result = await this.options.model.run(request, {
-          signal: options.signal,
-          onEvent: options.onEvent,
-          owner: options.owner,
-          workClass,
-        });
-        this.usage(task, started, options, true);
-        outputs.push(tidyOutput(result.text, chunk.text));
-      } catch (error) {
-        this.usage(task, started, options, false, isAppError(error) ? error.code : "internal");
-        throw error;
-      }
+      const result = await this.options.model.run(request, {
+        signal: options.signal,
+        onEvent: options.onEvent,
+        owner: options.owner,
+        workClass,
+      });
+      outputs.push(tidyOutput(result.text, chunk.text));
     }
     return outputs.filter((output) => output !== "").join("\n\n");
-  }
-
-  private usage(
-    task: string,
-    started: number,
-    options: TextTaskOptions,
-    ok: boolean,
-    errorCode?: string,
-  ): void {
-    const event: UsageEvent = {
-      task,
-      model: this.options.model.id,
-      durationMs: this.clock.now() - started,
-      ok,
-      userId: options.requester?.userId,
-      chatId: options.requester?.chatId,
-    };
-    if (errorCode !== undefined) event.errorCode = errorCode;
-    this.options.recordUsage?.(event);
   }
 }

@@ -9,7 +9,7 @@
  * model the newest pictures again, downloaded anew by the caller.
  */
 import type { Logger } from "pino";
-import type { DialogKey, HistoryLog, ImageRef, UsageEvent } from "../../memory/index.js";
+import type { DialogKey, HistoryLog, ImageRef } from "../../memory/index.js";
 import type {
   VisionRequest,
   VisionResult,
@@ -18,7 +18,7 @@ import type {
 import type { JobEvent, ModelHandle, Scheduling } from "../../models/contract.js";
 import { prepareImageForVision, type ImageIntakeOptions } from "../../media/image.js";
 import { systemClock, type Clock } from "../../shared/clock.js";
-import { AppError, InputError, isAppError } from "../../shared/errors.js";
+import { AppError, InputError } from "../../shared/errors.js";
 import { withDeadline } from "../../shared/timeout.js";
 import { streamReply, type PieceStream } from "../chat/piece-stream.js";
 import { visionConversation, type PictureInput } from "./conversation.js";
@@ -42,14 +42,11 @@ export interface VisionServiceOptions {
   /** Byte and pixel limits of incoming images (as for OCR). */
   image?: Pick<ImageIntakeOptions, "maxBytes" | "maxInputPixels">;
   clock?: Clock;
-  recordUsage?: (event: UsageEvent) => void;
 }
 
 export interface VisionJobOptions extends Scheduling {
   signal?: AbortSignal;
   onEvent?: (event: JobEvent) => void;
-  /** Who asked, for the usage log. */
-  requester?: DialogKey;
 }
 
 export interface VisionReading {
@@ -209,45 +206,26 @@ export class VisionService {
     request: { images: Uint8Array[]; turns: VisionTurn[]; onText?: (piece: string) => void },
   ): Promise<VisionResult> {
     const { model, limits, logger } = this.options;
-    const started = this.clock.now();
-    try {
-      const result = await withDeadline(
-        this.clock,
-        limits.timeoutMs,
-        (signal) =>
-          model.run(
-            { ...request, maxNewTokens: limits.maxNewTokens },
-            {
-              signal,
-              onEvent: options.onEvent,
-              owner: options.owner,
-              workClass: options.workClass,
-            },
-          ),
-        () =>
-          new AppError("vision.timeout", `no answer within ${limits.timeoutMs} ms`, {
-            seconds: Math.round(limits.timeoutMs / 1000),
-          }),
-        options.signal,
-      );
-      if (result.truncated) logger.info({ task, tokens: result.generatedTokens }, "answer cut");
-      this.usage(options, started, true);
-      return result;
-    } catch (error) {
-      const code = isAppError(error) ? error.code : "internal";
-      this.usage(options, started, false, code);
-      throw error;
-    }
-  }
-
-  private usage(options: VisionJobOptions, started: number, ok: boolean, errorCode?: string): void {
-    this.options.recordUsage?.({
-      task: "vision",
-      ...(options.requester ?? {}),
-      model: this.options.model.id,
-      durationMs: this.clock.now() - started,
-      ok,
-      ...(errorCode ? { errorCode } : {}),
-    });
+    const result = await withDeadline(
+      this.clock,
+      limits.timeoutMs,
+      (signal) =>
+        model.run(
+          { ...request, maxNewTokens: limits.maxNewTokens },
+          {
+            signal,
+            ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+            owner: options.owner,
+            workClass: options.workClass,
+          },
+        ),
+      () =>
+        new AppError("vision.timeout", `no answer within ${limits.timeoutMs} ms`, {
+          seconds: Math.round(limits.timeoutMs / 1000),
+        }),
+      options.signal,
+    );
+    if (result.truncated) logger.info({ task, tokens: result.generatedTokens }, "answer cut");
+    return result;
   }
 }

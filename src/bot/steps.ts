@@ -1,11 +1,18 @@
 /**
- * The steps every feature shares: download a file (size-checked), run a slow job with a
- * status message and a chat action, stream a chat answer, send a voice message.
+ * The Telegram steps every feature shares: download a file (size-checked), run a slow job
+ * with a status message and a chat action, stream an answer, send a voice message, send a
+ * result with its buttons. What runs is the job layer's to decide.
  */
 import { InlineKeyboard, InputFile } from "grammy";
 import type { InlineKeyboardMarkup } from "grammy/types";
-import type { NewResult } from "../memory/index.js";
-import { detectLanguage } from "../services/documents/text.js";
+import {
+  telegramOwner,
+  type ConversationOwner,
+  type MediaInput,
+  type PictureRef,
+  type Progress,
+  type TurnKind,
+} from "../jobs/index.js";
 import { InputError, isAppError, NetworkError } from "../shared/errors.js";
 import { withDeadline } from "../shared/timeout.js";
 import { cancelData, type CancellableJob, type CancelRegistry } from "./cancel.js";
@@ -15,21 +22,22 @@ import { checkSize, type MediaRef } from "./files.js";
 import { replyParams, sendLongText } from "./format/send.js";
 import { describeProgress, keepChatAction, ProgressMessage } from "./progress.js";
 import { pickLanguage } from "./i18n.js";
-import type { ChatReply, MediaInput, PictureRef, Progress, TurnKind } from "./ports.js";
 import { resultKeyboard } from "./result-buttons.js";
 import { streamAnswer } from "./streaming.js";
 import { downloadTimeoutMs } from "./timeouts.js";
 
-/** Chat answers at least this long get the result buttons (summary, translate, ...). */
-export const LONG_ANSWER_CHARS = 500;
+/** A result about to be sent: its text, and the buttons the job layer's stored result gets. */
+export interface ResultToSend {
+  text: string;
+  /** The stored result; no buttons without one. */
+  resultId?: number;
+  /** A 🎬 Subtitles button (a transcript with timed segments). */
+  subtitles?: boolean;
+  /** A 📊 Table button (text read from a picture). */
+  table?: boolean;
+}
 
-/** A result about to be sent, to be kept for the buttons under it. */
-export type ResultToKeep = Pick<
-  NewResult,
-  "kind" | "language" | "text" | "segments" | "sourceFileId"
->;
-
-export class Jobs {
+export class Steps {
   constructor(
     private readonly deps: BotDeps,
     private readonly cancels: CancelRegistry,
@@ -99,29 +107,21 @@ export class Jobs {
     };
   }
 
-  /**
-   * Keeps a result for the buttons under it and returns those buttons; none where there is
-   * nobody to own it (a channel post).
-   */
-  keepResult(ctx: BotContext, result: ResultToKeep): InlineKeyboardMarkup | undefined {
-    if (!ctx.chat || !ctx.from) return undefined;
-    const id = this.deps.store.results.save({
-      chatId: ctx.chat.id,
-      userId: ctx.from.id,
-      ...result,
-    });
-    return resultKeyboard(ctx.t, id, {
-      subtitles: (result.segments ?? []).length > 0,
-      table: result.sourceFileId !== undefined,
+  /** The buttons under a stored result. */
+  private resultButtons(ctx: BotContext, result: ResultToSend): InlineKeyboardMarkup | undefined {
+    if (result.resultId === undefined) return undefined;
+    return resultKeyboard(ctx.t, result.resultId, {
+      subtitles: result.subtitles ?? false,
+      table: result.table ?? false,
     });
   }
 
   /**
-   * Streams the answer into the chat and returns it: the vision model's when the user shows
-   * a picture or the conversation holds one, the chat model's otherwise. While others are
-   * ahead in the chat model's line, a status message tells the user their place (next in
-   * line is not worth a message: it is also what a first request sees while the model
-   * loads); a picture question shows every step, the vision model being slow to load.
+   * Streams the answer into the chat and returns it; the job layer picks the model (the
+   * vision model when pictures are in context). While others are ahead in the chat model's
+   * line, a status message tells the user their place (next in line is not worth a message:
+   * it is also what a first request sees while the model loads); a picture question shows
+   * every step, the vision model being slow to load.
    */
   async answer(
     ctx: BotContext,
@@ -131,6 +131,7 @@ export class Jobs {
     picture?: MediaRef,
   ): Promise<string> {
     const chatId = ctx.chat!.id;
+    const owner = ownerOf(ctx);
     const stopAction = keepChatAction(ctx.api, chatId, "typing", this.deps.clock);
     const { job, keyboard } = this.cancellable(ctx);
     const inLine = new ProgressMessage(ctx.api, chatId, this.deps.clock, {
@@ -138,39 +139,37 @@ export class Jobs {
       editIntervalMs: this.deps.streaming?.editIntervalMs,
       keyboard,
     });
-    let aboutPictures = false;
-    const onProgress = (progress: Progress) => {
-      if (aboutPictures || (progress.type === "queued" && progress.position > 1))
-        inLine.show(describeProgress(progress, ctx.t));
-    };
     try {
-      const pictures = await this.picturesFor(ctx, picture);
-      aboutPictures = pictures.length > 0;
-      const options = { onProgress, signal: job?.signal, requester: requesterOf(ctx) };
-      const reply: ChatReply = aboutPictures
-        ? this.deps.vision.ask(
-            {
-              chatId,
-              userId: ctx.from!.id,
-              question: text,
-              language: answerLanguage(ctx, text),
-              pictures,
-            },
-            options,
-          )
-        : this.deps.chat.reply({ chatId, userId: ctx.from!.id, text, kind }, options);
+      const sent = picture && {
+        fileId: picture.fileId,
+        uniqueId: picture.uniqueId ?? picture.fileId,
+      };
+      const plan = await this.deps.jobs.plan(owner, sent, async (ref: PictureRef) => {
+        const media = ref === sent ? picture! : { kind: "image" as const, ...ref };
+        return (await this.download(ctx, media)).bytes;
+      });
+      const onProgress = (progress: Progress) => {
+        if (plan.route === "vision" || (progress.type === "queued" && progress.position > 1))
+          inLine.show(describeProgress(progress, ctx.t));
+      };
+      const reply = this.deps.jobs.answer({
+        owner,
+        text,
+        kind,
+        language: pickLanguage(ctx.settings, ctx.from?.language_code),
+        plan,
+        onProgress,
+        ...(job ? { signal: job.signal } : {}),
+      });
       const shown = await streamAnswer(ctx.api, chatId, reply.pieces, {
         clock: this.deps.clock,
         useDrafts: ctx.chat!.type === "private",
         replyTo,
         finalMarkup: (answer) =>
-          answer.length >= LONG_ANSWER_CHARS
-            ? this.keepResult(ctx, {
-                kind: "answer",
-                language: detectLanguage(answer),
-                text: answer,
-              })
-            : undefined,
+          this.resultButtons(ctx, {
+            text: answer,
+            resultId: this.deps.jobs.keepAnswer(owner, answer),
+          }),
         draftIntervalMs: this.deps.streaming?.draftIntervalMs,
         editIntervalMs: this.deps.streaming?.editIntervalMs,
       });
@@ -184,60 +183,19 @@ export class Jobs {
     }
   }
 
-  /**
-   * The pictures a question is about, downloaded: the one sent with it, then the newest
-   * ones of the conversation (a follow-up still sees them until /reset). Only references
-   * are stored, so each is fetched from Telegram again.
-   */
-  private async picturesFor(
-    ctx: BotContext,
-    picture: MediaRef | undefined,
-  ): Promise<(PictureRef & { bytes: Uint8Array })[]> {
-    if (!ctx.chat || !ctx.from) return [];
-    const refs: PictureRef[] = [];
-    if (picture)
-      refs.push({ fileId: picture.fileId, uniqueId: picture.uniqueId ?? picture.fileId });
-    for (const earlier of this.deps.vision.conversationImages({
-      chatId: ctx.chat.id,
-      userId: ctx.from.id,
-    })) {
-      if (!refs.some((ref) => ref.uniqueId === earlier.uniqueId)) refs.push(earlier);
-    }
-    const pictures: (PictureRef & { bytes: Uint8Array })[] = [];
-    for (const ref of refs.slice(0, MAX_PICTURES)) {
-      if (picture?.fileId === ref.fileId) {
-        pictures.push({ ...ref, bytes: (await this.download(ctx, picture)).bytes });
-        continue;
-      }
-      // An earlier picture Telegram no longer serves is left out rather than failing the
-      // question: without any, the conversation goes on with the chat model.
-      try {
-        pictures.push({
-          ...ref,
-          bytes: (await this.download(ctx, { kind: "image", ...ref })).bytes,
-        });
-      } catch (error) {
-        ctx.log.warn(
-          { err: error, uniqueId: ref.uniqueId },
-          "an earlier picture could not be fetched",
-        );
-      }
-    }
-    return pictures;
-  }
-
   /** Sends `text` as a voice message in the user's chosen voice (`lang`: the text's language). */
   async speak(ctx: BotContext, text: string, replyTo?: number, lang?: string): Promise<void> {
     const speech = await this.withProgress(
       ctx,
       { action: "record_voice", replyTo, initial: ctx.t("progress-speaking") },
       (onProgress, signal) =>
-        this.deps.speech.synthesize(text, {
+        this.deps.jobs.speak({
+          owner: ownerOf(ctx),
+          text,
           voice: ctx.settings.ttsVoice,
           lang,
           onProgress,
           signal,
-          requester: requesterOf(ctx),
         }),
     );
     await ctx.api.sendVoice(ctx.chat!.id, new InputFile(Buffer.from(speech.ogg), "voice.ogg"), {
@@ -265,7 +223,7 @@ export class Jobs {
    */
   async sendRecognized(
     ctx: BotContext,
-    result: ResultToKeep,
+    result: ResultToSend,
     options: { replyTo?: number; label?: string; fileName: string },
   ): Promise<void> {
     const body = options.label ? `${options.label}:\n${result.text}` : result.text;
@@ -273,23 +231,12 @@ export class Jobs {
       replyTo: options.replyTo,
       fileName: options.fileName,
       fileIntro: (chars) => ctx.t("long-text-as-file", { chars }),
-      markup: this.keepResult(ctx, result),
+      markup: this.resultButtons(ctx, result),
     });
   }
 }
 
-/** Pictures shown to the vision model with one question at most (the newest). */
-const MAX_PICTURES = 2;
-
-/** The language of a picture answer: the question's when it is Russian or English, else the user's. */
-function answerLanguage(ctx: BotContext, question: string): string {
-  const language = detectLanguage(question);
-  return language === "ru" || language === "en"
-    ? language
-    : pickLanguage(ctx.settings, ctx.from?.language_code);
-}
-
-/** The (chat, user) a job is done for, for the usage log. */
-export function requesterOf(ctx: BotContext): { chatId: number; userId: number } | undefined {
-  return ctx.chat && ctx.from ? { chatId: ctx.chat.id, userId: ctx.from.id } : undefined;
+/** The person a job is done for, in the chat it came from (every handled update has both). */
+export function ownerOf(ctx: BotContext): ConversationOwner {
+  return telegramOwner(ctx.chat!, ctx.from!.id);
 }

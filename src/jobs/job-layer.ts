@@ -1,0 +1,298 @@
+/**
+ * The decisions every front-end shares, made once: which model answers (the chat model, or
+ * the vision model when pictures are in context), what joins the conversation, what is kept
+ * as a result for later actions, what goes in the usage log, and whose work each model job
+ * is (owner and class, for the fair lines of the models). A front-end reads its requests,
+ * downloads files and shows progress; it decides none of this.
+ */
+import type { Logger } from "pino";
+import type { NewResult } from "../memory/index.js";
+import type { Scheduling } from "../models/contract.js";
+import { detectLanguage } from "../services/documents/text.js";
+import type { Clock } from "../shared/clock.js";
+import type { ConversationOwner, Owner } from "./owner.js";
+import {
+  picturesInContext,
+  type Picture,
+  type PictureFetcher,
+  type PictureRef,
+} from "./pictures.js";
+import { minutesProgress, toProgress, type Progress, type ProgressListener } from "./progress.js";
+import type { JobServices, JobStores } from "./services.js";
+import type {
+  AnswerReply,
+  MediaInput,
+  PictureTable,
+  ReadingMode,
+  RecognizedDocument,
+  Speech,
+  Transcript,
+  TurnKind,
+} from "./types.js";
+import { UsageRecorder } from "./usage.js";
+
+/** Who asks, how to stop it, and where its progress goes: common to every request. */
+export interface JobRequest {
+  owner: Owner;
+  signal?: AbortSignal;
+  onProgress?: ProgressListener;
+}
+
+/** Answers at least this long are kept as results (for the buttons under them). */
+export const LONG_ANSWER_CHARS = 500;
+
+/** Which model answers a question, and the pictures it sees. */
+export type AnswerPlan = { route: "chat" } | { route: "vision"; pictures: Picture[] };
+
+export interface AnswerRequest extends JobRequest {
+  owner: ConversationOwner;
+  text: string;
+  kind: TurnKind;
+  /** The person's language: a picture answer's when the question is neither Russian nor English. */
+  language: string;
+  plan: AnswerPlan;
+}
+
+export interface JobLayerOptions {
+  services: JobServices;
+  stores: JobStores;
+  clock: Clock;
+  logger: Logger;
+}
+
+export class JobLayer {
+  private readonly services: JobServices;
+  private readonly stores: JobStores;
+  private readonly usage: UsageRecorder;
+  private readonly logger: Logger;
+
+  constructor(options: JobLayerOptions) {
+    this.services = options.services;
+    this.stores = options.stores;
+    this.usage = new UsageRecorder(options.clock, (event) => options.stores.usage.record(event));
+    this.logger = options.logger;
+  }
+
+  /**
+   * Decides who answers the owner's next question: the vision model when a picture comes with
+   * it or the conversation still holds one it can fetch, the chat model otherwise.
+   */
+  async plan(
+    owner: ConversationOwner,
+    sent: PictureRef | undefined,
+    fetch: PictureFetcher,
+  ): Promise<AnswerPlan> {
+    const pictures = await picturesInContext(
+      sent,
+      this.services.vision.conversationImages(owner.dialog),
+      fetch,
+      (ref, error) =>
+        this.logger.warn(
+          { err: error, uniqueId: ref.uniqueId },
+          "an earlier picture could not be fetched",
+        ),
+    );
+    return pictures.length > 0 ? { route: "vision", pictures } : { route: "chat" };
+  }
+
+  /** Starts the answer the plan chose, streamed; the service keeps the turn in the conversation. */
+  answer(request: AnswerRequest): AnswerReply {
+    const { owner, plan } = request;
+    const options = { ...this.jobOptions(request), onEvent: this.events(request.onProgress) };
+    // `done` is passed on as the service made it: it already carries a rejection handler,
+    // where a derived promise would float and turn every failed answer into an unhandled one.
+    const reply = this.usage.stream(plan.route, owner, () =>
+      plan.route === "vision"
+        ? this.services.vision.ask(
+            {
+              ...owner.dialog,
+              question: request.text,
+              language: answerLanguage(request.text, request.language),
+              pictures: plan.pictures,
+            },
+            options,
+          )
+        : this.services.chat.reply(
+            { ...owner.dialog, text: request.text, kind: request.kind },
+            options,
+          ),
+    );
+    return { pieces: reply.pieces, done: reply.done };
+  }
+
+  /** Keeps a long answer as a result; its id, or none for a short one. */
+  keepAnswer(owner: ConversationOwner, text: string): number | undefined {
+    if (text.length < LONG_ANSWER_CHARS) return undefined;
+    return this.keep(owner, { kind: "answer", language: detectLanguage(text), text });
+  }
+
+  /** Starts a new conversation: earlier turns are kept but no longer sent. */
+  reset(owner: ConversationOwner): void {
+    this.services.chat.reset(owner.dialog);
+  }
+
+  /**
+   * Reads the text of a picture or a PDF and keeps it as a result (a picture's `sourceFileId`
+   * lets it be read again as a table). In a one-to-one conversation the text joins it.
+   */
+  recognize(
+    request: JobRequest & {
+      input: MediaInput;
+      kind: "image" | "pdf";
+      normalize: boolean;
+      mode: ReadingMode;
+      sourceFileId?: string;
+    },
+  ): Promise<RecognizedDocument> {
+    const { owner, onProgress } = request;
+    return this.usage.run("ocr", owner, async () => {
+      const documents = this.services.documents;
+      const run = request.kind === "pdf" ? documents.recognizePdf : documents.recognizeImage;
+      // Each scanned page is its own OCR job, whose "running" event comes right after the
+      // page's number: it must not replace "page 3 of 30" with "working on it".
+      let page: Progress | undefined;
+      const result = await run.call(documents, request.input.bytes, {
+        ...this.jobOptions(request),
+        normalize: request.normalize,
+        mode: request.mode,
+        onJobEvent: (event) => {
+          const progress = toProgress(event);
+          onProgress?.(progress.type === "running" && page ? page : progress);
+        },
+        // Page progress matters for documents of several pages only.
+        onProgress: (current) => {
+          if (current.pages <= 1) return;
+          page = { type: "page", page: current.page, pages: current.pages };
+          onProgress?.(page);
+        },
+      });
+      const text = result.text;
+      const resultId = this.keepIfAny(owner, {
+        kind: "ocr",
+        language: result.language,
+        text,
+        ...(request.sourceFileId === undefined ? {} : { sourceFileId: request.sourceFileId }),
+      });
+      if (resultId !== undefined && owner.private)
+        this.stores.history.append(owner.dialog!, [{ role: "user", kind: "ocr", text }]);
+      return {
+        text,
+        language: result.language,
+        pages: result.pages.length,
+        skippedPages: result.skippedPages,
+        fallback: result.fallback,
+        ...(resultId === undefined ? {} : { resultId }),
+      };
+    });
+  }
+
+  /** Transcribes a recording and keeps the transcript (with its timed segments) as a result. */
+  transcribe(request: JobRequest & { input: MediaInput; normalize: boolean }): Promise<Transcript> {
+    const { owner, onProgress, input } = request;
+    return this.usage.run("asr", owner, async () => {
+      const result = await this.services.speech.transcribe(input.bytes, {
+        ...this.jobOptions(request),
+        fileName: input.fileName,
+        mimeType: input.mimeType,
+        normalize: request.normalize,
+        onEvent: this.events(onProgress),
+        onHeard: (heardS, totalS) => {
+          // Minutes matter for recordings of several minutes only.
+          if (totalS >= 120) onProgress?.(minutesProgress(heardS, totalS));
+        },
+      });
+      const segments = result.segments.map(({ startS, endS, text }) => ({ startS, endS, text }));
+      const resultId = this.keepIfAny(owner, {
+        kind: "transcript",
+        language: result.language,
+        text: result.text,
+        segments,
+      });
+      return {
+        text: result.text,
+        language: result.language,
+        durationS: result.durationS,
+        segments,
+        ...(resultId === undefined ? {} : { resultId }),
+      };
+    });
+  }
+
+  /** `text` spoken (`lang`: the text's language, when known) in the chosen voice. */
+  speak(
+    request: JobRequest & { text: string; voice: "auto" | "espeak"; lang?: string },
+  ): Promise<Speech> {
+    return this.usage.run("tts", request.owner, async () => {
+      const result = await this.services.speech.synthesize(request.text, {
+        ...this.jobOptions(request),
+        lang: request.lang,
+        engine: request.voice,
+        onEvent: this.events(request.onProgress),
+      });
+      return { ogg: result.ogg, durationS: result.durationS };
+    });
+  }
+
+  /** A short summary of `text`, written in `lang` (the text's language). */
+  summarize(request: JobRequest & { text: string; lang: string }): Promise<string> {
+    return this.usage.run("summary", request.owner, () =>
+      this.services.tasks.summarize(request.text, request.lang, this.taskOptions(request)),
+    );
+  }
+
+  /** `text` translated into `to` ("ru", "en"). */
+  translate(request: JobRequest & { text: string; to: string }): Promise<string> {
+    return this.usage.run("translate", request.owner, () =>
+      this.services.tasks.translate(request.text, request.to, this.taskOptions(request)),
+    );
+  }
+
+  /** A chart, diagram or table photo as a table; "vision.no_table" when there is none. */
+  table(request: JobRequest & { input: MediaInput }): Promise<PictureTable> {
+    return this.usage.run("vision", request.owner, async () => {
+      const table = await this.services.vision.table(
+        request.input.bytes,
+        this.taskOptions(request),
+      );
+      return { rows: table.rows, markdown: table.markdown, csv: table.csv };
+    });
+  }
+
+  /**
+   * Whose work each model job is, and its class. Everything a person asks for is interactive;
+   * the services run the pieces of a job cut into several (pages, windows) as batch.
+   */
+  private jobOptions(request: JobRequest): Scheduling & { signal?: AbortSignal } {
+    return {
+      owner: request.owner.id,
+      workClass: "interactive",
+      ...(request.signal ? { signal: request.signal } : {}),
+    };
+  }
+
+  private taskOptions(request: JobRequest) {
+    return { ...this.jobOptions(request), onEvent: this.events(request.onProgress) };
+  }
+
+  private events(onProgress: ProgressListener | undefined) {
+    return (event: Parameters<typeof toProgress>[0]) => onProgress?.(toProgress(event));
+  }
+
+  /** Keeps a result with text in it for an owner with a conversation; its id, if kept. */
+  private keepIfAny(
+    owner: Owner,
+    result: Omit<NewResult, "chatId" | "userId">,
+  ): number | undefined {
+    return result.text.trim() ? this.keep(owner, result) : undefined;
+  }
+
+  private keep(owner: Owner, result: Omit<NewResult, "chatId" | "userId">): number | undefined {
+    return owner.dialog ? this.stores.results.save({ ...owner.dialog, ...result }) : undefined;
+  }
+}
+
+/** The language of a picture answer: the question's when it is Russian or English, else the person's. */
+function answerLanguage(question: string, fallback: string): string {
+  const language = detectLanguage(question);
+  return language === "ru" || language === "en" ? language : fallback;
+}
