@@ -27,7 +27,8 @@ import {
   TesseractOcr,
   type OcrEngineChoice,
 } from "../src/models/adapters/ocr/index.js";
-import { createCatalogueModels, profileThreads } from "../src/app/models.js";
+import { profileThreads } from "../src/app/models.js";
+import { createCatalogueModels } from "../src/models/kinds/adapters.js";
 import {
   parseProfileChoice,
   resolveProfile,

@@ -9,7 +9,9 @@
 import { parseArgs } from "node:util";
 import { pino } from "pino";
 import sharp from "sharp";
-import { createCatalogueModels, profileThreads } from "../src/app/models.js";
+import { profileThreads } from "../src/app/models.js";
+import { createCatalogueModels } from "../src/models/kinds/adapters.js";
+import { KIND_TABLE, type KindInput, type ProfileKind } from "../src/models/kinds/index.js";
 import { parseProfileChoice, resolveProfile } from "../src/models/catalogue/index.js";
 import {
   checkModels,
@@ -61,31 +63,32 @@ async function main(): Promise<void> {
 
   const models = createCatalogueModels(profile, { runtime, logger, clock: systemClock });
   const second = new Float32Array(16_000);
-  const targets: CheckTarget[] = [
-    { task: "asr", model: models.asr, probe: { samples: second, language: "auto" } },
-    {
-      task: "chat",
-      model: models.chat,
-      probe: {
-        messages: [{ role: "user", content: "Hi" }],
-        settings: { maxNewTokens: 4, temperature: 0, topP: 1, repetitionPenalty: 1 },
-      },
+  // One tiny input per kind the profile names a model for.
+  const probes: { [K in ProfileKind]: KindInput<K> } = {
+    asr: { samples: second, language: "auto" },
+    chat: {
+      messages: [{ role: "user", content: "Hi" }],
+      settings: { maxNewTokens: 4, temperature: 0, topP: 1, repetitionPenalty: 1 },
     },
-    { task: "tts-ru", model: models["tts-ru"], probe: "привет" },
-    { task: "tts-en", model: models["tts-en"], probe: "hello" },
-    {
-      task: "vision",
-      model: models.vision,
-      // One small grey picture: the processor scales it up to its minimum (256 × 256 pixels).
-      probe: {
-        images: [await greyPng(64, 64)],
-        turns: [{ role: "user", text: "What is in this picture?", images: [0] }],
-        maxNewTokens: 4,
-      },
+    "tts-ru": "привет",
+    "tts-en": "hello",
+    // One small grey picture: the processor scales it up to its minimum (256 × 256 pixels).
+    vision: {
+      images: [await greyPng(64, 64)],
+      turns: [{ role: "user", text: "What is in this picture?", images: [0] }],
+      maxNewTokens: 4,
     },
     // One 32 ms frame of silence: the VAD's smallest input.
-    { task: "vad", model: models.vad, probe: { samples: new Float32Array(512) } },
-  ];
+    vad: { samples: new Float32Array(512) },
+  };
+  // The transformers.js models first, then the VAD, each in table order.
+  const checked = (source: "models" | "vad") =>
+    KIND_TABLE.filter((row) => row.catalogue.in === source).map((row) => row.id as ProfileKind);
+  const targets: CheckTarget[] = [...checked("models"), ...checked("vad")].map((kind) => ({
+    task: kind,
+    model: models[kind],
+    probe: probes[kind],
+  }));
   const rows = await checkModels(targets);
   console.log(formatCheckTable(rows));
 

@@ -7,16 +7,14 @@ import type { Logger } from "pino";
 import type { Config } from "../config/index.js";
 import { RemoteModels, type QueueCounts } from "../cluster/index.js";
 import type { ModelTask } from "../models/contract.js";
+import { kindHandles, kindRow, voicesOf } from "../models/kinds/index.js";
 import type { ManagerStats, ModelStats } from "../models/manager/index.js";
 import type { ClusterStatus } from "../services/status/index.js";
 import type { Clock } from "../shared/clock.js";
-import { queueLimits, type ModelSet } from "./models.js";
+import { queueLimits, type ServiceHandles } from "./models.js";
 
 /** What the services need of the models, in either role. */
-export type ModelHandles = Pick<
-  ModelSet,
-  "asr" | "vad" | "chat" | "voices" | "ocr" | "vision" | "device"
->;
+export type ModelHandles = ServiceHandles & { device: string };
 
 export function connectRemoteModels(
   config: Config,
@@ -30,17 +28,10 @@ export function connectRemoteModels(
     logger: deps.logger.child({ module: "cluster" }),
     clock: deps.clock,
   });
+  const handles = kindHandles((row) => remote.handle(row.id));
   return {
     remote,
-    handles: {
-      asr: remote.handle("asr"),
-      vad: remote.handle("vad"),
-      chat: remote.handle("chat"),
-      voices: { ru: remote.handle("tts-ru"), en: remote.handle("tts-en") },
-      ocr: remote.handle("ocr"),
-      vision: remote.handle("vision"),
-      device: "cluster (workers over Redis)",
-    },
+    handles: { ...handles, voices: voicesOf(handles), device: "cluster (workers over Redis)" },
   };
 }
 
@@ -79,8 +70,9 @@ export function clusterStats(remote: RemoteModels): ManagerStats {
   };
 }
 
+/** A worker's model's task, by its kind (a name no kind has stands for itself). */
 function taskOf(kind: string): ModelTask {
-  return kind.startsWith("tts") ? "tts" : (kind as ModelTask);
+  return kindRow(kind)?.task ?? (kind as ModelTask);
 }
 
 /** The workers and queues section of /status. */

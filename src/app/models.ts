@@ -6,73 +6,43 @@ import os from "node:os";
 import type { Logger } from "pino";
 import type { Config, ModelId, ModelOverride } from "../config/index.js";
 import type { Store } from "../memory/index.js";
-import { createWhisperAsr, type AsrInput, type AsrResult } from "../models/adapters/asr-whisper.js";
-import {
-  createChatModel,
-  type ChatRequest,
-  type ChatResult,
-} from "../models/adapters/chat-qwen.js";
-import { TesseractOcr, type OcrInput, type OcrResult } from "../models/adapters/ocr/index.js";
 import type { ToolRunner } from "../media/audio-process.js";
-import { createVitsTts } from "../models/adapters/tts-vits.js";
-import { SileroVad, type VadInput, type VadResult } from "../models/adapters/vad-silero.js";
-import {
-  createVisionModel,
-  type VisionRequest,
-  type VisionResult,
-} from "../models/adapters/vision/index.js";
 import {
   CATALOGUE_TASKS,
   resolveProfile,
   type ModelOverrides,
   type ResolvedProfile,
+  type TaskOverride,
 } from "../models/catalogue/index.js";
-import type { ModelHandle } from "../models/contract.js";
+import type { ManagedModel } from "../models/contract.js";
+import { createKindModels } from "../models/kinds/adapters.js";
+import {
+  CATALOGUE_KINDS,
+  kindHandles,
+  kindRow,
+  voicesOf,
+  type KindHandles,
+  type Voices,
+} from "../models/kinds/index.js";
 import { defaultBudgetBytes, defaultMaxQueue, ModelManager } from "../models/manager/index.js";
 import {
   configureRuntime,
   detectCuda,
   sessionThreads,
-  type RuntimeSettings,
   type SessionThreads,
 } from "../models/runtime/index.js";
-import type { Pcm } from "../media/audio-pcm.js";
 import type { Clock } from "../shared/clock.js";
 
-export interface ModelSet {
+/** What the services need of the models, in either role: a handle per kind, and the voices. */
+export type ServiceHandles = KindHandles & { voices: Voices };
+
+export interface ModelSet extends ServiceHandles {
   manager: ModelManager;
   profile: ResolvedProfile;
   /** For /status: "cuda (profile gpu)". */
   device: string;
   /** For /status: what the CUDA probe found, when the profile asked for one. */
   cudaReason?: string;
-  asr: ModelHandle<AsrInput, AsrResult>;
-  chat: ModelHandle<ChatRequest, ChatResult>;
-  voices: { ru: ModelHandle<string, Pcm>; en: ModelHandle<string, Pcm> };
-  ocr: ModelHandle<OcrInput, OcrResult>;
-  vad: ModelHandle<VadInput, VadResult>;
-  vision: ModelHandle<VisionRequest, VisionResult>;
-}
-
-/**
- * What one waiting job of a model holds in memory at most, for sizing its queue: decoded
- * 16 kHz float audio of the longest recording accepted (Whisper and the VAD), one rendered page as PNG, a
- * prompt with its history, or an image within the vision pixel budget (encoded, a few MB).
- */
-function queuedJobBytes(id: ModelId, config: Config): number {
-  switch (id) {
-    case "asr":
-    case "vad":
-      return 16_000 * 4 * config.speech.asrMaxSeconds;
-    case "ocr":
-    case "vision":
-      return 8 * 2 ** 20;
-    case "chat":
-      return 64 * 2 ** 10;
-    case "tts-ru":
-    case "tts-en":
-      return 16 * 2 ** 10;
-  }
 }
 
 /** MODEL_MAX_QUEUE per model: the setting, or sized from memory ("auto"). */
@@ -80,11 +50,14 @@ export function queueLimits(config: Config): (id: ModelId) => number {
   return (id) =>
     config.models.maxQueue.perModel[id] ??
     config.models.maxQueue.all ??
-    defaultMaxQueue(queuedJobBytes(id, config), os.totalmem());
+    defaultMaxQueue(
+      kindRow(id)!.waitingBytes({ asrMaxSeconds: config.speech.asrMaxSeconds }),
+      os.totalmem(),
+    );
 }
 
 /** "auto" in an override means "what the profile says". */
-function override(entry: ModelOverride): NonNullable<ModelOverrides["asr"]> {
+function override(entry: ModelOverride): TaskOverride {
   return {
     ...(entry.model ? { model: entry.model } : {}),
     ...(entry.dtype && entry.dtype !== "auto" ? { dtype: entry.dtype as never } : {}),
@@ -103,13 +76,9 @@ export function buildModels(
   const { overrides } = config.models;
   const profile = resolveProfile(
     config.models.profile,
-    {
-      asr: override(overrides.asr),
-      chat: override(overrides.chat),
-      "tts-ru": override(overrides.ttsRu),
-      "tts-en": override(overrides.ttsEn),
-      vision: override(overrides.vision),
-    },
+    Object.fromEntries(
+      CATALOGUE_KINDS.map((kind) => [kind, override(overrides[kind])]),
+    ) as ModelOverrides,
     { cudaAvailable: cuda?.available ?? false },
   );
   const threads = profileThreads(profile, config.models.threads);
@@ -151,37 +120,33 @@ export function buildModels(
     idleUnloadMs: config.models.idleUnloadMs,
     pinned: pinned.has(id),
   });
-  const catalogue = createCatalogueModels(profile, { runtime, logger, clock: deps.clock });
   const ocrWorkers = config.ocr.workers ?? Math.max(1, Math.min(2, os.availableParallelism()));
+  const adapters = createKindModels(profile, {
+    runtime,
+    logger,
+    clock: deps.clock,
+    ocr: {
+      dataDir: config.dataDir,
+      langs: config.ocr.langs,
+      workers: ocrWorkers,
+      engine: config.ocr.engine,
+      ...(deps.runner ? { native: { runner: deps.runner } } : {}),
+    },
+  });
+  const handles = kindHandles((row) =>
+    manager.register(adapters[row.id] as ManagedModel, {
+      ...options(row.id, row.concurrency === "ocr-workers" ? ocrWorkers : 1),
+      ...(row.pinned ? { pinned: true } : {}),
+    }),
+  );
 
   return {
     manager,
     profile,
     device: `${usesGpu ? "cuda" : "cpu"} (profile ${profile.name})`,
     ...(cuda ? { cudaReason: `${cuda.available ? "usable" : "unusable"}: ${cuda.reason}` } : {}),
-    asr: manager.register(catalogue.asr, options("asr")),
-    chat: manager.register(catalogue.chat, options("chat")),
-    voices: {
-      ru: manager.register(catalogue["tts-ru"], options("tts-ru")),
-      en: manager.register(catalogue["tts-en"], options("tts-en")),
-    },
-    ocr: manager.register(
-      new TesseractOcr({
-        dataDir: config.dataDir,
-        langs: config.ocr.langs,
-        workers: ocrWorkers,
-        engine: config.ocr.engine,
-        ...(deps.runner ? { native: { runner: deps.runner } } : {}),
-        logger,
-      }),
-      options("ocr", ocrWorkers),
-    ),
-    vision: manager.register(catalogue.vision, options("vision")),
-    // A few MB and needed before every transcription: it stays loaded once loaded.
-    vad: manager.register(catalogue.vad, {
-      ...options("vad"),
-      pinned: true,
-    }),
+    ...handles,
+    voices: voicesOf(handles),
   };
 }
 
@@ -192,30 +157,4 @@ export function profileThreads(profile: ResolvedProfile, override?: number): Ses
     modelsAtOnce: CATALOGUE_TASKS.filter((task) => profile.models[task].device === "cpu").length,
     ...(override === undefined ? {} : { override }),
   });
-}
-
-/** The profile's transformers.js models (each with its fallback chain) and VAD, not yet managed. */
-export interface CatalogueModels {
-  asr: ReturnType<typeof createWhisperAsr>;
-  chat: ReturnType<typeof createChatModel>;
-  "tts-ru": ReturnType<typeof createVitsTts>;
-  "tts-en": ReturnType<typeof createVitsTts>;
-  vision: ReturnType<typeof createVisionModel>;
-  vad: SileroVad;
-}
-
-/** Builds the adapters of every catalogue task: the app registers them, models:check loads them. */
-export function createCatalogueModels(
-  profile: ResolvedProfile,
-  deps: { runtime: RuntimeSettings; logger: Logger; clock: Clock },
-): CatalogueModels {
-  const { runtime, logger, clock } = deps;
-  return {
-    asr: createWhisperAsr({ spec: profile.models.asr, runtime, logger, clock }),
-    chat: createChatModel({ spec: profile.models.chat, runtime, logger }),
-    "tts-ru": createVitsTts({ id: "tts-ru", spec: profile.models["tts-ru"], runtime, logger }),
-    "tts-en": createVitsTts({ id: "tts-en", spec: profile.models["tts-en"], runtime, logger }),
-    vision: createVisionModel({ spec: profile.models.vision, runtime, logger }),
-    vad: new SileroVad({ spec: profile.vad, logger }),
-  };
 }

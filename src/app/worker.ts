@@ -23,15 +23,8 @@ export function createWorkerApp(config: Config, logger: Logger, clock: Clock = s
     settings: { ...config.cluster, redisUrl: config.cluster.redisUrl! },
     id: config.cluster.workerId ?? `${os.hostname()}-${process.pid}`,
     kinds,
-    handles: {
-      asr: models.asr,
-      vad: models.vad,
-      chat: models.chat,
-      ocr: models.ocr,
-      "tts-ru": models.voices.ru,
-      "tts-en": models.voices.en,
-      vision: models.vision,
-    },
+    // The model set holds a handle per kind, under the kind's name.
+    handles: models,
     stats: () => models.manager.stats(),
     logger: logger.child({ module: "cluster" }),
     clock,

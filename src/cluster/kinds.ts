@@ -4,32 +4,21 @@
  * the same kind meet on the queue named after it.
  */
 import type { JobEvent, WorkClass } from "../models/contract.js";
+import { KIND_IDS, kindRow, resolveWorkerKinds, type KindId } from "../models/kinds/index.js";
 
-export const MODEL_KINDS = ["asr", "vad", "chat", "ocr", "tts-ru", "tts-en", "vision"] as const;
-export type ModelKind = (typeof MODEL_KINDS)[number];
+/** Every kind of the model-kind table is routed. */
+export const MODEL_KINDS = KIND_IDS;
+export type ModelKind = KindId;
 
 /**
  * WORKER_MODELS as kinds: "tts" means both voices, "asr" brings the VAD that runs before
- * Whisper; empty means every kind.
+ * Whisper; empty means every kind (the groups are the table's).
  */
-export function resolveKinds(names: readonly string[]): ModelKind[] {
-  if (names.length === 0) return [...MODEL_KINDS];
-  const kinds = new Set<ModelKind>();
-  for (const name of names) {
-    if (name === "tts") {
-      kinds.add("tts-ru");
-      kinds.add("tts-en");
-    } else if (name === "asr") {
-      kinds.add("asr");
-      kinds.add("vad");
-    } else if ((MODEL_KINDS as readonly string[]).includes(name)) kinds.add(name as ModelKind);
-  }
-  return [...kinds];
-}
+export const resolveKinds = resolveWorkerKinds;
 
-/** The queue of one kind. BullMQ adds its own `prefix:` in front. */
+/** The queue of one kind, as the table names it. BullMQ adds its own `prefix:` in front. */
 export function queueName(kind: ModelKind): string {
-  return `jobs-${kind}`;
+  return kindRow(kind)!.queue;
 }
 
 /**

@@ -7,10 +7,8 @@
  * as progress. Other kinds cross as they are.
  */
 import type { ChatRequest, TokenCounter } from "../models/adapters/chat-qwen.js";
+import { kindRow, type WireCodec } from "../models/kinds/index.js";
 import type { ModelKind } from "./kinds.js";
-
-/** Kinds whose requests stream their text through `onText`. */
-const STREAMING: ReadonlySet<ModelKind> = new Set(["chat", "vision"]);
 
 type OnText = (piece: string) => void;
 
@@ -23,15 +21,21 @@ export const estimateTokens: TokenCounter = (text) => Math.ceil(Buffer.byteLengt
 
 /** The request without functions (bot side), and the callback its text pieces go to. */
 export function requestToWire(kind: ModelKind, input: unknown): { wire: unknown; onText?: OnText } {
-  if (!STREAMING.has(kind)) return { wire: input };
+  const codec = codecOf(kind);
+  if (codec === "plain") return { wire: input };
   const { onText, ...rest } = input as { onText?: OnText } & Record<string, unknown>;
-  const wire = kind === "chat" ? composeChat(rest as unknown as ChatRequest) : rest;
+  const wire = codec === "chat" ? composeChat(rest as unknown as ChatRequest) : rest;
   return onText ? { wire, onText } : { wire };
 }
 
 /** The wire request with its text pieces sent to `onText` (worker side). */
 export function requestFromWire(kind: ModelKind, wire: unknown, onText?: OnText): unknown {
-  return onText && STREAMING.has(kind) ? { ...(wire as object), onText } : wire;
+  return onText && codecOf(kind) !== "plain" ? { ...(wire as object), onText } : wire;
+}
+
+/** How the kind's requests cross, as the model-kind table says. */
+function codecOf(kind: ModelKind): WireCodec {
+  return kindRow(kind)!.wire;
 }
 
 /** A chat request's messages composed with the token estimate. */

@@ -5,6 +5,7 @@
  */
 import path from "node:path";
 import type { z } from "zod";
+import { KIND_TABLE, type OverridableKind, type OverrideEnvKey } from "../models/kinds/table.js";
 import type { QueueLimits } from "./parsers.js";
 import { envSchema, workerEnvSchema, type Env } from "./schema.js";
 
@@ -48,13 +49,8 @@ export interface Config {
     ownerMaxWaiting: number;
     /** How long batch work may wait behind interactive work before the two take turns. */
     batchAgingMs: number;
-    overrides: {
-      asr: ModelOverride;
-      chat: ModelOverride;
-      ttsRu: ModelOverride;
-      ttsEn: ModelOverride;
-      vision: ModelOverride;
-    };
+    /** Per kind, from its `*_MODEL/_DTYPE/_DEVICE` variables (see the model-kind table). */
+    overrides: Record<OverridableKind, ModelOverride>;
   };
   speech: {
     ffmpegPath: string;
@@ -190,13 +186,7 @@ export function loadConfig(
       threads: e.MODEL_THREADS,
       ownerMaxWaiting: e.OWNER_MAX_WAITING,
       batchAgingMs: e.BATCH_AGING,
-      overrides: {
-        asr: { model: e.ASR_MODEL, dtype: e.ASR_DTYPE, device: e.ASR_DEVICE },
-        chat: { model: e.CHAT_MODEL, dtype: e.CHAT_DTYPE, device: e.CHAT_DEVICE },
-        ttsRu: { model: e.TTS_MODEL_RU, dtype: e.TTS_DTYPE, device: e.TTS_DEVICE },
-        ttsEn: { model: e.TTS_MODEL_EN, dtype: e.TTS_DTYPE, device: e.TTS_DEVICE },
-        vision: { model: e.VISION_MODEL, dtype: e.VISION_DTYPE, device: e.VISION_DEVICE },
-      },
+      overrides: modelOverrides(e),
     },
     speech: {
       ffmpegPath: e.FFMPEG_PATH,
@@ -252,6 +242,27 @@ export function loadConfig(
       maxPayloadBytes: e.CLUSTER_MAX_PAYLOAD ?? defaultMaxPayloadBytes(e.ASR_MAX_SECONDS),
     },
   };
+}
+
+/** Each overridable kind's model, dtype and device variables, as the kind table names them. */
+function modelOverrides(
+  e: Pick<Env, OverrideEnvKey<"model" | "dtype" | "device">>,
+): Record<OverridableKind, ModelOverride> {
+  const entries = KIND_TABLE.flatMap((row) =>
+    "overrides" in row
+      ? [
+          [
+            row.id,
+            {
+              model: e[row.overrides.model],
+              dtype: e[row.overrides.dtype],
+              device: e[row.overrides.device],
+            },
+          ] as const,
+        ]
+      : [],
+  );
+  return Object.fromEntries(entries) as Record<OverridableKind, ModelOverride>;
 }
 
 /** Treats `VAR=` like an unset variable, so an emptied line in `.env` means "use the default". */

@@ -3,6 +3,7 @@
  * ("16GiB"), durations ("5m") and booleans ("true"/"0").
  */
 import { z } from "zod";
+import { isKindId, KIND_IDS, type KindId } from "../models/kinds/table.js";
 
 const SIZE_UNITS: Record<string, number> = {
   b: 1,
@@ -76,9 +77,9 @@ export const idList = list
   .pipe(z.array(z.string().regex(/^-?\d+$/, "expected numeric Telegram ids")))
   .transform((ids) => ids.map(Number));
 
-/** Model ids a queue limit may name (see MODELS_PRELOAD). */
-export const MODEL_IDS = ["ocr", "asr", "vad", "chat", "tts-ru", "tts-en", "vision"] as const;
-export type ModelId = (typeof MODEL_IDS)[number];
+/** Model ids a queue limit may name (see MODELS_PRELOAD): the model-kind table's. */
+export const MODEL_IDS = KIND_IDS;
+export type ModelId = KindId;
 
 /** Queue limits: `all` for every model, or per model id; a model named nowhere is sized by memory. */
 export interface QueueLimits {
@@ -98,10 +99,9 @@ export function parseQueueLimits(text: string): QueueLimits | string {
     if (!match)
       return `expected auto, a number or model=number pairs like chat=200,ocr=10, got "${text}"`;
     const [, id, limit] = match;
-    if (!(MODEL_IDS as readonly string[]).includes(id!))
-      return `unknown model "${id}" (one of ${MODEL_IDS.join(", ")})`;
+    if (!isKindId(id!)) return `unknown model "${id}" (one of ${MODEL_IDS.join(", ")})`;
     if (Number(limit) < 1) return "a limit must be at least 1";
-    limits.perModel[id as ModelId] = Number(limit);
+    limits.perModel[id] = Number(limit);
   }
   return limits;
 }

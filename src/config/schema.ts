@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { acceptedAsrLanguages, normaliseAsrLanguage } from "./asr-languages.js";
+import { KIND_TABLE, WORKER_MODEL_NAMES, type OverrideEnvKey } from "../models/kinds/table.js";
 import { boolean, bytes, duration, idList, integer, list, number, queueLimits } from "./parsers.js";
 
 const device = z.enum(["auto", "cpu", "cuda"]);
@@ -12,6 +13,25 @@ const optionalText = z
   .string()
   .optional()
   .transform((text) => (text?.trim() ? text.trim() : undefined));
+
+type OverrideShape = Record<OverrideEnvKey<"model">, typeof optionalText> &
+  Record<OverrideEnvKey<"dtype">, z.ZodOptional<typeof dtype>> &
+  Record<OverrideEnvKey<"device">, z.ZodOptional<typeof device>>;
+
+/** The `*_MODEL/_DTYPE/_DEVICE` variables of every kind that has them (TTS voices share two). */
+function overrideShape(): OverrideShape {
+  const shape: Record<string, z.ZodType> = {};
+  for (const row of KIND_TABLE) {
+    if (!("overrides" in row)) continue;
+    shape[row.overrides.model] = optionalText;
+    shape[row.overrides.dtype] = dtype.optional();
+    shape[row.overrides.device] = device.optional();
+  }
+  return shape as OverrideShape;
+}
+
+/** WORKER_MODELS names: each kind and each group of kinds ("tts"). */
+const workerModel = z.enum(WORKER_MODEL_NAMES as [string, ...string[]]);
 
 export const envSchema = z.object({
   BOT_TOKEN: z
@@ -49,19 +69,7 @@ export const envSchema = z.object({
   OWNER_MAX_WAITING: integer(1, 10_000).default(20),
   BATCH_AGING: duration.default(20_000),
 
-  ASR_MODEL: optionalText,
-  ASR_DTYPE: dtype.optional(),
-  ASR_DEVICE: device.optional(),
-  CHAT_MODEL: optionalText,
-  CHAT_DTYPE: dtype.optional(),
-  CHAT_DEVICE: device.optional(),
-  TTS_MODEL_RU: optionalText,
-  TTS_MODEL_EN: optionalText,
-  TTS_DTYPE: dtype.optional(),
-  TTS_DEVICE: device.optional(),
-  VISION_MODEL: optionalText,
-  VISION_DTYPE: dtype.optional(),
-  VISION_DEVICE: device.optional(),
+  ...overrideShape(),
 
   ASR_LANGUAGE: z
     .string()
@@ -119,9 +127,7 @@ export const envSchema = z.object({
     .string()
     .regex(/^rediss?:\/\//, "must look like redis://host:6379")
     .optional(),
-  WORKER_MODELS: list
-    .pipe(z.array(z.enum(["asr", "vad", "chat", "ocr", "tts", "tts-ru", "tts-en", "vision"])))
-    .default([]),
+  WORKER_MODELS: list.pipe(z.array(workerModel)).default([]),
   WORKER_ID: optionalText,
   CLUSTER_PREFIX: z
     .string()

@@ -3,8 +3,10 @@
  * The manager knows models only through this file: it never imports an ML library.
  */
 
-/** What a model does. One adapter kind per task. */
-export type ModelTask = "ocr" | "asr" | "chat" | "tts" | "vad" | "vision";
+import type { KindTask } from "./kinds/table.js";
+
+/** What a model does: the tasks of the model-kind table (kinds/table.ts). */
+export type ModelTask = KindTask;
 
 /** Where a model's weights live while it is loaded. */
 export type ComputeDevice = "cpu" | "cuda";

@@ -4,7 +4,8 @@
  * them (streamed chat, photo OCR, a voice note answered and spoken); a worker killed with
  * SIGKILL in the middle of a job loses nothing (the other worker runs it again); the bot
  * restarted in the middle of a job still answers; Redis going away gives a clear message
- * and everything recovers once it is back.
+ * and everything recovers once it is back; with no worker serving TTS, /speak speaks with
+ * espeak-ng.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
@@ -218,5 +219,24 @@ describe("e2e: a bot and two model workers over Redis", () => {
     );
     server.users.sendText(chat, user, "And now?");
     assert.equal((await e2e.message(chat.id, (t) => t === FIXTURE_ANSWER)).text, FIXTURE_ANSWER);
+  });
+
+  test("with no worker serving TTS, /speak still answers, in espeak-ng's voice", async () => {
+    // Every worker leaves; one comes back serving chat only: no worker runs a voice.
+    await Promise.all([...workers.values()].map((worker) => worker.stop()));
+    workers.clear();
+    await startWorker("chat-only", { WORKER_MODELS: "chat" });
+    const { user, chat } = privateChat();
+    const botMark = e2e.bot.logs.length;
+    server.users.sendCommand(chat, user, "speak", "Hello there, how are you?");
+    const voice = await e2e.waitFor((c) => c.method === "sendVoice" && c.chatId === chat.id);
+    assert.ok(!voice.error, JSON.stringify(voice.error));
+    assert.ok((voice.files.get("voice")?.bytes.length ?? 0) > 1000, "a voice file was sent");
+    await e2e.bot.waitForLog(
+      (line) => line.msg === "neural voice unavailable; speaking with espeak-ng",
+      {
+        since: botMark,
+      },
+    );
   });
 });

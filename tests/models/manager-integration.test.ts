@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { silentLogger } from "../../src/log/index.js";
-import { createCatalogueModels } from "../../src/app/models.js";
+import { createCatalogueModels } from "../../src/models/kinds/adapters.js";
 import { createVitsTts } from "../../src/models/adapters/tts-vits.js";
 import {
   PROFILES,

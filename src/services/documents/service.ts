@@ -9,10 +9,11 @@ import type { Logger } from "pino";
 import type { JobEvent, ModelHandle, RunOptions, Scheduling } from "../../models/contract.js";
 import { pieceClass } from "../../models/contract.js";
 import type { OcrInput, OcrResult } from "../../models/adapters/ocr/types.js";
+import { cannotServe } from "../../models/kinds/index.js";
 import { prepareImageForOcr, type ImageIntakeOptions } from "../../media/image.js";
 import { PdfFile } from "../../media/pdf.js";
 import { systemClock, type Clock } from "../../shared/clock.js";
-import { cancelledError, isAppError, ModelError } from "../../shared/errors.js";
+import { cancelledError } from "../../shared/errors.js";
 import { detectLanguage, isRealText, type DetectedLanguage } from "./text.js";
 
 /** Cleans up recognized text with the chat model ("normalization"). */
@@ -319,16 +320,4 @@ function pageJobs(options: RecognizeOptions, pages: number): RunOptions {
 /** Whether the vision reader of one document already gave way to tesseract. */
 interface Reading {
   fallback: boolean;
-}
-
-/**
- * The vision model can't serve at all (none installed, none loads, none fits the budget, no
- * worker runs it): tesseract reads instead. A failure on this input, a cancel or a full
- * queue is the user's answer, not a reason to switch engines.
- */
-function cannotServe(error: unknown): boolean {
-  if (!isAppError(error)) return false;
-  if (error instanceof ModelError)
-    return ["model.missing", "model.load_failed", "model.budget_exceeded"].includes(error.code);
-  return error.code === "cluster.no_worker";
 }

@@ -31,8 +31,9 @@ import {
   type RunOptions,
   type Scheduling,
 } from "../../models/contract.js";
+import { cannotServe } from "../../models/kinds/index.js";
 import { systemClock, type Clock } from "../../shared/clock.js";
-import { InputError, isAppError } from "../../shared/errors.js";
+import { InputError } from "../../shared/errors.js";
 import {
   collapseRepetition,
   DEFAULT_GUARD_SETTINGS,
@@ -448,7 +449,8 @@ export class SpeechService {
 
   /**
    * One segment with the language's neural voice, or espeak-ng when there is none or it
-   * can't be loaded (then it isn't tried again for the rest of this text).
+   * can't serve (see `cannotServe`: not installed, can't load or fit, no worker runs it);
+   * then it isn't tried again for the rest of this text.
    */
   private async speak(
     text: string,
@@ -462,7 +464,7 @@ export class SpeechService {
         const pcm = await handle.run(text, options.jobs);
         return { pcm, voice: `vits:${lang}` };
       } catch (error) {
-        if (!isUnavailableModel(error)) throw error;
+        if (!cannotServe(error)) throw error;
         unavailable.add(lang);
         this.options.logger.warn(
           { err: error, lang },
@@ -475,15 +477,4 @@ export class SpeechService {
       voice: `espeak:${lang}`,
     };
   }
-}
-
-/** Errors after which espeak-ng speaks instead: the voice can't be had, as opposed to a failed job. */
-const UNAVAILABLE_VOICE_CODES: ReadonlySet<string> = new Set([
-  "model.missing",
-  "model.load_failed",
-  "model.budget_exceeded",
-]);
-
-function isUnavailableModel(error: unknown): boolean {
-  return isAppError(error) && UNAVAILABLE_VOICE_CODES.has(error.code);
 }
