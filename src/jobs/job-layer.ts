@@ -17,7 +17,7 @@ import {
   type PictureFetcher,
   type PictureRef,
 } from "./pictures.js";
-import { minutesProgress, toProgress, type Progress, type ProgressListener } from "./progress.js";
+import { minutesProgress, stepProgress, toProgress, type ProgressListener } from "./progress.js";
 import type { JobServices, JobStores } from "./services.js";
 import type {
   AnswerReply,
@@ -148,22 +148,16 @@ export class JobLayer {
     return this.usage.run("ocr", owner, async () => {
       const documents = this.services.documents;
       const run = request.kind === "pdf" ? documents.recognizePdf : documents.recognizeImage;
-      // Each scanned page is its own OCR job, whose "running" event comes right after the
-      // page's number: it must not replace "page 3 of 30" with "working on it".
-      let page: Progress | undefined;
+      const progress = stepProgress(onProgress);
       const result = await run.call(documents, request.input.bytes, {
         ...this.jobOptions(request),
         normalize: request.normalize,
         mode: request.mode,
-        onJobEvent: (event) => {
-          const progress = toProgress(event);
-          onProgress?.(progress.type === "running" && page ? page : progress);
-        },
+        onJobEvent: progress.onJobEvent,
         // Page progress matters for documents of several pages only.
         onProgress: (current) => {
-          if (current.pages <= 1) return;
-          page = { type: "page", page: current.page, pages: current.pages };
-          onProgress?.(page);
+          if (current.pages > 1)
+            progress.step({ type: "page", page: current.page, pages: current.pages });
         },
       });
       const text = result.text;
@@ -190,15 +184,17 @@ export class JobLayer {
   transcribe(request: JobRequest & { input: MediaInput; normalize: boolean }): Promise<Transcript> {
     const { owner, onProgress, input } = request;
     return this.usage.run("asr", owner, async () => {
+      // Each speech window is its own job: its "running" keeps "minute 2 of 5" on show.
+      const progress = stepProgress(onProgress);
       const result = await this.services.speech.transcribe(input.bytes, {
         ...this.jobOptions(request),
         fileName: input.fileName,
         mimeType: input.mimeType,
         normalize: request.normalize,
-        onEvent: this.events(onProgress),
+        onEvent: progress.onJobEvent,
         onHeard: (heardS, totalS) => {
           // Minutes matter for recordings of several minutes only.
-          if (totalS >= 120) onProgress?.(minutesProgress(heardS, totalS));
+          if (totalS >= 120) progress.step(minutesProgress(heardS, totalS));
         },
       });
       const segments = result.segments.map(({ startS, endS, text }) => ({ startS, endS, text }));

@@ -28,3 +28,25 @@ export function toProgress(event: JobEvent): Progress {
 export function minutesProgress(heardS: number, totalS: number): Progress {
   return { type: "minutes", done: Math.floor(heardS / 60), total: Math.ceil(totalS / 60) };
 }
+
+/**
+ * Progress of a request cut into pieces, each its own model job: a piece's "running" event
+ * comes right after the step it belongs to ("page 3 of 30", "minute 2 of 5") and must not
+ * replace it with "working on it".
+ */
+export function stepProgress(onProgress: ProgressListener | undefined): {
+  onJobEvent: (event: JobEvent) => void;
+  step: (progress: Progress) => void;
+} {
+  let step: Progress | undefined;
+  return {
+    onJobEvent: (event) => {
+      const progress = toProgress(event);
+      onProgress?.(progress.type === "running" && step ? step : progress);
+    },
+    step: (progress) => {
+      step = progress;
+      onProgress?.(progress);
+    },
+  };
+}
