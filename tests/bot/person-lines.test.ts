@@ -70,7 +70,7 @@ describe("each person's own line", () => {
     const waiting = [h.text(user, "первый"), h.text(user, "второй")];
     await h.text(user, "третий");
     assert.deepEqual(h.sentTexts().slice(-1), [
-      "У вас уже много запросов в очереди. Я их выполню — присылайте новые, когда они будут готовы.",
+      "У вас уже много запросов в очереди. Я их выполню; присылайте новые, когда они будут готовы.",
     ]);
     assert.deepEqual(h.store.jobs.pending().length, 3, "the refused one is not a job");
     // Another person is not held back by this one's full line.

@@ -185,7 +185,7 @@ describe("e2e: one person's long job does not hold back another's question", () 
     const refusal = await replyTo(chat, questions.at(-1)!);
     assert.equal(
       sentText(refusal),
-      "You already have many requests waiting. I'll get to them — send more once they're done.",
+      "You already have many requests waiting. I'll get to them; send more once they're done.",
     );
     const result = await resultIn(chat);
     assert.ok(refusal.seq < result.seq, "refused at once, not after the running job");
