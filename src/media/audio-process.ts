@@ -4,6 +4,7 @@
  * can be tested with a fake runner; {@link spawnTool} is the only code that spawns.
  */
 import { spawn } from "node:child_process";
+import { getPriority, setPriority } from "node:os";
 import { ToolError, cancelledError } from "../shared/errors.js";
 
 /** One invocation of an external tool. */
@@ -20,6 +21,11 @@ export interface ToolRequest {
   signal?: AbortSignal;
   /** What to install when the command is missing, e.g. "ffmpeg (apt-get install ffmpeg)". */
   installHint: string;
+  /**
+   * Runs the tool at a lower CPU priority (this much added to its nice value), so that
+   * when the cores are busy the bot's own work (chat answers, the event loop) goes first.
+   */
+  niceness?: number;
 }
 
 /** How a tool ended. A non-zero exit is a result, not an exception: callers decide what it means. */
@@ -138,9 +144,20 @@ export function startLocally(request: ToolRequest): StartedTool {
       if (child.pid === undefined) finish(null);
     });
     child.on("close", finish);
+    lowerPriority(child.pid, request.niceness);
     child.stdin.end(request.input);
   });
   return { ended, kill: () => child.kill("SIGKILL") };
+}
+
+/** Lowers a started tool's priority; a tool that already exited or a refusal changes nothing. */
+export function lowerPriority(pid: number | undefined, niceness: number | undefined): void {
+  if (pid === undefined || !niceness) return;
+  try {
+    setPriority(pid, Math.min(19, getPriority(pid) + niceness));
+  } catch {
+    // The tool may have exited already; its priority no longer matters.
+  }
 }
 
 /** The in-process {@link ToolRunner}: `child_process.spawn`, no shell. */

@@ -22,10 +22,11 @@ import {
 /** The helper: runs each requested tool with `startLocally`'s rules, reports how it ended. */
 const HELPER_CODE = `
 const { spawn } = require("node:child_process");
+const { getPriority, setPriority } = require("node:os");
 const children = new Map();
 process.on("message", (message) => {
   if (message.kill !== undefined) return void children.get(message.kill)?.kill("SIGKILL");
-  const { id, command, args, input, env } = message;
+  const { id, command, args, input, env, niceness } = message;
   const child = spawn(command, args, {
     stdio: ["pipe", "pipe", "pipe"],
     ...(env ? { env: { ...process.env, ...env } } : {}),
@@ -50,6 +51,9 @@ process.on("message", (message) => {
     if (child.pid === undefined) finish(null);
   });
   child.on("close", finish);
+  if (niceness && child.pid !== undefined) {
+    try { setPriority(child.pid, Math.min(19, getPriority(child.pid) + niceness)); } catch {}
+  }
   child.stdin.end(input && Buffer.from(input.buffer, input.byteOffset, input.byteLength));
 });
 process.on("disconnect", () => {
@@ -85,8 +89,8 @@ export class ToolSpawner {
     const id = this.nextId++;
     if (this.pending.size === 0) this.hold(helper, true);
     const ended = new Promise<Ended>((resolve) => this.pending.set(id, resolve));
-    const { command, args, input, env } = request;
-    helper.send({ id, command, args, input, env }, (error) => {
+    const { command, args, input, env, niceness } = request;
+    helper.send({ id, command, args, input, env, niceness }, (error) => {
       if (error) this.settle(id, unstarted(error.message));
     });
     return { ended, kill: () => helper.connected && helper.send({ kill: id }) };

@@ -140,6 +140,18 @@ describe("native tesseract engine", () => {
     });
   });
 
+  it("reads pages at a lower CPU priority than the bot, so waiting chat answers go first", async () => {
+    const niceness: (number | undefined)[] = [];
+    const runner: ToolRunner = (request) => {
+      if (request.args[0] === "stdin") niceness.push(request.niceness);
+      return spawnTool(request);
+    };
+    const ocr = model("native", { native: { runner } });
+    await ocr.load();
+    await ocr.run({ image: await textPng(["Priority"]) }, never);
+    assert.ok(niceness.length > 0 && niceness.every((value) => value !== undefined && value > 0));
+  });
+
   it("never starts the program with OCR_ENGINE=js", async () => {
     const started: string[] = [];
     const runner: ToolRunner = (request) => {

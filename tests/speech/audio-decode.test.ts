@@ -179,6 +179,23 @@ for (const [name, run] of [
       assert.equal(result.stderr, "oops");
     });
 
+    it("starts a tool with `niceness` that much lower in priority than this process", async () => {
+      // The tool reads its own nice value once its stdin closes, which is after the runner
+      // lowered its priority.
+      const niceOf = async (niceness?: number) => {
+        const result = await run({
+          ...base,
+          command: "sh",
+          args: ["-c", "cat >/dev/null; nice"],
+          input: Buffer.from("x"),
+          ...(niceness === undefined ? {} : { niceness }),
+        });
+        return Number(result.stdout.toString().trim());
+      };
+      const own = await niceOf();
+      assert.equal(await niceOf(10), Math.min(19, own + 10));
+    });
+
     it("kills a tool past its timeout with tool.timeout", async () => {
       await assert.rejects(
         run({ ...base, command: "sleep", args: ["10"], timeoutMs: 50 }),

@@ -21,6 +21,8 @@ const INSTALL_HINT =
   "tesseract-ocr (Debian/Ubuntu: apt-get install tesseract-ocr tesseract-ocr-rus)";
 /** One thread per page: OpenMP threads of parallel pages would fight over the cores. */
 const ENV = { OMP_THREAD_LIMIT: "1" };
+/** Pages yield the cores to the bot process: its chat answers are short and someone waits on them. */
+const OCR_NICENESS = 10;
 
 export class NativeTesseract {
   private readonly program: string;
@@ -88,6 +90,7 @@ export class NativeTesseract {
       ]),
       input: image,
       env: ENV,
+      niceness: OCR_NICENESS,
       timeoutMs: this.timeoutMs,
       installHint: INSTALL_HINT,
       signal,
