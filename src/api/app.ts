@@ -5,7 +5,7 @@
  * bot: routes read requests and write answers; the job layer decides the rest.
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
-import type { Context } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Logger } from "pino";
@@ -26,6 +26,8 @@ export interface ApiAppOptions {
   logger: Logger;
   groups: RouteGroup[];
   version: string;
+  /** Run before authentication, so they see refused requests too (metrics). */
+  before?: MiddlewareHandler<ApiEnv>[];
 }
 
 /** Route schemas refuse bad input with a 400 that names every problem, in the group's shape. */
@@ -57,6 +59,7 @@ export function createApiApp(options: ApiAppOptions): OpenAPIHono<ApiEnv> {
     scheme: "bearer",
   });
 
+  for (const middleware of options.before ?? []) app.use("*", middleware);
   app.use("*", authenticate(options.keys));
   for (const group of options.groups) app.route(group.path, group.routes);
 
