@@ -91,7 +91,7 @@ function formatApiKeys(keys: StatusSnapshot["apiKeys"], t: Translate): string[] 
         name: escapeHtml(key.name),
         requests: key.requests,
         failed: key.failures,
-        audio: formatDuration(key.audioS * 1000),
+        audio: key.audioS > 0 ? formatDuration(key.audioS * 1000) : "—",
         pages: key.pages,
         tokens: key.tokens,
       }),
