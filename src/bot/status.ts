@@ -80,6 +80,25 @@ function formatUsage(snapshot: StatusSnapshot, window: "hour" | "day", t: Transl
   return t(`status-usage-${window}`, { usage: text });
 }
 
+/** The busiest API keys today: requests, failures and what they consumed. */
+function formatApiKeys(keys: StatusSnapshot["apiKeys"], t: Translate): string[] {
+  if (!keys || keys.length === 0) return [];
+  return [
+    "",
+    t("status-api-keys"),
+    ...keys.map((key) =>
+      t("status-api-key", {
+        name: escapeHtml(key.name),
+        requests: key.requests,
+        failed: key.failures,
+        audio: key.audioS > 0 ? formatDuration(key.audioS * 1000) : "—",
+        pages: key.pages,
+        tokens: key.tokens,
+      }),
+    ),
+  ];
+}
+
 function formatCluster(cluster: NonNullable<StatusSnapshot["cluster"]>, t: Translate): string[] {
   const workers = cluster.workers.map((worker) =>
     t("status-worker", {
@@ -128,5 +147,6 @@ export function formatStatus(snapshot: StatusSnapshot, t: Translate): string {
     "",
     formatUsage(snapshot, "hour", t),
     formatUsage(snapshot, "day", t),
+    ...formatApiKeys(snapshot.apiKeys, t),
   ].join("\n");
 }

@@ -82,11 +82,21 @@ export interface Config {
     historyTokens: number;
   };
   limits: { maxFileBytes: number; rateLimitPerMinute: number };
+  /** What an API key may use when it sets no limit of its own; 0 is unlimited. */
+  apiLimits: ApiLimits;
   /** How long the buttons under a result (summary, translate, ...) keep working. */
   resultActionsMaxAgeMs: number;
   metrics: { host: string; port: number };
   shutdownTimeoutMs: number;
   cluster: ClusterConfig;
+}
+
+/** Requests per minute and daily amounts (UTC days) of one API key. */
+export interface ApiLimits {
+  ratePerMin: number;
+  dailyAudioMin: number;
+  dailyPages: number;
+  dailyTokens: number;
 }
 
 /** How this process takes part in a cluster (ROLE); see src/cluster. */
@@ -121,10 +131,16 @@ const TELEGRAM_DOWNLOAD_LIMIT_MB = 20;
  */
 export function loadConfig(
   env: Record<string, string | undefined>,
-  options: { isTty?: boolean; cwd?: string } = {},
+  options: {
+    isTty?: boolean;
+    cwd?: string;
+    /** False for a tool that talks to no Telegram (`npm run keys`): no BOT_TOKEN needed. */
+    needsToken?: boolean;
+  } = {},
 ): Config {
   const cleaned = withoutEmptyStrings(env);
-  const schema = cleaned.ROLE === "worker" ? workerEnvSchema : envSchema;
+  const needsToken = (options.needsToken ?? true) && cleaned.ROLE !== "worker";
+  const schema = needsToken ? envSchema : workerEnvSchema;
   const parsed = schema.safeParse(cleaned);
   if (!parsed.success) throw new ConfigError(describeIssues(parsed.error));
   const e = parsed.data;
@@ -225,6 +241,12 @@ export function loadConfig(
     limits: {
       maxFileBytes: Math.round(maxFileMb * 1024 * 1024),
       rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    },
+    apiLimits: {
+      ratePerMin: e.API_RATE_PER_MIN,
+      dailyAudioMin: e.API_DAILY_AUDIO_MIN,
+      dailyPages: e.API_DAILY_PAGES,
+      dailyTokens: e.API_DAILY_TOKENS,
     },
     resultActionsMaxAgeMs: e.RESULT_ACTIONS_MAX_AGE,
     metrics: { host: e.METRICS_HOST, port: e.METRICS_PORT },

@@ -122,6 +122,12 @@ export const envSchema = z.object({
   SHUTDOWN_TIMEOUT: duration.default(30_000),
   RESULT_ACTIONS_MAX_AGE: duration.default(7 * 24 * 3_600_000),
 
+  // Per API key, unless the key sets its own (npm run keys -- add ... --rpm N); 0: unlimited.
+  API_RATE_PER_MIN: integer(0).default(60),
+  API_DAILY_AUDIO_MIN: integer(0).default(0),
+  API_DAILY_PAGES: integer(0).default(0),
+  API_DAILY_TOKENS: integer(0).default(0),
+
   ROLE: z.enum(["all", "bot", "worker"]).default("all"),
   REDIS_URL: z
     .string()

@@ -29,7 +29,14 @@ import type {
   Transcript,
   TurnKind,
 } from "./types.js";
-import { UsageRecorder } from "./usage.js";
+import {
+  answerTokens,
+  audioHeard,
+  nothingCounted,
+  onePage,
+  pagesRead,
+  UsageRecorder,
+} from "./usage.js";
 
 /** Who asks, how to stop it, and where its progress goes: common to every request. */
 export interface JobRequest {
@@ -101,7 +108,7 @@ export class JobLayer {
     const options = { ...this.jobOptions(request), onEvent: this.events(request.onProgress) };
     // `done` is passed on as the service made it: it already carries a rejection handler,
     // where a derived promise would float and turn every failed answer into an unhandled one.
-    const reply = this.usage.stream(plan.route, owner, () =>
+    const reply = this.usage.stream(plan.route, owner, answerTokens, () =>
       plan.route === "vision"
         ? this.services.vision.ask(
             {
@@ -145,7 +152,7 @@ export class JobLayer {
     },
   ): Promise<RecognizedDocument> {
     const { owner, onProgress } = request;
-    return this.usage.run("ocr", owner, async () => {
+    return this.usage.run("ocr", owner, pagesRead, async () => {
       const documents = this.services.documents;
       const run = request.kind === "pdf" ? documents.recognizePdf : documents.recognizeImage;
       const progress = stepProgress(onProgress);
@@ -183,7 +190,7 @@ export class JobLayer {
   /** Transcribes a recording and keeps the transcript (with its timed segments) as a result. */
   transcribe(request: JobRequest & { input: MediaInput; normalize: boolean }): Promise<Transcript> {
     const { owner, onProgress, input } = request;
-    return this.usage.run("asr", owner, async () => {
+    return this.usage.run("asr", owner, audioHeard, async () => {
       // Each speech window is its own job: its "running" keeps "minute 2 of 5" on show.
       const progress = stepProgress(onProgress);
       const result = await this.services.speech.transcribe(input.bytes, {
@@ -218,7 +225,7 @@ export class JobLayer {
   speak(
     request: JobRequest & { text: string; voice: "auto" | "espeak"; lang?: string },
   ): Promise<Speech> {
-    return this.usage.run("tts", request.owner, async () => {
+    return this.usage.run("tts", request.owner, nothingCounted, async () => {
       const result = await this.services.speech.synthesize(request.text, {
         ...this.jobOptions(request),
         lang: request.lang,
@@ -231,21 +238,21 @@ export class JobLayer {
 
   /** A short summary of `text`, written in `lang` (the text's language). */
   summarize(request: JobRequest & { text: string; lang: string }): Promise<string> {
-    return this.usage.run("summary", request.owner, () =>
+    return this.usage.run("summary", request.owner, nothingCounted, () =>
       this.services.tasks.summarize(request.text, request.lang, this.taskOptions(request)),
     );
   }
 
   /** `text` translated into `to` ("ru", "en"). */
   translate(request: JobRequest & { text: string; to: string }): Promise<string> {
-    return this.usage.run("translate", request.owner, () =>
+    return this.usage.run("translate", request.owner, nothingCounted, () =>
       this.services.tasks.translate(request.text, request.to, this.taskOptions(request)),
     );
   }
 
   /** A chart, diagram or table photo as a table; "vision.no_table" when there is none. */
   table(request: JobRequest & { input: MediaInput }): Promise<PictureTable> {
-    return this.usage.run("vision", request.owner, async () => {
+    return this.usage.run("vision", request.owner, onePage, async () => {
       const table = await this.services.vision.table(
         request.input.bytes,
         this.taskOptions(request),

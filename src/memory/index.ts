@@ -1,8 +1,9 @@
 /**
  * The bot's persistent memory: one SQLite file holding users, conversation history,
  * settings, usage events, measured model footprints, the journal
- * of jobs not yet answered and results the user can act on.
+ * of jobs not yet answered, results the user can act on and the HTTP API's keys.
  */
+import { ApiKeyStore } from "./api-keys.js";
 import { openDatabase, type Database } from "./database.js";
 import { FootprintLog } from "./footprints.js";
 import { HistoryLog } from "./history.js";
@@ -33,10 +34,27 @@ export {
   type UserSettings,
   type VoiceReplies,
 } from "./settings.js";
-export type { TaskUsage, UsageEvent } from "./usage.js";
+export type {
+  OwnerDayUsage,
+  OwnerUsage,
+  TaskUsage,
+  UsageAmounts,
+  UsageEvent,
+  UsageTotals,
+} from "./usage.js";
+export {
+  API_KEY_PREFIX,
+  ApiKeyError,
+  type ApiKeyLimits,
+  type ApiKeyRecord,
+  type KeyUsageDay,
+  type KeyUsageReport,
+  type NewApiKey,
+} from "./api-keys.js";
 export type { NewResult, ResultKind, ResultSegment, StoredResult } from "./results.js";
 export { isEmptyExport, type ExportedTurn, type ExportedUsage, type UserExport } from "./export.js";
 export {
+  ApiKeyStore,
   FootprintLog,
   HistoryLog,
   JobJournalStore,
@@ -61,6 +79,8 @@ export class Store {
   readonly jobs: JobJournalStore;
   readonly results: ResultStore;
   readonly exporter: UserExporter;
+  /** The HTTP API's keys (hashes only) and their usage reports. */
+  readonly apiKeys: ApiKeyStore;
   private readonly deleteUser;
 
   private constructor(
@@ -75,6 +95,7 @@ export class Store {
     this.jobs = new JobJournalStore(db, now);
     this.results = new ResultStore(db, now);
     this.exporter = new UserExporter(db, this.users, this.results);
+    this.apiKeys = new ApiKeyStore(db, now, this.usage);
     const statements = [
       "DELETE FROM history WHERE user_id = @id",
       "DELETE FROM conversation_heads WHERE user_id = @id",

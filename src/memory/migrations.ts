@@ -159,6 +159,34 @@ export const migrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 7,
+    name: "API keys (hashes only) and usage amounts per owner",
+    up(db) {
+      // A key's limits: NULL follows the API_* defaults of the config, 0 is unlimited.
+      // Usage rows gain their owner ("tg:<id>", "key:<name>") and what they consumed,
+      // indexed by owner and time for the daily quotas and per-key reports.
+      db.exec(`
+        CREATE TABLE api_keys (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          name TEXT NOT NULL UNIQUE,
+          secret_hash BLOB NOT NULL UNIQUE,
+          admin INTEGER NOT NULL DEFAULT 0,
+          rate_per_min INTEGER,
+          daily_audio_min INTEGER,
+          daily_pages INTEGER,
+          daily_tokens INTEGER,
+          created_at INTEGER NOT NULL,
+          revoked_at INTEGER
+        );
+        ALTER TABLE usage ADD COLUMN owner TEXT;
+        ALTER TABLE usage ADD COLUMN audio_s REAL NOT NULL DEFAULT 0;
+        ALTER TABLE usage ADD COLUMN pages INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE usage ADD COLUMN tokens INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX usage_by_owner ON usage (owner, at);
+      `);
+    },
+  },
 ];
 
 /** Thrown when the database was written by a newer version of the bot. */

@@ -19,3 +19,4 @@ export {
 } from "./bot-metrics.js";
 export { bindManagerMetrics, type ObservableManager } from "./manager.js";
 export { countApiErrors, countUpdates, updateTypeOf } from "./telegram.js";
+export { API_METRIC_NAMES, createApiMetrics, type ApiMetrics } from "./api-metrics.js";

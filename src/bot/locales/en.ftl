@@ -166,6 +166,8 @@ status-state-unloading = unloading
 status-usage-hour = <b>Last hour</b>: { $usage }
 status-usage-day = <b>Last 24 h</b>: { $usage }
 status-no-usage = nothing yet
+status-api-keys = <b>API keys today (UTC)</b>
+status-api-key = <code>{ $name }</code>: { $requests } requests ({ $failed }✗) · audio { $audio } · { $pages } pages · { $tokens } tokens
 
 cancel-button = ✖ Cancel
 cancel-pressed = Cancelling…

@@ -166,6 +166,8 @@ status-state-unloading = выгружается
 status-usage-hour = <b>За час</b>: { $usage }
 status-usage-day = <b>За сутки</b>: { $usage }
 status-no-usage = пока ничего
+status-api-keys = <b>API-ключи сегодня (UTC)</b>
+status-api-key = <code>{ $name }</code>: запросов { $requests } ({ $failed }✗) · аудио { $audio } · страниц { $pages } · токенов { $tokens }
 
 cancel-button = ✖ Отменить
 cancel-pressed = Отменяю…

@@ -51,6 +51,16 @@ export interface ClusterStatus {
   queues: { kind: string; waiting: number; active: number; line?: LineSummary }[];
 }
 
+/** One API key's requests and what they consumed since midnight UTC. */
+export interface ApiKeyUsageToday {
+  name: string;
+  requests: number;
+  failures: number;
+  audioS: number;
+  pages: number;
+  tokens: number;
+}
+
 export interface StatusSnapshot {
   uptimeMs: number;
   device: string;
@@ -61,6 +71,8 @@ export interface StatusSnapshot {
   peakBytes: number;
   models: ModelSummary[];
   usage: { window: "hour" | "day"; task: string; ok: number; failed: number }[];
+  /** The busiest API keys today (UTC), most requests first; empty or absent when none was used. */
+  apiKeys?: ApiKeyUsageToday[];
   cluster?: ClusterStatus;
 }
 
@@ -78,6 +90,8 @@ export interface StatusSources {
 }
 
 const HOUR_MS = 3_600_000;
+/** API keys listed in /status: the busiest few; `npm run keys -- usage` has them all. */
+const TOP_API_KEYS = 5;
 
 export class StatusService {
   constructor(private readonly sources: StatusSources) {}
@@ -124,7 +138,17 @@ export class StatusService {
         p95Ms: model.runP95Ms,
       })),
       usage,
+      apiKeys: this.apiKeysToday(),
       ...(cluster ? { cluster: cluster() } : {}),
     };
+  }
+
+  private apiKeysToday(): ApiKeyUsageToday[] {
+    const { store, clock } = this.sources;
+    const midnight = Math.floor(clock.now() / (24 * HOUR_MS)) * (24 * HOUR_MS);
+    return store.usage
+      .byOwner("key:", midnight)
+      .slice(0, TOP_API_KEYS)
+      .map(({ owner, ...totals }) => ({ name: owner.slice("key:".length), ...totals }));
   }
 }
