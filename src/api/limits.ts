@@ -41,8 +41,12 @@ export class ApiLimiter {
     if (!own) return;
     const limits = this.effective(own);
     const now = this.options.clock.now();
-    const times = (this.recent.get(caller.name) ?? []).filter((at) => at > now - MINUTE_MS);
-    if (limits.ratePerMin > 0 && times.length >= limits.ratePerMin) {
+    // Without a rate limit no times are kept: an unlimited key's minute could be long.
+    const times =
+      limits.ratePerMin > 0
+        ? (this.recent.get(caller.name) ?? []).filter((at) => at > now - MINUTE_MS)
+        : undefined;
+    if (times && times.length >= limits.ratePerMin) {
       this.recent.set(caller.name, times);
       const retryAfterS = secondsUntil(times[0]! + MINUTE_MS, now);
       throw new HttpError(
@@ -53,8 +57,8 @@ export class ApiLimiter {
       );
     }
     this.checkQuota(caller, work, limits, now);
-    times.push(now);
-    this.recent.set(caller.name, times);
+    if (times) this.recent.set(caller.name, [...times, now]);
+    else this.recent.delete(caller.name);
   }
 
   /** {@link admit} as a route's middleware, for routes whose work is `work`. */
