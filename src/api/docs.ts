@@ -9,7 +9,9 @@ import { Hono } from "hono";
 import type { ApiEnv } from "./env.js";
 import { HttpError } from "./errors.js";
 
-const ASSETS_DIR = path.dirname(createRequire(import.meta.url).resolve("swagger-ui-dist/package.json"));
+const ASSETS_DIR = path.dirname(
+  createRequire(import.meta.url).resolve("swagger-ui-dist/package.json"),
+);
 
 /** The files the page loads, and their types; nothing else of the package is served. */
 const ASSETS: Record<string, string> = {
