@@ -4,7 +4,7 @@
  */
 import type { Logger } from "pino";
 import type { KeyVerifier } from "../api/auth.js";
-import { startApiServer } from "../api/server.js";
+import { startApiServer, type ApiServerOptions } from "../api/server.js";
 import type { Config } from "../config/index.js";
 import { defaultReadingMode } from "../jobs/index.js";
 import type { Store } from "../memory/index.js";
@@ -33,14 +33,25 @@ const VERSION = "0.1.0";
 export async function startApi(
   config: Config,
   core: Core,
-  deps: { logger: Logger; clock: Clock; keys?: KeyVerifier },
+  deps: { logger: Logger; clock: Clock },
 ): Promise<RunningServer | undefined> {
+  if (config.api.port === 0 || config.cluster.role === "worker") return undefined;
+  return startApiServer(
+    apiServerOptions(config, core, { ...deps, keys: apiKeyVerifier(core.store) }),
+  );
+}
+
+/** The API server's options from the config and the core the bot shares. */
+export function apiServerOptions(
+  config: Config,
+  core: Core,
+  deps: { logger: Logger; clock: Clock; keys: KeyVerifier },
+): ApiServerOptions {
   const { api } = config;
-  if (api.port === 0 || config.cluster.role === "worker") return undefined;
-  return startApiServer({
+  return {
     host: api.host,
     port: api.port,
-    keys: deps.keys ?? apiKeyVerifier(core.store),
+    keys: deps.keys,
     logger: deps.logger.child({ module: "api" }),
     version: VERSION,
     original: {
@@ -60,5 +71,5 @@ export async function startApi(
         pdfMaxPages: config.ocr.pdfMaxPages,
       },
     },
-  });
+  };
 }
