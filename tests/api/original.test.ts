@@ -12,12 +12,38 @@ import { KEYS, startTestApi, type ApiUnderTest } from "./support.js";
 
 const TIMEOUT = { timeout: 120_000 };
 
-/** One request; the JSON body it answered with (or its text, when not JSON). */
-async function call(
+interface Detail {
+  detail: string;
+}
+interface Health {
+  status: string;
+  device: string;
+  memory: { budget_bytes: number };
+  models_loaded: Record<string, boolean>;
+}
+interface Extracted {
+  status: string;
+  text: string;
+  normalized: boolean;
+  normalized_text: string | null;
+  filename: string;
+  content_type: string;
+  pages: number;
+  skipped_pages: number;
+}
+interface ModelInfo {
+  id: string;
+  device: string;
+  footprint_bytes: number;
+  loaded: boolean;
+}
+
+/** One request; the JSON body it answered with, as the test expects it (text when not JSON). */
+async function call<Body = Detail>(
   api: ApiUnderTest,
   route: string,
   init: RequestInit & { key?: string | null } = {},
-): Promise<{ status: number; body: any; headers: Headers }> {
+): Promise<{ status: number; body: Body; headers: Headers }> {
   const { key = KEYS.user, ...rest } = init;
   const headers = new Headers(rest.headers);
   if (key) headers.set("authorization", `Bearer ${key}`);
@@ -29,7 +55,7 @@ async function call(
   } catch {
     // not JSON: kept as text
   }
-  return { status: response.status, body, headers: response.headers };
+  return { status: response.status, body: body as Body, headers: response.headers };
 }
 
 function form(bytes: Uint8Array, name: string, type: string, field = "file"): FormData {
@@ -60,7 +86,7 @@ describe("the original routes", () => {
   }
 
   test("/health is public: status, device, memory and every kind's loaded flag", async () => {
-    const { status, body } = await call(api, "/health", { key: null });
+    const { status, body } = await call<Health>(api, "/health", { key: null });
     assert.equal(status, 200);
     assert.equal(body.status, "healthy");
     assert.match(body.device, /cpu/);
@@ -75,7 +101,11 @@ describe("the original routes", () => {
   });
 
   test("/openapi.json and /docs are public; /docs loads Swagger UI from this server", async () => {
-    const spec = await call(api, "/openapi.json", { key: null });
+    const spec = await call<{ openapi: string; paths: Record<string, unknown> }>(
+      api,
+      "/openapi.json",
+      { key: null },
+    );
     assert.equal(spec.status, 200);
     assert.equal(spec.body.openapi, "3.1.0");
     for (const route of [
@@ -88,7 +118,7 @@ describe("the original routes", () => {
       "/table/extract",
     ])
       assert.ok(spec.body.paths[route], `${route} is in the document`);
-    const page = await call(api, "/docs", { key: null });
+    const page = await call<string>(api, "/docs", { key: null });
     assert.equal(page.status, 200);
     assert.match(page.body, /swagger-ui-bundle\.js/);
     const script = await fetch(`${api.url}/docs/assets/swagger-ui-bundle.js`);
@@ -113,7 +143,7 @@ describe("the original routes", () => {
 
   test("/ocr/extract-text reads a picture", TIMEOUT, async () => {
     const png = await textPng(ENGLISH_LINE);
-    const { status, body } = await call(api, "/ocr/extract-text", {
+    const { status, body } = await call<Extracted>(api, "/ocr/extract-text", {
       method: "POST",
       body: form(png, "line.png", "image/png"),
     });
@@ -129,7 +159,7 @@ describe("the original routes", () => {
 
   test("/ocr/extract-text?normalize=true reads a PDF and cleans its text up", TIMEOUT, async () => {
     const pdf = await textPdf([{ text: ENGLISH_LINE }, { scanned: "Second page here" }]);
-    const { status, body } = await call(api, "/ocr/extract-text?normalize=true", {
+    const { status, body } = await call<Extracted>(api, "/ocr/extract-text?normalize=true", {
       method: "POST",
       body: form(pdf, "two-pages.pdf", "application/pdf"),
     });
@@ -143,10 +173,10 @@ describe("the original routes", () => {
   });
 
   test("/chat/simple answers with the chat model and remembers nothing", TIMEOUT, async () => {
-    const first = await call(api, "/chat/simple", json({ message: "Привет! Как дела?" }));
+    const first = await call<unknown>(api, "/chat/simple", json({ message: "Привет! Как дела?" }));
     assert.equal(first.status, 200, JSON.stringify(first.body));
     assert.deepEqual(first.body, { response: QWEN_ANSWER, status: "success", truncated: false });
-    const capped = await call(
+    const capped = await call<{ truncated: boolean }>(
       api,
       "/chat/simple",
       json({ message: "Hi", system_prompt: "Be brief.", max_new_tokens: 2, temperature: 0.5 }),
@@ -161,10 +191,14 @@ describe("the original routes", () => {
 
   test("/table/extract turns a picture into a table with the vision model", TIMEOUT, async () => {
     const png = await textPng("Month Sales");
-    const { status, body } = await call(api, "/table/extract", {
-      method: "POST",
-      body: form(png, "chart.png", "image/png"),
-    });
+    const { status, body } = await call<{ status: string; rows: string[][]; markdown: string }>(
+      api,
+      "/table/extract",
+      {
+        method: "POST",
+        body: form(png, "chart.png", "image/png"),
+      },
+    );
     assert.equal(status, 200, JSON.stringify(body));
     assert.equal(body.status, "success");
     assert.deepEqual(body.rows[0], ["Month", "Sales"]);
@@ -173,19 +207,23 @@ describe("the original routes", () => {
 
   test("model-info, models/status, and reload-model for admins only", TIMEOUT, async () => {
     assert.equal((await call(api, "/chat/simple", json({ message: "load" }))).status, 200);
-    const info = await call(api, "/chat/model-info");
+    const info = await call<{ loaded: boolean; models: ModelInfo[] }>(api, "/chat/model-info");
     assert.equal(info.status, 200);
     assert.equal(info.body.loaded, true);
-    assert.equal(info.body.models[0].id, "chat");
-    assert.equal(info.body.models[0].device, "cpu");
-    assert.ok(info.body.models[0].footprint_bytes > 0);
-    const tts = await call(api, "/tts/model-info");
+    const [chat] = info.body.models;
+    assert.equal(chat?.id, "chat");
+    assert.equal(chat.device, "cpu");
+    assert.ok(chat.footprint_bytes > 0);
+    const tts = await call<{ models: ModelInfo[] }>(api, "/tts/model-info");
     assert.deepEqual(
-      tts.body.models.map((model: { id: string }) => model.id),
+      tts.body.models.map((model) => model.id),
       ["tts-ru", "tts-en"],
     );
-    const status = await call(api, "/models/status");
-    assert.equal(status.body.models.chat.loaded, true);
+    const status = await call<{ models: Record<string, ModelInfo>; settings: unknown }>(
+      api,
+      "/models/status",
+    );
+    assert.equal(status.body.models.chat?.loaded, true);
     assert.deepEqual(status.body.settings, {
       lazy_loading: true,
       auto_unload: true,
@@ -195,21 +233,27 @@ describe("the original routes", () => {
     const refused = await call(api, "/chat/reload-model", { method: "POST" });
     assert.equal(refused.status, 403);
     assert.match(refused.body.detail, /admin/);
-    const reloaded = await call(api, "/chat/reload-model", { method: "POST", key: KEYS.admin });
+    const reloaded = await call<{ message: string }>(api, "/chat/reload-model", {
+      method: "POST",
+      key: KEYS.admin,
+    });
     assert.equal(reloaded.status, 200);
     assert.match(reloaded.body.message, /unloaded/);
-    assert.equal((await call(api, "/chat/model-info")).body.loaded, false);
-    const again = await call(api, "/chat/reload-model", { method: "POST", key: KEYS.admin });
+    assert.equal((await call<ModelInfo>(api, "/chat/model-info")).body.loaded, false);
+    const again = await call<{ message: string }>(api, "/chat/reload-model", {
+      method: "POST",
+      key: KEYS.admin,
+    });
     assert.match(again.body.message, /not loaded/);
     // The next request loads it afresh.
     assert.equal((await call(api, "/chat/simple", json({ message: "again" }))).status, 200);
-    assert.equal((await call(api, "/chat/model-info")).body.loaded, true);
+    assert.equal((await call<ModelInfo>(api, "/chat/model-info")).body.loaded, true);
     const unknown = await call(api, "/gpu/reload-model", { method: "POST", key: KEYS.admin });
     assert.equal(unknown.status, 400);
   });
 
   test("bad input: each refused clearly, and the server keeps serving", TIMEOUT, async () => {
-    const refusals: [string, Promise<{ status: number; body: any }>, number, RegExp][] = [
+    const refusals: [string, Promise<{ status: number; body: Detail }>, number, RegExp][] = [
       [
         "wrong content type for an upload",
         call(api, "/ocr/extract-text", {
