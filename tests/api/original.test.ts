@@ -8,7 +8,13 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { QWEN_ANSWER, VISION_TABLE } from "../../scripts/fixtures/index.js";
 import { ENGLISH_LINE, textPdf, textPng } from "../e2e/media.js";
-import { KEYS, startTestApi, type ApiUnderTest } from "./support.js";
+import { apiApp } from "../../src/api/server.js";
+import { JobLayer, type JobServices } from "../../src/jobs/index.js";
+import { silentLogger } from "../../src/log/index.js";
+import { Store } from "../../src/memory/index.js";
+import { StatusService } from "../../src/services/status/index.js";
+import { ManualClock } from "../../src/shared/clock.js";
+import { KEYS, mapKeys, startTestApi, type ApiUnderTest } from "./support.js";
 
 const TIMEOUT = { timeout: 120_000 };
 
@@ -350,6 +356,55 @@ describe("the original routes", () => {
       body: form(png, "line.png", "image/png"),
     });
     assert.equal(read.status, 200, "work goes on after the refusals");
+  });
+});
+
+describe("reload-model where the models run on workers (ROLE=bot)", () => {
+  test("answers 409: the workers own the models", async () => {
+    const store = Store.open(":memory:");
+    const status = new StatusService({
+      stats: () => ({
+        budgetBytes: 0,
+        inUseBytes: 0,
+        reservedBytes: 0,
+        peakBytes: 0,
+        pendingLoads: [],
+        models: [],
+      }),
+      store,
+      clock: new ManualClock(),
+      startedAt: 0,
+      device: "cluster (workers over Redis)",
+    });
+    const app = apiApp({
+      keys: mapKeys(),
+      logger: silentLogger(),
+      version: "test",
+      original: {
+        jobs: new JobLayer({
+          services: {} as JobServices,
+          stores: store,
+          clock: new ManualClock(),
+          logger: silentLogger(),
+        }),
+        status,
+        deadline: { timeoutMs: 1_000, clock: new ManualClock() },
+        limits: {
+          document: { bytes: 1, setting: "API_MAX_DOCUMENT_MB" },
+          json: { bytes: 1, setting: "API_MAX_JSON_MB" },
+        },
+        readingMode: "fast",
+        settings: { idleUnloadMs: 0, pdfMaxPages: 1 },
+      },
+    });
+    const response = await app.request("/ocr/reload-model", {
+      method: "POST",
+      headers: { authorization: `Bearer ${KEYS.admin}` },
+    });
+    assert.equal(response.status, 409);
+    const { detail } = (await response.json()) as Detail;
+    assert.match(detail, /ROLE=bot.*workers own them.*restart the worker that serves ocr/);
+    store.close();
   });
 });
 

@@ -74,8 +74,16 @@ export async function startTestApi(
     url: `http://127.0.0.1:${server.port}`,
     core,
     async close() {
-      await server.close();
-      await closeCore(core);
+      // The system clock's timers are unref'd (they never hold the bot's process open), so a
+      // shutdown waiting on one alone would look like an empty event loop to the test
+      // runner, which then cancels the suite: hold the loop open until it is done.
+      const hold = setInterval(() => undefined, 60_000);
+      try {
+        await server.close();
+        await closeCore(core);
+      } finally {
+        clearInterval(hold);
+      }
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
