@@ -5,7 +5,7 @@
  * bot: routes read requests and write answers; the job layer decides the rest.
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
-import type { Context, MiddlewareHandler } from "hono";
+import type { Context, Hono, MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Logger } from "pino";
@@ -24,6 +24,8 @@ export interface RouteGroup {
 export interface ApiAppOptions {
   keys: KeyVerifier;
   logger: Logger;
+  /** Routes anyone may call, mounted before the key check (`/health`, `/docs`). */
+  publicRoutes?: Hono<ApiEnv>[];
   groups: RouteGroup[];
   version: string;
   /** Run before authentication, so they see refused requests too (metrics). */
@@ -60,6 +62,8 @@ export function createApiApp(options: ApiAppOptions): OpenAPIHono<ApiEnv> {
   });
 
   for (const middleware of options.before ?? []) app.use("*", middleware);
+  // Routes mounted before the key check answer without it, as /openapi.json above does.
+  for (const routes of options.publicRoutes ?? []) app.route("/", routes);
   app.use("*", authenticate(options.keys));
   for (const group of options.groups) app.route(group.path, group.routes);
 
@@ -79,7 +83,8 @@ export function createApiApp(options: ApiAppOptions): OpenAPIHono<ApiEnv> {
 /** Hono's own refusals (malformed JSON, a body over the limit) in the API's terms. */
 function fromHonoException(error: HTTPException): HttpError {
   const status = error.status as ContentfulStatusCode;
-  const code = status === 413 ? "input.too_large" : "input.invalid";
+  const code =
+    status === 413 ? "input.too_large" : status === 415 ? "input.unsupported" : "input.invalid";
   return new HttpError(status, code, error.message || "the request is not valid");
 }
 

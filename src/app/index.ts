@@ -6,8 +6,7 @@ import { run, type RunnerHandle } from "@grammyjs/runner";
 import type { Logger } from "pino";
 import { createBot, createFileFetcher } from "../bot/index.js";
 import type { Config } from "../config/index.js";
-import { defaultReadingMode, JobLayer } from "../jobs/index.js";
-import { Store } from "../memory/index.js";
+import { defaultReadingMode } from "../jobs/index.js";
 import {
   bindManagerMetrics,
   countApiErrors,
@@ -17,22 +16,17 @@ import {
 import {
   botReadiness,
   registerWebhook,
+  type RunningServer,
   startOpsServer,
   startWebhookServer,
   TelegramReachability,
   unregisterWebhook,
   webhookPathOf,
 } from "../server/index.js";
-import { ChatNormalizer, ChatService, TextTasks } from "../services/chat/index.js";
-import { DocumentService } from "../services/documents/index.js";
-import { DEFAULT_GUARD_SETTINGS, SpeechService } from "../services/speech/index.js";
-import { ToolSpawner } from "../media/tool-spawner.js";
-import { StatusService } from "../services/status/index.js";
-import { VisionService } from "../services/vision/index.js";
 import { systemClock, type Clock } from "../shared/clock.js";
 import { withTimeout } from "../shared/timeout.js";
-import { clusterStats, clusterStatus, connectRemoteModels, type ModelHandles } from "./cluster.js";
-import { buildModels } from "./models.js";
+import { startApi } from "./api.js";
+import { createCore } from "./core.js";
 
 export interface App {
   /** Resolves once the bot identified itself and takes updates (polling or webhook). */
@@ -52,82 +46,8 @@ const ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat
 
 export function createApp(config: Config, logger: Logger, clock: Clock = systemClock): App {
   const startedAt = clock.now();
-  const store = Store.open(config.databasePath);
-  // ROLE=bot: models run on workers, reached through Redis; otherwise in this process.
-  const cluster =
-    config.cluster.role === "bot" ? connectRemoteModels(config, { logger, clock }) : undefined;
-  // ffmpeg, espeak-ng and tesseract start from a small helper process: a fork of the bot stalls it.
-  const tools = new ToolSpawner();
-  const local = cluster
-    ? undefined
-    : buildModels(config, { store, logger, clock, runner: tools.run });
-  const models: ModelHandles = cluster?.handles ?? local!;
-  const normalizer = new ChatNormalizer({ model: models.chat, logger });
-  const chat = new ChatService({
-    model: models.chat,
-    history: store.history,
-    settings: config.chat,
-    logger,
-    clock,
-  });
-  const speech = new SpeechService({
-    runner: tools.run,
-    asr: models.asr,
-    vad: models.vad,
-    vadSettings: config.speech.vad,
-    guardSettings: {
-      ...DEFAULT_GUARD_SETTINGS,
-      noSpeechThreshold: config.speech.noSpeechThreshold,
-    },
-    voices: models.voices,
-    normalizer,
-    logger,
-    clock,
-    ffmpegPath: config.speech.ffmpegPath,
-    espeakPath: config.speech.espeakPath,
-    asrLanguage: config.speech.asrLanguage,
-    asrLanguages: ["ru", "en"],
-    asrMaxSeconds: config.speech.asrMaxSeconds,
-    ttsMaxChars: config.speech.ttsMaxChars,
-  });
-  const vision = new VisionService({
-    model: models.vision,
-    history: store.history,
-    limits: config.vision,
-    logger,
-    clock,
-    image: { maxBytes: config.limits.maxFileBytes },
-  });
-  const documents = new DocumentService({
-    ocr: models.ocr,
-    vision,
-    logger,
-    normalizer,
-    clock,
-    image: { maxBytes: config.limits.maxFileBytes },
-    pdf: { maxPages: config.ocr.pdfMaxPages, maxBytes: config.limits.maxFileBytes },
-  });
-  const jobs = new JobLayer({
-    services: {
-      chat,
-      tasks: new TextTasks({ model: models.chat }),
-      speech,
-      documents,
-      vision,
-    },
-    stores: store,
-    clock,
-    logger,
-  });
-  const status = new StatusService({
-    stats: () => (cluster ? clusterStats(cluster.remote) : local!.manager.stats()),
-    store,
-    clock,
-    startedAt,
-    device: models.device,
-    ...(local?.cudaReason ? { cuda: local.cudaReason } : {}),
-    ...(cluster ? { cluster: () => clusterStatus(cluster.remote, Date.now()) } : {}),
-  });
+  const core = createCore(config, { logger, clock, startedAt });
+  const { store, cluster, tools, local, speech, jobs, status } = core;
 
   const metrics = createBotMetrics();
   const reachability = new TelegramReachability();
@@ -176,6 +96,7 @@ export function createApp(config: Config, logger: Logger, clock: Clock = systemC
   });
 
   let ops: { close(): Promise<void> } | undefined;
+  let api: RunningServer | undefined;
   let runner: RunnerHandle | undefined;
   let webhook: Awaited<ReturnType<typeof startWebhookServer>> | undefined;
   let stopping: Promise<void> | undefined;
@@ -226,6 +147,7 @@ export function createApp(config: Config, logger: Logger, clock: Clock = systemC
           logger,
         });
       }
+      api = await startApi(config, core, { logger, clock });
       await speech
         .checkTools()
         .catch((error: unknown) => logger.warn({ err: error }, "voice features are unavailable"));
@@ -250,7 +172,9 @@ export function createApp(config: Config, logger: Logger, clock: Clock = systemC
 
     stop() {
       stopping ??= (async () => {
-        logger.info("shutting down: no new updates");
+        logger.info("shutting down: no new updates or API requests");
+        // Takes no new requests; those in flight end with their jobs (finished or cancelled below).
+        const apiClosed = api?.close();
         // Stop taking updates, then let the ones already received finish.
         await (webhook
           ? webhook.drain(config.shutdownTimeoutMs)
@@ -279,6 +203,7 @@ export function createApp(config: Config, logger: Logger, clock: Clock = systemC
         await (cluster
           ? cluster.remote.shutdown()
           : local!.manager.shutdown(finished ? config.shutdownTimeoutMs : 0));
+        await apiClosed;
         tools.close();
         unbindMetrics();
         await ops?.close();

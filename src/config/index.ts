@@ -87,6 +87,7 @@ export interface Config {
   /** How long the buttons under a result (summary, translate, ...) keep working. */
   resultActionsMaxAgeMs: number;
   metrics: { host: string; port: number };
+  api: ApiConfig;
   shutdownTimeoutMs: number;
   cluster: ClusterConfig;
 }
@@ -97,6 +98,20 @@ export interface ApiLimits {
   dailyAudioMin: number;
   dailyPages: number;
   dailyTokens: number;
+}
+
+/** The HTTP API (src/api): off while `port` is 0. */
+export interface ApiConfig {
+  port: number;
+  host: string;
+  /** Largest request body of an image or PDF upload (OCR, the table reader). */
+  maxDocumentBytes: number;
+  /** Largest request body of an audio or video upload (transcription). */
+  maxAudioBytes: number;
+  /** Largest JSON body (chat, with a picture as a base64 data URL; speech). */
+  maxJsonBytes: number;
+  /** How long a request may wait and run (a model loading, a long line) before a 504. */
+  timeoutMs: number;
 }
 
 /** How this process takes part in a cluster (ROLE); see src/cluster. */
@@ -155,6 +170,11 @@ export function loadConfig(
   }
   if (e.ROLE !== "all" && !e.REDIS_URL) {
     problems.push(`REDIS_URL: is required when ROLE=${e.ROLE}`);
+  }
+  if (e.ROLE === "worker" && e.API_PORT > 0) {
+    problems.push(
+      "API_PORT: a model worker serves no HTTP API; set it on the bot process (ROLE=bot or all)",
+    );
   }
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -239,7 +259,7 @@ export function loadConfig(
       historyTokens: e.CHAT_HISTORY_TOKENS,
     },
     limits: {
-      maxFileBytes: Math.round(maxFileMb * 1024 * 1024),
+      maxFileBytes: megabytes(maxFileMb),
       rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     },
     apiLimits: {
@@ -250,6 +270,14 @@ export function loadConfig(
     },
     resultActionsMaxAgeMs: e.RESULT_ACTIONS_MAX_AGE,
     metrics: { host: e.METRICS_HOST, port: e.METRICS_PORT },
+    api: {
+      port: e.API_PORT,
+      host: e.API_HOST,
+      maxDocumentBytes: megabytes(e.API_MAX_DOCUMENT_MB),
+      maxAudioBytes: megabytes(e.API_MAX_AUDIO_MB),
+      maxJsonBytes: megabytes(e.API_MAX_JSON_MB),
+      timeoutMs: e.API_TIMEOUT,
+    },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT,
     cluster: {
       role: e.ROLE,
@@ -285,6 +313,11 @@ function modelOverrides(
       : [],
   );
   return Object.fromEntries(entries) as Record<OverridableKind, ModelOverride>;
+}
+
+/** MB settings are MiB, as MAX_FILE_MB always was. */
+function megabytes(mb: number): number {
+  return Math.round(mb * 1024 * 1024);
 }
 
 /** Treats `VAR=` like an unset variable, so an emptied line in `.env` means "use the default". */

@@ -119,6 +119,12 @@ export const envSchema = z.object({
   RATE_LIMIT_PER_MINUTE: integer(1).default(20),
   METRICS_PORT: integer(0, 65535).default(9464),
   METRICS_HOST: z.string().default("127.0.0.1"),
+  API_PORT: integer(0, 65535).default(0),
+  API_HOST: z.string().min(1).default("127.0.0.1"),
+  API_MAX_DOCUMENT_MB: number(0.1, 2000).default(50),
+  API_MAX_AUDIO_MB: number(0.1, 2000).default(100),
+  API_MAX_JSON_MB: number(0.1, 100).default(8),
+  API_TIMEOUT: duration.pipe(z.number().min(1000, "must be at least 1s")).default(600_000),
   SHUTDOWN_TIMEOUT: duration.default(30_000),
   RESULT_ACTIONS_MAX_AGE: duration.default(7 * 24 * 3_600_000),
 

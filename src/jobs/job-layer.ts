@@ -21,6 +21,8 @@ import { minutesProgress, stepProgress, toProgress, type ProgressListener } from
 import type { JobServices, JobStores } from "./services.js";
 import type {
   AnswerReply,
+  CompletionMessage,
+  CompletionReply,
   MediaInput,
   PictureTable,
   ReadingMode,
@@ -127,6 +129,38 @@ export class JobLayer {
     return { pieces: reply.pieces, done: reply.done };
   }
 
+  /**
+   * A stateless completion of a conversation the caller sends whole (an API client): the chat
+   * model's generation, context fitting and reasoning filter, with nothing stored but usage.
+   */
+  complete(
+    request: JobRequest & {
+      messages: readonly CompletionMessage[];
+      maxNewTokens?: number;
+      temperature?: number;
+    },
+  ): CompletionReply {
+    const reply = this.usage.stream("chat", request.owner, () =>
+      this.services.chat.complete(
+        {
+          messages: request.messages,
+          ...(request.maxNewTokens === undefined ? {} : { maxNewTokens: request.maxNewTokens }),
+          ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
+        },
+        { ...this.jobOptions(request), onEvent: this.events(request.onProgress) },
+      ),
+    );
+    const done = reply.done.then((outcome) => ({
+      text: outcome.text,
+      promptTokens: outcome.promptTokens,
+      completionTokens: outcome.tokens,
+      truncated: outcome.truncated,
+    }));
+    // As with answers: a caller that stops at a failed `pieces` may leave `done` unawaited.
+    done.catch(() => undefined);
+    return { pieces: reply.pieces, done };
+  }
+
   /** Keeps a long answer as a result; its id, or none for a short one. */
   keepAnswer(owner: ConversationOwner, text: string): number | undefined {
     if (text.length < LONG_ANSWER_CHARS) return undefined;
@@ -176,8 +210,13 @@ export class JobLayer {
       });
       if (resultId !== undefined && owner.private)
         this.stores.history.append(owner.dialog!, [{ role: "user", kind: "ocr", text }]);
+      const rawText = result.pages
+        .map((page) => page.rawText ?? page.text)
+        .filter((pageText) => pageText.length > 0)
+        .join("\n\n");
       return {
         text,
+        ...(result.normalized ? { rawText } : {}),
         language: result.language,
         pages: result.pages.length,
         skippedPages: result.skippedPages,

@@ -9,7 +9,7 @@ import type { SpeechService } from "../services/speech/index.js";
 import type { VisionService } from "../services/vision/index.js";
 
 export interface JobServices {
-  chat: Pick<ChatService, "reply" | "reset">;
+  chat: Pick<ChatService, "reply" | "reset" | "complete">;
   tasks: Pick<TextTasks, "summarize" | "translate">;
   speech: Pick<SpeechService, "transcribe" | "synthesize">;
   documents: Pick<DocumentService, "recognizeImage" | "recognizePdf">;

@@ -25,6 +25,27 @@ export interface AnswerReply {
   done: Promise<{ text: string; truncated: boolean }>;
 }
 
+/** One message of a conversation a caller sends whole (no history is kept for it). */
+export interface CompletionMessage {
+  role: "system" | "user" | "assistant";
+  content: string;
+}
+
+export interface CompletionReply {
+  /** Visible text as it is generated (reasoning left out). */
+  pieces: AsyncIterable<string>;
+  /**
+   * How it ended: the whole text, the prompt's and the completion's tokens, and whether it
+   * stopped at the token cap. Fails as {@link AnswerReply.done} does, and is as safe to leave.
+   */
+  done: Promise<{
+    text: string;
+    promptTokens: number;
+    completionTokens: number;
+    truncated: boolean;
+  }>;
+}
+
 export interface TranscriptSegment {
   startS: number;
   endS: number;
@@ -41,7 +62,10 @@ export interface Transcript {
 }
 
 export interface RecognizedDocument {
+  /** The text read, cleaned up by the chat model when normalization was asked for and ran. */
   text: string;
+  /** The text as read, before that clean-up; only when it ran. */
+  rawText?: string;
   /** "accurate" was asked for but the vision model could not serve: tesseract read it. */
   fallback?: boolean;
   /** "ru", "en", "mixed" or "unknown", judged by the alphabet. */

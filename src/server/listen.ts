@@ -1,7 +1,7 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createAdaptorServer } from "@hono/node-server";
-import type { Hono } from "hono";
+import type { Env, Hono } from "hono";
 
 /** An HTTP server that is listening. */
 export interface RunningServer {
@@ -12,7 +12,11 @@ export interface RunningServer {
 }
 
 /** Serves `app` on `host:port`; rejects with a clear message when the port can't be bound. */
-export async function listen(app: Hono, host: string, port: number): Promise<RunningServer> {
+export async function listen<E extends Env>(
+  app: Hono<E>,
+  host: string,
+  port: number,
+): Promise<RunningServer> {
   // overrideGlobalObjects: false keeps Node's own Request/Response globals untouched for
   // the rest of the process (grammY, model downloads).
   const server = createAdaptorServer({ fetch: app.fetch, overrideGlobalObjects: false }) as Server;

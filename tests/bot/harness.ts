@@ -136,6 +136,9 @@ export class Harness {
           return { pieces: pieces(), done: Promise.resolve(outcome(this.answer)) };
         },
         reset: (dialog) => this.resets.push(dialog),
+        complete: () => {
+          throw new Error("the bot never asks for a stateless completion");
+        },
       },
       tasks: {
         summarize: async () => this.answer,

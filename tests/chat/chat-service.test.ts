@@ -120,4 +120,46 @@ describe("ChatService", () => {
       { owner: "tg:5", workClass: "batch" },
     ]);
   });
+
+  it("completes a conversation sent whole: its system prompt and limits, reasoning filtered, nothing stored", async () => {
+    const { handle, calls } = stubChat(() => ["<think>hmm</think>", "An ", "answer"]);
+    const store = Store.open(":memory:");
+    const chat = new ChatService({
+      model: handle,
+      history: store.history,
+      settings: { ...SETTINGS, historyTokens: 40 },
+      logger: silent,
+    });
+    const reply = chat.complete({
+      messages: [
+        { role: "system", content: "Be brief." },
+        { role: "user", content: "an old question, far too long for the budget" },
+        { role: "assistant", content: "old answer" },
+        { role: "user", content: "short" },
+        { role: "assistant", content: "ok" },
+        { role: "user", content: "now?" },
+      ],
+      maxNewTokens: 7,
+      temperature: 0,
+    });
+    let text = "";
+    for await (const piece of reply.pieces) text += piece;
+    assert.equal(text, "An answer");
+    const outcome = await reply.done;
+    assert.equal(outcome.text, "An answer");
+    assert.equal(outcome.historyTurns, 2, "the newest turns that fit the budget");
+    assert.deepEqual(calls[0]?.messages, [
+      { role: "system", content: "Be brief." },
+      { role: "user", content: "short" },
+      { role: "assistant", content: "ok" },
+      { role: "user", content: "now?" },
+    ]);
+    assert.equal(calls[0]?.request.settings.maxNewTokens, 7);
+    assert.equal(calls[0]?.request.settings.temperature, 0);
+    assert.deepEqual(store.history.recent(dialog), []);
+    await assert.rejects(
+      chat.complete({ messages: [{ role: "assistant", content: "me first" }] }).done,
+      (error) => isAppError(error) && error.code === "input.empty",
+    );
+  });
 });

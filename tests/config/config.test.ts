@@ -23,6 +23,48 @@ function configError(env: Record<string, string>): ConfigError {
 }
 
 describe("loadConfig", () => {
+  it("keeps the HTTP API off and on loopback by default, with the original service's upload limits", () => {
+    const { api } = loadConfig({ BOT_TOKEN: TOKEN });
+    assert.deepEqual(api, {
+      port: 0,
+      host: "127.0.0.1",
+      maxDocumentBytes: 50 * 2 ** 20,
+      maxAudioBytes: 100 * 2 ** 20,
+      maxJsonBytes: 8 * 2 ** 20,
+      timeoutMs: 10 * 60_000,
+    });
+    const set = loadConfig({
+      BOT_TOKEN: TOKEN,
+      API_PORT: "8000",
+      API_HOST: "0.0.0.0",
+      API_MAX_JSON_MB: "2.5",
+      API_TIMEOUT: "90s",
+    }).api;
+    assert.equal(set.port, 8000);
+    assert.equal(set.maxJsonBytes, 2.5 * 2 ** 20);
+    assert.equal(set.timeoutMs, 90_000);
+  });
+
+  it("lists every bad API setting at once, and refuses an API in a model worker", () => {
+    assert.deepEqual(
+      configError({
+        BOT_TOKEN: TOKEN,
+        API_PORT: "70000",
+        API_MAX_AUDIO_MB: "0",
+        API_TIMEOUT: "soon",
+      }).problems,
+      [
+        "API_PORT: Too big: expected number to be <=65535",
+        "API_MAX_AUDIO_MB: Too small: expected number to be >=0.1",
+        'API_TIMEOUT: expected a duration like "5m" or "30s", got "soon"',
+      ],
+    );
+    assert.deepEqual(
+      configError({ ROLE: "worker", REDIS_URL: "redis://r:6379", API_PORT: "8000" }).problems,
+      ["API_PORT: a model worker serves no HTTP API; set it on the bot process (ROLE=bot or all)"],
+    );
+  });
+
   it("applies documented defaults", () => {
     const config = loadConfig({ BOT_TOKEN: TOKEN }, { cwd: "/srv/bot" });
     assert.equal(config.telegram.apiRoot, "https://api.telegram.org");

@@ -372,6 +372,8 @@ export class E2E {
     public bot: BotProcess,
     readonly dataDir: string,
     private readonly spawnOptions: Pick<BotProcessOptions, "adminIds" | "env" | "npmStart">,
+    /** The bot process's HTTP API (`api: true`), e.g. http://127.0.0.1:41234. */
+    readonly apiUrl?: string,
   ) {}
 
   /**
@@ -384,18 +386,22 @@ export class E2E {
       adminIds?: readonly number[];
       env?: Record<string, string>;
       npmStart?: boolean;
+      /** Also serve the HTTP API, on a port free a moment before (kept across restarts). */
+      api?: boolean;
     } = {},
   ): Promise<E2E> {
     const server = options.server ?? (await startServer());
     const dataDir = tempDir("data");
+    const apiPort = options.api ? await freePort() : undefined;
     const spawnOptions = {
       adminIds: options.adminIds ?? [],
-      env: options.env ?? {},
+      env: { ...(apiPort ? { API_PORT: String(apiPort) } : {}), ...options.env },
       npmStart: options.npmStart,
     };
     try {
       const bot = await BotProcess.start({ server, dataDir, ...spawnOptions });
-      return new E2E(server, bot, dataDir, spawnOptions);
+      const apiUrl = apiPort ? `http://127.0.0.1:${apiPort}` : undefined;
+      return new E2E(server, bot, dataDir, spawnOptions, apiUrl);
     } catch (error) {
       await server.close();
       removeDir(dataDir);

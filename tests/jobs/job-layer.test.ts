@@ -11,6 +11,7 @@ import {
 import { silentLogger } from "../../src/log/index.js";
 import { Store } from "../../src/memory/index.js";
 import type { Scheduling } from "../../src/models/contract.js";
+import type { CompletionInput } from "../../src/services/chat/index.js";
 import type { DocumentResult } from "../../src/services/documents/index.js";
 import { InputError } from "../../src/shared/errors.js";
 import { ManualClock } from "../../src/shared/clock.js";
@@ -47,6 +48,7 @@ function setup(earlier: PictureRef[] = []) {
   const scheduled: (Scheduling & { call: string })[] = [];
   const note = (call: string, options: Scheduling = {}) =>
     scheduled.push({ call, owner: options.owner, workClass: options.workClass });
+  const completed: CompletionInput[] = [];
   const asked: { question: string; pictures: string[]; language: string }[] = [];
   let readText = "Read text";
   let failRead: Error | undefined;
@@ -61,6 +63,14 @@ function setup(earlier: PictureRef[] = []) {
         return { pieces: streamed("chat answer").pieces, done };
       },
       reset: () => undefined,
+      complete: (input, options) => {
+        note("complete", options);
+        completed.push(input);
+        return {
+          pieces: streamed("completed").pieces,
+          done: Promise.resolve({ ...outcome({ text: "completed", truncated: true }), tokens: 9 }),
+        };
+      },
     },
     tasks: {
       summarize: async (_text, _lang, options) => (note("summary", options), "short"),
@@ -98,6 +108,7 @@ function setup(earlier: PictureRef[] = []) {
     store,
     scheduled,
     asked,
+    completed,
     setRead: (text: string) => (readText = text),
     failReading: (error: Error) => (failRead = error),
   };
@@ -240,6 +251,32 @@ describe("the job layer", () => {
     assert.equal(jobs.keepAnswer(PRIVATE, "short"), undefined);
     const id = jobs.keepAnswer(PRIVATE, "word ".repeat(LONG_ANSWER_CHARS / 5));
     assert.equal(store.results.get(id!)?.kind, "answer");
+  });
+
+  it("completes a conversation an API key sends whole: its limits, token counts, one usage event, no history", async () => {
+    const { jobs, store, scheduled, completed } = setup();
+    const messages = [{ role: "user" as const, content: "hi" }];
+    const reply = jobs.complete({
+      owner: apiKeyOwner("scripts"),
+      messages,
+      maxNewTokens: 9,
+      temperature: 0.2,
+    });
+    assert.equal(await drain(reply), "completed");
+    assert.deepEqual(await reply.done, {
+      text: "completed",
+      promptTokens: 1,
+      completionTokens: 9,
+      truncated: true,
+    });
+    assert.deepEqual(completed, [{ messages, maxNewTokens: 9, temperature: 0.2 }]);
+    assert.deepEqual(scheduled, [
+      { call: "complete", owner: "key:scripts", workClass: "interactive" },
+    ]);
+    assert.deepEqual(
+      store.usage.since(3_600_000).map(({ task, ok }) => ({ task, ok })),
+      [{ task: "chat", ok: 1 }],
+    );
   });
 
   it("runs a result button's task as interactive work of its owner", async () => {

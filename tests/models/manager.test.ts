@@ -717,3 +717,41 @@ describe("defaults", () => {
     assert.throws(() => new ModelManager({ budgetBytes: 0, clock: new ManualClock() }), RangeError);
   });
 });
+
+describe("ModelManager.unload (a reload asked for)", () => {
+  it("unloads an idle model, leaves a working or loading one alone, and the next job loads it afresh", async () => {
+    const { manager, events } = setup();
+    const model = new FakeModel("chat", 4 * GB, { manualLoad: true });
+    const chat = manager.register(model);
+    assert.equal(await manager.unload("chat"), "not_loaded");
+
+    const first = chat.run("a");
+    await settle();
+    assert.equal(await manager.unload("chat"), "busy", "while loading");
+    model.finishLoad();
+    await settle();
+    assert.equal(await manager.unload("chat"), "busy", "while running");
+    const waiting = chat.run("b");
+    model.finishRun();
+    assert.equal(await first, "chat:a");
+    await settle();
+    assert.equal(await manager.unload("chat"), "busy", "with a job still to run");
+    model.finishRun();
+    assert.equal(await waiting, "chat:b");
+
+    assert.equal(await manager.unload("chat"), "unloaded");
+    assert.equal(model.unloads, 1);
+    assert.equal(statsOf(manager, "chat").state, "unloaded");
+    assert.equal(manager.stats().inUseBytes, 0);
+    assert.ok(events.some((event) => event.type === "unloaded" && event.reason === "requested"));
+
+    const again = chat.run("c");
+    await settle();
+    assert.equal(model.loads.length, 2, "loaded afresh");
+    model.finishLoad();
+    await settle();
+    model.finishRun();
+    assert.equal(await again, "chat:c");
+    await rejectsWith(manager.unload("nope"), "model.missing");
+  });
+});

@@ -33,5 +33,6 @@ export type {
   ModelStats,
   UnavailableVariant,
   RegisterOptions,
+  UnloadOutcome,
   UnloadReason,
 } from "./types.js";

@@ -47,6 +47,7 @@ import type {
   ModelManagerOptions,
   ModelStats,
   RegisterOptions,
+  UnloadOutcome,
   UnloadReason,
 } from "./types.js";
 
@@ -119,6 +120,20 @@ export class ModelManager {
   async preload(ids: readonly string[]): Promise<void> {
     const slots = ids.map((id) => this.slotOf(id));
     await Promise.all(slots.map((slot) => this.ensureLoaded(slot)));
+  }
+
+  /**
+   * Unloads an idle model now, so that the next job loads it afresh (a reload an operator
+   * asks for). A model with jobs running or waiting, or one loading or unloading, is left
+   * alone: "busy". Resolves once the model's memory is released.
+   */
+  async unload(id: string): Promise<UnloadOutcome> {
+    const slot = this.slotOf(id);
+    if (slot.phase === "unloaded") return "not_loaded";
+    if (slot.phase !== "ready" || slot.busy || this.shutdownPromise) return "busy";
+    this.startUnload(slot, "requested");
+    await slot.transition;
+    return "unloaded";
   }
 
   /** Subscribes to lifecycle events; returns the unsubscribe function. */

@@ -44,7 +44,11 @@ export interface RegisterOptions {
 /** What a model is doing. "running" is "ready" with at least one job in flight. */
 export type ModelState = "unloaded" | "loading" | "ready" | "running" | "unloading";
 
-export type UnloadReason = "idle" | "evicted" | "shutdown";
+/** "requested": an operator asked for it (the HTTP API's reload-model). */
+export type UnloadReason = "idle" | "evicted" | "shutdown" | "requested";
+
+/** What {@link ModelManager.unload} did: a working or changing model is never touched. */
+export type UnloadOutcome = "unloaded" | "not_loaded" | "busy";
 
 /** Lifecycle events for metrics and usage logs; the manager knows none of their consumers. */
 export type ModelEvent =

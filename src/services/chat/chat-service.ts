@@ -10,8 +10,9 @@
  * the next prompt with two user turns in a row, and the user can simply ask again.
  */
 import type { Logger } from "pino";
-import type { DialogKey, HistoryKind, HistoryLog } from "../../memory/index.js";
+import type { DialogKey, HistoryKind, HistoryLog, HistoryTurn } from "../../memory/index.js";
 import type {
+  ChatMessage,
   ChatRequest,
   ChatResult,
   GenerationSettings,
@@ -75,6 +76,16 @@ export interface ChatReply {
   done: Promise<ChatOutcome>;
 }
 
+/** A conversation sent whole by the caller (an API client), with its own generation limits. */
+export interface CompletionInput {
+  /** Oldest first; the last is the user's. System messages replace the default system prompt. */
+  messages: readonly ChatMessage[];
+  /** The chat settings' cap (CHAT_MAX_NEW_TOKENS) unless given. */
+  maxNewTokens?: number;
+  /** The chat settings' temperature unless given; 0 is greedy decoding. */
+  temperature?: number;
+}
+
 /** Stored turns read per reply; the token budget usually keeps far fewer. */
 const HISTORY_FETCH_LIMIT = 100;
 
@@ -101,7 +112,7 @@ export class ChatService {
   /** Starts a reply to the user's message; see {@link ChatReply}. */
   reply(input: ChatInput, options: ChatReplyOptions = {}): ChatReply {
     return streamReply(options.signal, (signal, pieces) =>
-      this.generate(input, { ...options, signal }, pieces),
+      this.converse(input, { ...options, signal }, pieces),
     );
   }
 
@@ -110,17 +121,99 @@ export class ChatService {
     this.history.reset(dialog);
   }
 
-  private async generate(
+  /**
+   * Starts a stateless completion of a conversation the caller sends whole (an API client):
+   * nothing is read from or written to any history. The newest turns that fit the token
+   * budget go along, as in {@link reply}; the system messages, joined, replace the default
+   * system prompt.
+   */
+  complete(input: CompletionInput, options: ChatReplyOptions = {}): ChatReply {
+    return streamReply(options.signal, async (signal, pieces) => {
+      const started = this.clock.now();
+      const system = input.messages.filter((message) => message.role === "system");
+      const turns = input.messages.filter(
+        (message): message is ChatMessage & { role: "user" | "assistant" } =>
+          message.role !== "system",
+      );
+      const last = turns.at(-1);
+      if (last?.role !== "user" || last.content.trim() === "") {
+        const error = new InputError(
+          "input.empty",
+          "the last message must be the user's, with text",
+        );
+        pieces.fail(error);
+        throw error;
+      }
+      const generated = await this.generate(
+        {
+          systemPrompt:
+            system.map((message) => message.content.trim()).join("\n\n") || this.systemPrompt,
+          history: turns.slice(0, -1).map(({ role, content }) => ({ role, text: content })),
+          text: last.content.trim(),
+          settings: {
+            ...this.generation,
+            ...(input.maxNewTokens === undefined ? {} : { maxNewTokens: input.maxNewTokens }),
+            ...(input.temperature === undefined ? {} : { temperature: input.temperature }),
+          },
+        },
+        { ...options, signal },
+        pieces,
+        {},
+      );
+      return { ...generated, ms: this.clock.now() - started };
+    });
+  }
+
+  private async converse(
     input: ChatInput,
     options: ChatReplyOptions & { signal: AbortSignal },
     pieces: PieceStream,
   ): Promise<ChatOutcome> {
     const started = this.clock.now();
     const dialog: DialogKey = { chatId: input.chatId, userId: input.userId };
+    const text = input.text.trim();
+    if (text === "") {
+      const error = new InputError("input.empty", "the message has no text");
+      pieces.fail(error);
+      throw error;
+    }
+    const generated = await this.generate(
+      {
+        systemPrompt: this.systemPrompt,
+        history: this.history.recent(dialog, HISTORY_FETCH_LIMIT),
+        text,
+        settings: this.generation,
+      },
+      options,
+      pieces,
+      dialog,
+    );
+    if (generated.text !== "") {
+      this.history.append(dialog, [
+        { role: "user", kind: input.kind, text },
+        { role: "assistant", kind: "text", text: generated.text },
+      ]);
+    }
+    return { ...generated, ms: this.clock.now() - started };
+  }
+
+  /**
+   * One generation, shared by conversations and completions: the prompt fitted to the token
+   * budget inside the job, reasoning filtered out of the streamed pieces, the pieces ended
+   * (or failed) with it. `logFields` say whose it was when it fails.
+   */
+  private async generate(
+    prompt: {
+      systemPrompt: string;
+      history: readonly Pick<HistoryTurn, "role" | "text">[];
+      text: string;
+      settings: GenerationSettings;
+    },
+    options: ChatReplyOptions & { signal: AbortSignal },
+    pieces: PieceStream,
+    logFields: object,
+  ): Promise<Omit<ChatOutcome, "ms">> {
     try {
-      const text = input.text.trim();
-      if (text === "") throw new InputError("input.empty", "the message has no text");
-      const history = this.history.recent(dialog, HISTORY_FETCH_LIMIT);
       let fitted: FittedConversation | undefined;
       const filter = new ThinkFilter();
       let visible = "";
@@ -132,15 +225,15 @@ export class ChatService {
       const request: ChatRequest = {
         messages: (countTokens) => {
           fitted = fitConversation({
-            systemPrompt: this.systemPrompt,
-            history,
-            message: text,
+            systemPrompt: prompt.systemPrompt,
+            history: prompt.history,
+            message: prompt.text,
             budgetTokens: this.budgetTokens,
             countTokens,
           });
           return fitted.messages;
         },
-        settings: this.generation,
+        settings: prompt.settings,
         onText: (piece) => show(filter.push(piece)),
       };
       // A reply is one job: it keeps the class it was asked with (interactive by default).
@@ -151,27 +244,18 @@ export class ChatService {
         workClass: options.workClass,
       });
       show(filter.end());
-      const answer = visible.trimEnd();
-      if (answer !== "") {
-        this.history.append(dialog, [
-          { role: "user", kind: input.kind, text },
-          { role: "assistant", kind: "text", text: answer },
-        ]);
-      }
-      const outcome: ChatOutcome = {
-        text: answer,
+      pieces.end();
+      return {
+        text: visible.trimEnd(),
         tokens: result.generatedTokens,
-        ms: this.clock.now() - started,
         promptTokens: result.promptTokens,
         historyTurns: fitted?.historyTurns ?? 0,
         truncated: result.truncated,
       };
-      pieces.end();
-      return outcome;
     } catch (error) {
       const code = isAppError(error) ? error.code : "internal";
       if (code !== "job.cancelled")
-        this.logger.warn({ err: error, ...dialog }, "chat reply failed");
+        this.logger.warn({ err: error, ...logFields }, "chat reply failed");
       pieces.fail(error);
       throw error;
     }

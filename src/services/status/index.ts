@@ -4,6 +4,7 @@
  */
 import type { Store } from "../../memory/index.js";
 import type { ManagerStats } from "../../models/index.js";
+import type { UnloadOutcome } from "../../models/manager/index.js";
 import type { LineSummary } from "../../models/scheduler/index.js";
 import type { Clock } from "../../shared/clock.js";
 
@@ -19,6 +20,8 @@ export interface ModelSummary {
   state: string;
   device: string;
   variant?: string;
+  /** What the variant loaded (or loaded last) is, e.g. "onnx-community/whisper-large-v3-turbo fp16 cuda". */
+  variantLabel?: string;
   /** Variants skipped after a failed load (the serving one is `variant`, or the model). */
   unavailable?: UnavailableVariantSummary[];
   footprintBytes: number;
@@ -87,7 +90,12 @@ export interface StatusSources {
   cuda?: string;
   /** The cluster's workers and queues, when models run on workers. */
   cluster?: () => ClusterStatus;
+  /** Unloads an idle model of this process; absent where the models run on workers. */
+  unload?: (id: string) => Promise<UnloadOutcome>;
 }
+
+/** A reload asked of a process whose models run on workers (ROLE=bot): theirs to do. */
+export type ReloadOutcome = UnloadOutcome | "remote";
 
 const HOUR_MS = 3_600_000;
 /** API keys listed in /status: the busiest few; `npm run keys -- usage` has them all. */
@@ -120,6 +128,7 @@ export class StatusService {
             ? "—"
             : [model.device, model.deviceNote].filter(Boolean).join(", "),
         variant: model.fallbackActive ? (model.variantLabel ?? model.variantId) : undefined,
+        variantLabel: model.variantLabel ?? model.variantId,
         unavailable: model.unavailable.map((failed) => ({
           variant: failed.label ?? failed.variantId,
           reason: failed.reason,
@@ -150,5 +159,13 @@ export class StatusService {
       .byOwner("key:", midnight)
       .slice(0, TOP_API_KEYS)
       .map(({ owner, ...totals }) => ({ name: owner.slice("key:".length), ...totals }));
+  }
+
+  /**
+   * Unloads an idle model so that its next job loads it afresh; a model at work is left
+   * alone ("busy"), and a process without models of its own says so ("remote").
+   */
+  async unloadModel(id: string): Promise<ReloadOutcome> {
+    return this.sources.unload ? this.sources.unload(id) : "remote";
   }
 }

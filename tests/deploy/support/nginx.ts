@@ -1,17 +1,22 @@
-/** Prepares deploy/nginx/bot.conf to run unprivileged in a temporary prefix. */
+/** Prepares deploy/nginx/bot.conf (or api.conf) to run unprivileged in a temporary prefix. */
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { REPO, run } from "./tools.js";
 
 export const SITE = fs.readFileSync(path.join(REPO, "deploy/nginx/bot.conf"), "utf8");
+export const API_SITE = fs.readFileSync(path.join(REPO, "deploy/nginx/api.conf"), "utf8");
 
 /**
  * Writes a self-signed certificate for bot.example.com, the site with certbot's paths
  * pointed at it (plus `edit` applied), and a top-level nginx.conf that includes it, all
  * under `dir`. Returns the nginx.conf path.
  */
-export async function prepareNginx(dir: string, edit: (site: string) => string = (s) => s) {
+export async function prepareNginx(
+  dir: string,
+  edit: (site: string) => string = (s) => s,
+  original: string = SITE,
+) {
   const made = await run("openssl", [
     "req",
     "-x509",
@@ -31,8 +36,8 @@ export async function prepareNginx(dir: string, edit: (site: string) => string =
   ]);
   assert.equal(made.code, 0, made.stderr);
 
-  const site = SITE.replaceAll("/etc/letsencrypt/live/bot.example.com/", `${dir}/`);
-  assert.notEqual(site, SITE, "the certificate paths were found and replaced");
+  const site = original.replaceAll(/\/etc\/letsencrypt\/live\/[\w.-]+\//g, `${dir}/`);
+  assert.notEqual(site, original, "the certificate paths were found and replaced");
   const temp = (name: string) => path.join(dir, name);
   fs.writeFileSync(temp("bot.conf"), edit(site));
   fs.writeFileSync(

@@ -10,7 +10,7 @@ import { Registry } from "prom-client";
 import { adminRoutes } from "../../src/api/admin.js";
 import { createApiApp, routeGroup } from "../../src/api/app.js";
 import { storeKeyVerifier } from "../../src/api/key-verifier.js";
-import { storeApiLimiter, type MeteredWork } from "../../src/api/limits.js";
+import { storeApiLimiter, type MeteredWork } from "../../src/api/key-limits.js";
 import { measureRequests } from "../../src/api/metrics.js";
 import type { ApiLimits } from "../../src/config/index.js";
 import { silentLogger } from "../../src/log/index.js";
