@@ -21,11 +21,15 @@ import { minutesProgress, stepProgress, toProgress, type ProgressListener } from
 import type { JobServices, JobStores } from "./services.js";
 import type {
   AnswerReply,
+  CompletionMessage,
+  CompletionReply,
   MediaInput,
   PictureTable,
   ReadingMode,
   RecognizedDocument,
+  Completion,
   Speech,
+  SpeechFormat,
   Transcript,
   TurnKind,
 } from "./types.js";
@@ -51,6 +55,16 @@ export interface AnswerRequest extends JobRequest {
   /** The person's language: a picture answer's when the question is neither Russian nor English. */
   language: string;
   plan: AnswerPlan;
+}
+
+/** A conversation the caller holds (an API client): nothing is stored, no history is read. */
+export interface CompletionRequest extends JobRequest {
+  /** The last one is the user's message to answer; a picture in any sends it to the vision model. */
+  messages: readonly CompletionMessage[];
+  /** A lower cap than the model's (CHAT_MAX_NEW_TOKENS / VISION_MAX_NEW_TOKENS); never higher. */
+  maxNewTokens?: number;
+  /** The chat model's sampling temperature (0: greedy); the vision model decodes greedily. */
+  temperature?: number;
 }
 
 export interface JobLayerOptions {
@@ -120,6 +134,45 @@ export class JobLayer {
     return { pieces: reply.pieces, done: reply.done };
   }
 
+  /**
+   * Answers a conversation the caller sends whole, streamed: the vision model when a message
+   * carries a picture, the chat model otherwise (the same generation path, context fitting
+   * and reasoning filter as {@link answer}), stateless.
+   */
+  complete(request: CompletionRequest): CompletionReply {
+    const { messages, maxNewTokens } = request;
+    const vision = messages.some((message) => (message.pictures?.length ?? 0) > 0);
+    const options = { ...this.jobOptions(request), onEvent: this.events(request.onProgress) };
+    const limit = maxNewTokens === undefined ? {} : { maxNewTokens };
+    if (vision) {
+      const reply = this.usage.stream("vision", request.owner, () =>
+        this.services.vision.complete(
+          {
+            messages: messages.map(({ role, text, pictures }) => ({
+              role,
+              text,
+              ...(pictures ? { pictures } : {}),
+            })),
+            ...limit,
+          },
+          options,
+        ),
+      );
+      return { model: "vision", pieces: reply.pieces, done: reply.done.then(completion) };
+    }
+    const reply = this.usage.stream("chat", request.owner, () =>
+      this.services.chat.complete(
+        {
+          messages: messages.map(({ role, text }) => ({ role, content: text })),
+          ...limit,
+          ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
+        },
+        options,
+      ),
+    );
+    return { model: "chat", pieces: reply.pieces, done: reply.done.then(completion) };
+  }
+
   /** Keeps a long answer as a result; its id, or none for a short one. */
   keepAnswer(owner: ConversationOwner, text: string): number | undefined {
     if (text.length < LONG_ANSWER_CHARS) return undefined;
@@ -181,7 +234,9 @@ export class JobLayer {
   }
 
   /** Transcribes a recording and keeps the transcript (with its timed segments) as a result. */
-  transcribe(request: JobRequest & { input: MediaInput; normalize: boolean }): Promise<Transcript> {
+  transcribe(
+    request: JobRequest & { input: MediaInput; normalize: boolean; language?: string },
+  ): Promise<Transcript> {
     const { owner, onProgress, input } = request;
     return this.usage.run("asr", owner, async () => {
       // Each speech window is its own job: its "running" keeps "minute 2 of 5" on show.
@@ -191,6 +246,7 @@ export class JobLayer {
         fileName: input.fileName,
         mimeType: input.mimeType,
         normalize: request.normalize,
+        ...(request.language ? { language: request.language } : {}),
         onEvent: progress.onJobEvent,
         onHeard: (heardS, totalS) => {
           // Minutes matter for recordings of several minutes only.
@@ -206,6 +262,8 @@ export class JobLayer {
       });
       return {
         text: result.text,
+        rawText: result.rawText,
+        normalized: result.normalized,
         language: result.language,
         durationS: result.durationS,
         segments,
@@ -214,18 +272,30 @@ export class JobLayer {
     });
   }
 
-  /** `text` spoken (`lang`: the text's language, when known) in the chosen voice. */
+  /**
+   * `text` spoken (`lang`: the text's language, when known) in the chosen voice, as OGG/Opus
+   * (a Telegram voice message) unless another `format` is asked for.
+   */
   speak(
-    request: JobRequest & { text: string; voice: "auto" | "espeak"; lang?: string },
+    request: JobRequest & {
+      text: string;
+      voice: "auto" | "espeak";
+      lang?: string;
+      format?: SpeechFormat;
+      /** 0.25 to 4. */
+      speed?: number;
+    },
   ): Promise<Speech> {
     return this.usage.run("tts", request.owner, async () => {
       const result = await this.services.speech.synthesize(request.text, {
         ...this.jobOptions(request),
         lang: request.lang,
         engine: request.voice,
+        ...(request.format ? { format: request.format } : {}),
+        ...(request.speed ? { speed: request.speed } : {}),
         onEvent: this.events(request.onProgress),
       });
-      return { ogg: result.ogg, durationS: result.durationS };
+      return { audio: result.audio, sampleRate: result.sampleRate, durationS: result.durationS };
     });
   }
 
@@ -285,6 +355,21 @@ export class JobLayer {
   private keep(owner: Owner, result: Omit<NewResult, "chatId" | "userId">): number | undefined {
     return owner.dialog ? this.stores.results.save({ ...owner.dialog, ...result }) : undefined;
   }
+}
+
+/** A finished chat or vision answer in the terms of a completion. */
+function completion(outcome: {
+  text: string;
+  truncated: boolean;
+  tokens: number;
+  promptTokens: number;
+}): Completion {
+  return {
+    text: outcome.text,
+    truncated: outcome.truncated,
+    promptTokens: outcome.promptTokens,
+    completionTokens: outcome.tokens,
+  };
 }
 
 /** The language of a picture answer: the question's when it is Russian or English, else the person's. */

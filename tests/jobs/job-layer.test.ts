@@ -37,7 +37,10 @@ function streamed(text: string) {
   async function* pieces() {
     yield text;
   }
-  return { pieces: pieces(), done: Promise.resolve({ text, truncated: false }) };
+  return {
+    pieces: pieces(),
+    done: Promise.resolve({ text, truncated: false, tokens: 1, promptTokens: 1 }),
+  };
 }
 
 /** The job layer over fakes of the services that note each call's scheduling. */
@@ -60,6 +63,7 @@ function setup(earlier: PictureRef[] = []) {
           .then(() => outcome({ text: "chat answer", truncated: false }));
         return { pieces: streamed("chat answer").pieces, done };
       },
+      complete: () => assert.fail("not used"),
       reset: () => undefined,
     },
     tasks: {
@@ -89,6 +93,7 @@ function setup(earlier: PictureRef[] = []) {
         });
         return streamed("vision answer");
       },
+      complete: () => assert.fail("not used"),
       conversationImages: () => earlier,
     },
   };

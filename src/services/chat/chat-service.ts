@@ -10,8 +10,9 @@
  * the next prompt with two user turns in a row, and the user can simply ask again.
  */
 import type { Logger } from "pino";
-import type { DialogKey, HistoryKind, HistoryLog } from "../../memory/index.js";
+import type { DialogKey, HistoryKind, HistoryLog, HistoryTurn } from "../../memory/index.js";
 import type {
+  ChatMessage,
   ChatRequest,
   ChatResult,
   GenerationSettings,
@@ -43,6 +44,19 @@ export interface ChatInput extends DialogKey {
   text: string;
   /** Where the user's text came from; stored with the turn. */
   kind: HistoryKind;
+}
+
+/**
+ * A whole conversation sent by the caller (an API client, a one-shot question): nothing is
+ * read from or written to the stored history.
+ */
+export interface CompletionInput {
+  /** System messages first or anywhere; the last message must be the user's. */
+  messages: readonly ChatMessage[];
+  /** At most CHAT_MAX_NEW_TOKENS: a caller can ask for less, not more. */
+  maxNewTokens?: number;
+  /** 0 is greedy decoding. Default CHAT_TEMPERATURE. */
+  temperature?: number;
 }
 
 export interface ChatReplyOptions extends Scheduling {
@@ -100,8 +114,67 @@ export class ChatService {
 
   /** Starts a reply to the user's message; see {@link ChatReply}. */
   reply(input: ChatInput, options: ChatReplyOptions = {}): ChatReply {
+    const dialog: DialogKey = { chatId: input.chatId, userId: input.userId };
     return streamReply(options.signal, (signal, pieces) =>
-      this.generate(input, { ...options, signal }, pieces),
+      this.generate(
+        dialog,
+        () => {
+          const text = input.text.trim();
+          if (text === "") throw new InputError("input.empty", "the message has no text");
+          return {
+            systemPrompt: this.systemPrompt,
+            history: this.history.recent(dialog, HISTORY_FETCH_LIMIT),
+            message: text,
+            settings: this.generation,
+            keep: (answer) =>
+              this.history.append(dialog, [
+                { role: "user", kind: input.kind, text },
+                { role: "assistant", kind: "text", text: answer },
+              ]),
+          };
+        },
+        { ...options, signal },
+        pieces,
+      ),
+    );
+  }
+
+  /**
+   * Starts a reply to a conversation the caller holds (see {@link CompletionInput}), on the
+   * same path as {@link reply}: the conversation is fitted to the token budget (the newest
+   * turns that fit), reasoning is filtered out, the answer streams.
+   */
+  complete(input: CompletionInput, options: ChatReplyOptions = {}): ChatReply {
+    return streamReply(options.signal, (signal, pieces) =>
+      this.generate(
+        {},
+        () => {
+          const system = input.messages.filter((message) => message.role === "system");
+          const turns = input.messages.filter((message) => message.role !== "system");
+          const last = turns.at(-1);
+          if (last?.role !== "user" || last.content.trim() === "")
+            throw new InputError("input.empty", "the conversation ends without a user message");
+          const systemPrompt = system.map((message) => message.content.trim()).join("\n\n");
+          return {
+            systemPrompt: systemPrompt || this.systemPrompt,
+            history: turns.slice(0, -1).map(({ role, content }) => ({
+              role: role as "user" | "assistant",
+              text: content,
+            })),
+            message: last.content.trim(),
+            settings: {
+              ...this.generation,
+              maxNewTokens: Math.min(
+                input.maxNewTokens ?? this.generation.maxNewTokens,
+                this.generation.maxNewTokens,
+              ),
+              ...(input.temperature === undefined ? {} : { temperature: input.temperature }),
+            },
+          };
+        },
+        { ...options, signal },
+        pieces,
+      ),
     );
   }
 
@@ -111,16 +184,22 @@ export class ChatService {
   }
 
   private async generate(
-    input: ChatInput,
+    logFields: Partial<DialogKey>,
+    prepare: () => {
+      systemPrompt: string;
+      history: readonly Pick<HistoryTurn, "role" | "text">[];
+      message: string;
+      settings: GenerationSettings;
+      /** Stores a non-empty answer (a stateless completion stores nothing). */
+      keep?: (answer: string) => void;
+    },
     options: ChatReplyOptions & { signal: AbortSignal },
     pieces: PieceStream,
   ): Promise<ChatOutcome> {
     const started = this.clock.now();
-    const dialog: DialogKey = { chatId: input.chatId, userId: input.userId };
     try {
-      const text = input.text.trim();
-      if (text === "") throw new InputError("input.empty", "the message has no text");
-      const history = this.history.recent(dialog, HISTORY_FETCH_LIMIT);
+      // Inside the try: a refused input fails the pieces too, as a failed generation does.
+      const conversation = prepare();
       let fitted: FittedConversation | undefined;
       const filter = new ThinkFilter();
       let visible = "";
@@ -132,18 +211,17 @@ export class ChatService {
       const request: ChatRequest = {
         messages: (countTokens) => {
           fitted = fitConversation({
-            systemPrompt: this.systemPrompt,
-            history,
-            message: text,
+            systemPrompt: conversation.systemPrompt,
+            history: conversation.history,
+            message: conversation.message,
             budgetTokens: this.budgetTokens,
             countTokens,
           });
           return fitted.messages;
         },
-        settings: this.generation,
+        settings: conversation.settings,
         onText: (piece) => show(filter.push(piece)),
       };
-      // A reply is one job: it keeps the class it was asked with (interactive by default).
       const result = await this.model.run(request, {
         signal: options.signal,
         onEvent: options.onEvent,
@@ -152,12 +230,7 @@ export class ChatService {
       });
       show(filter.end());
       const answer = visible.trimEnd();
-      if (answer !== "") {
-        this.history.append(dialog, [
-          { role: "user", kind: input.kind, text },
-          { role: "assistant", kind: "text", text: answer },
-        ]);
-      }
+      if (answer !== "") conversation.keep?.(answer);
       const outcome: ChatOutcome = {
         text: answer,
         tokens: result.generatedTokens,
@@ -171,7 +244,7 @@ export class ChatService {
     } catch (error) {
       const code = isAppError(error) ? error.code : "internal";
       if (code !== "job.cancelled")
-        this.logger.warn({ err: error, ...dialog }, "chat reply failed");
+        this.logger.warn({ err: error, ...logFields }, "chat reply failed");
       pieces.fail(error);
       throw error;
     }

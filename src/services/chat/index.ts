@@ -12,6 +12,7 @@ export type {
   ChatReplyOptions,
   ChatServiceOptions,
   ChatSettings,
+  CompletionInput,
 } from "./chat-service.js";
 export { ChatNormalizer, DEFAULT_MAX_CHUNK_CHARS, tidyOutput } from "./normalizer.js";
 export type { ChatNormalizerOptions, NormalizationResult, Normalizer } from "./normalizer.js";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { srtTime, toSrt } from "../../src/bot/format/srt.js";
+import { srtTime, toSrt } from "../../src/shared/subtitles.js";
 
 describe("srt", () => {
   it("writes times as HH:MM:SS,mmm", () => {
