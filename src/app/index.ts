@@ -6,7 +6,7 @@ import { run, type RunnerHandle } from "@grammyjs/runner";
 import type { Logger } from "pino";
 import { createBot, createFileFetcher } from "../bot/index.js";
 import type { Config } from "../config/index.js";
-import { defaultReadingMode, JobLayer } from "../jobs/index.js";
+import { defaultReadingMode } from "../jobs/index.js";
 import { Store } from "../memory/index.js";
 import {
   bindManagerMetrics,
@@ -23,16 +23,13 @@ import {
   unregisterWebhook,
   webhookPathOf,
 } from "../server/index.js";
-import { ChatNormalizer, ChatService, TextTasks } from "../services/chat/index.js";
-import { DocumentService } from "../services/documents/index.js";
-import { DEFAULT_GUARD_SETTINGS, SpeechService } from "../services/speech/index.js";
 import { ToolSpawner } from "../media/tool-spawner.js";
 import { StatusService } from "../services/status/index.js";
-import { VisionService } from "../services/vision/index.js";
 import { systemClock, type Clock } from "../shared/clock.js";
 import { withTimeout } from "../shared/timeout.js";
 import { clusterStats, clusterStatus, connectRemoteModels, type ModelHandles } from "./cluster.js";
 import { buildModels } from "./models.js";
+import { buildJobLayer } from "./services.js";
 
 export interface App {
   /** Resolves once the bot identified itself and takes updates (polling or webhook). */
@@ -62,62 +59,12 @@ export function createApp(config: Config, logger: Logger, clock: Clock = systemC
     ? undefined
     : buildModels(config, { store, logger, clock, runner: tools.run });
   const models: ModelHandles = cluster?.handles ?? local!;
-  const normalizer = new ChatNormalizer({ model: models.chat, logger });
-  const chat = new ChatService({
-    model: models.chat,
-    history: store.history,
-    settings: config.chat,
+  const { jobs, speech } = buildJobLayer(config, {
+    models,
+    store,
     logger,
     clock,
-  });
-  const speech = new SpeechService({
     runner: tools.run,
-    asr: models.asr,
-    vad: models.vad,
-    vadSettings: config.speech.vad,
-    guardSettings: {
-      ...DEFAULT_GUARD_SETTINGS,
-      noSpeechThreshold: config.speech.noSpeechThreshold,
-    },
-    voices: models.voices,
-    normalizer,
-    logger,
-    clock,
-    ffmpegPath: config.speech.ffmpegPath,
-    espeakPath: config.speech.espeakPath,
-    asrLanguage: config.speech.asrLanguage,
-    asrLanguages: ["ru", "en"],
-    asrMaxSeconds: config.speech.asrMaxSeconds,
-    ttsMaxChars: config.speech.ttsMaxChars,
-  });
-  const vision = new VisionService({
-    model: models.vision,
-    history: store.history,
-    limits: config.vision,
-    logger,
-    clock,
-    image: { maxBytes: config.limits.maxFileBytes },
-  });
-  const documents = new DocumentService({
-    ocr: models.ocr,
-    vision,
-    logger,
-    normalizer,
-    clock,
-    image: { maxBytes: config.limits.maxFileBytes },
-    pdf: { maxPages: config.ocr.pdfMaxPages, maxBytes: config.limits.maxFileBytes },
-  });
-  const jobs = new JobLayer({
-    services: {
-      chat,
-      tasks: new TextTasks({ model: models.chat }),
-      speech,
-      documents,
-      vision,
-    },
-    stores: store,
-    clock,
-    logger,
   });
   const status = new StatusService({
     stats: () => (cluster ? clusterStats(cluster.remote) : local!.manager.stats()),

@@ -158,7 +158,7 @@ export class JobLayer {
           options,
         ),
       );
-      return { model: "vision", pieces: reply.pieces, done: reply.done.then(completion) };
+      return { model: "vision", pieces: reply.pieces, done: handled(reply.done.then(completion)) };
     }
     const reply = this.usage.stream("chat", request.owner, () =>
       this.services.chat.complete(
@@ -170,7 +170,7 @@ export class JobLayer {
         options,
       ),
     );
-    return { model: "chat", pieces: reply.pieces, done: reply.done.then(completion) };
+    return { model: "chat", pieces: reply.pieces, done: handled(reply.done.then(completion)) };
   }
 
   /** Keeps a long answer as a result; its id, or none for a short one. */
@@ -355,6 +355,15 @@ export class JobLayer {
   private keep(owner: Owner, result: Omit<NewResult, "chatId" | "userId">): number | undefined {
     return owner.dialog ? this.stores.results.save({ ...owner.dialog, ...result }) : undefined;
   }
+}
+
+/**
+ * `done` as callers get it: with a rejection handler, since a caller that stops at a failed
+ * `pieces` leaves it unawaited (see {@link AnswerReply.done}).
+ */
+function handled<T>(done: Promise<T>): Promise<T> {
+  done.catch(() => undefined);
+  return done;
 }
 
 /** A finished chat or vision answer in the terms of a completion. */
