@@ -30,6 +30,8 @@ export interface ApiAppOptions {
   version: string;
   /** Run before authentication, so they see refused requests too (metrics). */
   before?: MiddlewareHandler<ApiEnv>[];
+  /** Run after authentication, before the routes, on the paths named (limits, quotas). */
+  after?: { path: string; handlers: MiddlewareHandler<ApiEnv>[] }[];
 }
 
 /** Route schemas refuse bad input with a 400 that names every problem, in the group's shape. */
@@ -65,6 +67,7 @@ export function createApiApp(options: ApiAppOptions): OpenAPIHono<ApiEnv> {
   // Routes mounted before the key check answer without it, as /openapi.json above does.
   for (const routes of options.publicRoutes ?? []) app.route("/", routes);
   app.use("*", authenticate(options.keys));
+  for (const { path, handlers } of options.after ?? []) app.use(path, ...handlers);
   for (const group of options.groups) app.route(group.path, group.routes);
 
   app.notFound((c) =>

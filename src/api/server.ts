@@ -3,14 +3,18 @@
  * one app, listening where configured. It refuses to listen beyond loopback while no API
  * key exists, since anyone who reached it could then use the models.
  */
-import type { Hono } from "hono";
+import type { Hono, MiddlewareHandler } from "hono";
 import type { Logger } from "pino";
 import { listen, type RunningServer } from "../server/listen.js";
 import { createApiApp, type RouteGroup } from "./app.js";
 import type { KeyVerifier } from "./auth.js";
 import { docsRoutes } from "./docs.js";
 import type { ApiEnv } from "./env.js";
+import type { ApiLimiter } from "./key-limits.js";
 import { healthRoutes, originalRoutes, type OriginalRoutesDeps } from "./original/index.js";
+import { routePolicies, type BodyLimits } from "./route-policy.js";
+import { speechRoutes } from "./speech-routes.js";
+import { v1Routes, type V1Deps } from "./v1/index.js";
 
 export interface ApiServerOptions {
   host: string;
@@ -20,7 +24,13 @@ export interface ApiServerOptions {
   logger: Logger;
   version: string;
   original: OriginalRoutesDeps;
-  /** Further route groups (`/v1`), beside the original routes. */
+  v1: V1Deps;
+  /** Each key's rate limit and daily quotas. */
+  limiter: ApiLimiter;
+  bodyLimits: BodyLimits;
+  /** Run before the key check, so refused requests count too (the metrics per route). */
+  before?: MiddlewareHandler<ApiEnv>[];
+  /** Further route groups (the admin's usage report). */
   groups?: RouteGroup[];
 }
 
@@ -31,7 +41,14 @@ export function apiApp(options: Omit<ApiServerOptions, "host" | "port">): Hono<A
     logger: options.logger,
     version: options.version,
     publicRoutes: [healthRoutes(options.original), docsRoutes()],
-    groups: [originalRoutes(options.original), ...(options.groups ?? [])],
+    ...(options.before ? { before: options.before } : {}),
+    after: routePolicies(options.limiter, options.bodyLimits),
+    groups: [
+      originalRoutes(options.original),
+      { path: "/", shape: "fastapi", routes: speechRoutes(options.v1) },
+      { path: "/v1", shape: "openai", routes: v1Routes(options.v1) },
+      ...(options.groups ?? []),
+    ],
   });
 }
 

@@ -147,7 +147,7 @@ export function createApp(config: Config, logger: Logger, clock: Clock = systemC
           logger,
         });
       }
-      api = await startApi(config, core, { logger, clock });
+      api = await startApi(config, core, { logger, clock, registry: metrics.registry });
       await speech
         .checkTools()
         .catch((error: unknown) => logger.warn({ err: error }, "voice features are unavailable"));

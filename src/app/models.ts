@@ -56,6 +56,18 @@ export function queueLimits(config: Config): (id: ModelId) => number {
     );
 }
 
+/** The profile the settings choose (MODEL_PROFILE and the per-kind overrides). */
+export function configuredProfile(config: Config, cudaAvailable: boolean): ResolvedProfile {
+  const { overrides } = config.models;
+  return resolveProfile(
+    config.models.profile,
+    Object.fromEntries(
+      CATALOGUE_KINDS.map((kind) => [kind, override(overrides[kind])]),
+    ) as ModelOverrides,
+    { cudaAvailable },
+  );
+}
+
 /** "auto" in an override means "what the profile says". */
 function override(entry: ModelOverride): TaskOverride {
   return {
@@ -73,14 +85,7 @@ export function buildModels(
   // The probe starts a CUDA session, so only profiles that may use CUDA pay for it.
   const probesCuda = config.models.profile === "auto" || config.models.profile === "gpu";
   const cuda = probesCuda ? detectCuda() : undefined;
-  const { overrides } = config.models;
-  const profile = resolveProfile(
-    config.models.profile,
-    Object.fromEntries(
-      CATALOGUE_KINDS.map((kind) => [kind, override(overrides[kind])]),
-    ) as ModelOverrides,
-    { cudaAvailable: cuda?.available ?? false },
-  );
+  const profile = configuredProfile(config, cuda?.available ?? false);
   const threads = profileThreads(profile, config.models.threads);
   const runtime = configureRuntime({
     modelsDir: profile.modelsDir ?? config.models.dir,

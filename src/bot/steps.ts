@@ -198,7 +198,7 @@ export class Steps {
           signal,
         }),
     );
-    await ctx.api.sendVoice(ctx.chat!.id, new InputFile(Buffer.from(speech.ogg), "voice.ogg"), {
+    await ctx.api.sendVoice(ctx.chat!.id, new InputFile(Buffer.from(speech.audio), "voice.ogg"), {
       duration: Math.max(1, Math.round(speech.durationS)),
       ...replyParams(replyTo),
     });

@@ -5,10 +5,17 @@
  * Nothing here knows about Telegram.
  */
 export { JobLayer, LONG_ANSWER_CHARS } from "./job-layer.js";
-export type { AnswerPlan, AnswerRequest, JobLayerOptions, JobRequest } from "./job-layer.js";
+export type {
+  AnswerPlan,
+  AnswerRequest,
+  CompletionRequest,
+  JobLayerOptions,
+  JobRequest,
+} from "./job-layer.js";
 export { apiKeyOwner, telegramOwner, type ConversationOwner, type Owner } from "./owner.js";
 export { MAX_PICTURES, type Picture, type PictureFetcher, type PictureRef } from "./pictures.js";
 export type { Progress, ProgressListener } from "./progress.js";
 export { defaultReadingMode } from "./reading-mode.js";
 export type { JobServices, JobStores } from "./services.js";
 export type * from "./types.js";
+export { SPEECH_FORMATS } from "./types.js";

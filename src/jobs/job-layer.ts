@@ -27,7 +27,9 @@ import type {
   PictureTable,
   ReadingMode,
   RecognizedDocument,
+  Completion,
   Speech,
+  SpeechFormat,
   Transcript,
   TurnKind,
 } from "./types.js";
@@ -60,6 +62,16 @@ export interface AnswerRequest extends JobRequest {
   /** The person's language: a picture answer's when the question is neither Russian nor English. */
   language: string;
   plan: AnswerPlan;
+}
+
+/** A conversation the caller holds (an API client): nothing is stored, no history is read. */
+export interface CompletionRequest extends JobRequest {
+  /** The last one is the user's message to answer; a picture in any sends it to the vision model. */
+  messages: readonly CompletionMessage[];
+  /** A lower cap than the model's (CHAT_MAX_NEW_TOKENS / VISION_MAX_NEW_TOKENS); never higher. */
+  maxNewTokens?: number;
+  /** The chat model's sampling temperature (0: greedy); the vision model decodes greedily. */
+  temperature?: number;
 }
 
 export interface JobLayerOptions {
@@ -130,35 +142,42 @@ export class JobLayer {
   }
 
   /**
-   * A stateless completion of a conversation the caller sends whole (an API client): the chat
-   * model's generation, context fitting and reasoning filter, with nothing stored but usage.
+   * Answers a conversation the caller sends whole, streamed: the vision model when a message
+   * carries a picture, the chat model otherwise (the same generation path, context fitting
+   * and reasoning filter as {@link answer}), stateless.
    */
-  complete(
-    request: JobRequest & {
-      messages: readonly CompletionMessage[];
-      maxNewTokens?: number;
-      temperature?: number;
-    },
-  ): CompletionReply {
-    const reply = this.usage.stream("chat", request.owner, () =>
+  complete(request: CompletionRequest): CompletionReply {
+    const { messages, maxNewTokens } = request;
+    const vision = messages.some((message) => (message.pictures?.length ?? 0) > 0);
+    const options = { ...this.jobOptions(request), onEvent: this.events(request.onProgress) };
+    const limit = maxNewTokens === undefined ? {} : { maxNewTokens };
+    if (vision) {
+      const reply = this.usage.stream("vision", request.owner, answerTokens, () =>
+        this.services.vision.complete(
+          {
+            messages: messages.map(({ role, text, pictures }) => ({
+              role,
+              text,
+              ...(pictures ? { pictures } : {}),
+            })),
+            ...limit,
+          },
+          options,
+        ),
+      );
+      return { model: "vision", pieces: reply.pieces, done: handled(reply.done.then(completion)) };
+    }
+    const reply = this.usage.stream("chat", request.owner, answerTokens, () =>
       this.services.chat.complete(
         {
-          messages: request.messages,
-          ...(request.maxNewTokens === undefined ? {} : { maxNewTokens: request.maxNewTokens }),
+          messages: messages.map(({ role, text }) => ({ role, content: text })),
+          ...limit,
           ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
         },
-        { ...this.jobOptions(request), onEvent: this.events(request.onProgress) },
+        options,
       ),
     );
-    const done = reply.done.then((outcome) => ({
-      text: outcome.text,
-      promptTokens: outcome.promptTokens,
-      completionTokens: outcome.tokens,
-      truncated: outcome.truncated,
-    }));
-    // As with answers: a caller that stops at a failed `pieces` may leave `done` unawaited.
-    done.catch(() => undefined);
-    return { pieces: reply.pieces, done };
+    return { model: "chat", pieces: reply.pieces, done: handled(reply.done.then(completion)) };
   }
 
   /** Keeps a long answer as a result; its id, or none for a short one. */
@@ -227,7 +246,9 @@ export class JobLayer {
   }
 
   /** Transcribes a recording and keeps the transcript (with its timed segments) as a result. */
-  transcribe(request: JobRequest & { input: MediaInput; normalize: boolean }): Promise<Transcript> {
+  transcribe(
+    request: JobRequest & { input: MediaInput; normalize: boolean; language?: string },
+  ): Promise<Transcript> {
     const { owner, onProgress, input } = request;
     return this.usage.run("asr", owner, audioHeard, async () => {
       // Each speech window is its own job: its "running" keeps "minute 2 of 5" on show.
@@ -237,6 +258,7 @@ export class JobLayer {
         fileName: input.fileName,
         mimeType: input.mimeType,
         normalize: request.normalize,
+        ...(request.language ? { language: request.language } : {}),
         onEvent: progress.onJobEvent,
         onHeard: (heardS, totalS) => {
           // Minutes matter for recordings of several minutes only.
@@ -252,6 +274,8 @@ export class JobLayer {
       });
       return {
         text: result.text,
+        rawText: result.rawText,
+        normalized: result.normalized,
         language: result.language,
         durationS: result.durationS,
         segments,
@@ -260,18 +284,30 @@ export class JobLayer {
     });
   }
 
-  /** `text` spoken (`lang`: the text's language, when known) in the chosen voice. */
+  /**
+   * `text` spoken (`lang`: the text's language, when known) in the chosen voice, as OGG/Opus
+   * (a Telegram voice message) unless another `format` is asked for.
+   */
   speak(
-    request: JobRequest & { text: string; voice: "auto" | "espeak"; lang?: string },
+    request: JobRequest & {
+      text: string;
+      voice: "auto" | "espeak";
+      lang?: string;
+      format?: SpeechFormat;
+      /** 0.25 to 4. */
+      speed?: number;
+    },
   ): Promise<Speech> {
     return this.usage.run("tts", request.owner, nothingCounted, async () => {
       const result = await this.services.speech.synthesize(request.text, {
         ...this.jobOptions(request),
         lang: request.lang,
         engine: request.voice,
+        ...(request.format ? { format: request.format } : {}),
+        ...(request.speed ? { speed: request.speed } : {}),
         onEvent: this.events(request.onProgress),
       });
-      return { ogg: result.ogg, durationS: result.durationS };
+      return { audio: result.audio, sampleRate: result.sampleRate, durationS: result.durationS };
     });
   }
 
@@ -331,6 +367,30 @@ export class JobLayer {
   private keep(owner: Owner, result: Omit<NewResult, "chatId" | "userId">): number | undefined {
     return owner.dialog ? this.stores.results.save({ ...owner.dialog, ...result }) : undefined;
   }
+}
+
+/**
+ * `done` as callers get it: with a rejection handler, since a caller that stops at a failed
+ * `pieces` leaves it unawaited (see {@link AnswerReply.done}).
+ */
+function handled<T>(done: Promise<T>): Promise<T> {
+  done.catch(() => undefined);
+  return done;
+}
+
+/** A finished chat or vision answer in the terms of a completion. */
+function completion(outcome: {
+  text: string;
+  truncated: boolean;
+  tokens: number;
+  promptTokens: number;
+}): Completion {
+  return {
+    text: outcome.text,
+    truncated: outcome.truncated,
+    promptTokens: outcome.promptTokens,
+    completionTokens: outcome.tokens,
+  };
 }
 
 /** The language of a picture answer: the question's when it is Russian or English, else the person's. */

@@ -9,11 +9,11 @@ import type { SpeechService } from "../services/speech/index.js";
 import type { VisionService } from "../services/vision/index.js";
 
 export interface JobServices {
-  chat: Pick<ChatService, "reply" | "reset" | "complete">;
+  chat: Pick<ChatService, "reply" | "complete" | "reset">;
   tasks: Pick<TextTasks, "summarize" | "translate">;
   speech: Pick<SpeechService, "transcribe" | "synthesize">;
   documents: Pick<DocumentService, "recognizeImage" | "recognizePdf">;
-  vision: Pick<VisionService, "table" | "ask" | "conversationImages">;
+  vision: Pick<VisionService, "table" | "ask" | "complete" | "conversationImages">;
 }
 
 /** The stores the job layer writes: results for the buttons, history, the usage log. */

@@ -1,5 +1,10 @@
 /** What front-ends hand the job layer and get back: plain data, nothing of Telegram. */
+import type { SpeechFormat } from "../media/audio-encode.js";
 import type { HistoryKind, ReadingMode } from "../memory/index.js";
+
+/** opus (OGG/Opus), mp3, wav, flac, pcm (raw 16-bit little-endian mono). */
+export type { SpeechFormat };
+export { SPEECH_FORMATS } from "../media/audio-encode.js";
 
 /** A file the person sent, downloaded by the front-end. */
 export interface MediaInput {
@@ -25,25 +30,29 @@ export interface AnswerReply {
   done: Promise<{ text: string; truncated: boolean }>;
 }
 
-/** One message of a conversation a caller sends whole (no history is kept for it). */
+/** One message of a conversation the caller holds; pictures are encoded images. */
 export interface CompletionMessage {
   role: "system" | "user" | "assistant";
-  content: string;
+  text: string;
+  pictures?: readonly Uint8Array[];
+}
+
+export interface Completion {
+  /** The visible answer (reasoning left out). */
+  text: string;
+  /** It stopped at the token cap. */
+  truncated: boolean;
+  promptTokens: number;
+  completionTokens: number;
 }
 
 export interface CompletionReply {
-  /** Visible text as it is generated (reasoning left out). */
+  /** Which model answers: "vision" when a message carries a picture. */
+  model: "chat" | "vision";
+  /** Visible text as it is generated; leaving the loop early stops the job. */
   pieces: AsyncIterable<string>;
-  /**
-   * How it ended: the whole text, the prompt's and the completion's tokens, and whether it
-   * stopped at the token cap. Fails as {@link AnswerReply.done} does, and is as safe to leave.
-   */
-  done: Promise<{
-    text: string;
-    promptTokens: number;
-    completionTokens: number;
-    truncated: boolean;
-  }>;
+  /** As {@link AnswerReply.done}: already handled, may be left unawaited after a failure. */
+  done: Promise<Completion>;
 }
 
 export interface TranscriptSegment {
@@ -53,7 +62,11 @@ export interface TranscriptSegment {
 }
 
 export interface Transcript {
+  /** The transcript, normalized when that was asked for and succeeded. */
   text: string;
+  /** The transcript as Whisper heard it (after the guards); equal to `text` when not normalized. */
+  rawText: string;
+  normalized: boolean;
   language: string;
   durationS: number;
   segments: TranscriptSegment[];
@@ -78,7 +91,10 @@ export interface RecognizedDocument {
 }
 
 export interface Speech {
-  ogg: Uint8Array;
+  /** In the asked format: OGG/Opus by default. */
+  audio: Uint8Array;
+  /** Samples per second of `audio` (48 kHz for Opus; the voice's rate for pcm, wav, flac, mp3). */
+  sampleRate: number;
   durationS: number;
 }
 

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { QWEN_ANSWER, VISION_TABLE } from "../../scripts/fixtures/index.js";
 import { ENGLISH_LINE, textPdf, textPng } from "../e2e/media.js";
+import { storeApiLimiter } from "../../src/api/key-limits.js";
 import { apiApp } from "../../src/api/server.js";
 import { JobLayer, type JobServices } from "../../src/jobs/index.js";
 import { silentLogger } from "../../src/log/index.js";
@@ -15,6 +16,9 @@ import { Store } from "../../src/memory/index.js";
 import { StatusService } from "../../src/services/status/index.js";
 import { ManualClock } from "../../src/shared/clock.js";
 import { KEYS, mapKeys, startTestApi, type ApiUnderTest } from "./support.js";
+
+/** No rate limit, no quota: these tests are about the routes. */
+const UNLIMITED = { ratePerMin: 0, dailyAudioMin: 0, dailyPages: 0, dailyTokens: 0 };
 
 const TIMEOUT = { timeout: 120_000 };
 
@@ -376,17 +380,22 @@ describe("reload-model where the models run on workers (ROLE=bot)", () => {
       startedAt: 0,
       device: "cluster (workers over Redis)",
     });
+    const jobs = new JobLayer({
+      services: {} as JobServices,
+      stores: store,
+      clock: new ManualClock(),
+      logger: silentLogger(),
+    });
+    const limit = (setting: string) => ({ bytes: 1, setting });
     const app = apiApp({
       keys: mapKeys(),
       logger: silentLogger(),
       version: "test",
+      limiter: storeApiLimiter(store, UNLIMITED, new ManualClock()),
+      bodyLimits: { document: limit("D"), audio: limit("A"), json: limit("J") },
+      v1: { jobs, models: [], readingMode: "fast" },
       original: {
-        jobs: new JobLayer({
-          services: {} as JobServices,
-          stores: store,
-          clock: new ManualClock(),
-          logger: silentLogger(),
-        }),
+        jobs,
         status,
         deadline: { timeoutMs: 1_000, clock: new ManualClock() },
         limits: {

@@ -63,7 +63,8 @@ export async function startTestApi(
   let server: RunningServer;
   try {
     server = await startApiServer({
-      ...apiServerOptions(config, core, { logger, clock: systemClock, keys }),
+      ...apiServerOptions(config, core, { logger, clock: systemClock }),
+      keys,
       port: 0,
     });
   } catch (error) {

@@ -56,6 +56,8 @@ export class Harness {
   resets: { chatId: number; userId: number }[] = [];
   transcript: Transcript = {
     text: "привет бот",
+    rawText: "привет бот",
+    normalized: false,
     language: "ru",
     durationS: 2,
     segments: [{ startS: 0.2, endS: 1.8, text: "привет бот" }],
@@ -164,7 +166,13 @@ export class Harness {
         synthesize: async (text) => {
           await fail();
           this.spoken.push(text);
-          return { ogg: Buffer.from(ogg(2)), durationS: 2.4, engine: "vits", voices: ["vits:en"] };
+          return {
+            audio: Buffer.from(ogg(2)),
+            sampleRate: 48_000,
+            durationS: 2.4,
+            engine: "vits",
+            voices: ["vits:en"],
+          };
         },
       },
       documents: {
@@ -191,8 +199,16 @@ export class Harness {
           }
           return {
             pieces: pieces(),
-            done: Promise.resolve({ text: "A picture.", truncated: this.answerTruncated }),
+            done: Promise.resolve({
+              text: "A picture.",
+              truncated: this.answerTruncated,
+              tokens: 3,
+              promptTokens: 10,
+            }),
           };
+        },
+        complete: () => {
+          throw new Error("the bot never sends stateless conversations");
         },
         conversationImages: () => [],
       },

@@ -187,7 +187,14 @@ describe("private chat: voice", () => {
 
   it("says when there was no speech and does not ask the chat model", async () => {
     const h = new Harness();
-    h.transcript = { text: "", language: "en", durationS: 1, segments: [] };
+    h.transcript = {
+      text: "",
+      rawText: "",
+      normalized: false,
+      language: "en",
+      durationS: 1,
+      segments: [],
+    };
     await h.voice(h.user());
     assert.equal(h.sentTexts().at(-1), "I couldn't make out any speech.");
     assert.equal(h.chatRequests.length, 0);

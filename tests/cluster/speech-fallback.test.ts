@@ -55,7 +55,7 @@ describe("cluster: /speak with no TTS worker", () => {
     const result = await speech.synthesize("Привет, как дела? Hello, how are you?");
     assert.equal(result.engine, "espeak");
     assert.deepEqual(result.voices, ["espeak:ru", "espeak:en"]);
-    const { stream, durationS } = probe(result.ogg);
+    const { stream, durationS } = probe(result.audio);
     assert.deepEqual([stream.codec_name, stream.sample_rate], ["opus", "48000"]);
     assert.ok(durationS > 1, `${durationS} s of speech`);
   });

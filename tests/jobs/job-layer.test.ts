@@ -38,7 +38,10 @@ function streamed(text: string) {
   async function* pieces() {
     yield text;
   }
-  return { pieces: pieces(), done: Promise.resolve({ text, truncated: false }) };
+  return {
+    pieces: pieces(),
+    done: Promise.resolve({ text, truncated: false, tokens: 1, promptTokens: 1 }),
+  };
 }
 
 /** The job layer over fakes of the services that note each call's scheduling. */
@@ -99,6 +102,7 @@ function setup(earlier: PictureRef[] = []) {
         });
         return streamed("vision answer");
       },
+      complete: () => assert.fail("not used"),
       conversationImages: () => earlier,
     },
   };
@@ -255,7 +259,7 @@ describe("the job layer", () => {
 
   it("completes a conversation an API key sends whole: its limits, token counts, one usage event, no history", async () => {
     const { jobs, store, scheduled, completed } = setup();
-    const messages = [{ role: "user" as const, content: "hi" }];
+    const messages = [{ role: "user" as const, text: "hi" }];
     const reply = jobs.complete({
       owner: apiKeyOwner("scripts"),
       messages,
@@ -269,7 +273,10 @@ describe("the job layer", () => {
       completionTokens: 9,
       truncated: true,
     });
-    assert.deepEqual(completed, [{ messages, maxNewTokens: 9, temperature: 0.2 }]);
+    assert.equal(reply.model, "chat");
+    assert.deepEqual(completed, [
+      { messages: [{ role: "user", content: "hi" }], maxNewTokens: 9, temperature: 0.2 },
+    ]);
     assert.deepEqual(scheduled, [
       { call: "complete", owner: "key:scripts", workClass: "interactive" },
     ]);

@@ -57,6 +57,7 @@ function setup() {
           truncated: false,
         }),
       }),
+      complete: unused,
       reset: unused,
     },
     tasks: { summarize: unused, translate: unused },
@@ -76,6 +77,7 @@ function setup() {
     vision: {
       table: async () => ({ rows: [["a"]], markdown: "| a |", csv: "a", truncated: false }),
       ask: unused,
+      complete: unused,
       conversationImages: () => [],
     },
   };

@@ -113,7 +113,7 @@ describe("speech with the fixture models", () => {
     assert.deepEqual([spoken.engine, spoken.voices], ["vits", ["vits:ru", "vits:en"]]);
     // "привет," is 7 characters → 15 ids, "world!" 6 → 13 ids, 0.1 s each.
     assert.ok(Math.abs(spoken.durationS - 2.8) < 1e-9, `duration ${spoken.durationS}`);
-    const { stream, durationS } = probe(spoken.ogg);
+    const { stream, durationS } = probe(spoken.audio);
     assert.deepEqual(
       [stream.codec_name, stream.channels, stream.sample_rate],
       ["opus", 1, "48000"],

@@ -309,7 +309,7 @@ describe("SpeechService.synthesize", () => {
       Math.abs(result.durationS - (22 * 0.05 + 0.25)) < 1e-6,
       `duration ${result.durationS}`,
     );
-    const { stream, durationS } = probe(result.ogg);
+    const { stream, durationS } = probe(result.audio);
     assert.deepEqual(
       [stream.codec_name, stream.channels, stream.sample_rate],
       ["opus", 1, "48000"],
@@ -332,7 +332,7 @@ describe("SpeechService.synthesize", () => {
       1,
       "a voice that failed to load is not retried within one text",
     );
-    const { stream, durationS } = probe(result.ogg);
+    const { stream, durationS } = probe(result.audio);
     assert.deepEqual(
       [stream.codec_name, stream.channels, stream.sample_rate],
       ["opus", 1, "48000"],
@@ -341,7 +341,7 @@ describe("SpeechService.synthesize", () => {
 
     const espeakOnly = await service().synthesize("Hello there.", { lang: "en" });
     assert.deepEqual([espeakOnly.engine, espeakOnly.voices], ["espeak", ["espeak:en"]]);
-    assert.ok(probe(espeakOnly.ogg).durationS > 0.3);
+    assert.ok(probe(espeakOnly.audio).durationS > 0.3);
   });
 
   it("speaks a text of several sentences as batch jobs, one per sentence, and one alone as asked", async () => {

@@ -215,9 +215,9 @@ export function workRoutes(deps: OriginalRoutesDeps): OpenAPIHono<ApiEnv> {
           owner: c.get("caller").owner,
           messages: [
             ...(request.system_prompt?.trim()
-              ? [{ role: "system" as const, content: request.system_prompt }]
+              ? [{ role: "system" as const, text: request.system_prompt }]
               : []),
-            { role: "user" as const, content: request.message },
+            { role: "user" as const, text: request.message },
           ],
           ...(request.max_new_tokens === undefined ? {} : { maxNewTokens: request.max_new_tokens }),
           ...(request.temperature === undefined ? {} : { temperature: request.temperature }),

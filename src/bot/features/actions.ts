@@ -10,7 +10,7 @@ import type { CancelRegistry } from "../cancel.js";
 import { parseCancelData } from "../cancel.js";
 import type { BotContext } from "../context.js";
 import type { BotDeps } from "../deps.js";
-import { toSrt } from "../format/srt.js";
+import { toSrt } from "../../shared/subtitles.js";
 import { sendMarkdown } from "../format/send.js";
 import { pickLanguage } from "../i18n.js";
 import { ownerOf, type Steps } from "../steps.js";

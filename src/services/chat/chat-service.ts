@@ -46,6 +46,19 @@ export interface ChatInput extends DialogKey {
   kind: HistoryKind;
 }
 
+/**
+ * A whole conversation sent by the caller (an API client, a one-shot question): nothing is
+ * read from or written to the stored history.
+ */
+export interface CompletionInput {
+  /** System messages first or anywhere; the last message must be the user's. */
+  messages: readonly ChatMessage[];
+  /** At most CHAT_MAX_NEW_TOKENS: a caller can ask for less, not more. */
+  maxNewTokens?: number;
+  /** 0 is greedy decoding. Default CHAT_TEMPERATURE. */
+  temperature?: number;
+}
+
 export interface ChatReplyOptions extends Scheduling {
   signal?: AbortSignal;
   /** Queue and loading progress ("2nd in line", "loading model…"). */
@@ -76,16 +89,6 @@ export interface ChatReply {
   done: Promise<ChatOutcome>;
 }
 
-/** A conversation sent whole by the caller (an API client), with its own generation limits. */
-export interface CompletionInput {
-  /** Oldest first; the last is the user's. System messages replace the default system prompt. */
-  messages: readonly ChatMessage[];
-  /** The chat settings' cap (CHAT_MAX_NEW_TOKENS) unless given. */
-  maxNewTokens?: number;
-  /** The chat settings' temperature unless given; 0 is greedy decoding. */
-  temperature?: number;
-}
-
 /** Stored turns read per reply; the token budget usually keeps far fewer. */
 const HISTORY_FETCH_LIMIT = 100;
 
@@ -111,8 +114,67 @@ export class ChatService {
 
   /** Starts a reply to the user's message; see {@link ChatReply}. */
   reply(input: ChatInput, options: ChatReplyOptions = {}): ChatReply {
+    const dialog: DialogKey = { chatId: input.chatId, userId: input.userId };
     return streamReply(options.signal, (signal, pieces) =>
-      this.converse(input, { ...options, signal }, pieces),
+      this.generate(
+        dialog,
+        () => {
+          const text = input.text.trim();
+          if (text === "") throw new InputError("input.empty", "the message has no text");
+          return {
+            systemPrompt: this.systemPrompt,
+            history: this.history.recent(dialog, HISTORY_FETCH_LIMIT),
+            message: text,
+            settings: this.generation,
+            keep: (answer) =>
+              this.history.append(dialog, [
+                { role: "user", kind: input.kind, text },
+                { role: "assistant", kind: "text", text: answer },
+              ]),
+          };
+        },
+        { ...options, signal },
+        pieces,
+      ),
+    );
+  }
+
+  /**
+   * Starts a reply to a conversation the caller holds (see {@link CompletionInput}), on the
+   * same path as {@link reply}: the conversation is fitted to the token budget (the newest
+   * turns that fit), reasoning is filtered out, the answer streams.
+   */
+  complete(input: CompletionInput, options: ChatReplyOptions = {}): ChatReply {
+    return streamReply(options.signal, (signal, pieces) =>
+      this.generate(
+        {},
+        () => {
+          const system = input.messages.filter((message) => message.role === "system");
+          const turns = input.messages.filter((message) => message.role !== "system");
+          const last = turns.at(-1);
+          if (last?.role !== "user" || last.content.trim() === "")
+            throw new InputError("input.empty", "the conversation ends without a user message");
+          const systemPrompt = system.map((message) => message.content.trim()).join("\n\n");
+          return {
+            systemPrompt: systemPrompt || this.systemPrompt,
+            history: turns.slice(0, -1).map(({ role, content }) => ({
+              role: role as "user" | "assistant",
+              text: content,
+            })),
+            message: last.content.trim(),
+            settings: {
+              ...this.generation,
+              maxNewTokens: Math.min(
+                input.maxNewTokens ?? this.generation.maxNewTokens,
+                this.generation.maxNewTokens,
+              ),
+              ...(input.temperature === undefined ? {} : { temperature: input.temperature }),
+            },
+          };
+        },
+        { ...options, signal },
+        pieces,
+      ),
     );
   }
 
@@ -121,99 +183,23 @@ export class ChatService {
     this.history.reset(dialog);
   }
 
-  /**
-   * Starts a stateless completion of a conversation the caller sends whole (an API client):
-   * nothing is read from or written to any history. The newest turns that fit the token
-   * budget go along, as in {@link reply}; the system messages, joined, replace the default
-   * system prompt.
-   */
-  complete(input: CompletionInput, options: ChatReplyOptions = {}): ChatReply {
-    return streamReply(options.signal, async (signal, pieces) => {
-      const started = this.clock.now();
-      const system = input.messages.filter((message) => message.role === "system");
-      const turns = input.messages.filter(
-        (message): message is ChatMessage & { role: "user" | "assistant" } =>
-          message.role !== "system",
-      );
-      const last = turns.at(-1);
-      if (last?.role !== "user" || last.content.trim() === "") {
-        const error = new InputError(
-          "input.empty",
-          "the last message must be the user's, with text",
-        );
-        pieces.fail(error);
-        throw error;
-      }
-      const generated = await this.generate(
-        {
-          systemPrompt:
-            system.map((message) => message.content.trim()).join("\n\n") || this.systemPrompt,
-          history: turns.slice(0, -1).map(({ role, content }) => ({ role, text: content })),
-          text: last.content.trim(),
-          settings: {
-            ...this.generation,
-            ...(input.maxNewTokens === undefined ? {} : { maxNewTokens: input.maxNewTokens }),
-            ...(input.temperature === undefined ? {} : { temperature: input.temperature }),
-          },
-        },
-        { ...options, signal },
-        pieces,
-        {},
-      );
-      return { ...generated, ms: this.clock.now() - started };
-    });
-  }
-
-  private async converse(
-    input: ChatInput,
+  private async generate(
+    logFields: Partial<DialogKey>,
+    prepare: () => {
+      systemPrompt: string;
+      history: readonly Pick<HistoryTurn, "role" | "text">[];
+      message: string;
+      settings: GenerationSettings;
+      /** Stores a non-empty answer (a stateless completion stores nothing). */
+      keep?: (answer: string) => void;
+    },
     options: ChatReplyOptions & { signal: AbortSignal },
     pieces: PieceStream,
   ): Promise<ChatOutcome> {
     const started = this.clock.now();
-    const dialog: DialogKey = { chatId: input.chatId, userId: input.userId };
-    const text = input.text.trim();
-    if (text === "") {
-      const error = new InputError("input.empty", "the message has no text");
-      pieces.fail(error);
-      throw error;
-    }
-    const generated = await this.generate(
-      {
-        systemPrompt: this.systemPrompt,
-        history: this.history.recent(dialog, HISTORY_FETCH_LIMIT),
-        text,
-        settings: this.generation,
-      },
-      options,
-      pieces,
-      dialog,
-    );
-    if (generated.text !== "") {
-      this.history.append(dialog, [
-        { role: "user", kind: input.kind, text },
-        { role: "assistant", kind: "text", text: generated.text },
-      ]);
-    }
-    return { ...generated, ms: this.clock.now() - started };
-  }
-
-  /**
-   * One generation, shared by conversations and completions: the prompt fitted to the token
-   * budget inside the job, reasoning filtered out of the streamed pieces, the pieces ended
-   * (or failed) with it. `logFields` say whose it was when it fails.
-   */
-  private async generate(
-    prompt: {
-      systemPrompt: string;
-      history: readonly Pick<HistoryTurn, "role" | "text">[];
-      text: string;
-      settings: GenerationSettings;
-    },
-    options: ChatReplyOptions & { signal: AbortSignal },
-    pieces: PieceStream,
-    logFields: object,
-  ): Promise<Omit<ChatOutcome, "ms">> {
     try {
+      // Inside the try: a refused input fails the pieces too, as a failed generation does.
+      const conversation = prepare();
       let fitted: FittedConversation | undefined;
       const filter = new ThinkFilter();
       let visible = "";
@@ -225,18 +211,17 @@ export class ChatService {
       const request: ChatRequest = {
         messages: (countTokens) => {
           fitted = fitConversation({
-            systemPrompt: prompt.systemPrompt,
-            history: prompt.history,
-            message: prompt.text,
+            systemPrompt: conversation.systemPrompt,
+            history: conversation.history,
+            message: conversation.message,
             budgetTokens: this.budgetTokens,
             countTokens,
           });
           return fitted.messages;
         },
-        settings: prompt.settings,
+        settings: conversation.settings,
         onText: (piece) => show(filter.push(piece)),
       };
-      // A reply is one job: it keeps the class it was asked with (interactive by default).
       const result = await this.model.run(request, {
         signal: options.signal,
         onEvent: options.onEvent,
@@ -244,14 +229,18 @@ export class ChatService {
         workClass: options.workClass,
       });
       show(filter.end());
-      pieces.end();
-      return {
-        text: visible.trimEnd(),
+      const answer = visible.trimEnd();
+      if (answer !== "") conversation.keep?.(answer);
+      const outcome: ChatOutcome = {
+        text: answer,
         tokens: result.generatedTokens,
+        ms: this.clock.now() - started,
         promptTokens: result.promptTokens,
         historyTurns: fitted?.historyTurns ?? 0,
         truncated: result.truncated,
       };
+      pieces.end();
+      return outcome;
     } catch (error) {
       const code = isAppError(error) ? error.code : "internal";
       if (code !== "job.cancelled")

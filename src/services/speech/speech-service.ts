@@ -9,7 +9,7 @@
  */
 import type { Logger } from "pino";
 import { decodeAudio, DECODE_SAMPLE_RATE } from "../../media/audio-decode.js";
-import { encodeVoice } from "../../media/audio-encode.js";
+import { encodeVoice, type SpeechFormat } from "../../media/audio-encode.js";
 import { concatPcm, resample, silence, type Pcm } from "../../media/audio-pcm.js";
 import type { ToolRunner } from "../../media/audio-process.js";
 import { Espeak } from "../../media/espeak.js";
@@ -106,6 +106,8 @@ export interface TranscribeOptions extends Scheduling {
   onHeard?: (heardS: number, totalS: number) => void;
   /** Run the normalizer over the transcript (when one is configured). */
   normalize?: boolean;
+  /** The recording's language when the caller knows it ("ru", "en"): ASR_LANGUAGE for this one. */
+  language?: string;
 }
 
 export interface Transcription {
@@ -135,13 +137,19 @@ export interface SynthesizeOptions extends Scheduling {
   lang?: string;
   /** "espeak" skips the neural voices (the user prefers the fast, robotic one). Default "auto". */
   engine?: "auto" | "espeak";
+  /** Default "opus": OGG/Opus, 48 kHz mono, what Telegram's sendVoice takes. */
+  format?: SpeechFormat;
+  /** Playback speed, 0.25 to 4. Default 1. */
+  speed?: number;
   signal?: AbortSignal;
   onEvent?: (event: JobEvent) => void;
 }
 
 export interface Synthesis {
-  /** OGG/Opus, 48 kHz mono: send with sendVoice. */
-  ogg: Buffer;
+  /** The speech in the asked format (OGG/Opus by default). */
+  audio: Buffer;
+  /** Samples per second of `audio`: the highest of the voices used, 48 kHz for Opus. */
+  sampleRate: number;
   durationS: number;
   /** "vits" when every piece had a neural voice, "espeak" when any fell back. */
   engine: "vits" | "espeak";
@@ -267,7 +275,7 @@ export class SpeechService {
       ...asrWindow(window),
       checkNoSpeech: window.speech < guards.littleSpeech,
     }));
-    const result = await this.hear(samples, requests, jobs, (heard) =>
+    const result = await this.hear(samples, requests, jobs, options.language, (heard) =>
       options.onHeard?.(heard, totalS),
     );
     const screened: ScreenedSegment[] = [];
@@ -335,9 +343,10 @@ export class SpeechService {
     samples: Float32Array,
     requests: readonly AsrWindowRequest[],
     jobs: RunOptions,
+    forced: string | undefined,
     onHeard: (heardS: number) => void,
   ): Promise<Heard> {
-    let language = this.options.asrLanguage ?? "auto";
+    let language = forced ?? this.options.asrLanguage ?? "auto";
     const languageAudio =
       language === "auto" && requests.length > 1
         ? windowAudio(samples, requests[loudestWindow(samples, requests)]!)
@@ -438,9 +447,14 @@ export class SpeechService {
       ...(pauseBefore ? [silence(SENTENCE_PAUSE_MS, rate)] : []),
       resample(pcm, rate),
     ]);
-    const encoded = await encodeVoice(this.ffmpeg, concatPcm(pieces, rate), options.signal);
+    const encoded = await encodeVoice(this.ffmpeg, concatPcm(pieces, rate), {
+      ...(options.format ? { format: options.format } : {}),
+      ...(options.speed ? { speed: options.speed } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
     return {
-      ogg: encoded.data,
+      audio: encoded.data,
+      sampleRate: encoded.sampleRate,
       durationS: encoded.durationS,
       engine: voices.every((voice) => voice.startsWith("vits:")) ? "vits" : "espeak",
       voices,

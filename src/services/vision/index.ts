@@ -10,6 +10,7 @@ export {
   type SentPicture,
   type VisionJobOptions,
   type VisionLimits,
+  type VisionMessage,
   type VisionReading,
   type VisionReply,
   type VisionServiceOptions,

@@ -54,6 +54,16 @@ export interface VisionReading {
   text: string;
   /** The answer stopped at the token cap. */
   truncated: boolean;
+  /** Tokens generated and of the prompt (image tokens included). */
+  tokens: number;
+  promptTokens: number;
+}
+
+/** One message of a conversation the caller holds, with its pictures (encoded images). */
+export interface VisionMessage {
+  role: "system" | "user" | "assistant";
+  text: string;
+  pictures?: readonly Uint8Array[];
 }
 
 export interface VisionTable {
@@ -105,7 +115,7 @@ export class VisionService {
       images: [png],
       turns: [{ role: "user", text: READ_PROMPT, images: [0] }],
     });
-    return { text: result.text.trim(), truncated: result.truncated };
+    return reading(result);
   }
 
   /**
@@ -139,6 +149,55 @@ export class VisionService {
     return streamReply(options.signal, (signal, pieces) =>
       this.answer(input, { ...options, signal }, pieces),
     );
+  }
+
+  /**
+   * Answers the last user message of a conversation the caller holds (an API client): no
+   * stored history is read or written. The newest {@link FOLLOW_UP_IMAGES} pictures are
+   * shown, as with a follow-up question; `maxNewTokens` may lower VISION_MAX_NEW_TOKENS.
+   */
+  complete(
+    input: { messages: readonly VisionMessage[]; maxNewTokens?: number },
+    options: VisionJobOptions = {},
+  ): VisionReply {
+    return streamReply(options.signal, async (signal, pieces) => {
+      try {
+        const last = input.messages.at(-1);
+        if (last?.role !== "user" || last.text.trim() === "")
+          throw new InputError("input.empty", "the conversation ends without a user message");
+        const shown = new Set(
+          input.messages.flatMap((message) => message.pictures ?? []).slice(-FOLLOW_UP_IMAGES),
+        );
+        const images: Uint8Array[] = [];
+        const turns: VisionTurn[] = [];
+        for (const message of input.messages) {
+          const indexes: number[] = [];
+          for (const picture of message.pictures ?? []) {
+            if (!shown.has(picture)) continue;
+            images.push(await this.prepare(picture));
+            indexes.push(images.length - 1);
+          }
+          turns.push({
+            role: message.role,
+            text: message.text,
+            ...(indexes.length > 0 ? { images: indexes } : {}),
+          });
+        }
+        if (turns[0]?.role !== "system")
+          turns.unshift({ role: "system", text: questionSystemPrompt("") });
+        const result = await this.run(
+          "vision-complete",
+          { ...options, signal },
+          { images, turns, onText: (piece) => pieces.push(piece) },
+          input.maxNewTokens,
+        );
+        pieces.end();
+        return reading(result);
+      } catch (error) {
+        pieces.fail(error);
+        throw error;
+      }
+    });
   }
 
   private async answer(
@@ -180,7 +239,7 @@ export class VisionService {
         ]);
       }
       pieces.end();
-      return { text: answer, truncated: result.truncated };
+      return reading(result);
     } catch (error) {
       pieces.fail(error);
       throw error;
@@ -204,6 +263,7 @@ export class VisionService {
     task: string,
     options: VisionJobOptions,
     request: { images: Uint8Array[]; turns: VisionTurn[]; onText?: (piece: string) => void },
+    maxNewTokens?: number,
   ): Promise<VisionResult> {
     const { model, limits, logger } = this.options;
     const result = await withDeadline(
@@ -211,7 +271,10 @@ export class VisionService {
       limits.timeoutMs,
       (signal) =>
         model.run(
-          { ...request, maxNewTokens: limits.maxNewTokens },
+          {
+            ...request,
+            maxNewTokens: Math.min(maxNewTokens ?? limits.maxNewTokens, limits.maxNewTokens),
+          },
           {
             signal,
             ...(options.onEvent ? { onEvent: options.onEvent } : {}),
@@ -228,4 +291,14 @@ export class VisionService {
     if (result.truncated) logger.info({ task, tokens: result.generatedTokens }, "answer cut");
     return result;
   }
+}
+
+/** A job's result as a reading: the visible text, trimmed, and its token counts. */
+function reading(result: VisionResult): VisionReading {
+  return {
+    text: result.text.trim(),
+    truncated: result.truncated,
+    tokens: result.generatedTokens,
+    promptTokens: result.promptTokens,
+  };
 }

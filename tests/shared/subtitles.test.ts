@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { srtTime, toSrt } from "../../src/bot/format/srt.js";
+import { srtTime, toSrt, toVtt, vttTime } from "../../src/shared/subtitles.js";
 
 describe("srt", () => {
   it("writes times as HH:MM:SS,mmm", () => {
@@ -34,5 +34,22 @@ describe("srt", () => {
       "1\n00:00:01,000 --> 00:00:02,250\ntail\n",
     );
     assert.equal(toSrt([], 5), "");
+  });
+});
+
+describe("vtt", () => {
+  it("writes the header and the cues with HH:MM:SS.mmm times, in order, within the recording", () => {
+    assert.equal(vttTime(3 * 3600 + 25 * 60 + 7.089), "03:25:07.089");
+    assert.equal(
+      toVtt(
+        [
+          { startS: 4, endS: 12, text: "second" },
+          { startS: 0.5, endS: 4, text: "first" },
+        ],
+        10,
+      ),
+      "WEBVTT\n\n00:00:00.500 --> 00:00:04.000\nfirst\n\n00:00:04.000 --> 00:00:10.000\nsecond\n",
+    );
+    assert.equal(toVtt([], 5), "WEBVTT\n");
   });
 });
