@@ -191,7 +191,7 @@ describe("VRAM measurement", () => {
 
       const status = new StatusService({
         stats: () => manager.stats(),
-        store: { usage: { since: () => [] } } as never,
+        store: { usage: { since: () => [], byOwner: () => [] } } as never,
         clock,
         startedAt: 0,
         device: "cuda (profile gpu)",
