@@ -5,6 +5,7 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import type { JobLayer } from "../jobs/index.js";
 import { routeGroup } from "./app.js";
+import { RECOGNIZED_FILE_FIELDS } from "./original/schemas.js";
 import type { ApiEnv } from "./env.js";
 import { fileField, mediaInput } from "./uploads.js";
 
@@ -31,12 +32,7 @@ const transcribeRoute = createRoute({
         "application/json": {
           schema: z
             .object({
-              text: z.string(),
-              normalized_text: z.string().nullable(),
-              normalized: z.boolean(),
-              status: z.literal("success"),
-              content_type: z.string().nullable(),
-              filename: z.string().nullable(),
+              ...RECOGNIZED_FILE_FIELDS,
               duration: z.number(),
               num_chunks: z.number(),
               chunks: z.array(

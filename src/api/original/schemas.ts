@@ -33,3 +33,13 @@ export function errorResponses(...statuses: number[]) {
 
 /** What the work routes may refuse with, beyond their own input checks. */
 export const WORK_ERRORS = [401, 413, 415, 429, 503, 504] as const;
+
+/** The fields the original service answered every recognized file with (OCR and ASR alike). */
+export const RECOGNIZED_FILE_FIELDS = {
+  text: z.string(),
+  normalized_text: z.string().nullable(),
+  normalized: z.boolean(),
+  status: z.literal("success"),
+  content_type: z.string().nullable(),
+  filename: z.string().nullable(),
+};

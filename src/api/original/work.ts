@@ -13,7 +13,7 @@ import { HttpError } from "../errors.js";
 import { body } from "../limits.js";
 import { fileField, mediaInput } from "../uploads.js";
 import type { OriginalRoutesDeps } from "./deps.js";
-import { errorResponses, WORK_ERRORS } from "./schemas.js";
+import { errorResponses, RECOGNIZED_FILE_FIELDS, WORK_ERRORS } from "./schemas.js";
 
 const fileForm = (description: string) => ({
   required: true,
@@ -57,12 +57,7 @@ const extractText = (deps: OriginalRoutesDeps) =>
           "application/json": {
             schema: z
               .object({
-                text: z.string(),
-                normalized_text: z.string().nullable(),
-                normalized: z.boolean(),
-                status: z.literal("success"),
-                content_type: z.string().nullable(),
-                filename: z.string().nullable(),
+                ...RECOGNIZED_FILE_FIELDS,
                 language: z.string().openapi({ example: "ru" }),
                 pages: z.number().int(),
                 skipped_pages: z.number().int(),
