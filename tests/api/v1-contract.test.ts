@@ -364,28 +364,46 @@ describe("/v1 with the openai client", () => {
   });
 
   it("stops the job of a stream whose client disconnects", async () => {
-    const finished = new Promise<void>((resolve) => {
+    // The chat model is unloaded first, so the stream's job waits in line while it loads: the
+    // client leaves then, and the job must leave the line instead of running for nobody.
+    assert.notEqual(await models.manager.unload("chat"), "busy");
+    const chatStats = () => models.manager.stats().models.find((model) => model.id === "chat")!;
+    const ranBefore = chatStats().jobsOk + chatStats().jobsFailed;
+    const controller = new AbortController();
+    const loading = new Promise<void>((resolve) => {
       const off = models.manager.on((event) => {
-        if (event.type === "job_done" && event.modelId === "chat") {
+        if (event.type === "loading" && event.modelId === "chat") {
           off();
           resolve();
         }
       });
     });
-    const controller = new AbortController();
-    const stream = await client.chat.completions.create(
-      { model: "gpt-4o-mini", messages: [{ role: "user", content: "Hello?" }], stream: true },
-      { signal: controller.signal },
-    );
-    for await (const chunk of stream) {
-      void chunk;
-      controller.abort();
-      break;
-    }
-    await finished;
-    const after = models.manager.stats().models.find((model) => model.id === "chat")!;
-    assert.equal(after.running, 0);
+    const loaded = new Promise<void>((resolve) => {
+      const off = models.manager.on((event) => {
+        if (event.type === "loaded" && event.modelId === "chat") {
+          off();
+          resolve();
+        }
+      });
+    });
+    const request = client.chat.completions
+      .create(
+        { model: "gpt-4o-mini", messages: [{ role: "user", content: "Hello?" }], stream: true },
+        { signal: controller.signal },
+      )
+      .then(
+        () => "answered",
+        () => "aborted",
+      );
+    await loading;
+    assert.equal(chatStats().queued, 1, "the stream's job waits for the load");
+    controller.abort();
+    assert.equal(await request, "aborted");
+    await loaded;
+    const after = chatStats();
     assert.equal(after.queued, 0);
+    assert.equal(after.running, 0);
+    assert.equal(after.jobsOk + after.jobsFailed, ranBefore, "the job never ran");
   });
 
   it("serves the original speech routes with their field names", async () => {
