@@ -27,7 +27,6 @@
  * With --heavy, the fairness scenario's figures come before it and its line after it, last:
  * fair: users=… heavy=… p95_light_ms=… p95_light_alone_ms=… ratio=… lost=…
  */
-import fs from "node:fs";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { BotProcess, freePort, removeDir, startServer, tempDir } from "../tests/e2e/harness.js";
@@ -35,6 +34,7 @@ import { ENGLISH_LINE, textPng, voiceNote } from "../tests/e2e/media.js";
 import type { BotApiServer } from "../tests/support/bot-api/index.js";
 import { fairness, heavyMedia } from "./load-fair.js";
 import { jobFigures, readMetrics } from "./load-metrics.js";
+import { mb, RssWatch } from "./process-rss.js";
 import {
   countOf,
   kindTable,
@@ -80,20 +80,6 @@ function positive(name: "users" | "seconds" | "grace" | "seed"): number {
   return value;
 }
 
-/** Resident memory of a process in MB (VmRSS), or undefined once it is gone. */
-function rssMb(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
-  try {
-    const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
-    const kb = /^VmRSS:\s+(\d+)\s+kB/m.exec(status)?.[1];
-    return kb === undefined ? undefined : Number(kb) / 1024;
-  } catch {
-    return undefined;
-  }
-}
-
-const mb = (value: number | undefined) => (value === undefined ? "n/a" : value.toFixed(0));
-
 /** The Bot API calls by method, and the bot's health: alive, memory, errors. */
 function botLines(server: BotApiServer, bot: BotProcess, rss: RssWatch, alive: boolean): string[] {
   const methods = new Map<string, number>();
@@ -118,33 +104,6 @@ function loadLine(run: Phase, rss: RssWatch): string {
     `rss_end_mb=${mb(rss.end)}`
   );
 }
-/** The bot's RSS at the start, its peak (sampled each second) and at the end. */
-class RssWatch {
-  readonly start: number | undefined;
-  peak: number | undefined;
-  end: number | undefined;
-  private timer: NodeJS.Timeout | undefined;
-
-  constructor(private readonly pid: number | undefined) {
-    this.start = this.peak = rssMb(pid);
-    this.timer = setInterval(() => this.sample(), 1000);
-  }
-
-  /** Takes the last sample; later calls change nothing. */
-  stop(): void {
-    if (!this.timer) return;
-    clearInterval(this.timer);
-    this.timer = undefined;
-    this.end = this.sample();
-  }
-
-  private sample(): number | undefined {
-    const now = rssMb(this.pid);
-    if (now !== undefined) this.peak = Math.max(this.peak ?? 0, now);
-    return now;
-  }
-}
-
 async function main(): Promise<void> {
   const media = {
     photo: await textPng(ENGLISH_LINE),
