@@ -1,8 +1,6 @@
 /**
  * Every work route's policy in one table: which daily quota of the caller's key it counts
- * against, and (for routes whose schemas don't declare it themselves) what body it takes and
- * how large. The original OCR, chat and table routes declare their bodies in their route
- * definitions; the quota of every route is decided here only.
+ * against, and what body it takes and how large (415 and 413 before the route reads it).
  */
 import type { MiddlewareHandler } from "hono";
 import type { ApiEnv } from "./env.js";
@@ -19,13 +17,13 @@ export interface BodyLimits {
 interface RoutePolicy {
   path: string;
   work: MeteredWork;
-  body?: { kind: BodyKind; limit: keyof BodyLimits };
+  body: { kind: BodyKind; limit: keyof BodyLimits };
 }
 
 const POLICIES: readonly RoutePolicy[] = [
-  { path: "/ocr/extract-text", work: "pages" },
-  { path: "/table/extract", work: "pages" },
-  { path: "/chat/simple", work: "tokens" },
+  { path: "/ocr/extract-text", work: "pages", body: { kind: "multipart", limit: "document" } },
+  { path: "/table/extract", work: "pages", body: { kind: "multipart", limit: "document" } },
+  { path: "/chat/simple", work: "tokens", body: { kind: "json", limit: "json" } },
   { path: "/asr/transcribe", work: "audio", body: { kind: "multipart", limit: "audio" } },
   { path: "/tts/synthesize", work: "none", body: { kind: "json", limit: "json" } },
   { path: "/v1/chat/completions", work: "tokens", body: { kind: "json", limit: "json" } },
@@ -50,7 +48,7 @@ export function routePolicies(
     path: policy.path,
     handlers: [
       limiter.middleware(policy.work),
-      ...(policy.body ? body(policy.body.kind, limits[policy.body.limit]) : []),
+      ...body(policy.body.kind, limits[policy.body.limit]),
     ],
   }));
   const metered = new Set(POLICIES.map((policy) => policy.path));

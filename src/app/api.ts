@@ -61,10 +61,6 @@ export function apiServerOptions(
       jobs: core.jobs,
       status: core.status,
       deadline: { timeoutMs: api.timeoutMs, clock: deps.clock },
-      limits: {
-        document: { bytes: api.maxDocumentBytes, setting: "API_MAX_DOCUMENT_MB" },
-        json: { bytes: api.maxJsonBytes, setting: "API_MAX_JSON_MB" },
-      },
       readingMode,
       settings: {
         idleUnloadMs: config.models.idleUnloadMs,

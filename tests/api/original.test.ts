@@ -398,10 +398,6 @@ describe("reload-model where the models run on workers (ROLE=bot)", () => {
         jobs,
         status,
         deadline: { timeoutMs: 1_000, clock: new ManualClock() },
-        limits: {
-          document: { bytes: 1, setting: "API_MAX_DOCUMENT_MB" },
-          json: { bytes: 1, setting: "API_MAX_JSON_MB" },
-        },
         readingMode: "fast",
         settings: { idleUnloadMs: 0, pdfMaxPages: 1 },
       },

@@ -5,13 +5,11 @@
 import type { JobLayer, ReadingMode } from "../../jobs/index.js";
 import type { StatusService } from "../../services/status/index.js";
 import type { Deadline } from "../deadline.js";
-import type { BodyLimit } from "../limits.js";
 
 export interface OriginalRoutesDeps {
   jobs: Pick<JobLayer, "recognize" | "complete" | "table">;
   status: Pick<StatusService, "snapshot" | "unloadModel">;
   deadline: Deadline;
-  limits: { document: BodyLimit; json: BodyLimit };
   /** How OCR reads when the request names no mode (OCR_DEFAULT_MODE resolved). */
   readingMode: ReadingMode;
   settings: {

@@ -10,7 +10,6 @@ import { routeGroup } from "../app.js";
 import { withDeadline } from "../deadline.js";
 import type { ApiEnv } from "../env.js";
 import { HttpError } from "../errors.js";
-import { body } from "../limits.js";
 import { fileField, mediaInput } from "../uploads.js";
 import type { OriginalRoutesDeps } from "./deps.js";
 import { errorResponses, RECOGNIZED_FILE_FIELDS, WORK_ERRORS } from "./schemas.js";
@@ -40,7 +39,6 @@ const extractText = (deps: OriginalRoutesDeps) =>
       "`skipped_pages` counts them. `normalize=true` also returns the text cleaned up by " +
       "the chat model as `normalized_text`.",
     security: [{ apiKey: [] }],
-    middleware: body("multipart", deps.limits.document),
     request: {
       query: z.object({
         normalize: flag.openapi({ description: "Also clean the text up with the chat model" }),
@@ -73,78 +71,74 @@ const extractText = (deps: OriginalRoutesDeps) =>
     },
   });
 
-const chatSimple = (deps: OriginalRoutesDeps) =>
-  createRoute({
-    method: "post",
-    path: "/chat/simple",
-    tags: ["chat"],
-    summary: "One answer from the chat model; nothing is remembered",
-    security: [{ apiKey: [] }],
-    middleware: body("json", deps.limits.json),
-    request: {
-      body: {
-        required: true,
-        content: {
-          "application/json": {
-            schema: z
-              .object({
-                message: z.string().trim().min(1).openapi({ example: "Привет! Как дела?" }),
-                system_prompt: z.string().optional(),
-                max_new_tokens: z.number().int().min(1).max(8192).optional(),
-                temperature: z.number().min(0.1).max(1).optional(),
-              })
-              .openapi("SimpleChat"),
-          },
+const chatSimple = createRoute({
+  method: "post",
+  path: "/chat/simple",
+  tags: ["chat"],
+  summary: "One answer from the chat model; nothing is remembered",
+  security: [{ apiKey: [] }],
+  request: {
+    body: {
+      required: true,
+      content: {
+        "application/json": {
+          schema: z
+            .object({
+              message: z.string().trim().min(1).openapi({ example: "Привет! Как дела?" }),
+              system_prompt: z.string().optional(),
+              max_new_tokens: z.number().int().min(1).max(8192).optional(),
+              temperature: z.number().min(0.1).max(1).optional(),
+            })
+            .openapi("SimpleChat"),
         },
       },
     },
-    responses: {
-      200: {
-        description: "The answer",
-        content: {
-          "application/json": {
-            schema: z
-              .object({
-                response: z.string(),
-                status: z.literal("success"),
-                truncated: z.boolean().openapi({ description: "Cut at max_new_tokens" }),
-              })
-              .openapi("SimpleChatAnswer"),
-          },
+  },
+  responses: {
+    200: {
+      description: "The answer",
+      content: {
+        "application/json": {
+          schema: z
+            .object({
+              response: z.string(),
+              status: z.literal("success"),
+              truncated: z.boolean().openapi({ description: "Cut at max_new_tokens" }),
+            })
+            .openapi("SimpleChatAnswer"),
         },
       },
-      ...errorResponses(400, ...WORK_ERRORS),
     },
-  });
+    ...errorResponses(400, ...WORK_ERRORS),
+  },
+});
 
-const tableExtract = (deps: OriginalRoutesDeps) =>
-  createRoute({
-    method: "post",
-    path: "/table/extract",
-    tags: ["vision"],
-    summary: "A chart, diagram or table picture as a table (the vision model)",
-    security: [{ apiKey: [] }],
-    middleware: body("multipart", deps.limits.document),
-    request: { body: fileForm("A picture of a chart, a diagram or a table") },
-    responses: {
-      200: {
-        description: "The table: Markdown, rows (header first) and CSV",
-        content: {
-          "application/json": {
-            schema: z
-              .object({
-                markdown: z.string(),
-                rows: z.array(z.array(z.string())),
-                csv: z.string(),
-                status: z.literal("success"),
-              })
-              .openapi("Table"),
-          },
+const tableExtract = createRoute({
+  method: "post",
+  path: "/table/extract",
+  tags: ["vision"],
+  summary: "A chart, diagram or table picture as a table (the vision model)",
+  security: [{ apiKey: [] }],
+  request: { body: fileForm("A picture of a chart, a diagram or a table") },
+  responses: {
+    200: {
+      description: "The table: Markdown, rows (header first) and CSV",
+      content: {
+        "application/json": {
+          schema: z
+            .object({
+              markdown: z.string(),
+              rows: z.array(z.array(z.string())),
+              csv: z.string(),
+              status: z.literal("success"),
+            })
+            .openapi("Table"),
         },
       },
-      ...errorResponses(400, 422, ...WORK_ERRORS),
     },
-  });
+    ...errorResponses(400, 422, ...WORK_ERRORS),
+  },
+});
 
 const IMAGE_NAME = /\.(png|jpe?g|webp|tiff?|bmp|gif)$/i;
 
@@ -203,7 +197,7 @@ export function workRoutes(deps: OriginalRoutesDeps): OpenAPIHono<ApiEnv> {
         200,
       );
     })
-    .openapi(chatSimple(deps), async (c) => {
+    .openapi(chatSimple, async (c) => {
       const request = c.req.valid("json");
       const outcome = await withDeadline(c, deadline, (signal) => {
         const reply = jobs.complete({
@@ -225,7 +219,7 @@ export function workRoutes(deps: OriginalRoutesDeps): OpenAPIHono<ApiEnv> {
         200,
       );
     })
-    .openapi(tableExtract(deps), async (c) => {
+    .openapi(tableExtract, async (c) => {
       const { file } = c.req.valid("form");
       const input = await mediaInput(file);
       const table = await withDeadline(c, deadline, (signal) =>
