@@ -1,10 +1,12 @@
 /**
  * Entry point: reads `.env` and the environment, validates the config, starts the app
- * and stops it cleanly on SIGINT/SIGTERM.
+ * and stops it cleanly on SIGINT/SIGTERM. Exit status: 0 after a clean stop, 78 (EX_CONFIG)
+ * for a start no restart can fix (invalid config, a token Telegram refuses), 1 otherwise.
  */
 import fs from "node:fs";
 import { createApp } from "./app/index.js";
 import { installLastResortHandlers } from "./app/last-resort.js";
+import { EXIT_CONFIG, TelegramRefusedError } from "./app/telegram-start.js";
 import { createWorkerApp } from "./app/worker.js";
 import { ConfigError, loadConfig, type Config } from "./config/index.js";
 import { createLogger } from "./log/index.js";
@@ -22,7 +24,8 @@ function readConfig(): Config {
     } else {
       console.error(error.message);
     }
-    process.exit(1);
+    // A restart can't fix it: a distinct status that supervisors don't restart on.
+    process.exit(EXIT_CONFIG);
   }
 }
 
@@ -75,5 +78,6 @@ try {
 } catch (error) {
   logger.fatal({ err: error }, "could not start");
   await app.stop().catch(() => undefined);
-  process.exit(1);
+  // A refused token is a configuration error (no restart helps); anything else may pass.
+  process.exit(error instanceof TelegramRefusedError ? EXIT_CONFIG : 1);
 }

@@ -27,16 +27,28 @@ import { systemClock, type Clock } from "../shared/clock.js";
 import { withTimeout } from "../shared/timeout.js";
 import { startApi } from "./api.js";
 import { createCore } from "./core.js";
+import {
+  identify,
+  StartupState,
+  startupApi,
+  untilTelegramAnswers,
+  type TelegramStartDeps,
+} from "./telegram-start.js";
 
 export interface App {
-  /** Resolves once the bot identified itself and takes updates (polling or webhook). */
+  /**
+   * Resolves once the bot identified itself and takes updates (polling or webhook), or
+   * quietly when stop() cut a start short. While Telegram can't be reached it keeps
+   * trying (TELEGRAM_START_*); the ops server and the HTTP API already serve meanwhile.
+   * Rejects with TelegramRefusedError when Telegram refuses the token.
+   */
   start(): Promise<void>;
   /** Stops taking updates, lets in-flight work finish (up to the timeout), closes everything. */
   stop(): Promise<void>;
 }
 
-/** How long start-up waits for getMe before giving up. */
-const TELEGRAM_START_TIMEOUT_MS = 30_000;
+/** How long start-up waits for Redis (ROLE=bot) before giving up. */
+const REDIS_START_TIMEOUT_MS = 30_000;
 
 /** How long shutdown spends telling users their jobs were interrupted. */
 const NOTICE_TIMEOUT_MS = 3_000;
@@ -51,6 +63,9 @@ export function createApp(config: Config, logger: Logger, clock: Clock = systemC
 
   const metrics = createBotMetrics();
   const reachability = new TelegramReachability();
+  const startup = new StartupState();
+  // Aborted by stop(): ends a start that still waits for Telegram at once.
+  const starting = new AbortController();
   const telegram = createBot(
     {
       token: config.telegram.token,
@@ -85,15 +100,28 @@ export function createApp(config: Config, logger: Logger, clock: Clock = systemC
   const readiness = botReadiness({
     isDatabaseHealthy: () => store.isHealthy(),
     telegram: reachability,
-    ...(cluster && {
-      more: {
+    more: {
+      // Until the bot identified itself and takes updates: says what it waits for.
+      startup: () => startup.check(),
+      ...(cluster && {
         redis: () =>
           cluster.remote.isReachable()
             ? { ok: true }
             : { ok: false, reason: "Redis does not answer (model jobs can't be queued)" },
-      },
-    }),
+      }),
+    },
   });
+  const telegramStart: TelegramStartDeps = {
+    token: config.telegram.token,
+    apiRoot: config.telegram.apiRoot,
+    timeoutMs: config.telegram.timeoutMs,
+    policy: config.telegram.startRetry,
+    clock,
+    logger,
+    state: startup,
+    transformers: [countApiErrors(metrics), reachability.transformer],
+  };
+  const startApiClient = startupApi(telegramStart);
 
   let ops: { close(): Promise<void> } | undefined;
   let api: RunningServer | undefined;
@@ -113,65 +141,91 @@ export function createApp(config: Config, logger: Logger, clock: Clock = systemC
       // Runs after Telegram got its 200; errors were already answered by the bot.
       handleUpdate: telegram.handleUpdate,
     });
-    await registerWebhook(
-      bot.api,
-      { url: url!, secret: secret!, allowedUpdates: [...ALLOWED_UPDATES] },
-      logger,
+    await untilTelegramAnswers(
+      "setWebhook",
+      () =>
+        registerWebhook(
+          startApiClient,
+          { url: url!, secret: secret!, allowedUpdates: [...ALLOWED_UPDATES] },
+          logger,
+        ),
+      telegramStart,
+      starting.signal,
     );
     logger.info({ port: webhook.port }, "receiving updates by webhook");
   };
 
+  /** What start() does; each step that may wait checks whether stop() was called meanwhile. */
+  const startSteps = async () => {
+    const { signal } = starting;
+    // First, so probes can tell "starting" (live, not ready) from "dead" during a long start.
+    if (config.metrics.port > 0) {
+      ops = await startOpsServer({
+        host: config.metrics.host,
+        port: config.metrics.port,
+        readiness,
+        registry: metrics.registry,
+        logger,
+      });
+    }
+    startup.waiting(cluster ? "connecting to Redis" : "starting");
+    await cluster?.remote.start(REDIS_START_TIMEOUT_MS);
+    signal.throwIfAborted();
+    // The HTTP API needs no Telegram: it serves during a Telegram outage too.
+    api = await startApi(config, core, { logger, clock, registry: metrics.registry });
+    await speech
+      .checkTools()
+      .catch((error: unknown) => logger.warn({ err: error }, "voice features are unavailable"));
+    signal.throwIfAborted();
+    bot.botInfo = await identify(startApiClient, telegramStart, signal);
+    logger.info(
+      { username: bot.botInfo.username, apiRoot: config.telegram.apiRoot },
+      "bot identified",
+    );
+    await registerCommands().catch((error: unknown) =>
+      logger.warn({ err: error }, "could not set the command menus"),
+    );
+    signal.throwIfAborted();
+    // Before updates are taken, so a re-delivered update is known to be re-run already.
+    await telegram.recoverJobs();
+    signal.throwIfAborted();
+    if (config.telegram.mode === "webhook") {
+      await startWebhook();
+    } else {
+      await untilTelegramAnswers(
+        "deleteWebhook",
+        () => unregisterWebhook(startApiClient, logger),
+        telegramStart,
+        signal,
+      );
+      runner = run(bot, { runner: { fetch: { allowed_updates: [...ALLOWED_UPDATES] } } });
+      logger.info("polling for updates");
+    }
+    startup.done();
+    if (local && config.models.preload.length > 0) {
+      local.manager
+        .preload(config.models.preload)
+        .catch((error: unknown) => logger.error({ err: error }, "preloading models failed"));
+    }
+  };
+
   return {
     async start() {
-      await cluster?.remote.start(TELEGRAM_START_TIMEOUT_MS);
-      // auto-retry retries a server that doesn't answer forever: give up at start instead.
-      await withTimeout(
-        bot.init(),
-        TELEGRAM_START_TIMEOUT_MS,
-        clock,
-        () =>
-          new Error(
-            `no answer from the Telegram Bot API at ${config.telegram.apiRoot} within ${TELEGRAM_START_TIMEOUT_MS / 1000} s: check TELEGRAM_API_ROOT and the network`,
-          ),
-      );
-      logger.info(
-        { username: bot.botInfo.username, apiRoot: config.telegram.apiRoot },
-        "bot identified",
-      );
-      if (config.metrics.port > 0) {
-        ops = await startOpsServer({
-          host: config.metrics.host,
-          port: config.metrics.port,
-          readiness,
-          registry: metrics.registry,
-          logger,
-        });
-      }
-      api = await startApi(config, core, { logger, clock, registry: metrics.registry });
-      await speech
-        .checkTools()
-        .catch((error: unknown) => logger.warn({ err: error }, "voice features are unavailable"));
-      await registerCommands().catch((error: unknown) =>
-        logger.warn({ err: error }, "could not set the command menus"),
-      );
-      // Before updates are taken, so a re-delivered update is known to be re-run already.
-      await telegram.recoverJobs();
-      if (config.telegram.mode === "webhook") {
-        await startWebhook();
-      } else {
-        await unregisterWebhook(bot.api, logger);
-        runner = run(bot, { runner: { fetch: { allowed_updates: [...ALLOWED_UPDATES] } } });
-        logger.info("polling for updates");
-      }
-      if (local && config.models.preload.length > 0) {
-        local.manager
-          .preload(config.models.preload)
-          .catch((error: unknown) => logger.error({ err: error }, "preloading models failed"));
+      try {
+        await startSteps();
+      } catch (error) {
+        // stop() cut the start short (SIGTERM while waiting for Telegram): not a failure.
+        if (starting.signal.aborted) {
+          logger.info("start-up cut short by shutdown");
+          return;
+        }
+        throw error;
       }
     },
 
     stop() {
       stopping ??= (async () => {
+        starting.abort(new Error("shutting down"));
         logger.info("shutting down: no new updates or API requests");
         // Takes no new requests; those in flight end with their jobs (finished or cancelled below).
         const apiClosed = api?.close();

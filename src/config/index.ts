@@ -7,6 +7,7 @@ import path from "node:path";
 import type { z } from "zod";
 import { KIND_TABLE, type OverridableKind, type OverrideEnvKey } from "../models/kinds/table.js";
 import type { QueueLimits } from "./parsers.js";
+import type { BackoffPolicy } from "../shared/backoff.js";
 import { envSchema, workerEnvSchema, type Env } from "./schema.js";
 
 export { parseBytes, parseDurationMs, type ModelId, type QueueLimits } from "./parsers.js";
@@ -27,6 +28,11 @@ export interface Config {
     timeoutMs: number;
     /** The longest 429 retry_after waited for. */
     maxRetryAfterMs: number;
+    /**
+     * Start-up while Telegram can't be reached: tries spaced from `initialMs` doubling up
+     * to `maxDelayMs` (jittered); `giveUpAfterMs` 0 keeps trying for ever.
+     */
+    startRetry: BackoffPolicy;
     webhook: { url?: string; secret?: string; host: string; port: number };
   };
   access: { adminIds: number[]; allowedUserIds: number[] };
@@ -176,6 +182,9 @@ export function loadConfig(
       "API_PORT: a model worker serves no HTTP API; set it on the bot process (ROLE=bot or all)",
     );
   }
+  if (e.TELEGRAM_START_BACKOFF_MAX < e.TELEGRAM_START_BACKOFF) {
+    problems.push("TELEGRAM_START_BACKOFF_MAX: must be at least TELEGRAM_START_BACKOFF");
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   const cwd = options.cwd ?? process.cwd();
@@ -192,6 +201,11 @@ export function loadConfig(
       mode: e.BOT_MODE,
       timeoutMs: e.TELEGRAM_TIMEOUT,
       maxRetryAfterMs: e.TELEGRAM_MAX_RETRY_AFTER,
+      startRetry: {
+        initialMs: e.TELEGRAM_START_BACKOFF,
+        maxDelayMs: e.TELEGRAM_START_BACKOFF_MAX,
+        giveUpAfterMs: e.TELEGRAM_START_RETRY_MAX,
+      },
       webhook: {
         url: e.WEBHOOK_URL,
         secret: e.WEBHOOK_SECRET,

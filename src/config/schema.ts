@@ -40,6 +40,9 @@ export const envSchema = z.object({
   TELEGRAM_API_ROOT: z.url().default("https://api.telegram.org"),
   TELEGRAM_TIMEOUT: duration.default(30_000),
   TELEGRAM_MAX_RETRY_AFTER: duration.default(5 * 60_000),
+  TELEGRAM_START_BACKOFF: duration.pipe(z.number().min(1, "must be above 0")).default(1_000),
+  TELEGRAM_START_BACKOFF_MAX: duration.pipe(z.number().min(1, "must be above 0")).default(60_000),
+  TELEGRAM_START_RETRY_MAX: duration.default(0),
   BOT_MODE: z.enum(["polling", "webhook"]).default("polling"),
   WEBHOOK_URL: optionalText.pipe(z.url().optional()),
   WEBHOOK_SECRET: optionalText.pipe(

@@ -247,6 +247,34 @@ describe("MODEL_MAX_QUEUE and the Telegram timeouts", () => {
     assert.equal(config.telegram.maxRetryAfterMs, 5 * 60_000);
   });
 
+  it("retries an unreachable Telegram at start from 1 s doubling to 1 min, for ever by default", () => {
+    assert.deepEqual(load({}).telegram.startRetry, {
+      initialMs: 1_000,
+      maxDelayMs: 60_000,
+      giveUpAfterMs: 0,
+    });
+    assert.deepEqual(
+      load({
+        TELEGRAM_START_BACKOFF: "50ms",
+        TELEGRAM_START_BACKOFF_MAX: "200ms",
+        TELEGRAM_START_RETRY_MAX: "10m",
+      }).telegram.startRetry,
+      { initialMs: 50, maxDelayMs: 200, giveUpAfterMs: 600_000 },
+    );
+    assert.match(
+      configError({ BOT_TOKEN: TOKEN, TELEGRAM_START_BACKOFF: "0" }).message,
+      /TELEGRAM_START_BACKOFF/,
+    );
+    assert.match(
+      configError({
+        BOT_TOKEN: TOKEN,
+        TELEGRAM_START_BACKOFF: "10s",
+        TELEGRAM_START_BACKOFF_MAX: "5s",
+      }).message,
+      /TELEGRAM_START_BACKOFF_MAX: must be at least TELEGRAM_START_BACKOFF/,
+    );
+  });
+
   it("takes one number for every model, or limits per model id", () => {
     assert.deepEqual(load({ MODEL_MAX_QUEUE: "200" }).models.maxQueue, { all: 200, perModel: {} });
     assert.deepEqual(load({ MODEL_MAX_QUEUE: "chat=200, ocr=10" }).models.maxQueue, {
