@@ -183,8 +183,15 @@ export class BotProcess {
     return bot;
   }
 
-  /** Spawns the bot and returns at once, without waiting for anything (e.g. a failed start). */
-  static spawn(options: BotProcessOptions): BotProcess {
+  /**
+   * Spawns the bot and returns at once, without waiting for anything (e.g. a failed start).
+   * `server` only gives the token and API root: a Bot API that isn't up yet will do.
+   */
+  static spawn(
+    options: Omit<BotProcessOptions, "server"> & {
+      server: Pick<BotApiServer, "token" | "apiRoot">;
+    },
+  ): BotProcess {
     const { server, dataDir } = options;
     fs.mkdirSync(dataDir, { recursive: true });
     const cwd = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-cwd-"));

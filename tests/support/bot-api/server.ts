@@ -36,6 +36,8 @@ export interface BotApiServerOptions {
    * answers its absolute path on disk, for any size (the bot reads it directly).
    */
   localFilesDir?: string;
+  /** The port to listen on (a test's "Telegram comes back" on a port the bot already tries); default: a free one. */
+  port?: number;
   /** Webhook POST attempts per update before it is dropped (default 3). */
   webhookAttempts?: number;
   /** Pause between webhook attempts (default 50 ms). */
@@ -116,12 +118,12 @@ export class BotApiServer {
     this.http = createServer((req, res) => void this.route(req, res));
   }
 
-  /** Starts a server on 127.0.0.1 at a free port. */
+  /** Starts a server on 127.0.0.1 at `options.port` or a free port. */
   static async start(options: BotApiServerOptions = {}): Promise<BotApiServer> {
     const server = new BotApiServer(options);
     await new Promise<void>((resolve, reject) => {
       server.http.once("error", reject);
-      server.http.listen(0, "127.0.0.1", resolve);
+      server.http.listen(options.port ?? 0, "127.0.0.1", resolve);
     });
     server.port = (server.http.address() as AddressInfo).port;
     return server;
