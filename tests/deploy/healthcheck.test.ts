@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { pino } from "pino";
@@ -24,9 +26,27 @@ describe("deploy/healthcheck.mjs (the Docker HEALTHCHECK)", () => {
   const check = (env: Record<string, string>) =>
     run(process.execPath, [SCRIPT], { env: { PATH: process.env.PATH, ...env } });
 
-  it("passes while the ops server answers /health, even when not ready", async () => {
+  it("passes while the ops server is live, even when not ready (waiting for Telegram)", async () => {
     const result = await check({ METRICS_PORT: String(server.port), METRICS_HOST: "0.0.0.0" });
     assert.equal(result.code, 0, result.stderr);
+  });
+
+  it("asks /health/live, and fails on any answer but 200", async (t) => {
+    const asked: string[] = [];
+    let status = 200;
+    const probe = createServer((req, res) => {
+      asked.push(req.url ?? "");
+      res.writeHead(status, { "content-type": "application/json" }).end("{}");
+    });
+    await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+    t.after(() => probe.close());
+    const port = String((probe.address() as AddressInfo).port);
+    assert.equal((await check({ METRICS_PORT: port })).code, 0);
+    status = 503;
+    const failed = await check({ METRICS_PORT: port });
+    assert.equal(failed.code, 1);
+    assert.match(failed.stderr, /\/health\/live answered 503/);
+    assert.deepEqual(asked, ["/health/live", "/health/live"]);
   });
 
   it("fails when nothing answers", async () => {

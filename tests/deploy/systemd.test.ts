@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
+import { EXIT_CONFIG } from "../../src/app/telegram-start.js";
 import { missingTool, REPO, run, tempDir } from "./support/tools.js";
 
 const UNIT = "local-ai-bot.service";
@@ -33,6 +34,8 @@ describe("deploy/systemd/local-ai-bot.service", () => {
     }
     const one = (key: string) => settings.get(key)?.join(" ");
     assert.equal(one("Restart"), "on-failure");
+    // A bad token or config exits EX_CONFIG: not restarted, so it can't loop for ever.
+    assert.equal(one("RestartPreventExitStatus"), String(EXIT_CONFIG));
     assert.equal(one("EnvironmentFile"), "/etc/local-ai-bot/bot.env");
     assert.equal(one("WorkingDirectory"), "/opt/local-ai-bot");
     assert.equal(one("NoNewPrivileges"), "yes");
@@ -87,5 +90,6 @@ describe("deploy/systemd/local-ai-worker@.service", () => {
     assert.match(template, /^Environment=CUDA_VISIBLE_DEVICES=%i$/m);
     assert.match(template, /^EnvironmentFile=\/etc\/local-ai-bot\/worker\.env$/m);
     assert.match(template, /^Restart=on-failure$/m);
+    assert.match(template, new RegExp(`^RestartPreventExitStatus=${EXIT_CONFIG}$`, "m"));
   });
 });
