@@ -63,6 +63,7 @@ export function createApp(config: Config, logger: Logger, clock: Clock = systemC
 
   const metrics = createBotMetrics();
   const reachability = new TelegramReachability();
+  metrics.setTelegramSource(() => reachability.check().ok);
   const startup = new StartupState();
   // Aborted by stop(): ends a start that still waits for Telegram at once.
   const starting = new AbortController();

@@ -51,6 +51,7 @@ export const METRIC_NAMES = {
   runningJobs: "bot_model_running_jobs",
   modelLoaded: "bot_model_loaded",
   telegramApiErrors: "bot_telegram_api_errors_total",
+  telegramReachable: "bot_telegram_reachable",
 } as const;
 
 /** From a quick OCR line or TTS phrase (50 ms) to a long transcription or answer (2 min). */
@@ -81,6 +82,11 @@ export interface BotMetrics {
    * function that detaches the source again (the gauges then report nothing).
    */
   setGaugeSource(source: () => GaugeSample): () => void;
+  /**
+   * Sets what the Telegram gauge reads at scrape time: whether the last Bot API call got an
+   * answer (0 too while start-up still waits for Telegram).
+   */
+  setTelegramSource(isReachable: () => boolean): void;
 }
 
 export interface BotMetricsOptions {
@@ -93,6 +99,7 @@ export function createBotMetrics(options: BotMetricsOptions = {}): BotMetrics {
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
   const registers = [registry];
   let source: (() => GaugeSample) | undefined;
+  let telegramReachable: (() => boolean) | undefined;
   const sample = (): GaugeSample | undefined => source?.();
 
   const updates = new Counter({
@@ -145,6 +152,16 @@ export function createBotMetrics(options: BotMetricsOptions = {}): BotMetrics {
     help: 'Failed Telegram Bot API calls, by method and error code ("network" when no answer came).',
     labelNames: ["method", "error_code"] as const,
     registers,
+  });
+
+  new Gauge({
+    name: METRIC_NAMES.telegramReachable,
+    help: "1 while the last Telegram Bot API call got an answer, 0 while Telegram can't be reached (at start too).",
+    registers,
+    collect() {
+      if (telegramReachable) this.set(telegramReachable() ? 1 : 0);
+      else this.reset();
+    },
   });
 
   const totalGauge = (name: string, help: string, read: (s: GaugeSample) => number) =>
@@ -243,6 +260,9 @@ export function createBotMetrics(options: BotMetricsOptions = {}): BotMetrics {
     observeModelUnload: (model, reason) => unloads.inc({ model, reason }),
     observeTelegramApiError: (method, errorCode) =>
       apiErrors.inc({ method, error_code: String(errorCode) }),
+    setTelegramSource(isReachable) {
+      telegramReachable = isReachable;
+    },
     setGaugeSource(next) {
       source = next;
       return () => {

@@ -24,6 +24,11 @@ async function health(port: number, path: string): Promise<Health> {
   return { code: response.status, body: (await response.json()) as Health["body"] };
 }
 
+async function reachableGauge(port: number): Promise<string | undefined> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  return /^bot_telegram_reachable (\d+)$/m.exec(text)?.[1];
+}
+
 const retry = (attempt: number) => (line: LogLine) =>
   line.msg === RETRYING && Number(line.attempt) >= attempt;
 
@@ -65,6 +70,7 @@ describe("e2e: a start while Telegram is unreachable", { concurrency: true }, ()
     assert.equal(waiting.code, 503);
     assert.match(waiting.body.checks?.startup?.reason ?? "", /^waiting for Telegram \(getMe\)/);
     assert.equal((await health(metricsPort, "/health")).code, 200, "/health stays liveness");
+    assert.equal(await reachableGauge(metricsPort), "0");
 
     // Telegram comes back on the port the bot keeps trying.
     const server = await BotApiServer.start({ token: E2E_TOKEN, port: apiPort });
@@ -73,6 +79,7 @@ describe("e2e: a start while Telegram is unreachable", { concurrency: true }, ()
     await bot.waitForLog((line) => line.msg === "polling for updates");
     await server.waitForPolling();
     assert.equal((await health(metricsPort, "/health/ready")).code, 200);
+    assert.equal(await reachableGauge(metricsPort), "1");
     assert.equal(bot.pid, pid);
     assert.equal(
       bot.logs.filter((line) => line.msg === "health and metrics server listening").length,

@@ -85,12 +85,21 @@ describe("ops server", () => {
       [METRIC_NAMES.runningJobs]: "gauge",
       [METRIC_NAMES.modelLoaded]: "gauge",
       [METRIC_NAMES.telegramApiErrors]: "counter",
+      [METRIC_NAMES.telegramReachable]: "gauge",
       process_resident_memory_bytes: "gauge",
       nodejs_eventloop_lag_p99_seconds: "gauge",
     };
     for (const [name, type] of Object.entries(expected)) {
       assert.equal(exposition.types.get(name), type, name);
     }
+  });
+
+  it("reads bot_telegram_reachable at each scrape from its source", async () => {
+    let reachable = false;
+    metrics.setTelegramSource(() => reachable);
+    assert.equal(sampleValue(await scrape(), METRIC_NAMES.telegramReachable, {}), 0);
+    reachable = true;
+    assert.equal(sampleValue(await scrape(), METRIC_NAMES.telegramReachable, {}), 1);
   });
 
   it("moves counters and histograms as updates, jobs and API errors are recorded", async () => {
