@@ -4,7 +4,6 @@
  * the test moves as soon as a wait begins, so nothing sleeps.
  */
 import assert from "node:assert/strict";
-import net from "node:net";
 import { Writable } from "node:stream";
 import { after, before, describe, it } from "node:test";
 import { GrammyError, HttpError } from "grammy";
@@ -20,6 +19,7 @@ import {
 } from "../../src/app/telegram-start.js";
 import { RetriesExhaustedError } from "../../src/shared/backoff.js";
 import { ManualClock } from "../../src/shared/clock.js";
+import { freePort as closedPort } from "../e2e/harness.js";
 import { BotApiServer } from "../support/bot-api/index.js";
 
 const TOKEN = "4242424242:start-test-token-0123456789abcdef";
@@ -70,15 +70,6 @@ function harness(apiRoot: string, token = TOKEN) {
     return done;
   };
   return { deps, clock, logs, raw, states, drive, api: startupApi(deps) };
-}
-
-/** A loopback port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
 }
 
 describe("start-up against an unreachable or refusing Bot API", () => {
