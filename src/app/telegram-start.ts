@@ -4,9 +4,8 @@
  * supervisor's restart limit, and /health/ready says what it waits for meanwhile. A token
  * Telegram refuses still ends the start at once: no retry fixes it.
  */
-import { Api, GrammyError, HttpError } from "grammy";
+import { Api, GrammyError, HttpError, type Transformer } from "grammy";
 import type { UserFromGetMe } from "grammy/types";
-import type { Transformer } from "grammy";
 import type { Logger } from "pino";
 import type { CheckResult } from "../server/index.js";
 import { retryWithBackoff, type BackoffPolicy, type Verdict } from "../shared/backoff.js";
@@ -27,7 +26,9 @@ export class TelegramRefusedError extends Error {
 
 /**
  * Worth another try: no answer (refused connection, DNS, timeout, a proxy's HTML error page),
- * a 5xx or a 429 (after its retry_after). Anything else Telegram answered is final.
+ * a 5xx or a 429 (after its retry_after). Anything else Telegram answered is final: 401 (a
+ * revoked or wrong token), 404 (a malformed one), 400. A host that never answers (a typo in
+ * TELEGRAM_API_ROOT) can't be told from an outage, so it is retried like one.
  */
 export function classifyStartError(error: unknown): Verdict {
   if (error instanceof HttpError) return { retry: true };
