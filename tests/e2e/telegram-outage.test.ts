@@ -1,7 +1,8 @@
 /**
  * End to end, a start while Telegram is down: the bot process keeps trying (short backoff
  * here), serves /health/live (200) and /health/ready (503, saying it waits for Telegram)
- * meanwhile, and once the Bot API comes up it becomes ready and answers without a restart.
+ * meanwhile, its HTTP API already serves, and once the Bot API comes up it becomes ready
+ * and answers without a restart.
  * SIGTERM during the wait stops it at once and cleanly.
  */
 import assert from "node:assert/strict";
@@ -38,23 +39,24 @@ describe("e2e: a start while Telegram is unreachable", { concurrency: true }, ()
     for (const step of cleanup.reverse()) await step();
   });
 
-  /** A bot whose Bot API port has nothing listening yet, with its ops server on. */
+  /** A bot whose Bot API port has nothing listening yet, with its ops server and HTTP API on. */
   const spawnOffline = async () => {
     const apiPort = await freePort();
     const metricsPort = await freePort();
+    const httpApiPort = await freePort();
     const dataDir = tempDir("outage");
     cleanup.push(() => removeDir(dataDir));
     const bot = BotProcess.spawn({
       server: { token: E2E_TOKEN, apiRoot: `http://127.0.0.1:${apiPort}` },
       dataDir,
-      env: { METRICS_PORT: String(metricsPort), ...FAST_RETRY },
+      env: { METRICS_PORT: String(metricsPort), API_PORT: String(httpApiPort), ...FAST_RETRY },
     });
     cleanup.push(() => bot.kill());
-    return { bot, apiPort, metricsPort };
+    return { bot, apiPort, metricsPort, httpApiPort };
   };
 
   test("is live but not ready while it retries, then ready and answering in the same process", async () => {
-    const { bot, apiPort, metricsPort } = await spawnOffline();
+    const { bot, apiPort, metricsPort, httpApiPort } = await spawnOffline();
     const second = await bot.waitForLog(retry(2));
     assert.equal(typeof second.nextDelayMs, "number");
     assert.ok(
@@ -71,6 +73,10 @@ describe("e2e: a start while Telegram is unreachable", { concurrency: true }, ()
     assert.match(waiting.body.checks?.startup?.reason ?? "", /^waiting for Telegram \(getMe\)/);
     assert.equal((await health(metricsPort, "/health")).code, 200, "/health stays liveness");
     assert.equal(await reachableGauge(metricsPort), "0");
+    // The HTTP API needs no Telegram: it already serves.
+    const apiHealth = await fetch(`http://127.0.0.1:${httpApiPort}/health`);
+    assert.equal(apiHealth.status, 200);
+    assert.equal(((await apiHealth.json()) as { status: string }).status, "healthy");
 
     // Telegram comes back on the port the bot keeps trying.
     const server = await BotApiServer.start({ token: E2E_TOKEN, port: apiPort });
