@@ -8,6 +8,7 @@
  */
 import sharp, { type Sharp } from "sharp";
 import { InputError } from "../shared/errors.js";
+import { capTiffPages } from "./tiff.js";
 
 /** Limits and targets for {@link prepareImageForOcr}. Every field has a production default. */
 export interface ImageIntakeOptions {
@@ -63,17 +64,31 @@ const RASTER_FORMATS = new Set(["jpeg", "png", "webp", "gif", "tiff", "heif", "a
  */
 const PAGED_FORMATS = new Set(["tiff"]);
 
+/** An image as pages of a document: see {@link imagePages}. */
+export interface ImagePages {
+  /** Pages of a multi-page TIFF; 1 for anything else (animations included). */
+  pages: number;
+  /** The image to read pages from: a TIFF of more than `maxPages` pages is cut after them. */
+  bytes: Uint8Array;
+}
+
 /**
- * How many pages of a document an image holds: the page count of a multi-page TIFF, 1 for
- * anything else (animations included). Validates like {@link prepareImageForOcr} (byte limit,
- * header, the first page's pixel limit) and throws the same `InputError`s.
+ * How many pages of a document an image holds, and the bytes to read its first `maxPages`
+ * from. Validates like {@link prepareImageForOcr} (byte limit, header, the first page's pixel
+ * limit) and throws the same `InputError`s.
  */
-export async function imagePageCount(
+export async function imagePages(
   bytes: Uint8Array,
+  maxPages: number,
   options: ImageIntakeOptions = {},
-): Promise<number> {
-  const raster = await openRaster(bytes, { ...DEFAULTS, ...options }, 0);
-  return PAGED_FORMATS.has(raster.format) ? raster.pages : 1;
+): Promise<ImagePages> {
+  const limits = { ...DEFAULTS, ...options };
+  checkBytes(bytes, limits);
+  const tiff = capTiffPages(bytes, maxPages);
+  const readable = tiff?.bytes ?? bytes;
+  const raster = await openRaster(readable, limits, 0);
+  if (!PAGED_FORMATS.has(raster.format)) return { pages: 1, bytes };
+  return { pages: tiff?.pages ?? raster.pages, bytes: readable };
 }
 
 /**
@@ -217,15 +232,7 @@ async function openRaster(
   sourceHeight: number;
   pages: number;
 }> {
-  if (bytes.byteLength === 0) throw new InputError("input.empty", "the image is empty");
-  if (bytes.byteLength > limits.maxBytes) {
-    throw new InputError(
-      "image.too_large",
-      `the image is ${bytes.byteLength} bytes, more than the ${limits.maxBytes} allowed`,
-      { bytes: bytes.byteLength, maxBytes: limits.maxBytes },
-    );
-  }
-
+  checkBytes(bytes, limits);
   const input = () =>
     sharp(bytes, { limitInputPixels: limits.maxInputPixels, failOn: "error", pages: 1, page });
   const meta = await input()
@@ -257,6 +264,18 @@ async function openRaster(
     sourceHeight: swapped ? meta.width : height,
     pages: meta.pages ?? 1,
   };
+}
+
+/** Throws `InputError` for an empty image or one above the byte limit. */
+function checkBytes(bytes: Uint8Array, limits: Pick<Required<ImageIntakeOptions>, "maxBytes">) {
+  if (bytes.byteLength === 0) throw new InputError("input.empty", "the image is empty");
+  if (bytes.byteLength > limits.maxBytes) {
+    throw new InputError(
+      "image.too_large",
+      `the image is ${bytes.byteLength} bytes, more than the ${limits.maxBytes} allowed`,
+      { bytes: bytes.byteLength, maxBytes: limits.maxBytes },
+    );
+  }
 }
 
 /** The resize factor for an upright image whose longest side is `longSide`. */

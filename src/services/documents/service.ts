@@ -13,9 +13,10 @@ import type { OcrInput, OcrResult } from "../../models/adapters/ocr/types.js";
 import { cannotServe } from "../../models/kinds/index.js";
 import {
   extractImagePage,
-  imagePageCount,
+  imagePages,
   prepareImageForOcr,
   type ImageIntakeOptions,
+  type ImagePages,
 } from "../../media/image.js";
 import { PdfFile } from "../../media/pdf.js";
 import { systemClock, type Clock } from "../../shared/clock.js";
@@ -142,8 +143,8 @@ export class DocumentService {
    */
   async recognizeImage(bytes: Uint8Array, options: RecognizeOptions = {}): Promise<DocumentResult> {
     const started = this.clock.now();
-    const total = await imagePageCount(bytes, this.options.image);
-    if (total > 1) return this.recognizeImagePages(bytes, total, started, options);
+    const paged = await imagePages(bytes, this.pdf.maxPages, this.options.image);
+    if (paged.pages > 1) return this.recognizeImagePages(paged, started, options);
     const reading: Reading = { fallback: false };
     const jobs = pageJobs(options, 1);
     options.onProgress?.({ page: 1, pages: 1, method: "ocr" });
@@ -249,8 +250,7 @@ export class DocumentService {
    * none can be, the first page's error is the document's.
    */
   private async recognizeImagePages(
-    bytes: Uint8Array,
-    total: number,
+    { pages: total, bytes }: ImagePages,
     started: number,
     options: RecognizeOptions,
   ): Promise<DocumentResult> {
