@@ -277,7 +277,7 @@ export class DocumentService {
         );
       } catch (error) {
         if (!(error instanceof InputError)) throw error;
-        this.options.logger.warn({ page: number, code: error.code }, "image page unreadable");
+        this.options.logger.info({ page: number, code: error.code }, "image page unreadable");
         unreadable.push({ page: number, error });
         results.push(this.page(number, "unreadable", "", pageStarted));
         continue;
