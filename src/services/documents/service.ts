@@ -276,7 +276,8 @@ export class DocumentService {
           async () => (await prepareImageForOcr(bytes, this.options.image, index)).png,
         );
       } catch (error) {
-        if (!(error instanceof InputError)) throw error;
+        // Only the page's own pixels make it unreadable; any other failure is the document's.
+        if (!(error instanceof InputError) || !error.code.startsWith("image.")) throw error;
         this.options.logger.info({ page: number, code: error.code }, "image page unreadable");
         unreadable.push({ page: number, error });
         results.push(this.page(number, "unreadable", "", pageStarted));
