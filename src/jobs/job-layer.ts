@@ -192,7 +192,7 @@ export class JobLayer {
   }
 
   /**
-   * Reads the text of a picture or a PDF and keeps it as a result (a picture's `sourceFileId`
+   * Reads the text of a picture (every page of a multi-page TIFF) or a PDF and keeps it as a result (a picture's `sourceFileId`
    * lets it be read again as a table). In a one-to-one conversation the text joins it.
    */
   recognize(
@@ -239,6 +239,7 @@ export class JobLayer {
         language: result.language,
         pages: result.pages.length,
         skippedPages: result.skippedPages,
+        ...(result.unreadablePages.length > 0 ? { unreadablePages: result.unreadablePages } : {}),
         fallback: result.fallback,
         ...(resultId === undefined ? {} : { resultId }),
       };

@@ -86,6 +86,8 @@ export interface RecognizedDocument {
   pages: number;
   /** Pages beyond the page cap that were not read. */
   skippedPages: number;
+  /** 1-based numbers of pages of a multi-page image that could not be decoded; only when any. */
+  unreadablePages?: number[];
   /** As for {@link Transcript.resultId}. */
   resultId?: number;
 }

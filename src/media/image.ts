@@ -8,6 +8,7 @@
  */
 import sharp, { type Sharp } from "sharp";
 import { InputError } from "../shared/errors.js";
+import { capTiffPages } from "./tiff.js";
 
 /** Limits and targets for {@link prepareImageForOcr}. Every field has a production default. */
 export interface ImageIntakeOptions {
@@ -57,16 +58,81 @@ const DEFAULTS: Required<ImageIntakeOptions> = {
 const RASTER_FORMATS = new Set(["jpeg", "png", "webp", "gif", "tiff", "heif", "avif", "jp2"]);
 
 /**
+ * Formats whose further pages are pages of a document (a fax, a multi-page scan). The frames
+ * of an animated GIF or WebP are one picture moving, mostly the same text again: only the
+ * first is read, as for any picture.
+ */
+const PAGED_FORMATS = new Set(["tiff"]);
+
+/** An image as pages of a document: see {@link imagePages}. */
+export interface ImagePages {
+  /** Pages of a multi-page TIFF; 1 for anything else (animations included). */
+  pages: number;
+  /** The image to read pages from: a TIFF of more than `maxPages` pages is cut after them. */
+  bytes: Uint8Array;
+}
+
+/**
+ * How many pages of a document an image holds, and the bytes to read its first `maxPages`
+ * from. Validates like {@link prepareImageForOcr} (byte limit, header, the first page's pixel
+ * limit) and throws the same `InputError`s.
+ */
+export async function imagePages(
+  bytes: Uint8Array,
+  maxPages: number,
+  options: ImageIntakeOptions = {},
+): Promise<ImagePages> {
+  const limits = { ...DEFAULTS, ...options };
+  checkBytes(bytes, limits);
+  const tiff = capTiffPages(bytes, maxPages);
+  const readable = tiff?.bytes ?? bytes;
+  const raster = await openRaster(readable, limits, 0);
+  if (!PAGED_FORMATS.has(raster.format)) return { pages: 1, bytes };
+  return { pages: tiff?.pages ?? raster.pages, bytes: readable };
+}
+
+/**
+ * One page (0-based) of a multi-page image as a colour PNG, for a reader that prepares images
+ * itself (the vision model). The page's pixel limit is checked first; a page longer than
+ * `maxSide` is scaled down to it, so the PNG stays within the intake's byte limit.
+ */
+export async function extractImagePage(
+  bytes: Uint8Array,
+  page: number,
+  options: ImageIntakeOptions = {},
+): Promise<Buffer> {
+  const limits = { ...DEFAULTS, ...options };
+  const raster = await openRaster(bytes, limits, page);
+  try {
+    return await raster
+      .input()
+      .autoOrient()
+      .resize({
+        width: limits.maxSide,
+        height: limits.maxSide,
+        fit: "inside",
+        withoutEnlargement: true,
+      })
+      .png()
+      .toBuffer();
+  } catch (error) {
+    throw corrupt(error);
+  }
+}
+
+/**
  * Validates, rotates (EXIF), flattens, grayscales, normalizes contrast and rescales an image
  * for OCR. Throws `InputError` "image.too_large" above the byte or pixel limit and
- * "image.corrupt" for data that is not a readable raster image.
+ * "image.corrupt" for data that is not a readable raster image. `page` (0-based) picks a page
+ * of a multi-page image (see {@link imagePageCount}); the pixel limit applies to that page.
  */
 export async function prepareImageForOcr(
   bytes: Uint8Array,
   options: ImageIntakeOptions = {},
+  page = 0,
 ): Promise<PreparedImage> {
   const limits = { ...DEFAULTS, ...options };
-  const raster = await openRaster(bytes, limits);
+  const raster = await openRaster(bytes, limits, page);
   const { sourceWidth, sourceHeight } = raster;
   const scale = chooseScale(Math.max(sourceWidth, sourceHeight), limits);
 
@@ -110,7 +176,7 @@ export async function prepareImageForVision(
   options: VisionImageOptions,
 ): Promise<PreparedImage> {
   const limits = { ...DEFAULTS, ...options };
-  const raster = await openRaster(bytes, limits);
+  const raster = await openRaster(bytes, limits, 0);
   const { sourceWidth, sourceHeight } = raster;
   const scale = Math.min(1, Math.sqrt(options.maxPixels / (sourceWidth * sourceHeight)));
   try {
@@ -151,29 +217,24 @@ async function encodePng(
 }
 
 /**
- * Checks an image's size and header before anything is decoded: returns a way to open it
- * and its upright size, or throws `InputError` ("image.too_large", "image.corrupt").
+ * Checks an image's size and the header of its page `page` (0-based) before anything is
+ * decoded: returns a way to open that page, its upright size and the image's page count, or
+ * throws `InputError` ("image.too_large", "image.corrupt").
  */
 async function openRaster(
   bytes: Uint8Array,
   limits: Pick<Required<ImageIntakeOptions>, "maxBytes" | "maxInputPixels">,
+  page: number,
 ): Promise<{
   input: () => Sharp;
   format: string;
   sourceWidth: number;
   sourceHeight: number;
+  pages: number;
 }> {
-  if (bytes.byteLength === 0) throw new InputError("input.empty", "the image is empty");
-  if (bytes.byteLength > limits.maxBytes) {
-    throw new InputError(
-      "image.too_large",
-      `the image is ${bytes.byteLength} bytes, more than the ${limits.maxBytes} allowed`,
-      { bytes: bytes.byteLength, maxBytes: limits.maxBytes },
-    );
-  }
-
+  checkBytes(bytes, limits);
   const input = () =>
-    sharp(bytes, { limitInputPixels: limits.maxInputPixels, failOn: "error", pages: 1 });
+    sharp(bytes, { limitInputPixels: limits.maxInputPixels, failOn: "error", pages: 1, page });
   const meta = await input()
     .metadata()
     .catch((error: unknown) => {
@@ -201,7 +262,20 @@ async function openRaster(
     format: meta.format,
     sourceWidth: swapped ? height : meta.width,
     sourceHeight: swapped ? meta.width : height,
+    pages: meta.pages ?? 1,
   };
+}
+
+/** Throws `InputError` for an empty image or one above the byte limit. */
+function checkBytes(bytes: Uint8Array, limits: Pick<Required<ImageIntakeOptions>, "maxBytes">) {
+  if (bytes.byteLength === 0) throw new InputError("input.empty", "the image is empty");
+  if (bytes.byteLength > limits.maxBytes) {
+    throw new InputError(
+      "image.too_large",
+      `the image is ${bytes.byteLength} bytes, more than the ${limits.maxBytes} allowed`,
+      { bytes: bytes.byteLength, maxBytes: limits.maxBytes },
+    );
+  }
 }
 
 /** The resize factor for an upright image whose longest side is `longSide`. */

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { QWEN_ANSWER, VISION_TABLE } from "../../scripts/fixtures/index.js";
 import { ENGLISH_LINE, textPdf, textPng } from "../e2e/media.js";
+import { buildTiff, textTiffPage } from "../support/tiffs.js";
 import { storeApiLimiter } from "../../src/api/key-limits.js";
 import { apiApp } from "../../src/api/server.js";
 import { JobLayer, type JobServices } from "../../src/jobs/index.js";
@@ -180,6 +181,32 @@ describe("the original routes", () => {
     assert.equal(typeof body.normalized_text, "string");
     assert.ok(words(body.text).includes("fox"), body.text);
     assert.ok(words(body.text).includes("second"), body.text);
+  });
+
+  test("/ocr/extract-text and /v1/ocr read every page of a multi-page TIFF", TIMEOUT, async () => {
+    const tiff = buildTiff([
+      await textTiffPage([ENGLISH_LINE]),
+      await textTiffPage(["Second page here"]),
+      { width: 400, height: 100, corrupt: true },
+    ]);
+    const original = await call<Extracted & { unreadable_pages: number[] }>(
+      api,
+      "/ocr/extract-text",
+      { method: "POST", body: form(tiff, "fax.tiff", "image/tiff") },
+    );
+    const v1 = await call<{ text: string; pages: number; unreadable_pages: number[] }>(
+      api,
+      "/v1/ocr",
+      { method: "POST", body: form(tiff, "fax.tiff", "image/tiff") },
+    );
+    for (const { status, body } of [original, v1]) {
+      assert.equal(status, 200, JSON.stringify(body));
+      assert.equal(body.pages, 3);
+      assert.deepEqual(body.unreadable_pages, [3]);
+      assert.ok(words(body.text).includes("fox"), body.text);
+      assert.ok(words(body.text).includes("second"), body.text);
+    }
+    assert.equal(original.body.skipped_pages, 0);
   });
 
   test("/chat/simple answers with the chat model and remembers nothing", TIMEOUT, async () => {

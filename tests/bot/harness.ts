@@ -121,6 +121,7 @@ export class Harness {
         fallback: this.recognized.fallback ?? false,
         totalPages: pages + skippedPages,
         skippedPages,
+        unreadablePages: this.recognized.unreadablePages ?? [],
         normalized: false,
         timings: { totalMs: 1, ocrMs: 1, normalizeMs: 0 },
       };

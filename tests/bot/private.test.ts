@@ -129,6 +129,23 @@ describe("private chat: photos and documents", () => {
     assert.ok(h.sentTexts().some((text) => text.includes("первые 30 из 35")));
   });
 
+  it("reads a TIFF as a picture and names the pages that could not be read", async () => {
+    const h = new Harness();
+    h.recognized = {
+      text: "Page text",
+      language: "en",
+      pages: 4,
+      skippedPages: 0,
+      unreadablePages: [2, 4],
+    };
+    await h.document(h.user(), "fax.tiff", "image/tiff");
+    assert.deepEqual(h.recognizeCalls, [{ kind: "image", normalize: true }]);
+    assert.ok(
+      h.sentTexts().some((text) => /could not be read.*: 2, 4\./.test(text)),
+      h.sentTexts().join("|"),
+    );
+  });
+
   it("sends long recognized text as a .txt file with a preview", async () => {
     const h = new Harness();
     h.recognized = {

@@ -2,8 +2,10 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { crc32, deflateSync } from "node:zlib";
 import sharp from "sharp";
-import { prepareImageForOcr } from "../../src/media/image.js";
+import { imagePages, prepareImageForOcr } from "../../src/media/image.js";
+import { capTiffPages } from "../../src/media/tiff.js";
 import { textPng, textSvg } from "../support/text-images.js";
+import { buildTiff, plainTiffPage } from "../support/tiffs.js";
 
 /** A ~100-byte PNG whose header claims `width` x `height` pixels (a decompression bomb). */
 function pngBomb(width: number, height: number): Buffer {
@@ -95,5 +97,63 @@ describe("prepareImageForOcr", () => {
     });
     await assert.rejects(prepareImageForOcr(textSvg(["vector"])), { code: "image.corrupt" });
     await assert.rejects(prepareImageForOcr(new Uint8Array(0)), { code: "input.empty" });
+  });
+});
+
+describe("imagePages", () => {
+  const frames = (count: number) =>
+    Promise.all(
+      Array.from({ length: count }, (_, n) =>
+        sharp({ create: { width: 30, height: 20, channels: 3, background: n ? "#000" : "#fff" } })
+          .png()
+          .toBuffer(),
+      ),
+    );
+
+  it("counts a TIFF's pages and hands libvips no more than the cap", async () => {
+    const tiff = buildTiff(Array.from({ length: 50 }, () => plainTiffPage(4, 4)));
+    const all = await imagePages(tiff, 100);
+    assert.equal(all.pages, 50);
+    assert.equal(all.bytes, tiff, "under the cap the file is read as it is");
+    const capped = await imagePages(tiff, 3);
+    assert.equal(capped.pages, 50);
+    assert.equal((await sharp(capped.bytes).metadata()).pages, 3);
+  });
+
+  it("counts the pages of a TIFF written by libvips, BigTIFF too", async () => {
+    for (const bigtiff of [false, true]) {
+      const tiff = await sharp(await frames(3), { join: { animated: true } })
+        .tiff({ compression: "lzw", bigtiff })
+        .toBuffer();
+      const capped = await imagePages(tiff, 2);
+      assert.equal(capped.pages, 3, `bigtiff: ${bigtiff}`);
+      assert.equal((await sharp(capped.bytes).metadata()).pages, 2, `bigtiff: ${bigtiff}`);
+    }
+  });
+
+  it("reads an animated GIF or WebP as one picture", async () => {
+    for (const format of ["gif", "webp"] as const) {
+      const animation = await sharp(await frames(2), { join: { animated: true } })
+        .toFormat(format)
+        .toBuffer();
+      assert.equal((await sharp(animation).metadata()).pages, 2);
+      assert.equal((await imagePages(animation, 30)).pages, 1, format);
+    }
+  });
+
+  it("stops counting at a loop in the page chain", () => {
+    const tiff = buildTiff([plainTiffPage(4, 4), plainTiffPage(4, 4)]);
+    const first = tiff.readUInt32LE(4);
+    const second = tiff.readUInt32LE(first + 2 + 9 * 12);
+    tiff.writeUInt32LE(first, second + 2 + 9 * 12); // the second page points back at the first
+    assert.equal(capTiffPages(tiff, 30)?.pages, 2);
+    assert.equal(capTiffPages(Buffer.from("not a tiff at all"), 30), undefined);
+  });
+
+  it("applies the pixel limit to each page", async () => {
+    const tiff = buildTiff([plainTiffPage(4, 4), { width: 50_000, height: 50_000, claimed: true }]);
+    assert.equal((await imagePages(tiff, 30)).pages, 2);
+    await prepareImageForOcr(tiff, {}, 0);
+    await assert.rejects(prepareImageForOcr(tiff, {}, 1), { code: "image.too_large" });
   });
 });

@@ -3,7 +3,7 @@
  * here with DejaVu Sans. One engine is loaded for the whole file and unloaded in after().
  */
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -22,9 +22,12 @@ import {
 import { DirectHandle } from "../support/model-handle.js";
 import { buildEncryptedPdf, buildPdf } from "../support/pdfs.js";
 import { characterErrorRate, textPng } from "../support/text-images.js";
+import { buildTiff, textTiffPage } from "../support/tiffs.js";
 
 const logger = pino({ level: "silent" });
 const MAX_CER = 0.02;
+/** Real scans (see its SOURCES.md). */
+const REAL_DATA = "/work/shared/data/real";
 
 const RUSSIAN = "Съешь же ещё этих мягких французских булок, да выпей чаю.";
 const ENGLISH = "The quick brown fox jumps over the lazy dog near the river bank.";
@@ -169,6 +172,40 @@ describe("document recognition with tesseract.js", () => {
     assert.equal(result.totalPages, 5);
     assert.equal(result.skippedPages, 3);
     assert.equal(result.engine, "pdf-text");
+  });
+
+  it("reads a two-page TIFF page by page: a real scan, then a Russian page", async () => {
+    const scan = await sharp(join(REAL_DATA, "phototest.tif"))
+      .grayscale()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const tiff = buildTiff([
+      { width: scan.info.width, height: scan.info.height, gray: scan.data },
+      await textTiffPage([RUSSIAN]),
+    ]);
+    const progress: PageProgress[] = [];
+    const result = await service.recognizeImage(tiff, { onProgress: (p) => progress.push(p) });
+    assert.deepEqual(
+      progress.map((p) => `${p.page}/${p.pages}`),
+      ["1/2", "2/2"],
+    );
+    assert.deepEqual(
+      result.pages.map(({ page, method, language }) => ({ page, method, language })),
+      [
+        { page: 1, method: "ocr", language: "en" },
+        { page: 2, method: "ocr", language: "ru" },
+      ],
+    );
+    const expected = (await readFile(join(REAL_DATA, "phototest.txt"), "utf8")).trim();
+    assertCer(expected.replace(/\s+/g, " "), result.pages[0]!.text.replace(/\s+/g, " "));
+    assertCer(RUSSIAN, result.pages[1]!.text);
+    assert.deepEqual([result.totalPages, result.skippedPages], [2, 0]);
+
+    // Past the cap: the first page only, the second counted as skipped.
+    const capped = new DocumentService({ ocr: handle, logger, pdf: { maxPages: 1 } });
+    const first = await capped.recognizeImage(tiff);
+    assert.deepEqual([first.pages.length, first.totalPages, first.skippedPages], [1, 2, 1]);
+    assert.doesNotMatch(first.text, /Съешь/);
   });
 
   it("maps corrupt and encrypted PDFs to typed errors", async () => {

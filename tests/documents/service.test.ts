@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import pino from "pino";
+import sharp from "sharp";
 import type { ModelHandle, RunOptions } from "../../src/models/contract.js";
 import type { OcrInput, OcrResult } from "../../src/models/adapters/ocr/index.js";
 import { splitAtGaps } from "../../src/models/adapters/ocr/layout.js";
@@ -16,6 +17,7 @@ import { silent, stubChat } from "../chat/stub-chat.js";
 import { RecordingHandle } from "../support/model-handle.js";
 import { buildPdf } from "../support/pdfs.js";
 import { textPng } from "../support/text-images.js";
+import { buildTiff, plainTiffPage, textTiffPage, type TiffPage } from "../support/tiffs.js";
 
 const logger = pino({ level: "silent" });
 
@@ -168,6 +170,121 @@ describe("DocumentService scheduling", () => {
     );
     assert.equal(chat.calls.length, 1, "nothing is cleaned after the cancel");
     assert.equal(chat.calls[0]?.signal, controller.signal);
+  });
+});
+
+describe("DocumentService with multi-page images", () => {
+  const OWNER = "tg:7";
+  const pages = (count: number) =>
+    Promise.all(Array.from({ length: count }, (_, n) => textTiffPage([`Page ${n + 1}`])));
+
+  it("reads every page of a TIFF as a batch job of its own, with page progress", async () => {
+    const ocr = new RecordingHandle(new ScriptedOcr("Текст страницы"));
+    const service = new DocumentService({ ocr, logger });
+    const progress: PageProgress[] = [];
+    const result = await service.recognizeImage(buildTiff(await pages(3)), {
+      owner: OWNER,
+      onProgress: (p) => progress.push(p),
+    });
+    assert.equal(result.kind, "image");
+    assert.deepEqual(
+      result.pages.map(({ page, method, text }) => ({ page, method, text })),
+      [1, 2, 3].map((page) => ({ page, method: "ocr", text: "Текст страницы" })),
+    );
+    assert.equal(result.text, Array(3).fill("Текст страницы").join("\n\n"));
+    assert.deepEqual([result.totalPages, result.skippedPages, result.unreadablePages], [3, 0, []]);
+    assert.deepEqual(
+      progress.map(({ page, pages }) => `${page}/${pages}`),
+      ["1/3", "2/3", "3/3"],
+    );
+    assert.deepEqual(ocr.scheduling(), Array(3).fill({ owner: OWNER, workClass: "batch" }));
+  });
+
+  it("reads no further than the page cap and counts the rest as skipped", async () => {
+    const ocr = new ScriptedOcr("text");
+    const service = new DocumentService({ ocr, logger, pdf: { maxPages: 2 } });
+    const result = await service.recognizeImage(buildTiff(await pages(5)));
+    assert.deepEqual([result.pages.length, result.totalPages, result.skippedPages], [2, 5, 3]);
+    assert.equal(ocr.calls.length, 2);
+  });
+
+  it("counts a TIFF of 10,000 pages without decoding them, and reads up to the cap", async () => {
+    const ocr = new ScriptedOcr("text");
+    const service = new DocumentService({ ocr, logger, pdf: { maxPages: 30 } });
+    const tiff = buildTiff(Array.from({ length: 10_000 }, () => plainTiffPage(8, 8, 0)));
+    const started = performance.now();
+    const result = await service.recognizeImage(tiff);
+    const ms = performance.now() - started;
+    assert.deepEqual(
+      [result.pages.length, result.totalPages, result.skippedPages],
+      [30, 10_000, 9970],
+    );
+    // 0.7 s here; with libvips counting all 10,000 pages at each open of a page, 10 s.
+    assert.ok(ms < 5_000, `${ms} ms`);
+  });
+
+  it("notes a damaged page and a page over the pixel limit, and still reads the others", async () => {
+    const ocr = new RecordingHandle(new ScriptedOcr("text"));
+    const service = new DocumentService({ ocr, logger, image: { maxInputPixels: 10_000_000 } });
+    const [first, last] = await pages(2);
+    const bad: TiffPage[] = [
+      first!,
+      { width: 400, height: 100, corrupt: true },
+      { width: 50_000, height: 50_000, claimed: true },
+      last!,
+    ];
+    const result = await service.recognizeImage(buildTiff(bad));
+    assert.deepEqual(
+      result.pages.map(({ page, method }) => `${page}:${method}`),
+      ["1:ocr", "2:unreadable", "3:unreadable", "4:ocr"],
+    );
+    assert.deepEqual(result.unreadablePages, [2, 3]);
+    assert.equal(ocr.runs.length, 2, "only the good pages reach the OCR model");
+    assert.equal(result.text, "text\n\ntext");
+  });
+
+  it("fails as a picture does when no page can be read", async () => {
+    const service = new DocumentService({ ocr: new ScriptedOcr("text"), logger });
+    const tiff = buildTiff([
+      { width: 400, height: 100, corrupt: true },
+      { width: 400, height: 100, corrupt: true },
+    ]);
+    await assert.rejects(service.recognizeImage(tiff), { code: "image.corrupt" });
+  });
+
+  it("gives the vision reader each page on its own", async () => {
+    const seen: Array<{ format?: string; width?: number }> = [];
+    const vision: VisionReader = {
+      read: async (image) => {
+        const { format, width } = await sharp(image).metadata();
+        seen.push({ format, width });
+        return { text: "# Page" };
+      },
+    };
+    const service = new DocumentService({ ocr: new ScriptedOcr(""), vision, logger });
+    const two = [await textTiffPage(["One"]), await textTiffPage(["Second page"])];
+    const result = await service.recognizeImage(buildTiff(two), { mode: "accurate" });
+    assert.equal(result.engine, "vision");
+    assert.deepEqual(seen, [
+      { format: "png", width: two[0]!.width },
+      { format: "png", width: two[1]!.width },
+    ]);
+  });
+
+  it("reads an animated GIF as one picture: its first frame", async () => {
+    const frame = (background: string) =>
+      sharp({ create: { width: 40, height: 20, channels: 3, background } })
+        .png()
+        .toBuffer();
+    const gif = await sharp([await frame("#fff"), await frame("#000")], {
+      join: { animated: true },
+    })
+      .gif()
+      .toBuffer();
+    const ocr = new RecordingHandle(new ScriptedOcr("frame"));
+    const result = await new DocumentService({ ocr, logger }).recognizeImage(gif, { owner: OWNER });
+    assert.deepEqual([result.pages.length, result.totalPages], [1, 1]);
+    assert.deepEqual(ocr.scheduling(), [{ owner: OWNER, workClass: "interactive" }]);
   });
 });
 

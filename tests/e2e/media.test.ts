@@ -35,6 +35,7 @@ import {
   videoClip,
   voiceNote,
 } from "./media.js";
+import { buildTiff, textTiffPage } from "../support/tiffs.js";
 
 const PDF_TEXT_LAYER = "Invoice number 42 for the garden shed";
 
@@ -99,6 +100,23 @@ describe("e2e: photos, PDFs and voice", () => {
     assert.equal(pages.length, 2, `two pages of text: ${JSON.stringify(reply.text)}`);
     assert.equal(normalizeText(pages[0]!), normalizeText(PDF_TEXT_LAYER));
     assertRecognized(pages[1]!, ENGLISH_LINE);
+  });
+
+  test("a multi-page TIFF gives every page's text, and names the page it could not read", async () => {
+    const { user, chat } = privateChat();
+    const tiff = buildTiff([
+      await textTiffPage([ENGLISH_LINE]),
+      await textTiffPage([RUSSIAN_LINE]),
+      { width: 400, height: 100, corrupt: true },
+    ]);
+    server.users.sendDocument(chat, user, tiff, { fileName: "fax.tiff", mimeType: "image/tiff" });
+    const reply = await e2e.message(chat.id);
+    const pages = (reply.text ?? "").split(/\n\s*\n/).map((page) => page.trim());
+    assert.equal(pages.length, 2, `two pages of text: ${JSON.stringify(reply.text)}`);
+    assertRecognized(pages[0]!, ENGLISH_LINE);
+    assertRecognized(pages[1]!, RUSSIAN_LINE);
+    const note = await e2e.message(chat.id, (text) => text.includes("could not be read"));
+    assert.match(note.text ?? "", /: 3\.\)$/);
   });
 
   test("a long PDF comes back as a text file, with the beginning as its caption", async () => {

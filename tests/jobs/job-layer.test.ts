@@ -29,6 +29,7 @@ function reading(text: string): DocumentResult {
     fallback: false,
     totalPages: 1,
     skippedPages: 0,
+    unreadablePages: [],
     normalized: false,
     timings: { totalMs: 1, ocrMs: 1, normalizeMs: 0 },
   };

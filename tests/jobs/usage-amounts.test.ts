@@ -33,6 +33,7 @@ function pdf(pages: number): DocumentResult {
     fallback: false,
     totalPages: pages,
     skippedPages: 0,
+    unreadablePages: [],
     normalized: false,
     timings: { totalMs: 1, ocrMs: 1, normalizeMs: 0 },
   };

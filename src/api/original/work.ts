@@ -35,8 +35,9 @@ const extractText = (deps: OriginalRoutesDeps) =>
     tags: ["ocr"],
     summary: "The text of a picture or a PDF",
     description:
-      `A PDF's pages past ${deps.settings.pdfMaxPages} (PDF_MAX_PAGES) are not read: ` +
-      "`skipped_pages` counts them. `normalize=true` also returns the text cleaned up by " +
+      `A PDF's or a multi-page TIFF's pages past ${deps.settings.pdfMaxPages} (PDF_MAX_PAGES) ` +
+      "are not read: `skipped_pages` counts them; `unreadable_pages` lists the TIFF pages " +
+      "that could not be decoded while the others were read. `normalize=true` also returns the text cleaned up by " +
       "the chat model as `normalized_text`.",
     security: [{ apiKey: [] }],
     request: {
@@ -59,6 +60,9 @@ const extractText = (deps: OriginalRoutesDeps) =>
                 language: z.string().openapi({ example: "ru" }),
                 pages: z.number().int(),
                 skipped_pages: z.number().int(),
+                unreadable_pages: z.array(z.number().int()).openapi({
+                  description: "1-based pages of a multi-page image that could not be decoded",
+                }),
                 fallback: z.boolean().openapi({
                   description: "accurate was asked for, but tesseract read it",
                 }),
@@ -192,6 +196,7 @@ export function workRoutes(deps: OriginalRoutesDeps): OpenAPIHono<ApiEnv> {
           language: read.language,
           pages: read.pages,
           skipped_pages: read.skippedPages,
+          unreadable_pages: read.unreadablePages ?? [],
           fallback: read.fallback ?? false,
         },
         200,

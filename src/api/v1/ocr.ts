@@ -1,6 +1,7 @@
 /**
- * `POST /v1/ocr` (ours; OpenAI has no OCR route): the text of a picture or a PDF, read fast
- * (tesseract) or accurately (the vision model, tesseract when it can't serve).
+ * `POST /v1/ocr` (ours; OpenAI has no OCR route): the text of a picture (every page of a
+ * multi-page TIFF) or a PDF, read fast (tesseract) or accurately (the vision model, tesseract
+ * when it can't serve). `unreadable_pages`: the TIFF pages that could not be decoded.
  */
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import type { JobLayer, ReadingMode } from "../../jobs/index.js";
@@ -20,6 +21,7 @@ const ocrResult = z
     text: z.string(),
     pages: z.number(),
     skipped_pages: z.number(),
+    unreadable_pages: z.array(z.number()),
     language: z.string(),
   })
   .openapi("OcrResult");
@@ -60,6 +62,7 @@ export function ocrRoutes(
         text: read.text,
         pages: read.pages,
         skipped_pages: read.skippedPages,
+        unreadable_pages: read.unreadablePages ?? [],
         language: read.language,
       },
       200,

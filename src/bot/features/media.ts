@@ -60,6 +60,12 @@ export function media(deps: BotDeps, steps: Steps): Composer<BotContext> {
         replyParams(replyTo),
       );
     }
+    if (result.unreadablePages) {
+      await ctx.reply(
+        ctx.t("ocr-pages-unreadable", { pages: result.unreadablePages.join(", ") }),
+        replyParams(replyTo),
+      );
+    }
   };
 
   const transcribe = async (ctx: BotContext, ref: MediaRef, replyTo?: number): Promise<string> => {

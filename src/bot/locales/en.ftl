@@ -75,6 +75,7 @@ job-lost = ⚠️ I was restarted and couldn't finish this. Please send it again
 answer-truncated = ✂️ The answer stopped at its length limit. Ask me to go on, or to answer more briefly.
 ocr-empty = I couldn't find any text in it.
 ocr-pages-skipped = (Read the first { $read } of { $total } pages; the limit is { $read }.)
+ocr-pages-unreadable = (These pages could not be read, the file is damaged or too large there: { $pages }.)
 transcript-empty = I couldn't make out any speech.
 transcript-label = 🎙 Transcript
 long-text-as-file = The text is long ({ $chars } characters), so here it is as a file. Beginning:

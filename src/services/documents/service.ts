@@ -1,7 +1,8 @@
 /**
  * Reads text out of photos and PDFs. PDF pages with a real text layer are taken as they are;
  * scanned pages are rendered and sent to the OCR model one at a time (render, OCR, release),
- * so memory stays flat however long the document is. Each page (its reading, its clean-up)
+ * so memory stays flat however long the document is. A multi-page TIFF is read the same way,
+ * one decoded page at a time, under the same page cap. Each page (its reading, its clean-up)
  * is a piece of its own that re-enters the model's line: the pages of a document of more
  * than one page are batch work, so a question asked meanwhile waits for one page at most.
  */
@@ -10,10 +11,16 @@ import type { JobEvent, ModelHandle, RunOptions, Scheduling } from "../../models
 import { pieceClass } from "../../models/contract.js";
 import type { OcrInput, OcrResult } from "../../models/adapters/ocr/types.js";
 import { cannotServe } from "../../models/kinds/index.js";
-import { prepareImageForOcr, type ImageIntakeOptions } from "../../media/image.js";
+import {
+  extractImagePage,
+  imagePages,
+  prepareImageForOcr,
+  type ImageIntakeOptions,
+  type ImagePages,
+} from "../../media/image.js";
 import { PdfFile } from "../../media/pdf.js";
 import { systemClock, type Clock } from "../../shared/clock.js";
-import { cancelledError } from "../../shared/errors.js";
+import { cancelledError, InputError } from "../../shared/errors.js";
 import { detectLanguage, isRealText, type DetectedLanguage } from "./text.js";
 
 /** Cleans up recognized text with the chat model ("normalization"). */
@@ -29,8 +36,11 @@ export interface VisionReader {
 /** fast: tesseract; accurate: the vision-language model, tesseract when it can't serve. */
 export type ReadingMode = "fast" | "accurate";
 
-/** How a page's text was obtained: its PDF text layer, OCR, or nothing (a blank page). */
-export type PageMethod = "text" | "ocr" | "blank";
+/**
+ * How a page's text was obtained: its PDF text layer, OCR, or nothing (a blank page, or a
+ * page of a multi-page image that could not be decoded while the others could).
+ */
+export type PageMethod = "text" | "ocr" | "blank" | "unreadable";
 
 /** Reported once per page as soon as its method is known, e.g. to show "page 3/12". */
 export interface PageProgress {
@@ -80,12 +90,14 @@ export interface DocumentResult {
   totalPages: number;
   /** Pages past the page cap that were not read. */
   skippedPages: number;
+  /** 1-based numbers of the pages that could not be decoded (their `method` is "unreadable"). */
+  unreadablePages: number[];
   normalized: boolean;
   timings: { totalMs: number; ocrMs: number; normalizeMs: number };
 }
 
 export interface PdfPolicy {
-  /** Read at most this many pages (PDF_MAX_PAGES). Default 30. */
+  /** Read at most this many pages of a PDF or a multi-page TIFF (PDF_MAX_PAGES). Default 30. */
   maxPages?: number;
   /** Byte limit for PDF files. Default 50 MiB. */
   maxBytes?: number;
@@ -125,9 +137,14 @@ export class DocumentService {
     };
   }
 
-  /** Reads a photo or scan (JPEG, PNG, WebP, TIFF, GIF, HEIF/AVIF). */
+  /**
+   * Reads a photo or scan (JPEG, PNG, WebP, TIFF, GIF, HEIF/AVIF); a multi-page TIFF page by
+   * page, an animation by its first frame.
+   */
   async recognizeImage(bytes: Uint8Array, options: RecognizeOptions = {}): Promise<DocumentResult> {
     const started = this.clock.now();
+    const paged = await imagePages(bytes, this.pdf.maxPages, this.options.image);
+    if (paged.pages > 1) return this.recognizeImagePages(paged, started, options);
     const reading: Reading = { fallback: false };
     const jobs = pageJobs(options, 1);
     options.onProgress?.({ page: 1, pages: 1, method: "ocr" });
@@ -149,7 +166,15 @@ export class DocumentService {
     return this.finish(
       "image",
       [page],
-      { totalPages: 1, skippedPages: 0, engine: ocr.engine, started, ocrMs: page.ms, ...reading },
+      {
+        totalPages: 1,
+        skippedPages: 0,
+        unreadablePages: [],
+        engine: ocr.engine,
+        started,
+        ocrMs: page.ms,
+        ...reading,
+      },
       options,
       jobs,
     );
@@ -204,6 +229,7 @@ export class DocumentService {
         {
           totalPages: pdf.pages,
           skippedPages: pdf.pages - pages,
+          unreadablePages: [],
           engine,
           started,
           ocrMs,
@@ -218,6 +244,75 @@ export class DocumentService {
   }
 
   /**
+   * Reads the pages of a multi-page image as {@link recognizePdf} reads scanned pages: up to
+   * the page cap, one decoded page at a time, each page its own OCR job. A page that can't be
+   * decoded (corrupt, or over the pixel limit) is noted and the others are still read; when
+   * none can be, the first page's error is the document's.
+   */
+  private async recognizeImagePages(
+    { pages: total, bytes }: ImagePages,
+    started: number,
+    options: RecognizeOptions,
+  ): Promise<DocumentResult> {
+    const pages = Math.min(total, this.pdf.maxPages);
+    const jobs = pageJobs(options, pages);
+    const results: PageResult[] = [];
+    const unreadable: { page: number; error: InputError }[] = [];
+    const reading: Reading = { fallback: false };
+    let engine = "";
+    let ocrMs = 0;
+    for (let number = 1; number <= pages; number++) {
+      if (options.signal?.aborted) throw cancelledError(options.signal.reason);
+      const pageStarted = this.clock.now();
+      const index = number - 1;
+      options.onProgress?.({ page: number, pages, method: "ocr" });
+      let ocr: ImageReading;
+      try {
+        ocr = await this.readImage(
+          reading,
+          options,
+          jobs,
+          () => extractImagePage(bytes, index, this.options.image),
+          async () => (await prepareImageForOcr(bytes, this.options.image, index)).png,
+        );
+      } catch (error) {
+        // Only the page's own pixels make it unreadable; any other failure is the document's.
+        if (!(error instanceof InputError) || !error.code.startsWith("image.")) throw error;
+        this.options.logger.info({ page: number, code: error.code }, "image page unreadable");
+        unreadable.push({ page: number, error });
+        results.push(this.page(number, "unreadable", "", pageStarted));
+        continue;
+      }
+      engine = ocr.engine;
+      const page = {
+        ...this.page(number, "ocr", ocr.text, pageStarted),
+        ...(ocr.confidence === undefined ? {} : { confidence: ocr.confidence }),
+      };
+      ocrMs += page.ms;
+      results.push(page);
+    }
+    if (unreadable.length === pages) throw unreadable[0]!.error;
+    if (total > pages) {
+      this.options.logger.info({ pages: total, read: pages }, "image page cap reached");
+    }
+    return this.finish(
+      "image",
+      results,
+      {
+        totalPages: total,
+        skippedPages: total - pages,
+        unreadablePages: unreadable.map(({ page }) => page),
+        engine,
+        started,
+        ocrMs,
+        ...reading,
+      },
+      options,
+      jobs,
+    );
+  }
+
+  /**
    * Reads one image in the asked mode: the VLM gets `forVision()`, tesseract `forOcr()`.
    * Once the VLM could not serve (not configured, can't load), the rest of the document
    * goes to tesseract and `reading.fallback` says so.
@@ -228,7 +323,7 @@ export class DocumentService {
     jobs: RunOptions,
     forVision: () => Promise<Uint8Array>,
     forOcr: () => Promise<Uint8Array>,
-  ): Promise<{ text: string; engine: string; confidence?: number }> {
+  ): Promise<ImageReading> {
     const vision = this.options.vision;
     if (options.mode === "accurate" && !reading.fallback) {
       if (!vision) {
@@ -260,6 +355,7 @@ export class DocumentService {
     meta: {
       totalPages: number;
       skippedPages: number;
+      unreadablePages: number[];
       engine: string;
       started: number;
       ocrMs: number;
@@ -294,6 +390,7 @@ export class DocumentService {
       fallback: meta.fallback,
       totalPages: meta.totalPages,
       skippedPages: meta.skippedPages,
+      unreadablePages: meta.unreadablePages,
       normalized: normalizer !== undefined,
       timings: {
         totalMs: now - meta.started,
@@ -315,6 +412,13 @@ function pageJobs(options: RecognizeOptions, pages: number): RunOptions {
     owner: options.owner,
     workClass: pieceClass(pages, options.workClass),
   };
+}
+
+/** The text of one image and the engine that read it. */
+interface ImageReading {
+  text: string;
+  engine: string;
+  confidence?: number;
 }
 
 /** Whether the vision reader of one document already gave way to tesseract. */
