@@ -62,6 +62,7 @@ export function createApp(config: Config, logger: Logger, clock: Clock = systemC
       maxRetryAfterS: Math.ceil(config.telegram.maxRetryAfterMs / 1000),
       rateLimitPerMinute: config.limits.rateLimitPerMinute,
       resultMaxAgeMs: config.resultActionsMaxAgeMs,
+      resultsKeptDays: config.retention.resultsMaxAgeDays,
       store,
       logger,
       clock,

@@ -181,6 +181,8 @@ action-subtitles = 🎬 Subtitles (.srt)
 action-table = 📊 Table
 action-not-yours = Only the person who asked for this can use its buttons.
 action-expired = Sorry, this result is too old for its buttons. Send it again, please.
+action-gone = Sorry, this result is no longer stored. Send it again, please.
+action-gone-kept = Sorry, this result is no longer stored (results are kept for { $days } days). Send it again, please.
 action-no-subtitles = There are no timed lines to make subtitles from.
 
 export-private-only = /export sends everything I store about you; please use it in a private chat with me.
