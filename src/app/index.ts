@@ -8,6 +8,7 @@ import { createBot, createFileFetcher } from "../bot/index.js";
 import type { Config } from "../config/index.js";
 import { defaultReadingMode } from "../jobs/index.js";
 import {
+  bindDatabaseMetrics,
   bindManagerMetrics,
   countApiErrors,
   countUpdates,
@@ -27,6 +28,7 @@ import { systemClock, type Clock } from "../shared/clock.js";
 import { withTimeout } from "../shared/timeout.js";
 import { startApi } from "./api.js";
 import { createCore } from "./core.js";
+import { retentionPolicy, startPruning, type PruningHandle } from "./retention.js";
 
 export interface App {
   /** Resolves once the bot identified itself and takes updates (polling or webhook). */
@@ -50,6 +52,7 @@ export function createApp(config: Config, logger: Logger, clock: Clock = systemC
   const { store, cluster, tools, local, speech, jobs, status } = core;
 
   const metrics = createBotMetrics();
+  bindDatabaseMetrics(metrics.registry, () => store.size());
   const reachability = new TelegramReachability();
   const telegram = createBot(
     {
@@ -101,6 +104,7 @@ export function createApp(config: Config, logger: Logger, clock: Clock = systemC
   let runner: RunnerHandle | undefined;
   let webhook: Awaited<ReturnType<typeof startWebhookServer>> | undefined;
   let stopping: Promise<void> | undefined;
+  let pruning: PruningHandle | undefined;
 
   const startWebhook = async () => {
     const { url, secret, host, port } = config.telegram.webhook;
@@ -149,6 +153,13 @@ export function createApp(config: Config, logger: Logger, clock: Clock = systemC
         });
       }
       api = await startApi(config, core, { logger, clock, registry: metrics.registry });
+      // Once now (a small batch at a time, between the bot's own writes), then periodically.
+      pruning = startPruning({
+        pruner: store.pruner(retentionPolicy(config.retention)),
+        clock,
+        intervalMs: config.retention.intervalMs,
+        logger,
+      });
       await speech
         .checkTools()
         .catch((error: unknown) => logger.warn({ err: error }, "voice features are unavailable"));
@@ -208,6 +219,7 @@ export function createApp(config: Config, logger: Logger, clock: Clock = systemC
         tools.close();
         unbindMetrics();
         await ops?.close();
+        await pruning?.stop();
         store.close();
         logger.info("shut down cleanly");
       })();

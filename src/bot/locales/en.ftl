@@ -151,6 +151,7 @@ error-internal = Sorry, something went wrong on my side. Please try again.
 
 status-header = <b>Status</b> · up { $uptime } · { $device }
 status-memory = Model memory: { $used } of { $budget } in use, peak { $peak }
+status-database = Database: { $file } on disk (WAL { $wal }, { $free } free inside) · results { $results } · turns { $history } · usage { $usage }
 status-models = <b>Models</b>
 status-cuda = CUDA: { $reason }
 status-variant-unavailable = ↳ <code>{ $variant }</code> unavailable: { $reason } (next try in { $retry })

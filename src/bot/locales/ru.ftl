@@ -151,6 +151,7 @@ error-internal = Извините, у меня что-то сломалось. �
 
 status-header = <b>Состояние</b> · работает { $uptime } · { $device }
 status-memory = Память моделей: занято { $used } из { $budget }, пик { $peak }
+status-database = База данных: { $file } на диске (WAL { $wal }, свободно внутри { $free }) · результатов { $results } · реплик { $history } · записей статистики { $usage }
 status-models = <b>Модели</b>
 status-cuda = CUDA: { $reason }
 status-variant-unavailable = ↳ <code>{ $variant }</code> недоступна: { $reason } (следующая попытка через { $retry })
