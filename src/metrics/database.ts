@@ -18,11 +18,15 @@ export const DATABASE_METRIC_NAMES = {
 const SAMPLE_TTL_MS = 1000;
 
 /** Registers the database gauges on `registry`, reading `measure` at scrape time. */
-export function bindDatabaseMetrics(registry: Registry, measure: () => DatabaseSize): void {
+export function bindDatabaseMetrics(
+  registry: Registry,
+  measure: () => DatabaseSize,
+  now: () => number = Date.now,
+): void {
   let cached: { at: number; size: DatabaseSize } | undefined;
   const sample = (): DatabaseSize => {
-    const now = Date.now();
-    if (!cached || now - cached.at > SAMPLE_TTL_MS) cached = { at: now, size: measure() };
+    const at = now();
+    if (!cached || at - cached.at > SAMPLE_TTL_MS) cached = { at, size: measure() };
     return cached.size;
   };
   const bytesGauge = (name: string, help: string, read: (size: DatabaseSize) => number) =>
