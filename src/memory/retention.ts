@@ -46,9 +46,9 @@ export interface PruneReport {
 }
 
 /** Rows per delete transaction: a few ms of lock, so the bot's writes barely wait. */
-const BATCH_ROWS = 500;
-/** Free pages handed back to the file system per transaction (8 MiB of 4 KiB pages). */
-const VACUUM_PAGES = 2048;
+const BATCH_ROWS = 200;
+/** Free pages handed back to the file system per transaction (1 MiB of 4 KiB pages). */
+const VACUUM_PAGES = 256;
 /**
  * The size cap never deletes rows younger than this: a cap too small for one day's data is
  * reported (overCap) rather than pulling results from under buttons people press now, or
