@@ -14,6 +14,14 @@ export const DATABASE_METRIC_NAMES = {
   rows: "bot_database_rows",
 } as const;
 
+type ByteField = "fileBytes" | "walBytes" | "usedBytes" | "freeBytes";
+const BYTE_GAUGES: Record<ByteField, string> = {
+  fileBytes: "The SQLite database on disk: the main file plus its write-ahead log, in bytes.",
+  walBytes: "The write-ahead log alone, in bytes.",
+  usedBytes: "Database pages holding data, in bytes (what DATA_MAX_MB caps).",
+  freeBytes: "Free pages inside the database file, reused before it grows, in bytes.",
+};
+
 /** One scrape reads every gauge; the size is measured once for all of them. */
 const SAMPLE_TTL_MS = 1000;
 
@@ -29,35 +37,15 @@ export function bindDatabaseMetrics(
     if (!cached || at - cached.at > SAMPLE_TTL_MS) cached = { at, size: measure() };
     return cached.size;
   };
-  const bytesGauge = (name: string, help: string, read: (size: DatabaseSize) => number) =>
+  for (const [field, help] of Object.entries(BYTE_GAUGES) as [ByteField, string][])
     new Gauge({
-      name,
+      name: DATABASE_METRIC_NAMES[field],
       help,
       registers: [registry],
       collect() {
-        this.set(read(sample()));
+        this.set(sample()[field]);
       },
     });
-  bytesGauge(
-    DATABASE_METRIC_NAMES.fileBytes,
-    "The SQLite database on disk: the main file plus its write-ahead log, in bytes.",
-    (size) => size.fileBytes,
-  );
-  bytesGauge(
-    DATABASE_METRIC_NAMES.walBytes,
-    "The write-ahead log alone, in bytes.",
-    (size) => size.walBytes,
-  );
-  bytesGauge(
-    DATABASE_METRIC_NAMES.usedBytes,
-    "Database pages holding data, in bytes (what DATA_MAX_MB caps).",
-    (size) => size.usedBytes,
-  );
-  bytesGauge(
-    DATABASE_METRIC_NAMES.freeBytes,
-    "Free pages inside the database file, reused before it grows, in bytes.",
-    (size) => size.freeBytes,
-  );
   new Gauge({
     name: DATABASE_METRIC_NAMES.rows,
     help: "Rows of the tables the pruner keeps in check (results, history, usage).",
