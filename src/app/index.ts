@@ -8,6 +8,7 @@ import { createBot, createFileFetcher } from "../bot/index.js";
 import type { Config } from "../config/index.js";
 import { defaultReadingMode } from "../jobs/index.js";
 import {
+  bindDatabaseMetrics,
   bindManagerMetrics,
   countApiErrors,
   countUpdates,
@@ -34,6 +35,7 @@ import {
   untilTelegramAnswers,
   type TelegramStartDeps,
 } from "./telegram-start.js";
+import { retentionPolicy, startPruning, type PruningHandle } from "./retention.js";
 
 export interface App {
   /**
@@ -62,6 +64,7 @@ export function createApp(config: Config, logger: Logger, clock: Clock = systemC
   const { store, cluster, tools, local, speech, jobs, status } = core;
 
   const metrics = createBotMetrics();
+  bindDatabaseMetrics(metrics.registry, () => store.size());
   const reachability = new TelegramReachability();
   metrics.setTelegramSource(() => reachability.check().ok);
   const startup = new StartupState();
@@ -78,6 +81,7 @@ export function createApp(config: Config, logger: Logger, clock: Clock = systemC
       maxRetryAfterS: Math.ceil(config.telegram.maxRetryAfterMs / 1000),
       rateLimitPerMinute: config.limits.rateLimitPerMinute,
       resultMaxAgeMs: config.resultActionsMaxAgeMs,
+      resultsKeptDays: config.retention.resultsMaxAgeDays,
       store,
       logger,
       clock,
@@ -129,6 +133,7 @@ export function createApp(config: Config, logger: Logger, clock: Clock = systemC
   let runner: RunnerHandle | undefined;
   let webhook: Awaited<ReturnType<typeof startWebhookServer>> | undefined;
   let stopping: Promise<void> | undefined;
+  let pruning: PruningHandle | undefined;
 
   const startWebhook = async () => {
     const { url, secret, host, port } = config.telegram.webhook;
@@ -174,6 +179,13 @@ export function createApp(config: Config, logger: Logger, clock: Clock = systemC
     signal.throwIfAborted();
     // The HTTP API needs no Telegram: it serves during a Telegram outage too.
     api = await startApi(config, core, { logger, clock, registry: metrics.registry });
+    // Once now (a small batch at a time, between the bot's own writes), then periodically.
+    pruning = startPruning({
+      pruner: store.pruner(retentionPolicy(config.retention)),
+      clock,
+      intervalMs: config.retention.intervalMs,
+      logger,
+    });
     await speech
       .checkTools()
       .catch((error: unknown) => logger.warn({ err: error }, "voice features are unavailable"));
@@ -262,6 +274,7 @@ export function createApp(config: Config, logger: Logger, clock: Clock = systemC
         tools.close();
         unbindMetrics();
         await ops?.close();
+        await pruning?.stop();
         store.close();
         logger.info("shut down cleanly");
       })();

@@ -19,6 +19,8 @@ export interface BotDeps {
   rateLimitPerMinute: number;
   /** How long the buttons under a result keep working. */
   resultMaxAgeMs: number;
+  /** Days results are stored before the pruner deletes them (RESULTS_MAX_AGE_DAYS); 0: forever. */
+  resultsKeptDays?: number;
   store: Store;
   logger: Logger;
   clock: Clock;

@@ -129,6 +129,18 @@ function formatCluster(cluster: NonNullable<StatusSnapshot["cluster"]>, t: Trans
   ];
 }
 
+/** The database on disk (WAL included), its free pages and the rows that grow with use. */
+function formatDatabase(database: NonNullable<StatusSnapshot["database"]>, t: Translate): string {
+  return t("status-database", {
+    file: formatBytes(database.fileBytes),
+    wal: formatBytes(database.walBytes),
+    free: formatBytes(database.freeBytes),
+    results: database.rows.results,
+    history: database.rows.history,
+    usage: database.rows.usage,
+  });
+}
+
 export function formatStatus(snapshot: StatusSnapshot, t: Translate): string {
   return [
     t("status-header", { uptime: formatDuration(snapshot.uptimeMs), device: snapshot.device }),
@@ -140,6 +152,7 @@ export function formatStatus(snapshot: StatusSnapshot, t: Translate): string {
       budget: formatBytes(snapshot.budgetBytes),
       peak: formatBytes(snapshot.peakBytes),
     }),
+    ...(snapshot.database ? [formatDatabase(snapshot.database, t)] : []),
     "",
     t("status-models"),
     ...snapshot.models.map((model) => formatModel(model, t)),

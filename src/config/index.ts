@@ -92,10 +92,26 @@ export interface Config {
   apiLimits: ApiLimits;
   /** How long the buttons under a result (summary, translate, ...) keep working. */
   resultActionsMaxAgeMs: number;
+  /** How long stored data is kept, and the database's size cap. */
+  retention: RetentionConfig;
   metrics: { host: string; port: number };
   api: ApiConfig;
   shutdownTimeoutMs: number;
   cluster: ClusterConfig;
+}
+
+/** What the pruner keeps (src/memory/retention.ts); 0 keeps forever or sets no cap. */
+export interface RetentionConfig {
+  /** Results (recognized text, transcripts, long answers) and what hangs off them. */
+  resultsMaxAgeDays: number;
+  /** Conversation turns. */
+  historyMaxAgeDays: number;
+  /** The usage log; at least today's is always kept, for the API's daily quotas. */
+  usageMaxAgeDays: number;
+  /** Used size of the database above which the oldest of those rows go. */
+  maxBytes: number;
+  /** How often the pruner runs (it also runs at start). */
+  intervalMs: number;
 }
 
 /** Requests per minute and daily amounts (UTC days) of one API key. */
@@ -283,6 +299,13 @@ export function loadConfig(
       dailyTokens: e.API_DAILY_TOKENS,
     },
     resultActionsMaxAgeMs: e.RESULT_ACTIONS_MAX_AGE,
+    retention: {
+      resultsMaxAgeDays: e.RESULTS_MAX_AGE_DAYS,
+      historyMaxAgeDays: e.HISTORY_MAX_AGE_DAYS,
+      usageMaxAgeDays: e.USAGE_MAX_AGE_DAYS,
+      maxBytes: megabytes(e.DATA_MAX_MB),
+      intervalMs: e.PRUNE_INTERVAL,
+    },
     metrics: { host: e.METRICS_HOST, port: e.METRICS_PORT },
     api: {
       port: e.API_PORT,

@@ -131,6 +131,13 @@ export const envSchema = z.object({
   SHUTDOWN_TIMEOUT: duration.default(30_000),
   RESULT_ACTIONS_MAX_AGE: duration.default(7 * 24 * 3_600_000),
 
+  // The data lifecycle (src/memory/retention.ts); 0 keeps forever / sets no cap.
+  RESULTS_MAX_AGE_DAYS: integer(0, 36_500).default(30),
+  HISTORY_MAX_AGE_DAYS: integer(0, 36_500).default(90),
+  USAGE_MAX_AGE_DAYS: integer(0, 36_500).default(90),
+  DATA_MAX_MB: integer(0).default(1024),
+  PRUNE_INTERVAL: duration.pipe(z.number().min(60_000, "must be at least 1m")).default(3_600_000),
+
   // Per API key, unless the key sets its own (npm run keys -- add ... --rpm N); 0: unlimited.
   API_RATE_PER_MIN: integer(0).default(60),
   API_DAILY_AUDIO_MIN: integer(0).default(0),

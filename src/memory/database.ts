@@ -17,6 +17,9 @@ export function openDatabase(
   if (file !== ":memory:") fs.mkdirSync(path.dirname(file), { recursive: true });
   const db = new BetterSqlite3(file);
   try {
+    // Only takes effect on a new, empty file: pages freed by pruning can then be given
+    // back to the file system (PRAGMA incremental_vacuum). Older files keep their mode.
+    db.pragma("auto_vacuum = INCREMENTAL");
     db.pragma("journal_mode = WAL");
     db.pragma("synchronous = NORMAL");
     db.pragma("busy_timeout = 5000");

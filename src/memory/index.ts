@@ -10,6 +10,12 @@ import { HistoryLog } from "./history.js";
 import { JobJournalStore } from "./jobs.js";
 import { UserExporter } from "./export.js";
 import { ResultStore } from "./results.js";
+import {
+  DataPruner,
+  measureDatabase,
+  type DatabaseSize,
+  type RetentionPolicy,
+} from "./retention.js";
 import { SettingsStore } from "./settings.js";
 import { UsageLog } from "./usage.js";
 import { UserDirectory } from "./users.js";
@@ -52,6 +58,16 @@ export {
   type NewApiKey,
 } from "./api-keys.js";
 export type { NewResult, ResultKind, ResultSegment, StoredResult } from "./results.js";
+export {
+  DataPruner,
+  measureDatabase,
+  PRUNED_TABLES,
+  SIZE_PRUNE_FLOOR_MS,
+  type DatabaseSize,
+  type PrunedTable,
+  type PruneReport,
+  type RetentionPolicy,
+} from "./retention.js";
 export { isEmptyExport, type ExportedTurn, type ExportedUsage, type UserExport } from "./export.js";
 export {
   ApiKeyStore,
@@ -85,7 +101,7 @@ export class Store {
 
   private constructor(
     readonly db: Database,
-    now: () => number,
+    private readonly now: () => number,
   ) {
     this.users = new UserDirectory(db, now);
     this.history = new HistoryLog(db, now);
@@ -122,6 +138,16 @@ export class Store {
   /** Deletes every row about the user, in one transaction. */
   forgetUser(userId: number): void {
     this.deleteUser.immediate(userId);
+  }
+
+  /** The file's size on disk and inside, and the rows of the tables that grow (/status, metrics). */
+  size(): DatabaseSize {
+    return measureDatabase(this.db);
+  }
+
+  /** A pruner of this database's old results, history and usage under `policy`. */
+  pruner(policy: RetentionPolicy): DataPruner {
+    return new DataPruner(this.db, policy, this.now);
   }
 
   /** True while the database answers; for readiness checks. */

@@ -187,6 +187,19 @@ export const migrations: readonly Migration[] = [
       `);
     },
   },
+  // Version 8 is the passage index (another branch); migrations apply in version order.
+  {
+    version: 9,
+    name: "age indexes for pruning old results and history",
+    up(db) {
+      // The pruner finds what is past its age by these; without them each run would scan
+      // the tables (and a result's text, stored before created_at, in overflow pages).
+      db.exec(`
+        CREATE INDEX results_by_age ON results (created_at);
+        CREATE INDEX history_by_age ON history (created_at);
+      `);
+    },
+  },
 ];
 
 /** Thrown when the database was written by a newer version of the bot. */

@@ -63,6 +63,7 @@ export class ResultStore {
   private readonly insert;
   private readonly select;
   private readonly selectOfUser;
+  private readonly selectLastId;
 
   constructor(
     db: Database,
@@ -75,6 +76,10 @@ export class ResultStore {
     this.select = db.prepare<[number], ResultRow>("SELECT * FROM results WHERE id = ?");
     this.selectOfUser = db.prepare<[number], ResultRow>(
       "SELECT * FROM results WHERE user_id = ? ORDER BY id",
+    );
+    // AUTOINCREMENT never reuses an id: the sequence is the highest ever given out.
+    this.selectLastId = db.prepare<[], { seq: number }>(
+      "SELECT seq FROM sqlite_sequence WHERE name = 'results'",
     );
   }
 
@@ -96,6 +101,14 @@ export class ResultStore {
   get(id: number): StoredResult | undefined {
     const row = this.select.get(id);
     return row ? fromRow(row) : undefined;
+  }
+
+  /**
+   * Whether `id` was given to a result once, though it may be gone now (pruned for its age
+   * or the size cap, or /forget): tells an old button from a forged one.
+   */
+  wasIssued(id: number): boolean {
+    return id <= (this.selectLastId.get()?.seq ?? 0);
   }
 
   /** Every result of a user, oldest first (for /export). */

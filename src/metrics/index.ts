@@ -20,3 +20,4 @@ export {
 export { bindManagerMetrics, type ObservableManager } from "./manager.js";
 export { countApiErrors, countUpdates, updateTypeOf } from "./telegram.js";
 export { API_METRIC_NAMES, createApiMetrics, type ApiMetrics } from "./api-metrics.js";
+export { bindDatabaseMetrics, DATABASE_METRIC_NAMES } from "./database.js";

@@ -42,6 +42,37 @@ describe("result buttons", () => {
     );
   });
 
+  it("says a pruned result is no longer stored and for how long results are kept, in both languages", async () => {
+    const h = new Harness();
+    h.deps.resultsKeptDays = 30;
+    const day = 24 * 3_600_000;
+    const answers = () => h.callsOf("answerCallbackQuery").map((call) => call.payload.text);
+    for (const user of [h.user(10, "en"), h.user(11, "ru")]) {
+      await h.photo(user);
+      const [summary] = resultButtons(h);
+      const result = h.lastBotMessage()!;
+      await h.clock.advance(31 * day);
+      const pruner = h.store.pruner({
+        maxAgeMs: { results: 30 * day, history: 0, usage: 0 },
+        maxBytes: 0,
+      });
+      assert.equal((await pruner.prune()).deleted.results, 1);
+      await h.press(user, summary!, result);
+    }
+    assert.deepEqual(answers(), [
+      "Sorry, this result is no longer stored (results are kept for 30 days). Send it again, please.",
+      "Извините, этот результат больше не хранится (результаты хранятся 30 дн.). Пришлите, пожалуйста, заново.",
+    ]);
+    // Kept forever, yet gone (/forget): no period to name. A never-issued id stays invalid.
+    h.deps.resultsKeptDays = 0;
+    await h.press(h.user(10, "en"), "res:sum:1");
+    await h.press(h.user(10, "en"), "res:sum:999");
+    assert.deepEqual(answers().slice(-2), [
+      "Sorry, this result is no longer stored. Send it again, please.",
+      "This button is no longer valid. Send the command again for a fresh menu.",
+    ]);
+  });
+
   it("puts buttons under long chat answers only", async () => {
     const h = new Harness();
     const user = h.user();

@@ -291,3 +291,46 @@ describe("MODEL_MAX_QUEUE and the Telegram timeouts", () => {
     }
   });
 });
+
+describe("the data lifecycle settings", () => {
+  const load = (env: Record<string, string>) => loadConfig({ BOT_TOKEN: TOKEN, ...env });
+
+  it("defaults to 30 days of results, 90 of history and usage, a 1024 MiB cap, hourly runs", () => {
+    assert.deepEqual(load({}).retention, {
+      resultsMaxAgeDays: 30,
+      historyMaxAgeDays: 90,
+      usageMaxAgeDays: 90,
+      maxBytes: 1024 * 2 ** 20,
+      intervalMs: 3_600_000,
+    });
+  });
+
+  it("takes 0 as keep forever or no cap", () => {
+    const { retention } = load({
+      RESULTS_MAX_AGE_DAYS: "0",
+      HISTORY_MAX_AGE_DAYS: "0",
+      USAGE_MAX_AGE_DAYS: "0",
+      DATA_MAX_MB: "0",
+      PRUNE_INTERVAL: "6h",
+    });
+    assert.deepEqual(retention, {
+      resultsMaxAgeDays: 0,
+      historyMaxAgeDays: 0,
+      usageMaxAgeDays: 0,
+      maxBytes: 0,
+      intervalMs: 6 * 3_600_000,
+    });
+  });
+
+  it("refuses negative, fractional or garbage values and an interval under a minute", () => {
+    for (const [name, value] of [
+      ["RESULTS_MAX_AGE_DAYS", "-1"],
+      ["HISTORY_MAX_AGE_DAYS", "1.5"],
+      ["USAGE_MAX_AGE_DAYS", "forever"],
+      ["DATA_MAX_MB", "1GB"],
+      ["PRUNE_INTERVAL", "10s"],
+    ] as const) {
+      assert.match(configError({ BOT_TOKEN: TOKEN, [name]: value }).message, new RegExp(name));
+    }
+  });
+});

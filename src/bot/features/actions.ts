@@ -113,6 +113,14 @@ export function actions(
   composer.callbackQuery(/^res:/, async (ctx) => {
     const parsed = parseResultData(ctx.callbackQuery.data);
     const result = parsed && deps.store.results.get(parsed.resultId);
+    if (parsed && !result && deps.store.results.wasIssued(parsed.resultId)) {
+      // Pruned for its age or the size cap (or forgotten): say so, not "invalid button".
+      const days = deps.resultsKeptDays ?? 0;
+      await ctx.answerCallbackQuery(
+        days > 0 ? ctx.t("action-gone-kept", { days }) : ctx.t("action-gone"),
+      );
+      return;
+    }
     if (!parsed || !result || result.chatId !== ctx.chat?.id) {
       await ctx.answerCallbackQuery(ctx.t("button-invalid"));
       return;

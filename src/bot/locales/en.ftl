@@ -152,6 +152,7 @@ error-internal = Sorry, something went wrong on my side. Please try again.
 
 status-header = <b>Status</b> · up { $uptime } · { $device }
 status-memory = Model memory: { $used } of { $budget } in use, peak { $peak }
+status-database = Database: { $file } on disk (WAL { $wal }, { $free } free inside) · results { $results } · turns { $history } · usage { $usage }
 status-models = <b>Models</b>
 status-cuda = CUDA: { $reason }
 status-variant-unavailable = ↳ <code>{ $variant }</code> unavailable: { $reason } (next try in { $retry })
@@ -182,6 +183,8 @@ action-subtitles = 🎬 Subtitles (.srt)
 action-table = 📊 Table
 action-not-yours = Only the person who asked for this can use its buttons.
 action-expired = Sorry, this result is too old for its buttons. Send it again, please.
+action-gone = Sorry, this result is no longer stored. Send it again, please.
+action-gone-kept = Sorry, this result is no longer stored (results are kept for { $days } days). Send it again, please.
 action-no-subtitles = There are no timed lines to make subtitles from.
 
 export-private-only = /export sends everything I store about you; please use it in a private chat with me.

@@ -2,7 +2,7 @@
  * What /status and readiness checks report: the model manager's live state joined with
  * the usage log. Nothing here knows about Telegram; the bot renders the snapshot.
  */
-import type { Store } from "../../memory/index.js";
+import type { DatabaseSize, Store } from "../../memory/index.js";
 import type { ManagerStats } from "../../models/index.js";
 import type { UnloadOutcome } from "../../models/manager/index.js";
 import type { LineSummary } from "../../models/scheduler/index.js";
@@ -74,6 +74,8 @@ export interface StatusSnapshot {
   peakBytes: number;
   models: ModelSummary[];
   usage: { window: "hour" | "day"; task: string; ok: number; failed: number }[];
+  /** The database file and the rows of the tables that grow (admins watch it against DATA_MAX_MB). */
+  database?: DatabaseSize;
   /** The busiest API keys today (UTC), most requests first; empty or absent when none was used. */
   apiKeys?: ApiKeyUsageToday[];
   cluster?: ClusterStatus;
@@ -81,7 +83,7 @@ export interface StatusSnapshot {
 
 export interface StatusSources {
   stats: () => ManagerStats;
-  store: Pick<Store, "usage">;
+  store: Pick<Store, "usage" | "size">;
   clock: Clock;
   startedAt: number;
   /** How the process runs models, e.g. "cuda (profile gpu)". */
@@ -147,6 +149,7 @@ export class StatusService {
         p95Ms: model.runP95Ms,
       })),
       usage,
+      database: store.size(),
       apiKeys: this.apiKeysToday(),
       ...(cluster ? { cluster: cluster() } : {}),
     };
