@@ -21,6 +21,7 @@ const FIXTURE_OF = {
   "text-generation": "qwen3_5-vl",
   "text-to-speech": "mms-tts-eng",
   "image-text-to-text": "qwen3_5-vl",
+  "feature-extraction": "multilingual-e5",
 } as const;
 
 const tmp = mkdtempSync(join(tmpdir(), "pull-cli-"));
