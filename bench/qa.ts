@@ -9,8 +9,9 @@
  *
  * Usage: npm run bench:qa [-- --pages 300 --profile fixture]
  * Last line: qa: pages=… questions=… recall_at_5=… recall_at_5_fts=… index_pages_per_s=…
- *   p95_retrieve_ms=… (recall_at_5 and the rates with vectors when the embedder runs, else
- *   full-text alone)
+ *   p95_retrieve_ms=… (recall_at_5 and p95_retrieve_ms with vectors fused in when the embedder
+ *   runs, else full text alone; index_pages_per_s until the document is searchable by full
+ *   text; the embedding rate is printed above it)
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -219,7 +220,7 @@ try {
   });
   const fts = await run(store, resultId, doc);
   for (const miss of fts.misses) console.log(`  full-text miss: ${miss}`);
-  const embedding = await benchEmbedder(values.profile);
+  const embedding = benchEmbedder(values.profile);
   let best = fts;
   if (embedding) {
     console.log(`embedder: ${embedding.embedder.model} (${embedding.note})`);
@@ -230,9 +231,13 @@ try {
     console.log(`embedder: none for profile ${values.profile}: full text alone`);
   }
   store.close();
+  if (best !== fts) {
+    console.log(`embedding: ${best.pagesPerS.toFixed(1)} pages/s (passages stored, then embedded)`);
+  }
+  // A document is askable once its passages are stored (full text); vectors follow.
   console.log(
     `qa: pages=${doc.pages.length} questions=${doc.facts.length} recall_at_5=${best.recall.toFixed(3)} ` +
-      `recall_at_5_fts=${fts.recall.toFixed(3)} index_pages_per_s=${best.pagesPerS.toFixed(0)} ` +
+      `recall_at_5_fts=${fts.recall.toFixed(3)} index_pages_per_s=${fts.pagesPerS.toFixed(0)} ` +
       `p95_retrieve_ms=${best.p95Ms.toFixed(1)}`,
   );
 } finally {
