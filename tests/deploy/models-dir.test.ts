@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
+import { parseEnv } from "node:util";
 import { describe, it } from "node:test";
 import { loadConfig } from "../../src/config/index.js";
 import { parseCommandLine as checkOptions } from "../../scripts/models-check.js";
@@ -73,5 +74,17 @@ describe("the models folder of the scripts and of the bot", () => {
     });
     assert.match(stdout, new RegExp(`^models in ${path.join(dir, "models")};`, "m"));
     assert.equal(fs.existsSync(path.join(REPO, "Xenova")), false);
+  });
+});
+
+describe(".env.example with MODEL_PROFILE=fixture (the image's offline smoke test)", () => {
+  it("loads: the example leaves ALLOW_REMOTE_MODELS to its default, which the fixture profile allows", () => {
+    const example = parseEnv(fs.readFileSync(path.join(REPO, ".env.example"), "utf8"));
+    const env = { ...example, BOT_TOKEN: TOKEN, DATA_DIR: "/data", MODEL_PROFILE: "fixture" };
+    const config = loadConfig(env);
+    assert.equal(config.models.allowRemote, false);
+    assert.equal(config.models.dir, "/data/models");
+    // The default profile still downloads on first use.
+    assert.equal(loadConfig({ ...example, BOT_TOKEN: TOKEN }).models.allowRemote, true);
   });
 });
