@@ -40,6 +40,8 @@ describe("deploy/docker-compose.yml, parsed", () => {
 
   it("needs Compose v2 (a top-level name) and builds the bot, the GPU bot and the workers here", () => {
     assert.equal(compose.name, "local-ai-bot");
+    const guide = fs.readFileSync(path.join(REPO, "docs/deploy.md"), "utf8");
+    assert.match(guide, /needs \*\*Docker Compose v2\*\*/);
     assert.deepEqual(botServices.map(([name]) => name).sort(), ["bot", "bot-gpu", "worker"]);
   });
 

@@ -188,6 +188,18 @@ for (const name of ["Dockerfile", "Dockerfile.gpu"]) {
   });
 }
 
+describe("building with podman or buildah", () => {
+  it("is documented with --format docker, without which the OCI image has no HEALTHCHECK", () => {
+    const guide = fs.readFileSync(path.join(REPO, "docs/deploy.md"), "utf8");
+    for (const name of ["Dockerfile", "Dockerfile.gpu"]) {
+      const file = fs.readFileSync(path.join(REPO, "deploy", name), "utf8");
+      assert.match(file, /^# {3}podman build --format docker -f deploy\/Dockerfile/m, name);
+    }
+    assert.match(guide, /podman build --format docker -f deploy\/Dockerfile /);
+    assert.match(guide, /buildah bud --format docker -f deploy\/Dockerfile /);
+  });
+});
+
 describe("deploy/Dockerfile.gpu", () => {
   const steps = instructions(path.join(REPO, "deploy/Dockerfile.gpu"));
 
