@@ -6,9 +6,12 @@
  * load took (VRAM on CUDA), one tiny inference, and a verdict. It reads only MODELS_DIR (no
  * downloads). Exit status 1 when a task has no variant that can serve, naming it.
  */
+import fs from "node:fs";
+import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { pino } from "pino";
 import sharp from "sharp";
+import { modelsDirFrom } from "../src/config/index.js";
 import { profileThreads } from "../src/app/models.js";
 import { createCatalogueModels } from "../src/models/kinds/adapters.js";
 import { KIND_TABLE, type KindInput, type ProfileKind } from "../src/models/kinds/index.js";
@@ -22,15 +25,21 @@ import {
 } from "../src/models/runtime/index.js";
 import { systemClock } from "../src/shared/clock.js";
 
-function parseCommandLine() {
+/**
+ * The options of a run. `modelsDir` is --models-dir when given (it wins even over the
+ * fixture profile's own folder), else the folder the bot reads with the same environment.
+ */
+export function parseCommandLine(args: string[], env: Record<string, string | undefined>) {
   const { values } = parseArgs({
+    args,
     options: {
-      profile: { type: "string", default: process.env.MODEL_PROFILE ?? "auto" },
+      profile: { type: "string", default: env.MODEL_PROFILE || "auto" },
       "models-dir": { type: "string" },
     },
   });
   const profile = parseProfileChoice(values.profile);
-  return { profile, modelsDir: values["models-dir"] };
+  const explicit = values["models-dir"];
+  return { profile, modelsDir: explicit ?? modelsDirFrom(env), explicitModelsDir: !!explicit };
 }
 
 function greyPng(width: number, height: number): Promise<Buffer> {
@@ -41,7 +50,9 @@ function greyPng(width: number, height: number): Promise<Buffer> {
 }
 
 async function main(): Promise<void> {
-  const args = parseCommandLine();
+  // The bot's own settings file, as src/main.ts reads it.
+  if (fs.existsSync(".env")) process.loadEnvFile(".env");
+  const args = parseCommandLine(process.argv.slice(2), process.env);
   const logger = pino({ level: process.env.LOG_LEVEL ?? "error" });
   const cuda = args.profile === "auto" || args.profile === "gpu" ? detectCuda() : undefined;
   const profile = resolveProfile(args.profile, {}, { cudaAvailable: cuda?.available ?? false });
@@ -53,8 +64,8 @@ async function main(): Promise<void> {
   }
   const threads = profileThreads(profile, override ? Number(override) : undefined);
   const runtime = configureRuntime({
-    // An explicit folder wins, even over the fixture profile's own.
-    modelsDir: args.modelsDir ?? profile.modelsDir ?? process.env.MODELS_DIR ?? "data/models",
+    // The bot's order (src/app/models.ts): the profile's own folder, else the configured one.
+    modelsDir: args.explicitModelsDir ? args.modelsDir : (profile.modelsDir ?? args.modelsDir),
     allowRemoteModels: false,
     threads,
     logger,
@@ -111,7 +122,9 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exitCode = 1;
-});
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exitCode = 1;
+  });
+}

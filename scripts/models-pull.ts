@@ -6,9 +6,12 @@
  * A model that fails does not stop the others: every failure is listed at the end and the
  * exit status is 1.
  */
+import fs from "node:fs";
+import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import cliProgress from "cli-progress";
 import { pino } from "pino";
+import { modelsDirFrom } from "../src/config/index.js";
 import { pullTargets, resolveProfile, parseProfileChoice } from "../src/models/catalogue/index.js";
 import {
   configureRuntime,
@@ -19,19 +22,24 @@ import {
   type PullEvent,
 } from "../src/models/runtime/index.js";
 
-function parseCommandLine() {
+/**
+ * The options of a run; without --models-dir, the folder the bot reads with the same
+ * environment (MODELS_DIR, else DATA_DIR/models: see modelsDirFrom).
+ */
+export function parseCommandLine(args: string[], env: Record<string, string | undefined>) {
   const { values } = parseArgs({
+    args,
     options: {
-      profile: { type: "string", default: process.env.MODEL_PROFILE ?? "auto" },
-      "models-dir": { type: "string", default: process.env.MODELS_DIR ?? "data/models" },
-      "remote-host": { type: "string", default: process.env.HF_ENDPOINT ?? DEFAULT_REMOTE_HOST },
+      profile: { type: "string", default: env.MODEL_PROFILE || "auto" },
+      "models-dir": { type: "string" },
+      "remote-host": { type: "string", default: env.HF_ENDPOINT || DEFAULT_REMOTE_HOST },
       "no-verify": { type: "boolean", default: false },
     },
   });
   const profile = parseProfileChoice(values.profile);
   return {
     profile,
-    modelsDir: values["models-dir"],
+    modelsDir: values["models-dir"] ?? modelsDirFrom(env),
     remoteHost: values["remote-host"],
     verify: !values["no-verify"],
   };
@@ -77,7 +85,9 @@ function progressReporter(bars: cliProgress.MultiBar | undefined): (event: PullE
 }
 
 async function main(): Promise<void> {
-  const args = parseCommandLine();
+  // The bot's own settings file, as src/main.ts reads it.
+  if (fs.existsSync(".env")) process.loadEnvFile(".env");
+  const args = parseCommandLine(process.argv.slice(2), process.env);
   const logger = pino({ level: process.env.LOG_LEVEL ?? "error" });
   const cuda = detectCuda();
   const profile = resolveProfile(args.profile, {}, { cudaAvailable: cuda.available });
@@ -126,7 +136,9 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exitCode = 1;
-});
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exitCode = 1;
+  });
+}

@@ -2,9 +2,21 @@
 # Installs whatever the bot ("runtime") or the test suite ("test") still lacks, and
 # nothing it already has: npm packages when package-lock.json changed since the last
 # install, and Debian/Ubuntu packages (via apt when running as root, else a message).
+# "npm" installs the npm packages only: the images' build stage, whose final stage
+# installs the system packages.
+# npm's log level is NPM_LOGLEVEL (or npm_config_loglevel), "notice" by default; when npm
+# fails, the end of its debug log is printed, where the cause is (a proxy's certificate,
+# say) when npm itself prints no more than "Exit handler never called!".
 set -euo pipefail
 
 mode="${1:-runtime}"
+case "$mode" in
+  runtime | test | npm) ;;
+  *)
+    echo "usage: scripts/setup.sh [runtime|test|npm]" >&2
+    exit 2
+    ;;
+esac
 cd "$(dirname "$0")/.."
 
 say() { printf '[setup] %s\n' "$*" >&2; }
@@ -34,9 +46,25 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_hash" ]; then
       export ONNXRUNTIME_NODE_INSTALL=skip
     fi
   fi
-  npm ci --no-audit --no-fund --loglevel=error
+  loglevel="${NPM_LOGLEVEL:-${npm_config_loglevel:-notice}}"
+  # A folder of its own for npm's debug log, so the log shown on failure is this install's.
+  logs="$(mktemp -d)"
+  if ! npm ci --no-audit --no-fund --loglevel="$loglevel" --logs-dir="$logs"; then
+    for debug_log in "$logs"/*-debug-*.log; do
+      [ -f "$debug_log" ] || continue
+      say "npm ci failed; the problems in its debug log ($debug_log):"
+      grep -E '^[0-9]+ (error|warn|verbose (stack|code|errno|syscall|reason)|http fetch .*fail)' \
+        "$debug_log" | tail -n 30 >&2 || true
+    done
+    say "npm ci failed. Behind a proxy or a registry mirror, see \"Building behind a proxy\" in docs/deploy.md"
+    exit 1
+  fi
+  rm -rf "$logs"
   echo "$lock_hash" >"$stamp"
 fi
+
+# The images' build stage: the final stage installs the system packages.
+if [ "$mode" = "npm" ]; then exit 0; fi
 
 # --- system packages --------------------------------------------------------------
 # ffmpeg decodes voice notes and encodes voice replies; espeak-ng is the fallback voice;

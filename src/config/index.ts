@@ -159,6 +159,26 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * The models folder of `env`: MODELS_DIR, else DATA_DIR/models, relative paths against
+ * `cwd`, empty values unset. The bot's config and the `models:pull`/`models:check` scripts
+ * both read it, so a script run in the bot's container (or beside its `.env`) fills and
+ * checks the folder the bot loads from.
+ */
+export function modelsDirFrom(
+  env: Record<string, string | undefined>,
+  cwd = process.cwd(),
+): string {
+  const parsed = envSchema
+    .pick({ DATA_DIR: true, MODELS_DIR: true })
+    .safeParse(withoutEmptyStrings(env));
+  if (!parsed.success) throw new ConfigError(describeIssues(parsed.error));
+  const { DATA_DIR, MODELS_DIR } = parsed.data;
+  return MODELS_DIR
+    ? path.resolve(cwd, MODELS_DIR)
+    : path.join(path.resolve(cwd, DATA_DIR), "models");
+}
+
 /** Bot API limit for files a bot may download from Telegram's own servers. */
 const TELEGRAM_DOWNLOAD_LIMIT_MB = 20;
 
@@ -243,7 +263,7 @@ export function loadConfig(
     },
     models: {
       profile: e.MODEL_PROFILE,
-      dir: e.MODELS_DIR ? path.resolve(cwd, e.MODELS_DIR) : path.join(dataDir, "models"),
+      dir: modelsDirFrom(env, cwd),
       allowRemote: e.MODEL_PROFILE === "fixture" ? false : e.ALLOW_REMOTE_MODELS,
       budgetBytes: e.MODEL_MEMORY_BUDGET,
       idleUnloadMs: e.MODEL_IDLE_UNLOAD,
