@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
-import { createBotMetrics } from "../../src/metrics/index.js";
+import { bindDatabaseMetrics, createBotMetrics } from "../../src/metrics/index.js";
 import { parseExposition } from "../server/support/exposition.js";
 import { REPO } from "./support/tools.js";
 
@@ -17,7 +17,16 @@ describe("deploy/grafana/local-ai-bot.json", () => {
   ) as { panels: Panel[]; uid: string };
 
   it("queries only metrics the bot exports, with the types the queries assume", async () => {
-    const { types } = parseExposition(await createBotMetrics().registry.metrics());
+    const { registry } = createBotMetrics();
+    // Bound by the app beside the bot's own metrics; the panels must cover them too.
+    bindDatabaseMetrics(registry, () => ({
+      fileBytes: 1,
+      walBytes: 0,
+      usedBytes: 1,
+      freeBytes: 0,
+      rows: { results: 0, history: 0, usage: 0 },
+    }));
+    const { types } = parseExposition(await registry.metrics());
     const expressions = dashboard.panels.flatMap((panel) => panel.targets ?? []).map((t) => t.expr);
     assert.ok(expressions.length >= 10);
     const used = new Set(

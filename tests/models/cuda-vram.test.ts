@@ -191,7 +191,10 @@ describe("VRAM measurement", () => {
 
       const status = new StatusService({
         stats: () => manager.stats(),
-        store: { usage: { since: () => [], byOwner: () => [] } } as never,
+        store: {
+          usage: { since: () => [], byOwner: () => [] },
+          size: () => ({ fileBytes: 0, walBytes: 0, usedBytes: 0, freeBytes: 0, rows: {} }),
+        } as never,
         clock,
         startedAt: 0,
         device: "cuda (profile gpu)",
