@@ -18,8 +18,16 @@ export async function listen<E extends Env>(
   port: number,
 ): Promise<RunningServer> {
   // overrideGlobalObjects: false keeps Node's own Request/Response globals untouched for
-  // the rest of the process (grammY, model downloads).
-  const server = createAdaptorServer({ fetch: app.fetch, overrideGlobalObjects: false }) as Server;
+  // the rest of the process (grammY, model downloads). autoCleanupIncoming: false leaves a
+  // body we refused unread (a 413 by Content-Length) to Node, which reads and discards the
+  // rest (bounded by the server's requestTimeout): the adapter's own clean-up cuts the
+  // connection after 500 ms, and a client still uploading then gets a reset instead of the
+  // 413 on a busy machine.
+  const server = createAdaptorServer({
+    fetch: app.fetch,
+    overrideGlobalObjects: false,
+    autoCleanupIncoming: false,
+  }) as Server;
   await new Promise<void>((resolve, reject) => {
     const fail = (error: Error) =>
       reject(new Error(`cannot listen on ${host}:${port}: ${error.message}`, { cause: error }));
