@@ -5,6 +5,7 @@
 import type { Store } from "../memory/index.js";
 import type { ChatService, TextTasks } from "../services/chat/index.js";
 import type { DocumentService } from "../services/documents/index.js";
+import type { DocumentIndex } from "../services/qa/types.js";
 import type { SpeechService } from "../services/speech/index.js";
 import type { VisionService } from "../services/vision/index.js";
 
@@ -14,11 +15,13 @@ export interface JobServices {
   speech: Pick<SpeechService, "transcribe" | "synthesize">;
   documents: Pick<DocumentService, "recognizeImage" | "recognizePdf">;
   vision: Pick<VisionService, "table" | "ask" | "complete" | "conversationImages">;
+  /** Passages of stored results, for questions about them; without it nobody can ask. */
+  index?: DocumentIndex;
 }
 
 /** The stores the job layer writes: results for the buttons, history, the usage log. */
 export type JobStores = {
-  results: Pick<Store["results"], "save">;
+  results: Pick<Store["results"], "save" | "get">;
   history: Pick<Store["history"], "append">;
   usage: Pick<Store["usage"], "record">;
 };
