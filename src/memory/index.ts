@@ -1,13 +1,15 @@
 /**
  * The bot's persistent memory: one SQLite file holding users, conversation history,
  * settings, usage events, measured model footprints, the journal
- * of jobs not yet answered, results the user can act on and the HTTP API's keys.
+ * of jobs not yet answered, results the user can act on (with the passages cut from them for
+ * questions) and the HTTP API's keys.
  */
 import { ApiKeyStore } from "./api-keys.js";
 import { openDatabase, type Database } from "./database.js";
 import { FootprintLog } from "./footprints.js";
 import { HistoryLog } from "./history.js";
 import { JobJournalStore } from "./jobs.js";
+import { PassageStore } from "./passages.js";
 import { UserExporter } from "./export.js";
 import { ResultStore } from "./results.js";
 import { SettingsStore } from "./settings.js";
@@ -51,6 +53,7 @@ export {
   type KeyUsageReport,
   type NewApiKey,
 } from "./api-keys.js";
+export type { NewPassage, PassageHit, PassageVector, StoredPassage } from "./passages.js";
 export type { NewResult, ResultKind, ResultSegment, StoredResult } from "./results.js";
 export { isEmptyExport, type ExportedTurn, type ExportedUsage, type UserExport } from "./export.js";
 export {
@@ -58,6 +61,7 @@ export {
   FootprintLog,
   HistoryLog,
   JobJournalStore,
+  PassageStore,
   ResultStore,
   SettingsStore,
   UsageLog,
@@ -78,6 +82,8 @@ export class Store {
   readonly footprints: FootprintLog;
   readonly jobs: JobJournalStore;
   readonly results: ResultStore;
+  /** Passages cut from results for questions about them; they go with their result. */
+  readonly passages: PassageStore;
   readonly exporter: UserExporter;
   /** The HTTP API's keys (hashes only) and their usage reports. */
   readonly apiKeys: ApiKeyStore;
@@ -94,6 +100,7 @@ export class Store {
     this.footprints = new FootprintLog(db, now);
     this.jobs = new JobJournalStore(db, now);
     this.results = new ResultStore(db, now);
+    this.passages = new PassageStore(db);
     this.exporter = new UserExporter(db, this.users, this.results);
     this.apiKeys = new ApiKeyStore(db, now, this.usage);
     const statements = [

@@ -187,6 +187,49 @@ export const migrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 8,
+    name: "passages of results for questions about them, with full-text search and vectors",
+    up(db) {
+      // Passages go with their result (ON DELETE CASCADE: /forget and the pruning of old
+      // results delete results only). The full-text table is contentless (the text lives in
+      // `passages`) and indexes the result as a token of its own column, so a search within
+      // one result intersects two posting lists instead of filtering every match in SQL.
+      // Triggers keep it in sync on every path, cascades included; ё is indexed as е because
+      // Russian text writes it either way and unicode61 keeps them apart.
+      db.exec(`
+        CREATE TABLE passages (
+          id INTEGER PRIMARY KEY,
+          result_id INTEGER NOT NULL REFERENCES results(id) ON DELETE CASCADE,
+          ord INTEGER NOT NULL,
+          page INTEGER,
+          start_s REAL,
+          end_s REAL,
+          text TEXT NOT NULL,
+          vector BLOB,
+          vector_model TEXT,
+          UNIQUE (result_id, ord)
+        );
+        CREATE VIRTUAL TABLE passages_fts USING fts5(
+          text, result,
+          content = '', contentless_delete = 1,
+          tokenize = 'unicode61 remove_diacritics 2'
+        );
+        CREATE TRIGGER passages_fts_insert AFTER INSERT ON passages BEGIN
+          INSERT INTO passages_fts (rowid, text, result)
+          VALUES (new.id, replace(replace(new.text, 'ё', 'е'), 'Ё', 'Е'), 'r' || new.result_id);
+        END;
+        CREATE TRIGGER passages_fts_delete AFTER DELETE ON passages BEGIN
+          DELETE FROM passages_fts WHERE rowid = old.id;
+        END;
+        CREATE TRIGGER passages_fts_update AFTER UPDATE OF text, result_id ON passages BEGIN
+          DELETE FROM passages_fts WHERE rowid = old.id;
+          INSERT INTO passages_fts (rowid, text, result)
+          VALUES (new.id, replace(replace(new.text, 'ё', 'е'), 'Ё', 'Е'), 'r' || new.result_id);
+        END;
+      `);
+    },
+  },
 ];
 
 /** Thrown when the database was written by a newer version of the bot. */
