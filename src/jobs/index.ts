@@ -14,6 +14,7 @@ export type {
   JobRequest,
 } from "./job-layer.js";
 export { NEAREST_PLACES, type DocumentAnswer, type Source } from "./documents.js";
+export { timeCode } from "../services/qa/guard.js";
 export { apiKeyOwner, telegramOwner, type ConversationOwner, type Owner } from "./owner.js";
 export { MAX_PICTURES, type Picture, type PictureFetcher, type PictureRef } from "./pictures.js";
 export type { Progress, ProgressListener } from "./progress.js";
