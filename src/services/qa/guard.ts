@@ -6,8 +6,8 @@
  * Sources are never the model's: they are picked from the passages by our code.
  *
  * Content words are words of four letters or more outside a short list of function words,
- * compared by their first five letters, so "булок" matches "булки" and "reports" matches
- * "report". An answer in another script than the passages (a Russian question about an
+ * compared by their first five letters once a common ending is off, so "грибы" matches
+ * "грибов" and "reports" matches "report". An answer in another script than the passages (a Russian question about an
  * English document) can't be compared word by word: only its numbers are checked.
  */
 import { words } from "../chat/guard.js";
@@ -82,11 +82,22 @@ export function supportedShare(text: string, source: string): number {
 export function contentStems(text: string): string[] {
   return words(text)
     .filter((word) => word.length >= 4 && !/^\p{N}+$/u.test(word) && !STOP_WORDS.has(word))
-    .map((word) => word.slice(0, 5));
+    .map(stem);
+}
+
+/** Endings taken off before comparing, longest first: "грибов" and "грибы" are both "гриб". */
+const ENDINGS =
+  /(?:ами|ями|ого|его|ому|ему|ыми|ими|ing|ах|ях|ов|ев|ей|ой|ий|ый|ая|яя|ое|ее|ие|ые|ам|ям|ом|ем|ую|юю|ed|es|а|я|ы|и|у|ю|е|о|ь|s)$/u;
+
+/** A word's first five letters once a common ending is off (four letters stay at least). */
+function stem(word: string): string {
+  const ending = ENDINGS.exec(word)?.[0];
+  const base = ending && word.length - ending.length >= 4 ? word.slice(0, -ending.length) : word;
+  return base.slice(0, 5);
 }
 
 /**
- * Numbers as written: thin and no-break spaces inside ("1 000") and a thousands comma or
+ * Numbers as written: spaces between digit groups ("1 000") and a thousands comma or
  * point ("1,000") are dropped, a decimal comma is a point ("3,5" is "3.5"), leading zeros go;
  * "3, 7" are two numbers.
  */
@@ -95,6 +106,7 @@ export function numbersIn(text: string): string[] {
   return found.flatMap((raw) =>
     raw
       .replace(/[\u00A0\u202F]/g, "")
+      .replace(/(\d) (?=\d{3}(?!\d))/g, "$1")
       .split(/[,.]?\s+/)
       .map((part) =>
         part
