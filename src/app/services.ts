@@ -6,6 +6,7 @@
 import type { Logger } from "pino";
 import type { Config } from "../config/index.js";
 import { JobLayer } from "../jobs/index.js";
+import { PassageIndex } from "../services/qa/index.js";
 import type { ToolRunner } from "../media/audio-process.js";
 import type { Store } from "../memory/index.js";
 import { ChatNormalizer, ChatService, TextTasks } from "../services/chat/index.js";
@@ -91,10 +92,12 @@ export function buildJobLayer(
       speech,
       documents,
       vision,
+      index: new PassageIndex(store.passages),
     },
     stores: store,
     clock,
     logger,
+    contextTokens: config.chat.historyTokens,
   });
   return { jobs, speech };
 }
