@@ -179,7 +179,7 @@ export class DocumentQuestions {
       resultId: result.id,
       found: true,
       text: answer,
-      sources: pickSources(answer, question, ranked.length > 0 ? ranked : context),
+      sources: pickSources(answer, question, byRank(context, ranked)),
       language,
       truncated: outcome.truncated,
     };
@@ -221,6 +221,12 @@ export class DocumentQuestions {
       },
     );
   }
+}
+
+/** The passages in retrieval order first, then the rest in reading order. */
+function byRank(passages: readonly Passage[], ranked: readonly Passage[]): Passage[] {
+  const first = new Set(ranked.map((passage) => passage.ord));
+  return [...ranked, ...passages.filter((passage) => !first.has(passage.ord))];
 }
 
 function key(dialog: DialogKey): string {

@@ -19,10 +19,10 @@ export const MAX_SOURCES = 3;
 export const MAX_QUOTE_CHARS = 160;
 
 /**
- * The passages that back `answer` best, as sources: ranked by how many of the answer's
- * content words they hold (then the question's, then the order they were given in, which
- * is the retrieval order), one per place. With no word shared at all (an answer in another
- * language than the document) the first passages given stand.
+ * The passages that back `answer` best, as sources: those holding any of the answer's
+ * content words, ranked by how many (then by the question's, then by the order they were
+ * given in, which is the retrieval order), one per place. With no word shared at all (an
+ * answer in another language than the document) the first passages given stand.
  */
 export function pickSources(
   answer: string,
@@ -42,9 +42,11 @@ export function pickSources(
     };
   });
   scored.sort((a, b) => b.answer - a.answer || b.question - a.question || a.rank - b.rank);
+  // A passage sharing no word with the answer backs nothing, unless none shares any.
+  const backing = (scored[0]?.answer ?? 0) > 0 ? scored.filter((s) => s.answer > 0) : scored;
   const sources: Source[] = [];
   const places = new Set<string>();
-  for (const { passage } of scored) {
+  for (const { passage } of backing) {
     const key = placeKey(passage.place);
     if (places.has(key)) continue;
     places.add(key);
