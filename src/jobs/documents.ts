@@ -16,8 +16,14 @@
 import type { Logger } from "pino";
 import type { DialogKey, StoredResult } from "../memory/index.js";
 import type { JobEvent } from "../models/contract.js";
-import { planContext, questionMessages, saysNotFound } from "../services/qa/answer.js";
-import { checkAnswer, timeCode } from "../services/qa/guard.js";
+import {
+  planContext,
+  questionMessages,
+  RETRIEVED_PASSAGES,
+  saysNotFound,
+} from "../services/qa/answer.js";
+import { cutPassages } from "../services/qa/cutting.js";
+import { checkAnswer, contentStems, timeCode } from "../services/qa/guard.js";
 import { pickSources, quoteOf, type Source } from "../services/qa/sources.js";
 import type { DocumentIndex, IndexSource, Passage } from "../services/qa/types.js";
 import { detectLanguage } from "../services/documents/text.js";
@@ -125,26 +131,49 @@ export class DocumentQuestions {
     if (!index) throw new Error("no document index is configured");
     if (question.trim() === "") throw new InputError("input.empty", "the question is empty");
     await this.passagesReady(index, result, owner, options.onProgress);
-    const scheduling = {
-      owner: owner.id,
-      workClass: "interactive" as const,
-      ...(options.signal ? { signal: options.signal } : {}),
-    };
+    const scheduling = schedulingOf(options);
     const all = index.passages(result.id);
-    const plan = planContext(
-      all.reduce((chars, passage) => chars + passage.text.length, 0),
-      this.budgetTokens,
-    );
+    const plan = planContext(characters(all), this.budgetTokens);
     const ranked = await index.retrieve(
       result.id,
       question,
       plan.mode === "whole" ? all.length : plan.limit,
       scheduling,
     );
-    const context: readonly Passage[] = plan.mode === "whole" ? all : ranked;
-    const language = answerLanguage(question, options.language);
-    const notFound = (): DocumentAnswer => ({
+    return {
       resultId: result.id,
+      ...(await this.answerFrom(plan.mode === "whole" ? all : ranked, ranked, options)),
+    };
+  }
+
+  /**
+   * Answers a question about a text the caller sends with it (an API client has no stored
+   * results): its passages are cut in memory and ranked by the content words they share
+   * with the question; nothing is stored.
+   */
+  async askOnce(
+    options: Omit<AskOptions, "result"> & { source: IndexSource },
+  ): Promise<Omit<DocumentAnswer, "resultId">> {
+    if (options.question.trim() === "")
+      throw new InputError("input.empty", "the question is empty");
+    const all = cutPassages(options.source);
+    const plan = planContext(characters(all), this.budgetTokens);
+    const ranked = rankByWords(all, options.question).slice(0, RETRIEVED_PASSAGES);
+    return this.answerFrom(plan.mode === "whole" ? all : ranked, ranked, options);
+  }
+
+  /**
+   * The chat model's answer from `context`, checked by the guard; the sources come from the
+   * context in `ranked` order first, the nearest places from `ranked`.
+   */
+  private async answerFrom(
+    context: readonly Passage[],
+    ranked: readonly Passage[],
+    options: Omit<AskOptions, "result">,
+  ): Promise<Omit<DocumentAnswer, "resultId">> {
+    const { question, owner } = options;
+    const language = answerLanguage(question, options.language);
+    const notFound = () => ({
       found: false,
       text: "",
       sources: ranked.slice(0, NEAREST_PLACES).map((passage) => ({
@@ -159,7 +188,7 @@ export class DocumentQuestions {
       this.services.chat.complete(
         { messages: questionMessages(question, context, language, timeCode), temperature: 0 },
         {
-          ...scheduling,
+          ...schedulingOf(options),
           onEvent: (event: JobEvent) => options.onProgress?.(toProgress(event)),
         },
       ),
@@ -172,11 +201,10 @@ export class DocumentQuestions {
       ? ({ supported: false, reason: "the model found no answer" } as const)
       : checkAnswer(answer, context);
     if (!check.supported) {
-      this.logger.info({ resultId: result.id, reason: check.reason }, "answer not supported");
+      this.logger.info({ reason: check.reason }, "answer not supported by the passages");
       return notFound();
     }
     return {
-      resultId: result.id,
       found: true,
       text: answer,
       sources: pickSources(answer, question, byRank(context, ranked)),
@@ -221,6 +249,31 @@ export class DocumentQuestions {
       },
     );
   }
+}
+
+function schedulingOf(options: { owner: Owner; signal?: AbortSignal }) {
+  return {
+    owner: options.owner.id,
+    workClass: "interactive" as const,
+    ...(options.signal ? { signal: options.signal } : {}),
+  };
+}
+
+function characters(passages: readonly Passage[]): number {
+  return passages.reduce((chars, passage) => chars + passage.text.length, 0);
+}
+
+/** Passages sharing content words with the question, most first (reading order on a tie). */
+function rankByWords(passages: readonly Passage[], question: string): Passage[] {
+  const wanted = new Set(contentStems(question));
+  return passages
+    .map((passage) => ({
+      passage,
+      shared: new Set(contentStems(passage.text).filter((stem) => wanted.has(stem))).size,
+    }))
+    .filter(({ shared }) => shared > 0)
+    .sort((a, b) => b.shared - a.shared || a.passage.ord - b.passage.ord)
+    .map(({ passage }) => passage);
 }
 
 /** The passages in retrieval order first, then the rest in reading order. */

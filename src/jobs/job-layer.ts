@@ -19,6 +19,7 @@ import {
   type PictureRef,
 } from "./pictures.js";
 import { minutesProgress, stepProgress, toProgress, type ProgressListener } from "./progress.js";
+import type { IndexSource } from "../services/qa/types.js";
 import { DocumentQuestions, type DocumentAnswer } from "./documents.js";
 import type { JobServices, JobStores } from "./services.js";
 import type {
@@ -251,6 +252,55 @@ export class JobLayer {
     return this.documents.ask({
       owner,
       result,
+      question: request.question,
+      language: request.language,
+      ...(request.signal ? { signal: request.signal } : {}),
+      ...(request.onProgress ? { onProgress: request.onProgress } : {}),
+    });
+  }
+
+  /**
+   * Answers a question about a text or a picture/PDF sent with it, with sources (an API
+   * caller: nothing is stored, the passages live for this question only). A file is read
+   * first (fast or accurate, as {@link recognize}), keeping its pages for the sources.
+   */
+  async askAbout(
+    request: JobRequest & {
+      document: { text: string } | { input: MediaInput; kind: "image" | "pdf"; mode: ReadingMode };
+      question: string;
+      language: string;
+    },
+  ): Promise<Omit<DocumentAnswer, "resultId">> {
+    const { owner, document } = request;
+    let source: IndexSource;
+    if ("text" in document) source = { text: document.text };
+    else {
+      const read = await this.usage.run(
+        "ocr",
+        owner,
+        (result) => ({ pages: result.pages.length }),
+        () => {
+          const documents = this.services.documents;
+          const run = document.kind === "pdf" ? documents.recognizePdf : documents.recognizeImage;
+          return run.call(documents, document.input.bytes, {
+            ...this.jobOptions(request),
+            normalize: false,
+            mode: document.mode,
+            onJobEvent: this.events(request.onProgress),
+          });
+        },
+      );
+      source = {
+        text: read.text,
+        ...(document.kind === "pdf"
+          ? { pages: read.pages.map(({ page, text }) => ({ page, text })) }
+          : {}),
+      };
+    }
+    if (!source.text.trim()) throw new InputError("input.empty", "the document has no text");
+    return this.documents.askOnce({
+      owner,
+      source,
       question: request.question,
       language: request.language,
       ...(request.signal ? { signal: request.signal } : {}),
