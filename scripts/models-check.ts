@@ -78,6 +78,7 @@ async function main(): Promise<void> {
       turns: [{ role: "user", text: "What is in this picture?", images: [0] }],
       maxNewTokens: 4,
     },
+    embed: { texts: ["Привет, мир", "Hello, world"], role: "passage" },
     // One 32 ms frame of silence: the VAD's smallest input.
     vad: { samples: new Float32Array(512) },
   };

@@ -6,15 +6,16 @@
 import type { Logger } from "pino";
 import type { Config } from "../config/index.js";
 import { JobLayer } from "../jobs/index.js";
-import { PassageIndex } from "../services/qa/index.js";
 import type { ToolRunner } from "../media/audio-process.js";
 import type { Store } from "../memory/index.js";
 import { ChatNormalizer, ChatService, TextTasks } from "../services/chat/index.js";
 import { DocumentService } from "../services/documents/index.js";
+import { ModelEmbedder, PassageIndex } from "../services/qa/index.js";
 import { DEFAULT_GUARD_SETTINGS, SpeechService } from "../services/speech/index.js";
 import { VisionService } from "../services/vision/index.js";
 import type { Clock } from "../shared/clock.js";
 import type { ModelHandles } from "./cluster.js";
+import { configuredProfile } from "./models.js";
 
 export interface JobLayerDeps {
   models: ModelHandles;
@@ -85,6 +86,14 @@ export function buildJobLayer(
     image: { maxBytes },
     pdf: { maxPages: config.ocr.pdfMaxPages, maxBytes },
   });
+  // The vectors are stored under the model's id: the gpu and cpu profiles name the same
+  // embedding model, so the bot of a cluster (which probes no GPU) knows it too.
+  const embedModel = configuredProfile(config, false).models.embed.modelId;
+  const index = new PassageIndex(store.passages, {
+    embedder: new ModelEmbedder(models.embed, embedModel, clock),
+    onEmbedError: (error) =>
+      logger.warn({ err: error }, "embedding failed; questions are searched by full text alone"),
+  });
   const jobs = new JobLayer({
     services: {
       chat,
@@ -92,7 +101,7 @@ export function buildJobLayer(
       speech,
       documents,
       vision,
-      index: new PassageIndex(store.passages),
+      index,
     },
     stores: store,
     clock,

@@ -5,7 +5,7 @@
 import type { Store } from "../memory/index.js";
 import type { ChatService, TextTasks } from "../services/chat/index.js";
 import type { DocumentService } from "../services/documents/index.js";
-import type { DocumentIndex } from "../services/qa/types.js";
+import type { DocumentIndex } from "../services/qa/index.js";
 import type { SpeechService } from "../services/speech/index.js";
 import type { VisionService } from "../services/vision/index.js";
 
@@ -15,7 +15,7 @@ export interface JobServices {
   speech: Pick<SpeechService, "transcribe" | "synthesize">;
   documents: Pick<DocumentService, "recognizeImage" | "recognizePdf">;
   vision: Pick<VisionService, "table" | "ask" | "complete" | "conversationImages">;
-  /** Passages of stored results, for questions about them; without it nobody can ask. */
+  /** Passages of stored results for questions about them (absent: no questions asked). */
   index?: DocumentIndex;
 }
 

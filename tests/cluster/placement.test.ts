@@ -44,7 +44,16 @@ describe("placement", () => {
 
 describe("WORKER_MODELS", () => {
   it("means every kind when empty, and both voices for tts", () => {
-    assert.deepEqual(resolveKinds([]), ["asr", "vad", "chat", "ocr", "tts-ru", "tts-en", "vision"]);
+    assert.deepEqual(resolveKinds([]), [
+      "asr",
+      "vad",
+      "chat",
+      "ocr",
+      "tts-ru",
+      "tts-en",
+      "vision",
+      "embed",
+    ]);
     assert.deepEqual(resolveKinds(["asr", "tts"]), ["asr", "vad", "tts-ru", "tts-en"]);
   });
 

@@ -43,8 +43,11 @@ const ESTIMATED = new Set([
   "onnx-community/Qwen3.5-2B-ONNX q4f16",
 ]);
 
-/** Entries with no smaller sibling: Qwen3.5-0.8B is the smallest Qwen3.5 (cpu vision). */
-const NO_FALLBACK = new Set(["cpu vision"]);
+/**
+ * Entries with no smaller sibling: Qwen3.5-0.8B is the smallest Qwen3.5 (cpu vision),
+ * multilingual-e5-small the smallest multilingual E5.
+ */
+const NO_FALLBACK = new Set(["cpu vision", "gpu embed", "cpu embed"]);
 
 const entries: ModelEntry[] = (["gpu", "cpu"] as const).flatMap((profile) =>
   CATALOGUE_TASKS.flatMap((task) => {

@@ -34,7 +34,7 @@ async function modelsCheck(...args: string[]): Promise<Outcome> {
 
 /** The table's rows: lines that start with a task name. */
 const rowsOf = (stdout: string) =>
-  stdout.split("\n").filter((line) => /^(asr|chat|tts-ru|tts-en|vision|vad) /.test(line));
+  stdout.split("\n").filter((line) => /^(asr|chat|tts-ru|tts-en|vision|embed|vad) /.test(line));
 
 describe("models:check", () => {
   it("on the fixture profile prints one row per model, each loaded and run, and exits 0", async () => {
@@ -43,7 +43,7 @@ describe("models:check", () => {
     const rows = rowsOf(stdout);
     assert.deepEqual(
       rows.map((row) => row.split(/\s+/)[0]),
-      ["asr", "chat", "tts-ru", "tts-en", "vision", "vad"],
+      ["asr", "chat", "tts-ru", "tts-en", "vision", "embed", "vad"],
     );
     const vad = rows.pop();
     // The VAD's one ONNX file (from the npm package), loaded and run on one 512-sample frame.
@@ -57,7 +57,7 @@ describe("models:check", () => {
         /^\S+\s+fixture\/\S+ fp32 cpu\s+(\d+)\/\1\s+cpu\s+fp32\s+\d+ ms\s+\d+ MiB RAM\s+\d+ ms\s+OK$/,
       );
     }
-    assert.match(stdout, /all 6 models can serve/);
+    assert.match(stdout, /all 7 models can serve/);
   });
 
   it("names the model whose files are missing and exits non-zero", async () => {
@@ -78,6 +78,6 @@ describe("models:check", () => {
       /chat: missing onnx\/embed_tokens\.onnx, onnx\/decoder_model_merged\.onnx/,
     );
     assert.match(stderr, /cannot serve: chat \(fixture\/qwen3_5 fp32 cpu\)/);
-    assert.equal(rowsOf(stdout).filter((row) => row.endsWith("OK")).length, 5);
+    assert.equal(rowsOf(stdout).filter((row) => row.endsWith("OK")).length, 6);
   });
 });

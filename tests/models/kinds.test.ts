@@ -50,14 +50,14 @@ describe("the model-kind table", () => {
   });
 
   it("derives the lists the code kept by hand before", () => {
-    const kinds = ["asr", "vad", "chat", "ocr", "tts-ru", "tts-en", "vision"];
+    const kinds = ["asr", "vad", "chat", "ocr", "tts-ru", "tts-en", "vision", "embed"];
     assert.deepEqual(MODEL_KINDS, kinds);
     assert.deepEqual([...MODEL_IDS].sort(), [...kinds].sort());
     assert.deepEqual(
       KIND_TABLE.map((row) => row.queue),
       kinds.map((kind) => `jobs-${kind}`),
     );
-    assert.deepEqual(CATALOGUE_TASKS, ["asr", "chat", "tts-ru", "tts-en", "vision"]);
+    assert.deepEqual(CATALOGUE_TASKS, ["asr", "chat", "tts-ru", "tts-en", "vision", "embed"]);
     assert.deepEqual(WORKER_MODEL_NAMES, [
       "asr",
       "vad",
@@ -67,6 +67,7 @@ describe("the model-kind table", () => {
       "tts-ru",
       "tts-en",
       "vision",
+      "embed",
     ]);
     assert.deepEqual(resolveKinds(["tts"]), ["tts-ru", "tts-en"]);
     assert.deepEqual(resolveKinds(["vision", "asr"]), ["vision", "asr", "vad"]);
@@ -84,6 +85,7 @@ describe("the model-kind table", () => {
       "tts-ru": "espeak-ng",
       "tts-en": "espeak-ng",
       vision: "tesseract",
+      embed: null,
     });
   });
 
@@ -103,6 +105,9 @@ describe("the model-kind table", () => {
       "VISION_MODEL",
       "VISION_DTYPE",
       "VISION_DEVICE",
+      "EMBED_MODEL",
+      "EMBED_DTYPE",
+      "EMBED_DEVICE",
     ])
       assert.ok(keys.includes(name), name);
     assert.ok(!keys.some((key) => /^(VAD|OCR)_(MODEL|DTYPE|DEVICE)$/.test(key)));

@@ -21,6 +21,7 @@ const FIXTURE_OF = {
   "text-generation": "qwen3_5-vl",
   "text-to-speech": "mms-tts-eng",
   "image-text-to-text": "qwen3_5-vl",
+  "feature-extraction": "multilingual-e5",
 } as const;
 
 const tmp = mkdtempSync(join(tmpdir(), "pull-cli-"));
@@ -75,10 +76,10 @@ it("pulls the cpu profile with its fallbacks and checks that each model loads", 
     assert.match(stdout, new RegExp(`loads: ${modelId.replace(".", "\\.")} on cpu`), modelId);
     assert.ok(existsSync(join(modelsDir, modelId, "config.json")), `${modelId} is in MODELS_DIR`);
   }
-  assert.equal(Object.keys(models).length, 6);
+  assert.equal(Object.keys(models).length, 7);
   // Each MMS voice comes as fp32 and as its q8 fallback.
-  // 9: Qwen3.5-0.8B twice, as the chat fallback (text-only) and as the vision model.
-  assert.match(stdout, /9 model variants in /);
+  // 10: Qwen3.5-0.8B twice, as the chat fallback (text-only) and as the vision model.
+  assert.match(stdout, /10 model variants in /);
   assert.ok(existsSync(join(modelsDir, "Xenova/whisper-small/onnx/encoder_model_quantized.onnx")));
 });
 

@@ -155,7 +155,7 @@ describe("fixture models through TransformersModel", () => {
 describe("the model file table", () => {
   before(() => configureRuntime({ modelsDir: fixtureModelsDir, allowRemoteModels: false, logger }));
 
-  for (const task of ["asr", "chat", "tts-en"] as const) {
+  for (const task of ["asr", "chat", "tts-en", "embed"] as const) {
     it(`lists what transformers.js's ModelRegistry lists for ${task}`, async () => {
       const { modelId, pipelineTask } = fixture.models[task];
       for (const dtype of ["fp32", "q8", "q4f16"] satisfies ModelDtype[]) {

@@ -208,6 +208,24 @@ function qwen35Vision(size: "0.8B" | "2B", device: ComputeDevice): ModelEntry {
   };
 }
 
+/**
+ * Multilingual E5 small (MIT; 100 languages, Russian and English among them; 384 dimensions) for
+ * the passages of questions about a document: 8-bit on CPU in every profile, like the voices, so
+ * the GPU stays with Whisper and Qwen; a batch of passages takes tens of milliseconds there. It is
+ * the smallest multilingual E5: there is no fallback, and retrieval searches by full text alone
+ * when it can't serve.
+ */
+const E5_SMALL_Q8 = {
+  modelId: "Xenova/multilingual-e5-small",
+  pipelineTask: "feature-extraction",
+  dtype: "q8",
+  device: "cpu",
+  // The manifest's config.json, onnx/model_quantized.onnx, tokenizer.json and tokenizer_config.json.
+  downloadBytes: 135_101_101,
+  memoryBytes: 250 * MB,
+  licence: "MIT",
+} as const satisfies ModelEntry;
+
 /** The fixture profile's models: each kind's generated fixture, as the kind table names it. */
 function fixtureModels(): Record<CatalogueTask, ModelEntry> {
   const entries = KIND_TABLE.flatMap(({ id, catalogue }) =>
@@ -235,7 +253,8 @@ function fixtureModels(): Record<CatalogueTask, ModelEntry> {
 export const PROFILES: Readonly<Record<ProfileName, Profile>> = deepFreeze({
   gpu: {
     name: "gpu",
-    description: "one 16 GB CUDA GPU: Whisper large-v3-turbo, Qwen3.5 4B (+2B vision), MMS-TTS",
+    description:
+      "one 16 GB CUDA GPU: Whisper large-v3-turbo, Qwen3.5 4B (+2B vision), MMS-TTS, E5 embeddings",
     allowRemoteModels: true,
     models: {
       asr: {
@@ -260,6 +279,7 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = deepFreeze({
       vision: { ...qwen35Vision("2B", "cuda"), fallback: qwen35Vision("0.8B", "cuda") },
       "tts-ru": mmsTts("rus"),
       "tts-en": mmsTts("eng"),
+      embed: E5_SMALL_Q8,
     },
     ocr: OCR,
     vad: VAD,
@@ -268,7 +288,7 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = deepFreeze({
   cpu: {
     name: "cpu",
     description:
-      "laptop or small server: Whisper small, Qwen3.5 2B (+0.8B vision), MMS-TTS, 8/4-bit on CPU",
+      "laptop or small server: Whisper small, Qwen3.5 2B (+0.8B vision), MMS-TTS, E5, 8/4-bit on CPU",
     allowRemoteModels: true,
     models: {
       asr: {
@@ -286,6 +306,7 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = deepFreeze({
       vision: qwen35Vision("0.8B", "cpu"),
       "tts-ru": mmsTts("rus"),
       "tts-en": mmsTts("eng"),
+      embed: E5_SMALL_Q8,
     },
     ocr: OCR,
     vad: VAD,

@@ -7,6 +7,7 @@
 import type { Logger } from "pino";
 import { createWhisperAsr } from "../adapters/asr-whisper.js";
 import { createChatModel } from "../adapters/chat-qwen.js";
+import { createE5Embedder } from "../adapters/embed-e5.js";
 import { TesseractOcr, type TesseractOcrOptions } from "../adapters/ocr/index.js";
 import { createVitsTts } from "../adapters/tts-vits.js";
 import { SileroVad } from "../adapters/vad-silero.js";
@@ -45,6 +46,8 @@ const PROFILE_ADAPTERS = {
   "tts-en": voice("tts-en"),
   vision: ({ profile, runtime, logger }: AdapterDeps) =>
     createVisionModel({ spec: profile.models.vision, runtime, logger }),
+  embed: ({ profile, runtime, logger }: AdapterDeps) =>
+    createE5Embedder({ spec: profile.models.embed, runtime, logger }),
 } satisfies { readonly [K in ProfileKind]: (deps: AdapterDeps) => KindModel<K> };
 
 /** The profile's models (each with its fallback chain), not yet managed, with their own types. */

@@ -11,6 +11,7 @@
  */
 import type { AsrInput, AsrResult } from "../adapters/asr-whisper.js";
 import type { ChatRequest, ChatResult } from "../adapters/chat-qwen.js";
+import type { EmbedRequest, EmbedResult } from "../adapters/embed-e5.js";
 import type { OcrInput, OcrResult } from "../adapters/ocr/index.js";
 import type { VadInput, VadResult } from "../adapters/vad-silero.js";
 import type { VisionRequest, VisionResult } from "../adapters/vision/index.js";
@@ -183,14 +184,34 @@ export const KIND_TABLE = deepFreeze([
     pinned: false,
     waitingBytes: imageBytes,
   },
+  {
+    id: "embed",
+    task: "embed",
+    adapter: "embed-e5",
+    catalogue: {
+      in: "models",
+      pipelineTask: "feature-extraction",
+      fixture: "fixture/multilingual-e5",
+    },
+    overrides: { model: "EMBED_MODEL", dtype: "EMBED_DTYPE", device: "EMBED_DEVICE" },
+    workerGroups: [],
+    queue: "jobs-embed",
+    wire: "plain",
+    // Retrieval searches by full text alone while it can't serve (services/qa).
+    fallback: null,
+    concurrency: "one",
+    pinned: false,
+    // A batch of passages (16 of at most 900 characters, UTF-8).
+    waitingBytes: () => 64 * 2 ** 10,
+  },
 ] as const satisfies readonly KindRow[]);
 
 /** One row of the table, with its literal values. */
 export type Kind = (typeof KIND_TABLE)[number];
 
-/** A model kind's id: "asr", "vad", "chat", "ocr", "tts-ru", "tts-en", "vision". */
+/** A model kind's id: "asr", "vad", "chat", "ocr", "tts-ru", "tts-en", "vision", "embed". */
 export type KindId = Kind["id"];
-/** What models do: "asr", "vad", "chat", "ocr", "tts", "vision". */
+/** What models do: "asr", "vad", "chat", "ocr", "tts", "vision", "embed". */
 export type KindTask = Kind["task"];
 /** Kinds whose model is a transformers.js entry of the profile (`profile.models[id]`). */
 export type CatalogueKind = Extract<Kind, { catalogue: { in: "models" } }>["id"];
@@ -211,6 +232,7 @@ export interface KindIo {
   "tts-ru": [string, Pcm];
   "tts-en": [string, Pcm];
   vision: [VisionRequest, VisionResult];
+  embed: [EmbedRequest, EmbedResult];
 }
 export type KindInput<K extends KindId> = KindIo[K][0];
 export type KindOutput<K extends KindId> = KindIo[K][1];

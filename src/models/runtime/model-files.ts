@@ -14,7 +14,11 @@ import { join } from "node:path";
  * class itself (see pipeline.ts), under the name later versions give the pipeline.
  */
 export type PipelineTask =
-  "automatic-speech-recognition" | "text-generation" | "text-to-speech" | "image-text-to-text";
+  | "automatic-speech-recognition"
+  | "text-generation"
+  | "text-to-speech"
+  | "image-text-to-text"
+  | "feature-extraction";
 
 /** ONNX weight precisions the catalogue uses (transformers.js accepts a few more). */
 export type ModelDtype = "fp32" | "fp16" | "q8" | "q4" | "q4f16";
@@ -67,6 +71,11 @@ export const TASK_LAYOUTS: Readonly<Record<PipelineTask, TaskLayout>> = Object.f
     files: [...TOKENIZER, { path: "generation_config.json", required: false }],
   },
   "text-to-speech": {
+    sessions: ["model"],
+    files: TOKENIZER,
+  },
+  // Encoder-only embedding models (BERT, XLM-R): one graph, its last hidden state pooled.
+  "feature-extraction": {
     sessions: ["model"],
     files: TOKENIZER,
   },

@@ -16,3 +16,4 @@ export {
 export { cosine, reciprocalRankFusion, RRF_K } from "./fusion.js";
 export { ftsQuery, searchTerms } from "./query.js";
 export { PassageIndex, type PassageEmbedder, type PassageIndexOptions } from "./passage-index.js";
+export { EMBED_RETRY_MS, ModelEmbedder } from "./embedder.js";
