@@ -172,7 +172,7 @@ describe("the original routes", () => {
       assert.equal(fromPdf.body.found, true);
       assert.equal(fromPdf.body.answer, QWEN_ANSWER);
       // The quote is the sentence that shares most words with the answer.
-    assert.deepEqual(fromPdf.body.sources, [{ page: 2, quote: "I am a tiny local model." }]);
+      assert.deepEqual(fromPdf.body.sources, [{ page: 2, quote: "I am a tiny local model." }]);
 
       const withText = new FormData();
       withText.set("text", "The harbour board meets on Mondays. Cranes are painted yellow.");

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { documentAnswerText } from "../../src/bot/format/sources.js";
 import { createI18n } from "../../src/bot/i18n.js";
-import type { DocumentAnswer } from "../../src/jobs/index.js";
+import type { DocumentAnswer, Source } from "../../src/jobs/index.js";
 
 const i18n = createI18n();
 const t = (locale: string) => (key: string, variables?: Record<string, string | number>) =>
@@ -20,7 +20,7 @@ const answer = (fields: Partial<DocumentAnswer>): DocumentAnswer => ({
 
 describe("an answer about a document as the bot shows it", () => {
   it("ends with its sources: pages, time codes, or the quote alone", () => {
-    const sources = [
+    const sources: Source[] = [
       { place: { page: 9 }, quote: "The pumps are in hangar 14." },
       { place: { startS: 761, endS: 790 }, quote: "В ангаре 14." },
       { place: {}, quote: "Plain text." },
