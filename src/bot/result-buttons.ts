@@ -49,14 +49,15 @@ export function resultKeyboard(
 }
 
 /**
- * The stored result a message shows, read from its buttons (a reply to a result asks about
- * it); undefined for a message without result buttons.
+ * The stored result a message offers questions about, read from its 💬 Ask button (a reply
+ * to it asks about it); undefined for any other message, a long chat answer included (a
+ * reply to that goes on with the conversation).
  */
 export function resultIdOfMessage(message: Pick<Message, "reply_markup">): number | undefined {
   for (const row of message.reply_markup?.inline_keyboard ?? []) {
     for (const button of row) {
       const parsed = parseResultData("callback_data" in button ? button.callback_data : undefined);
-      if (parsed) return parsed.resultId;
+      if (parsed?.action === "ask") return parsed.resultId;
     }
   }
   return undefined;
