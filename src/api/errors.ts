@@ -54,6 +54,8 @@ const STATUS_OF: Record<ErrorCode, ContentfulStatusCode> = {
   "job.cancelled": 499 as ContentfulStatusCode,
   "vision.timeout": 504,
   "vision.no_table": 422,
+  "document.none": 400,
+  "document.gone": 404,
   "cluster.no_worker": 503,
   "cluster.unavailable": 503,
   "cluster.lost": 503,

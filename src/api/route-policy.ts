@@ -24,6 +24,8 @@ const POLICIES: readonly RoutePolicy[] = [
   { path: "/ocr/extract-text", work: "pages", body: { kind: "multipart", limit: "document" } },
   { path: "/table/extract", work: "pages", body: { kind: "multipart", limit: "document" } },
   { path: "/chat/simple", work: "tokens", body: { kind: "json", limit: "json" } },
+  // Every question is a chat answer, counted in tokens (a file's pages are read for it).
+  { path: "/documents/ask", work: "tokens", body: { kind: "multipart", limit: "document" } },
   { path: "/asr/transcribe", work: "audio", body: { kind: "multipart", limit: "audio" } },
   { path: "/tts/synthesize", work: "none", body: { kind: "json", limit: "json" } },
   { path: "/v1/chat/completions", work: "tokens", body: { kind: "json", limit: "json" } },

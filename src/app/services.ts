@@ -106,6 +106,7 @@ export function buildJobLayer(
     stores: store,
     clock,
     logger,
+    contextTokens: config.chat.historyTokens,
   });
   return { jobs, speech };
 }

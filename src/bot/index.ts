@@ -16,6 +16,7 @@ import { CancelRegistry } from "./cancel.js";
 import { actions } from "./features/actions.js";
 import { chat } from "./features/chat.js";
 import { commands, registerCommands } from "./features/commands.js";
+import { documents } from "./features/documents.js";
 import { exportCommand } from "./features/export.js";
 import { media } from "./features/media.js";
 import { vision } from "./features/vision.js";
@@ -180,6 +181,7 @@ export function createBot(deps: BotDeps, options: CreateBotOptions = {}): Telegr
     commands(deps),
     exportCommand(deps),
     actions(deps, steps, cancels),
+    documents(steps),
     vision(deps, steps),
     media(deps, steps),
     chat(steps),

@@ -23,6 +23,8 @@ export function describeProgress(progress: Progress, t: Translate): string {
       return t("progress-page", { page: progress.page, pages: progress.pages });
     case "minutes":
       return t("progress-minutes", { done: progress.done, total: progress.total });
+    case "indexing":
+      return t("progress-indexing", { done: progress.done, total: progress.total });
   }
 }
 

@@ -20,6 +20,7 @@ import type { BotContext } from "./context.js";
 import type { BotDeps } from "./deps.js";
 import { checkSize, type MediaRef } from "./files.js";
 import { replyParams, sendLongText } from "./format/send.js";
+import { documentAnswerText } from "./format/sources.js";
 import { describeProgress, keepChatAction, ProgressMessage } from "./progress.js";
 import { pickLanguage } from "./i18n.js";
 import { resultKeyboard } from "./result-buttons.js";
@@ -35,6 +36,8 @@ export interface ResultToSend {
   subtitles?: boolean;
   /** A 📊 Table button (text read from a picture). */
   table?: boolean;
+  /** A 💬 Ask button (recognized text, a transcript). */
+  ask?: boolean;
 }
 
 export class Steps {
@@ -113,6 +116,7 @@ export class Steps {
     return resultKeyboard(ctx.t, result.resultId, {
       subtitles: result.subtitles ?? false,
       table: result.table ?? false,
+      ask: result.ask ?? false,
     });
   }
 
@@ -148,6 +152,8 @@ export class Steps {
         const media = ref === sent ? picture! : { kind: "image" as const, ...ref };
         return (await this.download(ctx, media)).bytes;
       });
+      // A follow-up about the conversation's document: answered from it, with sources.
+      if (plan.route === "document") return await this.askDocument(ctx, text, undefined, replyTo);
       const onProgress = (progress: Progress) => {
         if (plan.route === "vision" || (progress.type === "queued" && progress.position > 1))
           inLine.show(describeProgress(progress, ctx.t));
@@ -181,6 +187,52 @@ export class Steps {
       stopAction();
       await inLine.close();
     }
+  }
+
+  /**
+   * Answers a question about a stored result (or the conversation's document), with its
+   * sources under it; returns the text sent. The answer is checked before it is shown, so it
+   * arrives whole, after a status message.
+   */
+  async askDocument(
+    ctx: BotContext,
+    question: string,
+    resultId: number | undefined,
+    replyTo?: number,
+  ): Promise<string> {
+    const answer = await this.withProgress(
+      ctx,
+      { action: "typing", replyTo, initial: ctx.t("progress-working") },
+      (onProgress, signal) =>
+        this.deps.jobs.ask({
+          owner: ownerOf(ctx),
+          question,
+          ...(resultId === undefined ? {} : { resultId }),
+          language: pickLanguage(ctx.settings, ctx.from?.language_code),
+          onProgress,
+          ...(signal ? { signal } : {}),
+        }),
+    );
+    const text = documentAnswerText(ctx.t, answer);
+    await sendLongText(ctx.api, ctx.chat!.id, text, {
+      replyTo,
+      fileName: "answer.txt",
+      fileIntro: (chars) => ctx.t("long-text-as-file", { chars }),
+    });
+    if (answer.truncated) await ctx.reply(ctx.t("answer-truncated"), replyParams(replyTo));
+    return answer.found ? answer.text : "";
+  }
+
+  /**
+   * Makes a stored result the conversation's document (💬 Ask, a reply without a question)
+   * and invites the question.
+   */
+  async chooseDocument(ctx: BotContext, resultId: number, replyTo?: number): Promise<void> {
+    this.deps.jobs.chooseDocument(ownerOf(ctx), resultId);
+    await ctx.reply(
+      ctx.t("ask-document-prompt", { group: ctx.chat!.type === "private" ? "no" : "yes" }),
+      replyParams(replyTo),
+    );
   }
 
   /** Sends `text` as a voice message in the user's chosen voice (`lang`: the text's language). */

@@ -8,10 +8,13 @@ export { JobLayer, LONG_ANSWER_CHARS } from "./job-layer.js";
 export type {
   AnswerPlan,
   AnswerRequest,
+  AskRequest,
   CompletionRequest,
   JobLayerOptions,
   JobRequest,
 } from "./job-layer.js";
+export { NEAREST_PLACES, type DocumentAnswer, type Source } from "./documents.js";
+export { timeCode } from "../services/qa/guard.js";
 export { apiKeyOwner, telegramOwner, type ConversationOwner, type Owner } from "./owner.js";
 export { MAX_PICTURES, type Picture, type PictureFetcher, type PictureRef } from "./pictures.js";
 export type { Progress, ProgressListener } from "./progress.js";

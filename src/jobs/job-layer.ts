@@ -10,6 +10,7 @@ import type { NewResult } from "../memory/index.js";
 import type { Scheduling } from "../models/contract.js";
 import { detectLanguage } from "../services/documents/text.js";
 import type { Clock } from "../shared/clock.js";
+import { InputError } from "../shared/errors.js";
 import type { ConversationOwner, Owner } from "./owner.js";
 import {
   picturesInContext,
@@ -18,6 +19,8 @@ import {
   type PictureRef,
 } from "./pictures.js";
 import { minutesProgress, stepProgress, toProgress, type ProgressListener } from "./progress.js";
+import type { IndexSource } from "../services/qa/types.js";
+import { DocumentQuestions, type DocumentAnswer } from "./documents.js";
 import type { JobServices, JobStores } from "./services.js";
 import type {
   AnswerReply,
@@ -52,8 +55,14 @@ export interface JobRequest {
 /** Answers at least this long are kept as results (for the buttons under them). */
 export const LONG_ANSWER_CHARS = 500;
 
-/** Which model answers a question, and the pictures it sees. */
-export type AnswerPlan = { route: "chat" } | { route: "vision"; pictures: Picture[] };
+/**
+ * Who answers a question: the chat model, the vision model with the pictures it sees, or the
+ * conversation's document (its passages; see {@link JobLayer.ask}).
+ */
+export type AnswerPlan =
+  | { route: "chat" }
+  | { route: "vision"; pictures: Picture[] }
+  | { route: "document"; resultId: number };
 
 export interface AnswerRequest extends JobRequest {
   owner: ConversationOwner;
@@ -74,24 +83,45 @@ export interface CompletionRequest extends JobRequest {
   temperature?: number;
 }
 
+/** A question about a stored result, or about the conversation's document. */
+export interface AskRequest extends JobRequest {
+  question: string;
+  /** The result asked about; without it, the conversation's document. It becomes that document. */
+  resultId?: number;
+  /** The person's language: the answer's when the question is neither Russian nor English. */
+  language: string;
+}
+
 export interface JobLayerOptions {
   services: JobServices;
   stores: JobStores;
   clock: Clock;
   logger: Logger;
+  /** The chat model's context budget in tokens (CHAT_HISTORY_TOKENS): a document within it goes whole. */
+  contextTokens?: number;
 }
+
+/** {@link JobLayerOptions.contextTokens} when none is given. */
+const DEFAULT_CONTEXT_TOKENS = 2048;
 
 export class JobLayer {
   private readonly services: JobServices;
   private readonly stores: JobStores;
   private readonly usage: UsageRecorder;
   private readonly logger: Logger;
+  private readonly documents: DocumentQuestions;
 
   constructor(options: JobLayerOptions) {
     this.services = options.services;
     this.stores = options.stores;
     this.usage = new UsageRecorder(options.clock, (event) => options.stores.usage.record(event));
     this.logger = options.logger;
+    this.documents = new DocumentQuestions(
+      options.services,
+      this.usage,
+      options.logger,
+      options.contextTokens ?? DEFAULT_CONTEXT_TOKENS,
+    );
   }
 
   /**
@@ -103,6 +133,13 @@ export class JobLayer {
     sent: PictureRef | undefined,
     fetch: PictureFetcher,
   ): Promise<AnswerPlan> {
+    // A picture shown now ends the document context; without one, a chosen document goes
+    // before the pictures still in the conversation (it was chosen after them).
+    if (sent) this.documents.clear(owner.dialog);
+    else {
+      const resultId = this.documents.currentOf(owner.dialog);
+      if (resultId !== undefined) return { route: "document", resultId };
+    }
     const pictures = await picturesInContext(
       sent,
       this.services.vision.conversationImages(owner.dialog),
@@ -119,6 +156,8 @@ export class JobLayer {
   /** Starts the answer the plan chose, streamed; the service keeps the turn in the conversation. */
   answer(request: AnswerRequest): AnswerReply {
     const { owner, plan } = request;
+    // A question about a document has sources and a guard: the front-end calls ask() for it.
+    if (plan.route === "document") throw new Error("a document question goes to ask()");
     const options = { ...this.jobOptions(request), onEvent: this.events(request.onProgress) };
     // `done` is passed on as the service made it: it already carries a rejection handler,
     // where a derived promise would float and turn every failed answer into an unhandled one.
@@ -186,9 +225,103 @@ export class JobLayer {
     return this.keep(owner, { kind: "answer", language: detectLanguage(text), text });
   }
 
-  /** Starts a new conversation: earlier turns are kept but no longer sent. */
+  /** Starts a new conversation: earlier turns are kept but no longer sent, the document is let go. */
   reset(owner: ConversationOwner): void {
     this.services.chat.reset(owner.dialog);
+    this.documents.clear(owner.dialog);
+  }
+
+  /**
+   * Answers a question about a stored result (or the conversation's document) from its
+   * passages, with sources; that result becomes the conversation's document, for follow-ups.
+   * Any member of the chat the result was posted in may ask about it, in their own thread.
+   * Without a document: "document.none"; a result pruned or forgotten: "document.gone".
+   */
+  async ask(request: AskRequest): Promise<DocumentAnswer> {
+    const { owner } = request;
+    const resultId =
+      request.resultId ?? (owner.dialog ? this.documents.currentOf(owner.dialog) : undefined);
+    if (resultId === undefined)
+      throw new InputError("document.none", "no document chosen to ask about");
+    const result = this.stores.results.get(resultId);
+    if (!result || (owner.dialog && result.chatId !== owner.dialog.chatId)) {
+      if (owner.dialog && request.resultId === undefined) this.documents.clear(owner.dialog);
+      throw new InputError("document.gone", `result ${resultId} is no longer stored`);
+    }
+    if (owner.dialog) this.documents.choose(owner.dialog, resultId);
+    return this.documents.ask({
+      owner,
+      result,
+      question: request.question,
+      language: request.language,
+      ...(request.signal ? { signal: request.signal } : {}),
+      ...(request.onProgress ? { onProgress: request.onProgress } : {}),
+    });
+  }
+
+  /**
+   * Answers a question about a text or a picture/PDF sent with it, with sources (an API
+   * caller: nothing is stored, the passages live for this question only). A file is read
+   * first (fast or accurate, as {@link recognize}), keeping its pages for the sources.
+   */
+  async askAbout(
+    request: JobRequest & {
+      document: { text: string } | { input: MediaInput; kind: "image" | "pdf"; mode: ReadingMode };
+      question: string;
+      language: string;
+    },
+  ): Promise<Omit<DocumentAnswer, "resultId">> {
+    const { owner, document } = request;
+    let source: IndexSource;
+    if ("text" in document) source = { text: document.text };
+    else {
+      const read = await this.usage.run(
+        "ocr",
+        owner,
+        (result) => ({ pages: result.pages.length }),
+        () => {
+          const documents = this.services.documents;
+          const run = document.kind === "pdf" ? documents.recognizePdf : documents.recognizeImage;
+          return run.call(documents, document.input.bytes, {
+            ...this.jobOptions(request),
+            normalize: false,
+            mode: document.mode,
+            onJobEvent: this.events(request.onProgress),
+          });
+        },
+      );
+      source = {
+        text: read.text,
+        ...(document.kind === "pdf"
+          ? { pages: read.pages.map(({ page, text }) => ({ page, text })) }
+          : {}),
+      };
+    }
+    if (!source.text.trim()) throw new InputError("input.empty", "the document has no text");
+    return this.documents.askOnce({
+      owner,
+      source,
+      question: request.question,
+      language: request.language,
+      ...(request.signal ? { signal: request.signal } : {}),
+      ...(request.onProgress ? { onProgress: request.onProgress } : {}),
+    });
+  }
+
+  /**
+   * Makes a stored result the conversation's document without a question yet (💬 Ask);
+   * "document.gone" when it is no longer stored.
+   */
+  chooseDocument(owner: ConversationOwner, resultId: number): void {
+    const result = this.stores.results.get(resultId);
+    if (!result || result.chatId !== owner.dialog.chatId)
+      throw new InputError("document.gone", `result ${resultId} is no longer stored`);
+    this.documents.choose(owner.dialog, resultId);
+  }
+
+  /** Waits for the passages being cut in the background (shutdown, tests). */
+  indexingSettled(): Promise<void> {
+    return this.documents.settled();
   }
 
   /**
@@ -221,6 +354,7 @@ export class JobLayer {
         },
       });
       const text = result.text;
+      if (owner.dialog) this.documents.clear(owner.dialog);
       const resultId = this.keepIfAny(owner, {
         kind: "ocr",
         language: result.language,
@@ -229,6 +363,20 @@ export class JobLayer {
       });
       if (resultId !== undefined && owner.private)
         this.stores.history.append(owner.dialog!, [{ role: "user", kind: "ocr", text }]);
+      if (resultId !== undefined)
+        this.documents.indexInBackground(
+          resultId,
+          {
+            text,
+            // A PDF's pages are cited ("p. 9"); a picture is one page, nothing to cite.
+            ...(request.kind === "pdf"
+              ? {
+                  pages: result.pages.map(({ page, text: pageText }) => ({ page, text: pageText })),
+                }
+              : {}),
+          },
+          owner,
+        );
       const rawText = result.pages
         .map((page) => page.rawText ?? page.text)
         .filter((pageText) => pageText.length > 0)
@@ -267,12 +415,15 @@ export class JobLayer {
         },
       });
       const segments = result.segments.map(({ startS, endS, text }) => ({ startS, endS, text }));
+      if (owner.dialog) this.documents.clear(owner.dialog);
       const resultId = this.keepIfAny(owner, {
         kind: "transcript",
         language: result.language,
         text: result.text,
         segments,
       });
+      if (resultId !== undefined)
+        this.documents.indexInBackground(resultId, { text: result.text, segments }, owner);
       return {
         text: result.text,
         rawText: result.rawText,

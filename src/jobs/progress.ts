@@ -9,7 +9,9 @@ export type Progress =
   | { type: "loading" }
   | { type: "running" }
   | { type: "page"; page: number; pages: number }
-  | { type: "minutes"; done: number; total: number };
+  | { type: "minutes"; done: number; total: number }
+  /** A document's passages being cut before a question about it: done of total. */
+  | { type: "indexing"; done: number; total: number };
 
 export type ProgressListener = (progress: Progress) => void;
 

@@ -21,7 +21,7 @@ export interface JobServices {
 
 /** The stores the job layer writes: results for the buttons, history, the usage log. */
 export type JobStores = {
-  results: Pick<Store["results"], "save">;
+  results: Pick<Store["results"], "save" | "get">;
   history: Pick<Store["history"], "append">;
   usage: Pick<Store["usage"], "record">;
 };

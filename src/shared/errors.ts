@@ -33,6 +33,9 @@ export const ERROR_CODES = [
   // the vision model: no answer in time, or a table was asked for and none came back
   "vision.timeout",
   "vision.no_table",
+  // a question about a document: none chosen, or the result was pruned or forgotten
+  "document.none",
+  "document.gone",
   // a cluster (ROLE=bot): no worker serves the model, Redis is down, a job was lost
   "cluster.no_worker",
   "cluster.unavailable",

@@ -127,6 +127,7 @@ describe("the original routes", () => {
       "/{kind}/model-info",
       "/{kind}/reload-model",
       "/table/extract",
+      "/documents/ask",
     ])
       assert.ok(spec.body.paths[route], `${route} is in the document`);
     const page = await call<string>(api, "/docs", { key: null });
@@ -151,6 +152,49 @@ describe("the original routes", () => {
     assert.match(revoked.body.detail, /revoked/);
     await stillServing();
   });
+
+  test(
+    "/documents/ask answers from a PDF or a text, with its sources, or says it can't",
+    TIMEOUT,
+    async () => {
+      interface Answer {
+        found: boolean;
+        answer: string;
+        sources: { page?: number; quote: string }[];
+        language: string;
+        status: string;
+      }
+      // The fixture model always answers QWEN_ANSWER: page 2 says just that.
+      const pdf = await textPdf([{ text: "Minutes of the harbour board" }, { text: QWEN_ANSWER }]);
+      const withFile = form(pdf, "minutes.pdf", "application/pdf");
+      withFile.set("question", "What does the model say?");
+      const fromPdf = await call<Answer>(api, "/documents/ask", { method: "POST", body: withFile });
+      assert.equal(fromPdf.status, 200, JSON.stringify(fromPdf.body));
+      assert.equal(fromPdf.body.found, true);
+      assert.equal(fromPdf.body.answer, QWEN_ANSWER);
+      // The quote is the sentence that shares most words with the answer.
+      assert.deepEqual(fromPdf.body.sources, [{ page: 2, quote: "I am a tiny local model." }]);
+
+      const withText = new FormData();
+      withText.set("text", "The harbour board meets on Mondays. Cranes are painted yellow.");
+      withText.set("question", "What colour are the cranes?");
+      const unsupported = await call<Answer>(api, "/documents/ask", {
+        method: "POST",
+        body: withText,
+      });
+      assert.equal(unsupported.status, 200, JSON.stringify(unsupported.body));
+      assert.equal(unsupported.body.found, false);
+      assert.equal(unsupported.body.answer, "");
+      assert.deepEqual(unsupported.body.sources, [{ quote: "Cranes are painted yellow." }]);
+
+      const neither = new FormData();
+      neither.set("question", "What?");
+      const refused = await call(api, "/documents/ask", { method: "POST", body: neither });
+      assert.equal(refused.status, 400);
+      assert.match(refused.body.detail, /either a file or a text/);
+      await stillServing();
+    },
+  );
 
   test("/ocr/extract-text reads a picture", TIMEOUT, async () => {
     const png = await textPng(ENGLISH_LINE);

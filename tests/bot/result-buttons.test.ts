@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { parseCancelData } from "../../src/bot/cancel.js";
-import { parseResultData, resultData } from "../../src/bot/result-buttons.js";
+import {
+  parseResultData,
+  resultData,
+  resultIdOfMessage,
+  resultKeyboard,
+} from "../../src/bot/result-buttons.js";
 
 describe("button data", () => {
   it("parses exactly the result actions it writes", () => {
@@ -23,6 +28,17 @@ describe("button data", () => {
       "settings:language",
     ])
       assert.equal(parseResultData(stale), undefined, String(stale));
+  });
+
+  it("finds the result a message offers questions about in its 💬 Ask button only", () => {
+    const t = (key: string) => key;
+    const markup = (options: Parameters<typeof resultKeyboard>[2]) => ({
+      reply_markup: resultKeyboard(t, 42, options),
+    });
+    assert.equal(resultIdOfMessage(markup({ subtitles: true, ask: true })), 42);
+    // A long chat answer has buttons but no 💬: a reply to it goes on with the conversation.
+    assert.equal(resultIdOfMessage(markup({ subtitles: false })), undefined);
+    assert.equal(resultIdOfMessage({}), undefined);
   });
 
   it("parses a cancel button's job id and nothing else", () => {

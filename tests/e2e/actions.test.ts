@@ -57,7 +57,15 @@ describe("e2e: actions under results, forum topics, /export", () => {
     server.users.sendPhoto(chat, user, await textPng(ENGLISH_LINE));
     const result = await e2e.message(chat.id);
     // A photo's reading also offers 📊 Table (tests/e2e/vision.test.ts presses it).
-    assert.deepEqual(buttonData(result), ["res:sum", "res:tr", "res:tts", "res:file", "res:tbl"]);
+    // 💬 Ask is pressed in tests/e2e/ask.test.ts.
+    assert.deepEqual(buttonData(result), [
+      "res:sum",
+      "res:tr",
+      "res:tts",
+      "res:file",
+      "res:tbl",
+      "res:ask",
+    ]);
 
     const summary = await e2e.press(chat, user, result, "res:sum", "sendMessage");
     assert.equal(sentText(summary), FIXTURE_ANSWER);
@@ -78,7 +86,14 @@ describe("e2e: actions under results, forum topics, /export", () => {
     server.users.sendCommand(chat, bob, "transcribe", "", { replyTo: voice });
     const result = await e2e.message(chat.id);
     assert.equal(result.text, `🎙 Transcript:\n${FIXTURE_TRANSCRIPT}`);
-    assert.deepEqual(buttonData(result), ["res:sum", "res:tr", "res:tts", "res:file", "res:srt"]);
+    assert.deepEqual(buttonData(result), [
+      "res:sum",
+      "res:tr",
+      "res:tts",
+      "res:file",
+      "res:srt",
+      "res:ask",
+    ]);
 
     // Alice sent the voice note, but Bob asked for the transcript: the buttons are Bob's.
     const refused = server.users.pressButton(chat, alice, result, button(result, "res:sum"));

@@ -124,6 +124,18 @@ export function voiceNote(seconds = 2): Promise<Uint8Array> {
 }
 
 /**
+ * An OGG/Opus voice note of `leadS` seconds of silence, then {@link ENGLISH_LINE} once: the
+ * speech, and so its transcript segment, starts `leadS` into the recording.
+ */
+export function lateVoiceNote(leadS: number): Promise<Uint8Array> {
+  const { samples } = buildRecording({
+    pieces: [espeakPcm(ENGLISH_LINE, "en")],
+    pausesS: [leadS, 0.5],
+  });
+  return withPcmFile(samples, (file) => ffmpeg([...PCM_INPUT, file, ...OPUS_OUTPUT]));
+}
+
+/**
  * A long OGG/Opus voice note like a recorded talk: espeak-ng sentences, English and Russian
  * in turn, each after a pause of 4 to 12 s, until at least `seconds`, with light noise.
  * Returns its exact length too.

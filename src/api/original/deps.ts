@@ -7,7 +7,7 @@ import type { StatusService } from "../../services/status/index.js";
 import type { Deadline } from "../deadline.js";
 
 export interface OriginalRoutesDeps {
-  jobs: Pick<JobLayer, "recognize" | "complete" | "table">;
+  jobs: Pick<JobLayer, "recognize" | "complete" | "table" | "askAbout">;
   status: Pick<StatusService, "snapshot" | "unloadModel">;
   deadline: Deadline;
   /** How OCR reads when the request names no mode (OCR_DEFAULT_MODE resolved). */

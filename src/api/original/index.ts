@@ -4,6 +4,7 @@
  */
 import { routeGroup, type RouteGroup } from "../app.js";
 import type { OriginalRoutesDeps } from "./deps.js";
+import { documentRoutes } from "./documents.js";
 import { modelRoutes } from "./models.js";
 import { workRoutes } from "./work.js";
 
@@ -13,6 +14,9 @@ export { documentKind } from "./work.js";
 
 /** Every original route but `/health` (public, mounted before the key check). */
 export function originalRoutes(deps: OriginalRoutesDeps): RouteGroup {
-  const routes = routeGroup().route("/", modelRoutes(deps)).route("/", workRoutes(deps));
+  const routes = routeGroup()
+    .route("/", modelRoutes(deps))
+    .route("/", workRoutes(deps))
+    .route("/", documentRoutes(deps));
   return { path: "/", shape: "fastapi", routes };
 }

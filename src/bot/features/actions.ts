@@ -93,6 +93,9 @@ export function actions(
         }
         await sendTable(ctx, deps, steps, { kind: "image", fileId: result.sourceFileId }, replyTo);
         return;
+      case "ask":
+        await steps.chooseDocument(ctx, result.id, replyTo);
+        return;
       case "srt": {
         const end = Math.max(0, ...result.segments.map((segment) => segment.endS));
         const srt = toSrt(result.segments, end);
@@ -125,7 +128,8 @@ export function actions(
       await ctx.answerCallbackQuery(ctx.t("button-invalid"));
       return;
     }
-    if (result.userId !== ctx.from.id) {
+    // Anyone in the chat may ask about a result posted there, in their own thread.
+    if (result.userId !== ctx.from.id && parsed.action !== "ask") {
       await ctx.answerCallbackQuery(ctx.t("action-not-yours"));
       return;
     }

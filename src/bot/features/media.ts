@@ -20,10 +20,30 @@ const MEDIA_MESSAGES = [
   "message:video_note",
 ] satisfies FilterQuery[];
 
+/** Files whose result the bot remembers (per process), for questions in reply to the file. */
+const REMEMBERED_FILES = 2000;
+
 export function media(deps: BotDeps, steps: Steps): Composer<BotContext> {
   const composer = new Composer<BotContext>();
+  /**
+   * "chat:message" of a file read → its stored result, newest last: a question in reply to
+   * the file asks about that result without reading it again. After a restart, or beyond
+   * the newest {@link REMEMBERED_FILES}, the file is read again.
+   */
+  const fileResults = new Map<string, number>();
+  const remember = (ctx: BotContext, replyTo: number | undefined, resultId?: number) => {
+    const messageId = replyTo ?? ctx.msg?.message_id;
+    if (resultId === undefined || messageId === undefined) return;
+    fileResults.set(`${ctx.chat!.id}:${messageId}`, resultId);
+    if (fileResults.size > REMEMBERED_FILES)
+      fileResults.delete(fileResults.keys().next().value as string);
+  };
 
-  const recognize = async (ctx: BotContext, ref: MediaRef, replyTo?: number) => {
+  const recognize = async (
+    ctx: BotContext,
+    ref: MediaRef,
+    replyTo?: number,
+  ): Promise<number | undefined> => {
     const input = await steps.download(ctx, ref);
     const result = await steps.withProgress(
       ctx,
@@ -41,13 +61,14 @@ export function media(deps: BotDeps, steps: Steps): Composer<BotContext> {
           signal,
         }),
     );
+    remember(ctx, replyTo, result.resultId);
     if (result.fallback) await ctx.reply(ctx.t("vision-fallback"), replyParams(replyTo));
     if (!result.text.trim()) {
       await ctx.reply(ctx.t("ocr-empty"), replyParams(replyTo));
     } else {
       await steps.sendRecognized(
         ctx,
-        { text: result.text, resultId: result.resultId, table: ref.kind === "image" },
+        { text: result.text, resultId: result.resultId, table: ref.kind === "image", ask: true },
         { replyTo, fileName: "text.txt" },
       );
     }
@@ -66,9 +87,14 @@ export function media(deps: BotDeps, steps: Steps): Composer<BotContext> {
         replyParams(replyTo),
       );
     }
+    return result.resultId;
   };
 
-  const transcribe = async (ctx: BotContext, ref: MediaRef, replyTo?: number): Promise<string> => {
+  const transcribe = async (
+    ctx: BotContext,
+    ref: MediaRef,
+    replyTo?: number,
+  ): Promise<{ text: string; resultId?: number }> => {
     const input = await steps.download(ctx, ref);
     const transcript = await steps.withProgress(
       ctx,
@@ -82,21 +108,22 @@ export function media(deps: BotDeps, steps: Steps): Composer<BotContext> {
           signal,
         }),
     );
+    remember(ctx, replyTo, transcript.resultId);
     if (!transcript.text.trim()) {
       await ctx.reply(ctx.t("transcript-empty"), replyParams(replyTo));
-      return "";
+      return { text: "" };
     }
     const { text, resultId, segments } = transcript;
     await steps.sendRecognized(
       ctx,
-      { text, resultId, subtitles: segments.length > 0 },
+      { text, resultId, subtitles: segments.length > 0, ask: true },
       {
         replyTo,
         label: ctx.t("transcript-label"),
         fileName: "transcript.txt",
       },
     );
-    return transcript.text;
+    return { text, ...(resultId === undefined ? {} : { resultId }) };
   };
 
   /** The media this command is about: attached to it, or in the message it replies to. */
@@ -104,7 +131,11 @@ export function media(deps: BotDeps, steps: Steps): Composer<BotContext> {
 
   /** A command about media: run `action` on it, or explain the command with `usageKey`. */
   const mediaCommand =
-    (accepts: (kind: MediaRef["kind"]) => boolean, usageKey: string, action: typeof recognize) =>
+    (
+      accepts: (kind: MediaRef["kind"]) => boolean,
+      usageKey: string,
+      action: (ctx: BotContext, ref: MediaRef, replyTo?: number) => Promise<unknown>,
+    ) =>
     async (ctx: BotContext) => {
       const ref = target(ctx);
       const replyTo = ctx.msg?.message_id;
@@ -118,10 +149,28 @@ export function media(deps: BotDeps, steps: Steps): Composer<BotContext> {
   const transcribeCommand = mediaCommand(
     (kind) => kind === "audio",
     "transcribe-usage",
-    async (ctx, ref, replyTo) => {
-      await transcribe(ctx, ref, replyTo);
-    },
+    transcribe,
   );
+
+  /**
+   * A question in reply to a PDF or a recording (pictures are the vision model's): about the
+   * result it was read into, read now when the bot doesn't remember one; without a question,
+   * that result becomes the conversation's document.
+   */
+  const askAboutFile = async (ctx: BotContext, file: Message, question: string) => {
+    const ref = findMedia(file);
+    if (!ref || "unsupported" in ref || ref.kind === "image") return false;
+    const replyTo = ctx.msg?.message_id;
+    const resultId =
+      fileResults.get(`${ctx.chat!.id}:${file.message_id}`) ??
+      (ref.kind === "audio"
+        ? (await transcribe(ctx, ref, file.message_id)).resultId
+        : await recognize(ctx, ref, file.message_id));
+    if (resultId === undefined) return true;
+    if (question) await steps.askDocument(ctx, question, resultId, replyTo);
+    else await steps.chooseDocument(ctx, resultId, replyTo);
+    return true;
+  };
 
   composer.command("ocr", ocrCommand);
   composer.command("transcribe", transcribeCommand);
@@ -131,6 +180,17 @@ export function media(deps: BotDeps, steps: Steps): Composer<BotContext> {
     if (command === "ocr") return ocrCommand(ctx);
     if (command === "transcribe") return transcribeCommand(ctx);
     return next();
+  });
+
+  composer.command("ask", async (ctx, next) => {
+    const file = ctx.msg.reply_to_message;
+    if (!file || !(await askAboutFile(ctx, file, ctx.match.trim()))) return next();
+  });
+  // In a private chat a plain reply to a file asks about it too.
+  composer.chatType("private").on("message:text", async (ctx, next) => {
+    const file = ctx.msg.reply_to_message;
+    if (ctx.msg.text.startsWith("/") || !file) return next();
+    if (!(await askAboutFile(ctx, file, ctx.msg.text.trim()))) return next();
   });
 
   composer.command("speak", async (ctx) => {
@@ -155,7 +215,7 @@ export function media(deps: BotDeps, steps: Steps): Composer<BotContext> {
       await recognize(ctx, ref);
       return;
     }
-    const text = await transcribe(ctx, ref);
+    const { text } = await transcribe(ctx, ref);
     if (!text) return;
     const answer = await steps.answer(ctx, text, "voice");
     if (ctx.settings.voiceReplies !== "off" && answer) await steps.speakOptional(ctx, answer);

@@ -17,13 +17,14 @@ help =
     • Photo with a question in its caption → an answer about the picture. Later messages still see it until /reset.
     • /table as a photo's caption or as a reply to a photo → its chart or table as a table, with .md and .csv files. Also the 📊 Table button under text read from a picture.
     • Voice note, audio, video note → the transcript, then an answer (and a voice reply if enabled).
+    • 💬 Ask about it under a recognized text or transcript, or a reply to it (or to its file) with a question → an answer from that text only, with its sources: pages (p. 3) or times in the recording (12:41). Follow-up questions stay about it until /reset.
     • Under a recognized text, a transcript or a long answer: ✨ Summary, 🌐 Translate (Russian ⇄ English), 🔊 Read aloud, 📄 As file, 🎬 Subtitles (.srt). A slow job's status message has ✖ Cancel.
 
     <b>In groups</b> (I only react to commands, mentions and replies to me)
     /ocr — reply to a photo or PDF: its text
     /transcribe — reply to a voice note or audio: its transcript
     /speak text — or reply to a message: a voice message
-    /ask question — a chat answer (also when you mention me or reply to me); as a reply to a photo, or as its caption: an answer about the picture
+    /ask question — a chat answer (also when you mention me or reply to me); as a reply to a photo, or as its caption: an answer about the picture; as a reply to a recognized text, a transcript, a PDF or a voice note: an answer from it, with sources
     /table — reply to a photo (or as its caption): its chart or table as a table, with .md and .csv files
 
     <b>Commands</b>
@@ -40,7 +41,7 @@ cmd-export = Download my data
 cmd-ocr = Text from a photo or PDF (reply to it)
 cmd-transcribe = Transcript of a voice note (reply to it)
 cmd-speak = Say a text as a voice message
-cmd-ask = Ask the assistant (reply to a photo: about it)
+cmd-ask = Ask the assistant (reply to a photo or a document: about it)
 cmd-table = A chart or table photo as a table (reply to it)
 cmd-status = Models, memory and queues (admins)
 
@@ -66,6 +67,7 @@ progress-table = ⏳ Reading the table…
 progress-downloading = ⏳ Downloading the file…
 progress-page = ⏳ Reading page { $page } of { $pages }…
 progress-minutes = ⏳ Transcribing: { $done } of { $total } min done…
+progress-indexing = ⏳ Preparing the document: { $done } of { $total } passages…
 progress-transcribing = 🎧 Listening…
 progress-speaking = 🔊 Recording a voice reply…
 
@@ -182,6 +184,18 @@ action-file = 📄 As file
 action-subtitles = 🎬 Subtitles (.srt)
 action-table = 📊 Table
 action-not-yours = Only the person who asked for this can use its buttons.
+action-ask = 💬 Ask about it
+ask-document-prompt = 💬 Ask me anything about this text: I'll answer from it and show where it says so. { $group ->
+    [yes] Reply to this message with your question.
+   *[no] Just write your question.
+} /reset ends it.
+qa-sources = 📎 Sources:
+qa-nearest = Nearest places:
+qa-not-found = I couldn't find that in the document.
+qa-page = p. { $page }
+qa-source = { $place } — “{ $quote }”
+error-document-none = Which document? Reply to a recognized text or transcript with your question, or press 💬 Ask about it under it.
+error-document-gone = This document is no longer stored (it was deleted or is too old). Send the file again to ask about it.
 action-expired = Sorry, this result is too old for its buttons. Send it again, please.
 action-gone = Sorry, this result is no longer stored. Send it again, please.
 action-gone-kept = Sorry, this result is no longer stored (results are kept for { $days } days). Send it again, please.
