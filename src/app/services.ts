@@ -14,6 +14,7 @@ import { ModelEmbedder, PassageIndex } from "../services/qa/index.js";
 import { DEFAULT_GUARD_SETTINGS, SpeechService } from "../services/speech/index.js";
 import { VisionService } from "../services/vision/index.js";
 import type { Clock } from "../shared/clock.js";
+import { isCancellation } from "../shared/errors.js";
 import type { ModelHandles } from "./cluster.js";
 import { configuredProfile } from "./models.js";
 
@@ -92,7 +93,12 @@ export function buildJobLayer(
   const index = new PassageIndex(store.passages, {
     embedder: new ModelEmbedder(models.embed, embedModel, clock),
     onEmbedError: (error) =>
-      logger.warn({ err: error }, "embedding failed; questions are searched by full text alone"),
+      isCancellation(error)
+        ? logger.info("embedding stopped (cancelled or shutting down)")
+        : logger.warn(
+            { err: error },
+            "embedding failed; questions are searched by full text alone",
+          ),
   });
   const jobs = new JobLayer({
     services: {

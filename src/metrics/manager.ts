@@ -3,7 +3,7 @@
  * gauges from its stats, read at each scrape so they are never stale.
  */
 import type { ManagerStats, ModelEventListener } from "../models/manager/index.js";
-import { isAppError } from "../shared/errors.js";
+import { isCancellation } from "../shared/errors.js";
 import type { BotMetrics, JobOutcome } from "./bot-metrics.js";
 
 /** The part of the model manager the metrics read; `ModelManager` satisfies it. */
@@ -87,10 +87,4 @@ export function bindManagerMetrics(manager: ObservableManager, metrics: BotMetri
     unsubscribe();
     detachGauges();
   };
-}
-
-function isCancellation(error: unknown): boolean {
-  if (isAppError(error))
-    return error.code === "job.cancelled" || error.code === "model.shutting_down";
-  return error instanceof Error && error.name === "AbortError";
 }

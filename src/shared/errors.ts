@@ -91,6 +91,13 @@ export function isAppError(error: unknown): error is AppError {
   return error instanceof AppError;
 }
 
+/** Work stopped on purpose (cancelled, or the process shutting down), not a failure. */
+export function isCancellation(error: unknown): boolean {
+  if (isAppError(error))
+    return error.code === "job.cancelled" || error.code === "model.shutting_down";
+  return error instanceof Error && error.name === "AbortError";
+}
+
 /** The standard error for work stopped by an AbortSignal. */
 export function cancelledError(reason?: unknown): AppError {
   return new CapacityError("job.cancelled", "the job was cancelled", {}, { cause: reason });

@@ -516,9 +516,12 @@ export class ModelManager {
       );
       slot.variantIndex = next;
       this.pendingLoads.unshift(slot);
+    } else if (aborted) {
+      this.logger.info({ modelId: variant.id }, "model load stopped by shutdown");
+      this.failLoad(slot, error);
     } else {
       this.logger.error({ modelId: variant.id, err: error }, "model failed to load");
-      this.failLoad(slot, aborted ? error : this.unavailableError(slot));
+      this.failLoad(slot, this.unavailableError(slot));
     }
     this.admit();
   }

@@ -213,10 +213,7 @@ export class DocumentService {
         const png = () => Promise.resolve(rendered.png);
         const ocr = await this.readImage(reading, options, jobs, png, png);
         engine = ocr.engine;
-        const page = {
-          ...this.page(number, "ocr", ocr.text, pageStarted),
-          ...(ocr.confidence === undefined ? {} : { confidence: ocr.confidence }),
-        };
+        const page = this.readPage(number, ocr, pageStarted);
         ocrMs += page.ms;
         results.push(page);
       }
@@ -284,10 +281,7 @@ export class DocumentService {
         continue;
       }
       engine = ocr.engine;
-      const page = {
-        ...this.page(number, "ocr", ocr.text, pageStarted),
-        ...(ocr.confidence === undefined ? {} : { confidence: ocr.confidence }),
-      };
+      const page = this.readPage(number, ocr, pageStarted);
       ocrMs += page.ms;
       results.push(page);
     }
@@ -347,6 +341,14 @@ export class DocumentService {
 
   private page(page: number, method: PageMethod, text: string, started: number): PageResult {
     return { page, method, text, language: detectLanguage(text), ms: this.clock.now() - started };
+  }
+
+  /** A page of a document read by OCR, with the engine's confidence when it gives one. */
+  private readPage(page: number, ocr: ImageReading, started: number): PageResult {
+    return {
+      ...this.page(page, "ocr", ocr.text, started),
+      ...(ocr.confidence === undefined ? {} : { confidence: ocr.confidence }),
+    };
   }
 
   private async finish(
