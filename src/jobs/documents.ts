@@ -38,6 +38,22 @@ export type { Source };
 /** Nearest places shown when the answer isn't in the document. */
 export const NEAREST_PLACES = 2;
 
+/**
+ * The longest question taken: a Telegram message's limit, for the API too. A longer one would
+ * be tokenized whole (seconds of the event loop for megabytes) only to overflow the context.
+ */
+export const MAX_QUESTION_CHARS = 4096;
+
+/** Refuses an empty question or one over {@link MAX_QUESTION_CHARS}, before any work. */
+export function checkQuestion(question: string): void {
+  if (question.trim() === "") throw new InputError("input.empty", "the question is empty");
+  if (question.length > MAX_QUESTION_CHARS)
+    throw new InputError(
+      "input.too_long",
+      `the question is ${question.length} characters long; the limit is ${MAX_QUESTION_CHARS}`,
+    );
+}
+
 export interface DocumentAnswer {
   /** The result the question was about. */
   resultId: number;
@@ -129,7 +145,7 @@ export class DocumentQuestions {
     const { result, question, owner } = options;
     const index = this.services.index;
     if (!index) throw new Error("no document index is configured");
-    if (question.trim() === "") throw new InputError("input.empty", "the question is empty");
+    checkQuestion(question);
     await this.passagesReady(index, result, owner, options.onProgress);
     const scheduling = schedulingOf(options);
     const all = index.passages(result.id);
@@ -154,8 +170,7 @@ export class DocumentQuestions {
   async askOnce(
     options: Omit<AskOptions, "result"> & { source: IndexSource },
   ): Promise<Omit<DocumentAnswer, "resultId">> {
-    if (options.question.trim() === "")
-      throw new InputError("input.empty", "the question is empty");
+    checkQuestion(options.question);
     const all = cutPassages(options.source);
     const plan = planContext(characters(all), this.budgetTokens);
     const ranked = rankByWords(all, options.question).slice(0, RETRIEVED_PASSAGES);

@@ -13,7 +13,12 @@ export type {
   JobLayerOptions,
   JobRequest,
 } from "./job-layer.js";
-export { NEAREST_PLACES, type DocumentAnswer, type Source } from "./documents.js";
+export {
+  MAX_QUESTION_CHARS,
+  NEAREST_PLACES,
+  type DocumentAnswer,
+  type Source,
+} from "./documents.js";
 export { timeCode } from "../services/qa/guard.js";
 export { apiKeyOwner, telegramOwner, type ConversationOwner, type Owner } from "./owner.js";
 export { MAX_PICTURES, type Picture, type PictureFetcher, type PictureRef } from "./pictures.js";

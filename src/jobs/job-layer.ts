@@ -20,7 +20,7 @@ import {
 } from "./pictures.js";
 import { minutesProgress, stepProgress, toProgress, type ProgressListener } from "./progress.js";
 import type { IndexSource } from "../services/qa/types.js";
-import { DocumentQuestions, type DocumentAnswer } from "./documents.js";
+import { checkQuestion, DocumentQuestions, type DocumentAnswer } from "./documents.js";
 import type { JobServices, JobStores } from "./services.js";
 import type {
   AnswerReply,
@@ -272,6 +272,8 @@ export class JobLayer {
     },
   ): Promise<Omit<DocumentAnswer, "resultId">> {
     const { owner, document } = request;
+    // Before the file is read: a question that can't be asked shouldn't cost an OCR run.
+    checkQuestion(request.question);
     let source: IndexSource;
     if ("text" in document) source = { text: document.text };
     else {

@@ -5,7 +5,12 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { JobLayer, telegramOwner, type JobServices } from "../../src/jobs/index.js";
+import {
+  JobLayer,
+  MAX_QUESTION_CHARS,
+  telegramOwner,
+  type JobServices,
+} from "../../src/jobs/index.js";
 import { silentLogger } from "../../src/log/index.js";
 import { Store } from "../../src/memory/index.js";
 import type { ChatMessage } from "../../src/models/adapters/chat-qwen.js";
@@ -180,6 +185,28 @@ describe("questions about a document", () => {
       assert.equal(answer.text, "");
       assert.deepEqual(answer.sources[0]!.place, { page: 9 }, made);
     }
+  });
+
+  it("refuses an empty question and one over the limit before any model work", async () => {
+    const { jobs, prompts } = setup();
+    const resultId = await readPdf(jobs);
+    const tooLong = "why ".repeat(MAX_QUESTION_CHARS / 4) + "?";
+    await assert.rejects(jobs.ask({ owner: ALICE, resultId, question: tooLong, language: "en" }), {
+      code: "input.too_long",
+    });
+    await assert.rejects(jobs.ask({ owner: ALICE, resultId, question: "  ", language: "en" }), {
+      code: "input.empty",
+    });
+    await assert.rejects(
+      jobs.askAbout({
+        owner: ALICE,
+        document: { text: "The pumps are in hangar 14." },
+        question: tooLong,
+        language: "en",
+      }),
+      { code: "input.too_long" },
+    );
+    assert.equal(prompts.length, 0, "the chat model was never asked");
   });
 
   it("keeps the document for follow-ups until /reset or another file", async () => {
