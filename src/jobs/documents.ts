@@ -23,8 +23,8 @@ import {
   saysNotFound,
 } from "../services/qa/answer.js";
 import { cutPassages } from "../services/qa/cutting.js";
-import { checkAnswer, contentStems, timeCode } from "../services/qa/guard.js";
-import { pickSources, quoteOf, type Source } from "../services/qa/sources.js";
+import { checkAnswer, timeCode } from "../services/qa/guard.js";
+import { pickSources, quoteOf, rankByWords, type Source } from "../services/qa/sources.js";
 import type { DocumentIndex, IndexSource, Passage } from "../services/qa/types.js";
 import { detectLanguage } from "../services/documents/text.js";
 import { InputError } from "../shared/errors.js";
@@ -276,19 +276,6 @@ function schedulingOf(options: { owner: Owner; signal?: AbortSignal }) {
 
 function characters(passages: readonly Passage[]): number {
   return passages.reduce((chars, passage) => chars + passage.text.length, 0);
-}
-
-/** Passages sharing content words with the question, most first (reading order on a tie). */
-function rankByWords(passages: readonly Passage[], question: string): Passage[] {
-  const wanted = new Set(contentStems(question));
-  return passages
-    .map((passage) => ({
-      passage,
-      shared: new Set(contentStems(passage.text).filter((stem) => wanted.has(stem))).size,
-    }))
-    .filter(({ shared }) => shared > 0)
-    .sort((a, b) => b.shared - a.shared || a.passage.ord - b.passage.ord)
-    .map(({ passage }) => passage);
 }
 
 /** The passages in retrieval order first, then the rest in reading order. */

@@ -11,6 +11,7 @@
  * English document) can't be compared word by word: only its numbers are checked.
  */
 import { words } from "../chat/guard.js";
+import { foldText, stem as cutEnding } from "./query.js";
 import type { Passage } from "./types.js";
 
 export interface AnswerGuardLimits {
@@ -85,15 +86,12 @@ export function contentStems(text: string): string[] {
     .map(stem);
 }
 
-/** Endings taken off before comparing, longest first: "грибов" and "грибы" are both "гриб". */
-const ENDINGS =
-  /(?:ами|ями|ого|его|ому|ему|ыми|ими|ing|ах|ях|ов|ев|ей|ой|ий|ый|ая|яя|ое|ее|ие|ые|ам|ям|ом|ем|ую|юю|ed|es|а|я|ы|и|у|ю|е|о|ь|s)$/u;
-
-/** A word's first five letters once a common ending is off (four letters stay at least). */
+/**
+ * A word's first five letters once a common ending is off, by the same cut the full-text
+ * search uses: "грибов" and "грибы" are both "гриб".
+ */
 function stem(word: string): string {
-  const ending = ENDINGS.exec(word)?.[0];
-  const base = ending && word.length - ending.length >= 4 ? word.slice(0, -ending.length) : word;
-  return base.slice(0, 5);
+  return cutEnding(foldText(word)).slice(0, 5);
 }
 
 /**

@@ -93,3 +93,19 @@ function placeKey(place: PassagePlace): string {
   if ("startS" in place) return `t${place.startS}`;
   return "none";
 }
+
+/**
+ * Passages sharing content words with the question, most first (reading order on a tie): the
+ * ranking of a document cut in memory for one question, which has no full-text index.
+ */
+export function rankByWords(passages: readonly Passage[], question: string): Passage[] {
+  const wanted = new Set(contentStems(question));
+  return passages
+    .map((passage) => ({
+      passage,
+      shared: new Set(contentStems(passage.text).filter((stem) => wanted.has(stem))).size,
+    }))
+    .filter(({ shared }) => shared > 0)
+    .sort((a, b) => b.shared - a.shared || a.passage.ord - b.passage.ord)
+    .map(({ passage }) => passage);
+}
