@@ -135,11 +135,6 @@ export class DocumentQuestions {
     this.indexing.set(resultId, entry);
   }
 
-  /** Waits for every background indexing started so far (shutdown, tests). */
-  async settled(): Promise<void> {
-    await Promise.all([...this.indexing.values()].map((entry) => entry.done));
-  }
-
   /** Answers a question about a stored result from its passages, with sources. */
   async ask(options: AskOptions): Promise<DocumentAnswer> {
     const { result, question, owner } = options;

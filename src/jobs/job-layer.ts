@@ -321,11 +321,6 @@ export class JobLayer {
     this.documents.choose(owner.dialog, resultId);
   }
 
-  /** Waits for the passages being cut in the background (shutdown, tests). */
-  indexingSettled(): Promise<void> {
-    return this.documents.settled();
-  }
-
   /**
    * Reads the text of a picture (every page of a multi-page TIFF) or a PDF and keeps it as a result (a picture's `sourceFileId`
    * lets it be read again as a table). In a one-to-one conversation the text joins it.
