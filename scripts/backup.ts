@@ -6,10 +6,9 @@
  *   npm run backup -- FILE          -> FILE (must not exist)
  *   npm run backup -- --keep 7      -> and deletes all but the newest 7 in $DATA_DIR/backups
  */
-import fs from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { ConfigError, loadConfig } from "../src/config/index.js";
+import { ConfigError, loadConfig, loadDotEnv } from "../src/config/index.js";
 import {
   backupDatabase,
   BackupError,
@@ -32,7 +31,7 @@ async function main(argv: string[]): Promise<void> {
   const keep = values.keep === undefined ? undefined : Number(values.keep);
   if (keep !== undefined && !(Number.isInteger(keep) && keep >= 1))
     throw new BackupError(`--keep takes a whole number of at least 1\n\n${USAGE}`);
-  if (fs.existsSync(".env")) process.loadEnvFile(".env");
+  loadDotEnv();
   const config = loadConfig(process.env, { needsToken: false });
   const dir = path.join(config.dataDir, "backups");
   const target = positionals[0]

@@ -9,9 +9,8 @@
  *   npm run keys -- revoke NAME
  *   npm run keys -- usage [NAME] [--days N]
  */
-import fs from "node:fs";
 import { parseArgs } from "node:util";
-import { ConfigError, loadConfig } from "../src/config/index.js";
+import { ConfigError, loadConfig, loadDotEnv } from "../src/config/index.js";
 import { ApiKeyError, Store, type ApiKeyLimits } from "../src/memory/index.js";
 
 const USAGE = `Usage: npm run keys -- <command>
@@ -45,7 +44,7 @@ function main(argv: string[]): void {
   };
   const run = commands[command];
   if (!run) throw new UsageError(`unknown command "${command}"`);
-  if (fs.existsSync(".env")) process.loadEnvFile(".env");
+  loadDotEnv();
   const config = loadConfig(process.env, { needsToken: false });
   const store = Store.open(config.databasePath);
   try {

@@ -6,12 +6,11 @@
  * load took (VRAM on CUDA), one tiny inference, and a verdict. It reads only MODELS_DIR (no
  * downloads). Exit status 1 when a task has no variant that can serve, naming it.
  */
-import fs from "node:fs";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { pino } from "pino";
 import sharp from "sharp";
-import { modelsDirFrom } from "../src/config/index.js";
+import { loadDotEnv, modelsDirFrom } from "../src/config/index.js";
 import { profileThreads } from "../src/app/models.js";
 import { createCatalogueModels } from "../src/models/kinds/adapters.js";
 import { KIND_TABLE, type KindInput, type ProfileKind } from "../src/models/kinds/index.js";
@@ -51,7 +50,7 @@ function greyPng(width: number, height: number): Promise<Buffer> {
 
 async function main(): Promise<void> {
   // The bot's own settings file, as src/main.ts reads it.
-  if (fs.existsSync(".env")) process.loadEnvFile(".env");
+  loadDotEnv();
   const args = parseCommandLine(process.argv.slice(2), process.env);
   const logger = pino({ level: process.env.LOG_LEVEL ?? "error" });
   const cuda = args.profile === "auto" || args.profile === "gpu" ? detectCuda() : undefined;

@@ -6,12 +6,11 @@
  * A model that fails does not stop the others: every failure is listed at the end and the
  * exit status is 1.
  */
-import fs from "node:fs";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import cliProgress from "cli-progress";
 import { pino } from "pino";
-import { modelsDirFrom } from "../src/config/index.js";
+import { loadDotEnv, modelsDirFrom } from "../src/config/index.js";
 import { pullTargets, resolveProfile, parseProfileChoice } from "../src/models/catalogue/index.js";
 import {
   configureRuntime,
@@ -86,7 +85,7 @@ function progressReporter(bars: cliProgress.MultiBar | undefined): (event: PullE
 
 async function main(): Promise<void> {
   // The bot's own settings file, as src/main.ts reads it.
-  if (fs.existsSync(".env")) process.loadEnvFile(".env");
+  loadDotEnv();
   const args = parseCommandLine(process.argv.slice(2), process.env);
   const logger = pino({ level: process.env.LOG_LEVEL ?? "error" });
   const cuda = detectCuda();

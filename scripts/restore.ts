@@ -5,15 +5,14 @@
  *
  *   npm run restore -- FILE
  */
-import fs from "node:fs";
 import path from "node:path";
-import { ConfigError, loadConfig } from "../src/config/index.js";
+import { ConfigError, loadConfig, loadDotEnv } from "../src/config/index.js";
 import { BackupError, restoreDatabase } from "../src/memory/backup.js";
 
 function main(argv: string[]): void {
   if (argv.length !== 1 || argv[0]!.startsWith("-"))
     throw new BackupError("Usage: npm run restore -- FILE (stop the bot first)");
-  if (fs.existsSync(".env")) process.loadEnvFile(".env");
+  loadDotEnv();
   const config = loadConfig(process.env, { needsToken: false });
   const kept = restoreDatabase(path.resolve(argv[0]!), config.databasePath, new Date());
   if (kept) console.log(`the replaced database is kept as ${kept}`);

@@ -3,16 +3,15 @@
  * and stops it cleanly on SIGINT/SIGTERM. Exit status: 0 after a clean stop, 78 (EX_CONFIG)
  * for a start no restart can fix (invalid config, a token Telegram refuses), 1 otherwise.
  */
-import fs from "node:fs";
 import { createApp } from "./app/index.js";
 import { installLastResortHandlers } from "./app/last-resort.js";
 import { EXIT_CONFIG, TelegramRefusedError } from "./app/telegram-start.js";
 import { createWorkerApp } from "./app/worker.js";
-import { ConfigError, loadConfig, type Config } from "./config/index.js";
+import { ConfigError, loadConfig, loadDotEnv, type Config } from "./config/index.js";
 import { createLogger } from "./log/index.js";
 
 function readConfig(): Config {
-  if (fs.existsSync(".env")) process.loadEnvFile(".env");
+  loadDotEnv();
   try {
     return loadConfig(process.env, { isTty: process.stdout.isTTY });
   } catch (error) {

@@ -3,6 +3,7 @@
  * else in the app reads `process.env`: the composition root passes slices of this
  * object down.
  */
+import fs from "node:fs";
 import path from "node:path";
 import type { z } from "zod";
 import { KIND_TABLE, type OverridableKind, type OverrideEnvKey } from "../models/kinds/table.js";
@@ -181,6 +182,14 @@ export function modelsDirFrom(
 
 /** Bot API limit for files a bot may download from Telegram's own servers. */
 const TELEGRAM_DOWNLOAD_LIMIT_MB = 20;
+
+/**
+ * Reads `.env` of the working directory into the environment, when there is one: the bot and
+ * every script (models, keys, backup) see the same settings. Variables already set win.
+ */
+export function loadDotEnv(): void {
+  if (fs.existsSync(".env")) process.loadEnvFile(".env");
+}
 
 /**
  * Validates `env` and returns the typed config, or throws a {@link ConfigError} that
