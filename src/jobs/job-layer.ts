@@ -8,6 +8,7 @@
 import type { Logger } from "pino";
 import type { NewResult } from "../memory/index.js";
 import type { Scheduling } from "../models/contract.js";
+import type { DocumentResult, RecognizeOptions } from "../services/documents/index.js";
 import { detectLanguage } from "../services/documents/text.js";
 import type { Clock } from "../shared/clock.js";
 import { InputError } from "../shared/errors.js";
@@ -281,23 +282,14 @@ export class JobLayer {
         "ocr",
         owner,
         (result) => ({ pages: result.pages.length }),
-        () => {
-          const documents = this.services.documents;
-          const run = document.kind === "pdf" ? documents.recognizePdf : documents.recognizeImage;
-          return run.call(documents, document.input.bytes, {
-            ...this.jobOptions(request),
+        () =>
+          this.readDocument(request, document, {
             normalize: false,
             mode: document.mode,
             onJobEvent: this.events(request.onProgress),
-          });
-        },
+          }),
       );
-      source = {
-        text: read.text,
-        ...(document.kind === "pdf"
-          ? { pages: read.pages.map(({ page, text }) => ({ page, text })) }
-          : {}),
-      };
+      source = passagesSource(document.kind, read);
     }
     if (!source.text.trim()) throw new InputError("input.empty", "the document has no text");
     return this.documents.askOnce({
@@ -321,6 +313,17 @@ export class JobLayer {
     this.documents.choose(owner.dialog, resultId);
   }
 
+  /** Reads a picture (every page of a multi-page TIFF) or a PDF with the document service. */
+  private readDocument(
+    request: JobRequest,
+    document: { input: MediaInput; kind: "image" | "pdf" },
+    options: Pick<RecognizeOptions, "normalize" | "mode" | "onJobEvent" | "onProgress">,
+  ): Promise<DocumentResult> {
+    const documents = this.services.documents;
+    const run = document.kind === "pdf" ? documents.recognizePdf : documents.recognizeImage;
+    return run.call(documents, document.input.bytes, { ...this.jobOptions(request), ...options });
+  }
+
   /**
    * Reads the text of a picture (every page of a multi-page TIFF) or a PDF and keeps it as a result (a picture's `sourceFileId`
    * lets it be read again as a table). In a one-to-one conversation the text joins it.
@@ -336,11 +339,8 @@ export class JobLayer {
   ): Promise<RecognizedDocument> {
     const { owner, onProgress } = request;
     return this.usage.run("ocr", owner, pagesRead, async () => {
-      const documents = this.services.documents;
-      const run = request.kind === "pdf" ? documents.recognizePdf : documents.recognizeImage;
       const progress = stepProgress(onProgress);
-      const result = await run.call(documents, request.input.bytes, {
-        ...this.jobOptions(request),
+      const result = await this.readDocument(request, request, {
         normalize: request.normalize,
         mode: request.mode,
         onJobEvent: progress.onJobEvent,
@@ -361,19 +361,7 @@ export class JobLayer {
       if (resultId !== undefined && owner.private)
         this.stores.history.append(owner.dialog!, [{ role: "user", kind: "ocr", text }]);
       if (resultId !== undefined)
-        this.documents.indexInBackground(
-          resultId,
-          {
-            text,
-            // A PDF's pages are cited ("p. 9"); a picture is one page, nothing to cite.
-            ...(request.kind === "pdf"
-              ? {
-                  pages: result.pages.map(({ page, text: pageText }) => ({ page, text: pageText })),
-                }
-              : {}),
-          },
-          owner,
-        );
+        this.documents.indexInBackground(resultId, passagesSource(request.kind, result), owner);
       const rawText = result.pages
         .map((page) => page.rawText ?? page.text)
         .filter((pageText) => pageText.length > 0)
@@ -546,4 +534,17 @@ function completion(outcome: {
 function answerLanguage(question: string, fallback: string): string {
   const language = detectLanguage(question);
   return language === "ru" || language === "en" ? language : fallback;
+}
+
+/**
+ * What a read document is cut into for questions: its pages, to cite them ("p. 9"), for a
+ * PDF and for a picture of several pages (a multi-page TIFF); a single picture is one page,
+ * with nothing to cite.
+ */
+function passagesSource(kind: "image" | "pdf", read: DocumentResult): IndexSource {
+  const cited = kind === "pdf" || read.pages.length > 1;
+  return {
+    text: read.text,
+    ...(cited ? { pages: read.pages.map(({ page, text }) => ({ page, text })) } : {}),
+  };
 }

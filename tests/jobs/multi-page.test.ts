@@ -1,6 +1,7 @@
 /**
  * A multi-page TIFF through the job layer and the real document service (a scripted OCR
- * handle stands in for tesseract): every page read, "page 2 of 3" on show, pages counted.
+ * handle stands in for tesseract): every page read, "page 2 of 3" on show, pages counted,
+ * and the pages kept for the answers about it to cite.
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
@@ -11,6 +12,7 @@ import { Store } from "../../src/memory/index.js";
 import type { ModelHandle, RunOptions } from "../../src/models/contract.js";
 import type { OcrInput, OcrResult } from "../../src/models/adapters/ocr/index.js";
 import { DocumentService } from "../../src/services/documents/index.js";
+import type { DocumentIndex, IndexSource } from "../../src/services/qa/index.js";
 import { ManualClock } from "../../src/shared/clock.js";
 import { buildTiff, plainTiffPage } from "../support/tiffs.js";
 
@@ -36,8 +38,17 @@ describe("a multi-page TIFF through the job layer", () => {
     const ocr = new WidthOcr();
     // Widths past the 1600 px upscale floor stay as they are, so each page's text is its own.
     const documents = new DocumentService({ ocr, logger: silentLogger() });
+    // What the result is cut into for questions: the pages, so answers can cite them.
+    const indexed: IndexSource[] = [];
+    const index = {
+      index: async (_resultId: number, source: IndexSource) => {
+        indexed.push(source);
+        return 0;
+      },
+    } as unknown as DocumentIndex;
     const services = {
       documents,
+      index,
       chat: { reply: unused, reset: unused, complete: unused },
       tasks: { summarize: unused, translate: unused },
       speech: { transcribe: unused, synthesize: unused },
@@ -73,5 +84,14 @@ describe("a multi-page TIFF through the job layer", () => {
     assert.deepEqual(ocr.classes, ["batch", "batch"]);
     assert.equal(store.results.get(read.resultId!)?.text, read.text);
     assert.equal(store.usage.totalsOf(owner.id, 0).pages, 3);
+    assert.deepEqual(
+      indexed[0]?.pages?.map(({ page, text }) => [page, text]),
+      [
+        [1, "Page of width 2000"],
+        [2, ""],
+        [3, "Page of width 2200"],
+      ],
+      "a TIFF's pages are cited like a PDF's",
+    );
   });
 });

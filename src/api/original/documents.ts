@@ -16,7 +16,11 @@ import { documentKind } from "./work.js";
 
 const source = z
   .object({
-    page: z.number().int().optional().openapi({ description: "1-based page of a PDF" }),
+    page: z
+      .number()
+      .int()
+      .optional()
+      .openapi({ description: "1-based page of a PDF or a multi-page TIFF" }),
     quote: z.string().openapi({ description: "The sentence of the passage that backs the answer" }),
   })
   .openapi("DocumentSource");
