@@ -4,8 +4,8 @@
  * reading: a client that lies about or omits its length is cut off at the limit too).
  */
 import type { MiddlewareHandler } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import type { ApiEnv } from "./env.js";
+import { bodySizeLimit } from "../server/body-limit.js";
 import { HttpError } from "./errors.js";
 
 /** The bodies routes take: a JSON document, or a multipart form with a file. */
@@ -37,15 +37,12 @@ export function body(kind: BodyKind, limit: BodyLimit): MiddlewareHandler<ApiEnv
       );
     return next();
   };
-  const size = bodyLimit({
-    maxSize: limit.bytes,
-    onError: () => {
-      throw new HttpError(
-        413,
-        "input.too_large",
-        `the request body is over this route's limit of ${megabytes(limit.bytes)} MB (${limit.setting})`,
-      );
-    },
+  const size = bodySizeLimit<ApiEnv>(limit.bytes, () => {
+    throw new HttpError(
+      413,
+      "input.too_large",
+      `the request body is over this route's limit of ${megabytes(limit.bytes)} MB (${limit.setting})`,
+    );
   });
   return [mediaType, size];
 }

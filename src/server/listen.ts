@@ -19,10 +19,10 @@ export async function listen<E extends Env>(
 ): Promise<RunningServer> {
   // overrideGlobalObjects: false keeps Node's own Request/Response globals untouched for
   // the rest of the process (grammY, model downloads). autoCleanupIncoming: false leaves a
-  // body we refused unread (a 413 by Content-Length) to Node, which reads and discards the
-  // rest (bounded by the server's requestTimeout): the adapter's own clean-up cuts the
-  // connection after 500 ms, and a client still uploading then gets a reset instead of the
-  // 413 on a busy machine.
+  // body refused unopened (a 401, a 415, a 413 by Content-Length: see body-limit.ts) to
+  // Node, which reads and discards it (bounded by the server's requestTimeout): the
+  // adapter's own clean-up cuts the connection after 500 ms, and a client still uploading
+  // then gets a reset instead of the answer on a busy machine.
   const server = createAdaptorServer({
     fetch: app.fetch,
     overrideGlobalObjects: false,

@@ -8,9 +8,9 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { Update } from "grammy/types";
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import type { Logger } from "pino";
 import { systemClock, type Clock, type TimerHandle } from "../shared/clock.js";
+import { bodySizeLimit } from "./body-limit.js";
 import { healthRoutes, type ReadinessProbe } from "./health.js";
 import { listen, type RunningServer } from "./listen.js";
 import { RecentIds } from "./recent-ids.js";
@@ -88,10 +88,7 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
       }
       return next();
     },
-    bodyLimit({
-      maxSize: options.maxBodyBytes ?? 1024 * 1024,
-      onError: (c) => c.text("payload too large\n", 413),
-    }),
+    bodySizeLimit(options.maxBodyBytes ?? 1024 * 1024, (c) => c.text("payload too large\n", 413)),
     async (c) => {
       const update = await c.req.json().catch(() => undefined);
       if (!isUpdate(update)) return c.text("not a Telegram update\n", 400);

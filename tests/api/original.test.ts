@@ -75,6 +75,16 @@ function form(bytes: Uint8Array, name: string, type: string, field = "file"): Fo
   return data;
 }
 
+/** The form as a stream: fetch sends it chunked, without a Content-Length. */
+function streamed(data: FormData): RequestInit {
+  const encoded = new Response(data);
+  return {
+    body: encoded.body,
+    headers: { "content-type": encoded.headers.get("content-type")! },
+    duplex: "half",
+  } as RequestInit;
+}
+
 const json = (value: unknown): RequestInit => ({
   method: "POST",
   headers: { "content-type": "application/json" },
@@ -416,6 +426,15 @@ describe("the original routes", () => {
         413,
         /2 MB \(API_MAX_DOCUMENT_MB\)/,
       ],
+      [
+        "an upload over the limit, streamed without a length",
+        call(api, "/ocr/extract-text", {
+          method: "POST",
+          ...streamed(form(new Uint8Array(3 * 2 ** 20), "big.png", "image/png")),
+        }),
+        413,
+        /2 MB \(API_MAX_DOCUMENT_MB\)/,
+      ],
       ["an unknown route", call(api, "/nothing/here"), 404, /no such route/],
     ];
     for (const [what, request, status, detail] of refusals) {
@@ -431,6 +450,11 @@ describe("the original routes", () => {
       body: form(png, "line.png", "image/png"),
     });
     assert.equal(read.status, 200, "work goes on after the refusals");
+    const readStreamed = await call(api, "/ocr/extract-text", {
+      method: "POST",
+      ...streamed(form(png, "line.png", "image/png")),
+    });
+    assert.equal(readStreamed.status, 200, "an upload without a length is read too");
   });
 });
 
