@@ -3,7 +3,13 @@
  * (PCM samples, image and audio bytes) become base64 so media crosses in one string; the
  * size limit applies to that string. Functions never travel: callers strip them first.
  */
-import { AppError, ERROR_CODES, InputError, type ErrorCode, isAppError } from "../shared/errors.js";
+import {
+  fromErrorRecord,
+  InputError,
+  isAppError,
+  toErrorRecord,
+  type ErrorRecord,
+} from "../shared/errors.js";
 
 const F32 = "$f32";
 const U8 = "$u8";
@@ -57,25 +63,17 @@ const APP_ERROR = "app-error:";
 
 /** A worker-side error as the failure reason BullMQ stores (a string). */
 export function encodeError(error: unknown): string {
-  if (isAppError(error))
-    return (
-      APP_ERROR +
-      JSON.stringify({ code: error.code, message: error.message, details: error.details })
-    );
-  return error instanceof Error ? error.message : String(error);
+  if (!isAppError(error)) return error instanceof Error ? error.message : String(error);
+  const { stack: _stack, ...record } = toErrorRecord(error);
+  return APP_ERROR + JSON.stringify(record);
 }
 
 /** The error a failure reason stands for: the worker's AppError, or `fallback` for anything else. */
 export function decodeError(reason: string, fallback: (reason: string) => Error): Error {
   if (!reason.startsWith(APP_ERROR)) return fallback(reason);
   try {
-    const parsed = JSON.parse(reason.slice(APP_ERROR.length)) as {
-      code: string;
-      message: string;
-      details: Record<string, string | number>;
-    };
-    if ((ERROR_CODES as readonly string[]).includes(parsed.code))
-      return new AppError(parsed.code as ErrorCode, parsed.message, parsed.details);
+    const error = fromErrorRecord(JSON.parse(reason.slice(APP_ERROR.length)) as ErrorRecord);
+    if (isAppError(error)) return error;
   } catch {
     // A malformed reason is reported as it is.
   }

@@ -102,3 +102,51 @@ export function isCancellation(error: unknown): boolean {
 export function cancelledError(reason?: unknown): AppError {
   return new CapacityError("job.cancelled", "the job was cancelled", {}, { cause: reason });
 }
+
+/** An error as plain data, for crossing to another thread or process and back. */
+export interface ErrorRecord {
+  name: string;
+  message: string;
+  stack?: string;
+  /** Set for an {@link AppError}: its code and details. */
+  code?: ErrorCode;
+  details?: Record<string, string | number>;
+}
+
+const APP_ERROR_CLASSES: Record<string, typeof AppError> = {
+  AppError,
+  InputError,
+  ModelError,
+  CapacityError,
+  ToolError,
+  NetworkError,
+};
+
+/** `error` as plain data: an AppError keeps its class, code and details. */
+export function toErrorRecord(error: unknown): ErrorRecord {
+  if (isAppError(error))
+    return {
+      name: error.name,
+      message: error.message,
+      code: error.code,
+      details: error.details,
+      ...(error.stack ? { stack: error.stack } : {}),
+    };
+  if (error instanceof Error)
+    return {
+      name: error.name,
+      message: error.message,
+      ...(error.stack ? { stack: error.stack } : {}),
+    };
+  return { name: "Error", message: String(error) };
+}
+
+/** The error a record stands for: an AppError of its class again, else a plain Error. */
+export function fromErrorRecord(record: ErrorRecord): Error {
+  const known = record.code && (ERROR_CODES as readonly string[]).includes(record.code);
+  const error = known
+    ? new (APP_ERROR_CLASSES[record.name] ?? AppError)(record.code!, record.message, record.details)
+    : Object.assign(new Error(record.message), { name: record.name });
+  if (record.stack) error.stack = record.stack;
+  return error;
+}
