@@ -21,7 +21,9 @@ import {
   kindHandles,
   kindRow,
   voicesOf,
+  type Kind,
   type KindHandles,
+  type ProfileKind,
   type Voices,
 } from "../models/kinds/index.js";
 import { defaultBudgetBytes, defaultMaxQueue, ModelManager } from "../models/manager/index.js";
@@ -31,6 +33,7 @@ import {
   sessionThreads,
   type SessionThreads,
 } from "../models/runtime/index.js";
+import { ThreadedModel } from "../models/threaded/index.js";
 import type { Clock } from "../shared/clock.js";
 
 /** What the services need of the models, in either role: a handle per kind, and the voices. */
@@ -138,8 +141,16 @@ export function buildModels(
       ...(deps.runner ? { native: { runner: deps.runner } } : {}),
     },
   });
+  const threaded = (row: Kind, model: ManagedModel): ManagedModel =>
+    config.models.workerThreads && row.thread
+      ? new ThreadedModel(
+          model,
+          { kind: row.id as ProfileKind, depth: 0, profile, runtime, log: config.log },
+          logger,
+        )
+      : model;
   const handles = kindHandles((row) =>
-    manager.register(adapters[row.id] as ManagedModel, {
+    manager.register(threaded(row, adapters[row.id] as ManagedModel), {
       ...options(row.id, row.concurrency === "ocr-workers" ? ocrWorkers : 1),
       ...(row.pinned ? { pinned: true } : {}),
     }),

@@ -52,6 +52,8 @@ export interface Config {
     maxQueue: QueueLimits;
     /** ONNX Runtime intra-op threads per session; undefined: cores shared among the models. */
     threads?: number;
+    /** Whether the kinds the table marks run each in a worker thread of its own. */
+    workerThreads: boolean;
     /** Pieces one owner may have waiting in a model's line, and updates in their own line. */
     ownerMaxWaiting: number;
     /** How long batch work may wait behind interactive work before the two take turns. */
@@ -279,6 +281,7 @@ export function loadConfig(
       preload: e.MODELS_PRELOAD,
       maxQueue: e.MODEL_MAX_QUEUE,
       threads: e.MODEL_THREADS,
+      workerThreads: e.MODEL_WORKER_THREADS,
       ownerMaxWaiting: e.OWNER_MAX_WAITING,
       batchAgingMs: e.BATCH_AGING,
       overrides: modelOverrides(e),

@@ -56,7 +56,8 @@ describe("e2e: photos, PDFs and voice", () => {
   before(async () => {
     scratch = tempDir("media");
     // A low ASR limit makes "too long" cheap to reach; the other recordings are 1-2 s.
-    e2e = await E2E.start({ env: { ASR_MAX_SECONDS: "5" } });
+    // Whisper, the VAD and the voices in worker threads of their own: the threaded path end to end.
+    e2e = await E2E.start({ env: { ASR_MAX_SECONDS: "5", MODEL_WORKER_THREADS: "true" } });
     server = e2e.server;
   });
 

@@ -55,14 +55,23 @@ export type CatalogueModels = {
   [K in ProfileKind]: ReturnType<(typeof PROFILE_ADAPTERS)[K]>;
 };
 
+/** The model the profile names for one kind (a worker thread builds only its own). */
+export function createKindModel<K extends ProfileKind>(
+  kind: K,
+  profile: ResolvedProfile,
+  deps: Omit<AdapterDeps, "profile">,
+): CatalogueModels[K] {
+  return PROFILE_ADAPTERS[kind]({ ...deps, profile }) as CatalogueModels[K];
+}
+
 /** Builds the profile's models: the app registers them, models:check loads them. */
 export function createCatalogueModels(
   profile: ResolvedProfile,
   deps: Omit<AdapterDeps, "profile">,
 ): CatalogueModels {
-  const built = Object.entries(PROFILE_ADAPTERS).map(([kind, create]) => [
+  const built = Object.keys(PROFILE_ADAPTERS).map((kind) => [
     kind,
-    create({ ...deps, profile }),
+    createKindModel(kind as ProfileKind, profile, deps),
   ]);
   return Object.fromEntries(built) as CatalogueModels;
 }

@@ -66,6 +66,14 @@ export interface KindRow {
   readonly fallback: "espeak-ng" | "tesseract" | null;
   /** Jobs run at once: one, or OCR_WORKERS (tesseract's worker threads). */
   readonly concurrency: "one" | "ocr-workers";
+  /**
+   * Runs in a worker thread of its own (MODEL_WORKER_THREADS): onnxruntime-node runs an
+   * inference on the thread that asks for it, and a Whisper window or a VAD pass on the main
+   * thread is a stretch in which no chat answer moves and nobody is answered. Chat stays on
+   * the main thread: its request's messages are a function of the tokenizer there, and it is
+   * the work someone is waiting on. OCR runs in processes of its own already.
+   */
+  readonly thread: boolean;
   /** Stays loaded once loaded (the VAD: a few MB, needed before every transcription). */
   readonly pinned: boolean;
   /** Bytes one waiting job holds at most, for sizing its line from memory. */
@@ -98,6 +106,7 @@ function voiceRow<L extends "ru" | "en", C extends "rus" | "eng">(lang: L, code:
     wire: "plain",
     fallback: "espeak-ng",
     concurrency: "one",
+    thread: true,
     pinned: false,
     // A sentence group's text.
     waitingBytes: () => 16 * 2 ** 10,
@@ -120,6 +129,7 @@ export const KIND_TABLE = deepFreeze([
     wire: "plain",
     fallback: null,
     concurrency: "one",
+    thread: true,
     pinned: false,
     waitingBytes: audioBytes,
   },
@@ -133,6 +143,7 @@ export const KIND_TABLE = deepFreeze([
     wire: "plain",
     fallback: null,
     concurrency: "one",
+    thread: true,
     pinned: true,
     waitingBytes: audioBytes,
   },
@@ -147,6 +158,7 @@ export const KIND_TABLE = deepFreeze([
     wire: "chat",
     fallback: null,
     concurrency: "one",
+    thread: false,
     pinned: false,
     // A prompt with its history.
     waitingBytes: () => 64 * 2 ** 10,
@@ -161,6 +173,7 @@ export const KIND_TABLE = deepFreeze([
     wire: "plain",
     fallback: null,
     concurrency: "ocr-workers",
+    thread: false,
     pinned: false,
     waitingBytes: imageBytes,
   },
@@ -181,6 +194,7 @@ export const KIND_TABLE = deepFreeze([
     wire: "text-stream",
     fallback: "tesseract",
     concurrency: "one",
+    thread: true,
     pinned: false,
     waitingBytes: imageBytes,
   },
@@ -200,6 +214,7 @@ export const KIND_TABLE = deepFreeze([
     // Retrieval searches by full text alone while it can't serve (services/qa).
     fallback: null,
     concurrency: "one",
+    thread: true,
     pinned: false,
     // A batch of passages (16 of at most 900 characters, UTF-8).
     waitingBytes: () => 64 * 2 ** 10,
