@@ -189,7 +189,12 @@ export class ThreadedModel<In = unknown, Out = unknown> implements ManagedModel<
     const pending = this.pending.get(message.id);
     if (!pending) return;
     if (message.type === "callback") {
-      pending.callbacks?.[message.name]?.(...message.args);
+      try {
+        pending.callbacks?.[message.name]?.(...message.args);
+      } catch (error) {
+        // In this thread a throwing callback would end the run; here it must not end the bot.
+        this.logger.warn({ model: this.id, err: error }, `a job's ${message.name} callback failed`);
+      }
       return;
     }
     this.pending.delete(message.id);
