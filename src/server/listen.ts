@@ -3,6 +3,9 @@ import type { AddressInfo } from "node:net";
 import { createAdaptorServer } from "@hono/node-server";
 import type { Env, Hono } from "hono";
 
+/** How long an idle keep-alive connection stays open (see {@link listen}). */
+export const KEEP_ALIVE_MS = 65_000;
+
 /** An HTTP server that is listening. */
 export interface RunningServer {
   /** The port actually bound (the one asked for, or the one the OS picked for 0). */
@@ -28,6 +31,13 @@ export async function listen<E extends Env>(
     overrideGlobalObjects: false,
     autoCleanupIncoming: false,
   }) as Server;
+  // An idle keep-alive connection is kept longer than its clients and proxies keep theirs
+  // (nginx and load balancers: 60 s; Node's default here is 5 s). Otherwise a client that
+  // reuses one just as the server closes it gets ECONNRESET: measured with fetch in a busy
+  // process, whose timers ran late, on every run of the API's bad-input test under load.
+  server.keepAliveTimeout = KEEP_ALIVE_MS;
+  // Above the keep-alive time, so the headers timer never cuts a reused connection first.
+  server.headersTimeout = KEEP_ALIVE_MS + 1_000;
   await new Promise<void>((resolve, reject) => {
     const fail = (error: Error) =>
       reject(new Error(`cannot listen on ${host}:${port}: ${error.message}`, { cause: error }));

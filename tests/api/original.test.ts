@@ -344,110 +344,101 @@ describe("the original routes", () => {
   });
 
   test("bad input: each refused clearly, and the server keeps serving", TIMEOUT, async () => {
-    // One after another: concurrent uploads over the limit are tests/server/body-limit.test.ts's.
-    const refusals: [string, () => Promise<{ status: number; body: Detail }>, number, RegExp][] = [
+    const refusals: [string, Promise<{ status: number; body: Detail }>, number, RegExp][] = [
       [
         "wrong content type for an upload",
-        () =>
-          call(api, "/ocr/extract-text", {
-            method: "POST",
-            headers: { "content-type": "text/plain" },
-            body: "hello",
-          }),
+        call(api, "/ocr/extract-text", {
+          method: "POST",
+          headers: { "content-type": "text/plain" },
+          body: "hello",
+        }),
         415,
         /multipart\/form-data.*text\/plain/,
       ],
       [
         "a form for a JSON route",
-        () => call(api, "/chat/simple", { method: "POST", body: form(new Uint8Array(1), "a", "") }),
+        call(api, "/chat/simple", { method: "POST", body: form(new Uint8Array(1), "a", "") }),
         415,
         /application\/json/,
       ],
       [
         "no file field",
-        () =>
-          call(api, "/ocr/extract-text", {
-            method: "POST",
-            body: form(new Uint8Array(4), "a.png", "image/png", "upload"),
-          }),
+        call(api, "/ocr/extract-text", {
+          method: "POST",
+          body: form(new Uint8Array(4), "a.png", "image/png", "upload"),
+        }),
         400,
         /file/,
       ],
       [
         "a 0-byte file",
-        () =>
-          call(api, "/ocr/extract-text", {
-            method: "POST",
-            body: form(new Uint8Array(0), "empty.png", "image/png"),
-          }),
+        call(api, "/ocr/extract-text", {
+          method: "POST",
+          body: form(new Uint8Array(0), "empty.png", "image/png"),
+        }),
         400,
         /empty/,
       ],
       [
         "a corrupt PDF",
-        () =>
-          call(api, "/ocr/extract-text", {
-            method: "POST",
-            body: form(
-              Buffer.concat([Buffer.from("%PDF-1.7\n"), Buffer.alloc(4000, 7)]),
-              "broken.pdf",
-              "application/pdf",
-            ),
-          }),
+        call(api, "/ocr/extract-text", {
+          method: "POST",
+          body: form(
+            Buffer.concat([Buffer.from("%PDF-1.7\n"), Buffer.alloc(4000, 7)]),
+            "broken.pdf",
+            "application/pdf",
+          ),
+        }),
         400,
         /PDF/i,
       ],
       [
         "a file of another type",
-        () =>
-          call(api, "/ocr/extract-text", {
-            method: "POST",
-            body: form(Buffer.from("just words"), "notes.txt", "text/plain"),
-          }),
+        call(api, "/ocr/extract-text", {
+          method: "POST",
+          body: form(Buffer.from("just words"), "notes.txt", "text/plain"),
+        }),
         415,
         /picture or a PDF/,
       ],
       [
         "invalid JSON",
-        () =>
-          call(api, "/chat/simple", {
-            method: "POST",
-            headers: { "content-type": "application/json" },
-            body: '{"message": "hi",',
-          }),
+        call(api, "/chat/simple", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: '{"message": "hi",',
+        }),
         400,
         /JSON/,
       ],
       [
         "JSON of 10 MB",
-        () => call(api, "/chat/simple", json({ message: "x".repeat(10 * 2 ** 20) })),
+        call(api, "/chat/simple", json({ message: "x".repeat(10 * 2 ** 20) })),
         413,
         /8 MB \(API_MAX_JSON_MB\)/,
       ],
       [
         "an upload over the limit",
-        () =>
-          call(api, "/ocr/extract-text", {
-            method: "POST",
-            body: form(new Uint8Array(3 * 2 ** 20), "big.png", "image/png"),
-          }),
+        call(api, "/ocr/extract-text", {
+          method: "POST",
+          body: form(new Uint8Array(3 * 2 ** 20), "big.png", "image/png"),
+        }),
         413,
         /2 MB \(API_MAX_DOCUMENT_MB\)/,
       ],
       [
         "an upload over the limit, streamed without a length",
-        () =>
-          call(api, "/ocr/extract-text", {
-            method: "POST",
-            ...streamed(form(new Uint8Array(3 * 2 ** 20), "big.png", "image/png")),
-          }),
+        call(api, "/ocr/extract-text", {
+          method: "POST",
+          ...streamed(form(new Uint8Array(3 * 2 ** 20), "big.png", "image/png")),
+        }),
         413,
         /2 MB \(API_MAX_DOCUMENT_MB\)/,
       ],
-      ["an unknown route", () => call(api, "/nothing/here"), 404, /no such route/],
+      ["an unknown route", call(api, "/nothing/here"), 404, /no such route/],
     ];
     for (const [what, request, status, detail] of refusals) {
-      const answer = await request();
+      const answer = await request;
       assert.equal(answer.status, status, `${what}: ${JSON.stringify(answer.body)}`);
       assert.equal(typeof answer.body.detail, "string", `${what}: FastAPI's shape`);
       assert.match(answer.body.detail, detail, what);
