@@ -9,7 +9,6 @@
 import {
   RawImage,
   TextStreamer,
-  cat,
   type PreTrainedTokenizer,
   type Tensor,
 } from "@huggingface/transformers";
@@ -23,6 +22,7 @@ import {
   type TransformersModelSpecWithFallback,
 } from "../../runtime/transformers-model.js";
 import { generateUntilAborted } from "../interruptible.js";
+import { imagePatches, type QwenImageProcessor } from "./patches.js";
 import type { VisionRequest, VisionResult, VisionTurn } from "./types.js";
 
 export interface VisionModelOptions {
@@ -55,13 +55,6 @@ export function createVisionModel(
   });
 }
 
-/** The parts of transformers.js's Qwen2VLImageProcessor the adapter uses. */
-interface QwenImageProcessor {
-  (image: RawImage): Promise<{ pixel_values: Tensor; image_grid_thw: Tensor }>;
-  max_pixels: number;
-  config: { merge_size: number };
-}
-
 /** The placeholder the chat template writes per image; the processor repeats it per token. */
 const IMAGE_TOKEN = "<|image_pad|>";
 
@@ -86,7 +79,7 @@ export async function generateVision(
   if (limits.maxPixels !== undefined) {
     imageProcessor.max_pixels = Math.min(imageProcessor.max_pixels, limits.maxPixels);
   }
-  const vision = await preprocessImages(
+  const vision = await imagePatches(
     imageProcessor,
     await Promise.all(order.map((index) => decodeImage(request.images[index], index))),
   );
@@ -191,32 +184,6 @@ async function decodeImage(bytes: Uint8Array | undefined, index: number): Promis
       { cause: error },
     );
   }
-}
-
-/**
- * Runs the image processor on each image separately and concatenates the patches:
- * transformers.js 4.3.1's Qwen2VLProcessor stacks several images as frames of one video,
- * which fails on images of different sizes and miscounts tokens on equal ones.
- */
-async function preprocessImages(imageProcessor: QwenImageProcessor, images: RawImage[]) {
-  if (images.length === 0) return undefined;
-  const processed = [];
-  for (const image of images) processed.push(await imageProcessor(image));
-  const mergeArea = imageProcessor.config.merge_size ** 2;
-  return {
-    pixelValues: cat(
-      processed.map((p) => p.pixel_values),
-      0,
-    ),
-    gridThw: cat(
-      processed.map((p) => p.image_grid_thw),
-      0,
-    ),
-    tokensPerImage: processed.map(({ image_grid_thw }) => {
-      const [t = 0n, h = 0n, w = 0n] = (image_grid_thw.tolist() as bigint[][])[0] ?? [];
-      return Number(t * h * w) / mergeArea;
-    }),
-  };
 }
 
 /** Each image's placeholder repeated once per image token, as Qwen2VLProcessor does. */
