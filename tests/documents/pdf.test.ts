@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { PdfReader } from "../../src/media/pdf-thread.js";
 import { PdfFile } from "../../src/media/pdf.js";
 import { buildEncryptedPdf, buildPdf } from "../support/pdfs.js";
 import { textPng } from "../support/text-images.js";
@@ -58,5 +59,63 @@ describe("PdfFile", () => {
     await assert.rejects(PdfFile.open(new Uint8Array(0)), { code: "input.empty" });
     const bytes = await buildPdf([{ kind: "blank" }]);
     await assert.rejects(PdfFile.open(bytes, { maxBytes: 100 }), { code: "pdf.too_large" });
+  });
+});
+
+describe("PdfReader (a worker thread)", () => {
+  it("reads and renders exactly what PdfFile does in this thread", async () => {
+    const scan = await textPng(["Some scanned words"], { fontSize: 40 });
+    const bytes = await buildPdf([
+      { kind: "text", lines: ["A text layer.", "", "Its second paragraph."] },
+      { kind: "image", png: scan },
+    ]);
+    const reader = new PdfReader();
+    const here = await PdfFile.open(bytes);
+    try {
+      const there = await reader.open(bytes);
+      assert.equal(there.pages, 2);
+      assert.equal(await there.pageText(1), await here.pageText(1));
+      const rendered = await there.renderPage(2, { dpi: 100 });
+      const expected = await here.renderPage(2, { dpi: 100 });
+      assert.ok(Buffer.isBuffer(rendered.png));
+      assert.deepEqual(rendered, expected);
+      await there.close();
+    } finally {
+      await here.close();
+      await reader.close();
+    }
+  });
+
+  it("keeps PdfFile's typed errors", async () => {
+    const reader = new PdfReader();
+    try {
+      await assert.rejects(reader.open(Buffer.from("%PDF-1.7 not really")), {
+        name: "InputError",
+        code: "pdf.corrupt",
+      });
+      await assert.rejects(reader.open(await buildEncryptedPdf()), { code: "pdf.encrypted" });
+      const bytes = await buildPdf([{ kind: "blank" }]);
+      await assert.rejects(reader.open(bytes, { maxBytes: 100 }), {
+        code: "pdf.too_large",
+        details: { bytes: bytes.byteLength, maxBytes: 100, maxMb: 0 },
+      });
+    } finally {
+      await reader.close();
+    }
+  });
+
+  it("says a document is unreadable when its thread was replaced, never reading another", async () => {
+    const reader = new PdfReader();
+    try {
+      const stale = await reader.open(await buildPdf([{ kind: "blank" }]));
+      await reader.close();
+      const fresh = await reader.open(
+        await buildPdf([{ kind: "text", lines: ["Someone else's page."] }]),
+      );
+      await assert.rejects(stale.pageText(1), { name: "InputError", code: "pdf.corrupt" });
+      assert.equal(await fresh.pageText(1), "Someone else's page.");
+    } finally {
+      await reader.close();
+    }
   });
 });

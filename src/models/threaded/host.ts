@@ -2,11 +2,11 @@
  * The worker thread's side of a threaded model: builds the model from its recipe with the
  * kind's own factory and answers load, run, cancel and unload requests.
  */
-import { setPriority } from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
 import { createLogger } from "../../log/index.js";
 import { systemClock } from "../../shared/clock.js";
 import { cancelledError, toErrorRecord } from "../../shared/errors.js";
+import { lowerThreadPriority } from "../../shared/thread-calls.js";
 import type { ManagedModel } from "../contract.js";
 import { createKindModel } from "../kinds/adapters.js";
 import { configureRuntime } from "../runtime/index.js";
@@ -15,16 +15,11 @@ import type { FromThread, ThreadRecipe, ToThread } from "./protocol.js";
 /**
  * The thread yields the cores to the main thread, like OCR pages and ffmpeg: there chat
  * answers and every Telegram and HTTP request are served, and someone is waiting on them.
- * On Linux a thread's nice value is its own, so this lowers only the model's thread.
  */
 const THREAD_NICENESS = 10;
 
 const port = parentPort!;
-try {
-  setPriority(THREAD_NICENESS);
-} catch {
-  // Not permitted here (some containers): the thread runs at the process's priority.
-}
+lowerThreadPriority(THREAD_NICENESS);
 const recipe = (workerData as { recipe: ThreadRecipe }).recipe;
 const logger = createLogger(recipe.log).child({ module: "models", thread: recipe.kind });
 const runtime = configureRuntime({ ...recipe.runtime, logger });

@@ -9,29 +9,14 @@
  * its isolate, its copy of the ML library and its sessions go with the thread. A thread that
  * dies fails the work it held with `model.failed`; the next run starts a new one.
  */
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import type { Logger } from "pino";
 import { fromErrorRecord, ModelError, cancelledError } from "../../shared/errors.js";
+import { siblingModule, startModuleWorker } from "../../shared/thread-calls.js";
 import type { ComputeDevice, LoadReport, ManagedModel, ModelTask } from "../contract.js";
 import type { FromThread, ThreadRecipe, ToThread } from "./protocol.js";
 
-/**
- * The thread's code: registers the TypeScript loader when the host is a .ts file (the app
- * runs from source under tsx, whose hooks do not reach worker threads), then imports it.
- */
-const BOOTSTRAP = `
-const { workerData } = require("node:worker_threads");
-(async () => {
-  if (workerData.host.endsWith(".ts")) (await import(workerData.tsx)).register();
-  await import(workerData.host);
-})().catch((error) => {
-  process.nextTick(() => { throw error; });
-});`;
-
-const HOST_URL = new URL(
-  `./host${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`,
-  import.meta.url,
-).href;
+const HOST_URL = siblingModule(import.meta.url, "host");
 
 /**
  * What a thread holds beyond the model: its isolate and its own copies of the adapters' ML
@@ -141,14 +126,7 @@ export class ThreadedModel<In = unknown, Out = unknown> implements ManagedModel<
   }
 
   private start(): Worker {
-    const worker = new Worker(BOOTSTRAP, {
-      eval: true,
-      workerData: {
-        recipe: this.recipe,
-        host: HOST_URL,
-        tsx: import.meta.resolve("tsx/esm/api"),
-      },
-    });
+    const worker = startModuleWorker(HOST_URL, { recipe: this.recipe });
     // Idle, the thread does not keep the process alive; work it owes an answer does.
     worker.unref();
     worker.on("message", (message: FromThread) => this.receive(message));
