@@ -123,9 +123,12 @@ describe("DocumentService scheduling", () => {
     assert.equal(result.pages.length, 3);
     assert.deepEqual(ocr.scheduling(), Array(3).fill({ owner: OWNER, workClass: "batch" }));
     assert.deepEqual(
-      seen.map((options) => [options.owner, options.workClass, options.signal]),
-      Array(3).fill([OWNER, "batch", controller.signal]),
+      seen.map((options) => [options.owner, options.workClass, options.signal?.aborted]),
+      Array(3).fill([OWNER, "batch", false]),
     );
+    // The clean-ups follow the caller's signal.
+    controller.abort();
+    assert.ok(seen.every((options) => options.signal?.aborted));
     // A one-page PDF is one piece: it keeps the asked class.
     await service.recognizePdf(await scans(1), { owner: OWNER });
     assert.equal(ocr.runs.at(-1)?.options.workClass, "interactive");
@@ -169,7 +172,51 @@ describe("DocumentService scheduling", () => {
       { code: "job.cancelled" },
     );
     assert.equal(chat.calls.length, 1, "nothing is cleaned after the cancel");
-    assert.equal(chat.calls[0]?.signal, controller.signal);
+    assert.equal(chat.calls[0]?.signal?.aborted, true);
+  });
+
+  it("cleans up each page while the next ones are read", async () => {
+    const order: string[] = [];
+    const ocr = new ScriptedOcr("Текст страницы");
+    const reading = ocr.run.bind(ocr);
+    ocr.run = (input, options) => {
+      order.push(`read ${ocr.calls.length + 1}`);
+      return reading(input, options);
+    };
+    let cleaned = 0;
+    const normalizer: TextNormalizer = {
+      normalize: async (text) => {
+        order.push(`clean ${++cleaned}`);
+        return text.toUpperCase();
+      },
+    };
+    const service = new DocumentService({ ocr, logger, normalizer });
+    const result = await service.recognizePdf(await scans(3), { owner: OWNER, normalize: true });
+    assert.deepEqual(order, ["read 1", "clean 1", "read 2", "clean 2", "read 3", "clean 3"]);
+    assert.deepEqual(
+      result.pages.map(({ text, rawText }) => [text, rawText]),
+      Array(3).fill(["ТЕКСТ СТРАНИЦЫ", "Текст страницы"]),
+    );
+  });
+
+  it("fails the document when a page's clean-up fails, stopping the other clean-ups", async () => {
+    const signals: AbortSignal[] = [];
+    const normalizer: TextNormalizer = {
+      normalize: (text, _kind, _lang, options = {}) => {
+        signals.push(options.signal!);
+        if (signals.length === 2) return Promise.reject(new Error("the chat model broke"));
+        // The others wait until they are stopped, as a job waiting in line does.
+        return new Promise((_resolve, reject) =>
+          options.signal!.addEventListener("abort", () => reject(options.signal!.reason as Error)),
+        );
+      },
+    };
+    const service = new DocumentService({ ocr: new ScriptedOcr("Текст"), logger, normalizer });
+    await assert.rejects(service.recognizePdf(await scans(3), { normalize: true }), {
+      message: "the chat model broke",
+    });
+    assert.ok(signals.length >= 2);
+    assert.ok(signals.every((signal) => signal.aborted));
   });
 });
 

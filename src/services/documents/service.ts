@@ -18,15 +18,14 @@ import {
   type ImageIntakeOptions,
   type ImagePages,
 } from "../../media/image.js";
-import { PdfFile } from "../../media/pdf.js";
+import { pdfReader, type PdfDocument } from "../../media/pdf-thread.js";
+import type { RenderedPage } from "../../media/pdf.js";
 import { systemClock, type Clock } from "../../shared/clock.js";
 import { cancelledError, InputError } from "../../shared/errors.js";
+import { PageCleanups, type TextNormalizer } from "./page-cleanup.js";
 import { detectLanguage, isRealText, type DetectedLanguage } from "./text.js";
 
-/** Cleans up recognized text with the chat model ("normalization"). */
-export interface TextNormalizer {
-  normalize(text: string, kind: "ocr" | "asr", lang: string, options?: RunOptions): Promise<string>;
-}
+export type { TextNormalizer };
 
 /** Reads an image with the vision-language model, as Markdown (the vision service). */
 export interface VisionReader {
@@ -163,30 +162,37 @@ export class DocumentService {
       language: detectLanguage(ocr.text),
       ms: this.clock.now() - started,
     };
-    return this.finish(
-      "image",
-      [page],
-      {
-        totalPages: 1,
-        skippedPages: 0,
-        unreadablePages: [],
-        engine: ocr.engine,
-        started,
-        ocrMs: page.ms,
-        ...reading,
-      },
-      options,
-      jobs,
-    );
+    const cleanups = this.cleanups(options, jobs);
+    cleanups.add(page);
+    return this.finish("image", [page], cleanups, {
+      totalPages: 1,
+      skippedPages: 0,
+      unreadablePages: [],
+      engine: ocr.engine,
+      started,
+      ocrMs: page.ms,
+      ...reading,
+    });
   }
 
-  /** Reads a PDF page by page: text layer where it is real, OCR of the rendered page otherwise. */
+  /**
+   * Reads a PDF page by page: text layer where it is real, OCR of the rendered page otherwise.
+   * The next page is parsed and drawn (in the PDF reader's thread) while this one is read.
+   */
   async recognizePdf(bytes: Uint8Array, options: RecognizeOptions = {}): Promise<DocumentResult> {
     const started = this.clock.now();
-    const pdf = await PdfFile.open(bytes, { maxBytes: this.pdf.maxBytes });
+    const pdf = await pdfReader.open(bytes, { maxBytes: this.pdf.maxBytes });
+    const pages = Math.min(pdf.pages, this.pdf.maxPages);
+    const jobs = pageJobs(options, pages);
+    const cleanups = this.cleanups(options, jobs);
+    const prepare = (number: number) => {
+      const prepared = this.preparePdfPage(pdf, number);
+      // Awaited when its turn comes; until then a failure must not count as unhandled.
+      prepared.catch(() => undefined);
+      return prepared;
+    };
+    let upcoming: Promise<PreparedPdfPage> | undefined = pages > 0 ? prepare(1) : undefined;
     try {
-      const pages = Math.min(pdf.pages, this.pdf.maxPages);
-      const jobs = pageJobs(options, pages);
       const results: PageResult[] = [];
       const reading: Reading = { fallback: false };
       let engine = "pdf-text";
@@ -194,50 +200,55 @@ export class DocumentService {
       for (let number = 1; number <= pages; number++) {
         if (options.signal?.aborted) throw cancelledError(options.signal.reason);
         const pageStarted = this.clock.now();
-        const layer = await pdf.pageText(number);
-        if (isRealText(layer)) {
+        const { layer, rendered } = await upcoming!;
+        upcoming = number < pages ? prepare(number + 1) : undefined;
+        if (!rendered) {
           options.onProgress?.({ page: number, pages, method: "text" });
           results.push(this.page(number, "text", layer, pageStarted));
-          continue;
-        }
-        const rendered = await pdf.renderPage(number, {
-          dpi: this.pdf.dpi,
-          maxSide: this.pdf.maxSide,
-        });
-        if (rendered.inkRatio < this.pdf.blankInkRatio) {
+        } else if (rendered.inkRatio < this.pdf.blankInkRatio) {
           options.onProgress?.({ page: number, pages, method: "blank" });
           results.push(this.page(number, "blank", "", pageStarted));
-          continue;
+        } else {
+          options.onProgress?.({ page: number, pages, method: "ocr" });
+          const png = () => Promise.resolve(rendered.png);
+          const ocr = await this.readImage(reading, options, jobs, png, png);
+          engine = ocr.engine;
+          const page = this.readPage(number, ocr, pageStarted);
+          ocrMs += page.ms;
+          results.push(page);
         }
-        options.onProgress?.({ page: number, pages, method: "ocr" });
-        const png = () => Promise.resolve(rendered.png);
-        const ocr = await this.readImage(reading, options, jobs, png, png);
-        engine = ocr.engine;
-        const page = this.readPage(number, ocr, pageStarted);
-        ocrMs += page.ms;
-        results.push(page);
+        cleanups.add(results.at(-1)!);
       }
       if (pdf.pages > pages) {
         this.options.logger.info({ pages: pdf.pages, read: pages }, "pdf page cap reached");
       }
-      return await this.finish(
-        "pdf",
-        results,
-        {
-          totalPages: pdf.pages,
-          skippedPages: pdf.pages - pages,
-          unreadablePages: [],
-          engine,
-          started,
-          ocrMs,
-          ...reading,
-        },
-        options,
-        jobs,
-      );
+      return await this.finish("pdf", results, cleanups, {
+        totalPages: pdf.pages,
+        skippedPages: pdf.pages - pages,
+        unreadablePages: [],
+        engine,
+        started,
+        ocrMs,
+        ...reading,
+      });
+    } catch (error) {
+      await cleanups.cancel(error);
+      throw error;
     } finally {
+      await upcoming?.catch(() => undefined);
       await pdf.close();
     }
+  }
+
+  /** A PDF page's text layer, and the page drawn for OCR when that layer isn't real text. */
+  private async preparePdfPage(pdf: PdfDocument, number: number): Promise<PreparedPdfPage> {
+    const layer = await pdf.pageText(number);
+    if (isRealText(layer)) return { layer };
+    const rendered = await pdf.renderPage(number, {
+      dpi: this.pdf.dpi,
+      maxSide: this.pdf.maxSide,
+    });
+    return { layer, rendered };
   }
 
   /**
@@ -253,57 +264,58 @@ export class DocumentService {
   ): Promise<DocumentResult> {
     const pages = Math.min(total, this.pdf.maxPages);
     const jobs = pageJobs(options, pages);
+    const cleanups = this.cleanups(options, jobs);
     const results: PageResult[] = [];
     const unreadable: { page: number; error: InputError }[] = [];
     const reading: Reading = { fallback: false };
     let engine = "";
     let ocrMs = 0;
-    for (let number = 1; number <= pages; number++) {
-      if (options.signal?.aborted) throw cancelledError(options.signal.reason);
-      const pageStarted = this.clock.now();
-      const index = number - 1;
-      options.onProgress?.({ page: number, pages, method: "ocr" });
-      let ocr: ImageReading;
-      try {
-        ocr = await this.readImage(
-          reading,
-          options,
-          jobs,
-          () => extractImagePage(bytes, index, this.options.image),
-          async () => (await prepareImageForOcr(bytes, this.options.image, index)).png,
-        );
-      } catch (error) {
-        // Only the page's own pixels make it unreadable; any other failure is the document's.
-        if (!(error instanceof InputError) || !error.code.startsWith("image.")) throw error;
-        this.options.logger.info({ page: number, code: error.code }, "image page unreadable");
-        unreadable.push({ page: number, error });
-        results.push(this.page(number, "unreadable", "", pageStarted));
-        continue;
+    try {
+      for (let number = 1; number <= pages; number++) {
+        if (options.signal?.aborted) throw cancelledError(options.signal.reason);
+        const pageStarted = this.clock.now();
+        const index = number - 1;
+        options.onProgress?.({ page: number, pages, method: "ocr" });
+        let ocr: ImageReading;
+        try {
+          ocr = await this.readImage(
+            reading,
+            options,
+            jobs,
+            () => extractImagePage(bytes, index, this.options.image),
+            async () => (await prepareImageForOcr(bytes, this.options.image, index)).png,
+          );
+        } catch (error) {
+          // Only the page's own pixels make it unreadable; any other failure is the document's.
+          if (!(error instanceof InputError) || !error.code.startsWith("image.")) throw error;
+          this.options.logger.info({ page: number, code: error.code }, "image page unreadable");
+          unreadable.push({ page: number, error });
+          results.push(this.page(number, "unreadable", "", pageStarted));
+          continue;
+        }
+        engine = ocr.engine;
+        const page = this.readPage(number, ocr, pageStarted);
+        ocrMs += page.ms;
+        results.push(page);
+        cleanups.add(page);
       }
-      engine = ocr.engine;
-      const page = this.readPage(number, ocr, pageStarted);
-      ocrMs += page.ms;
-      results.push(page);
+      if (unreadable.length === pages) throw unreadable[0]!.error;
+    } catch (error) {
+      await cleanups.cancel(error);
+      throw error;
     }
-    if (unreadable.length === pages) throw unreadable[0]!.error;
     if (total > pages) {
       this.options.logger.info({ pages: total, read: pages }, "image page cap reached");
     }
-    return this.finish(
-      "image",
-      results,
-      {
-        totalPages: total,
-        skippedPages: total - pages,
-        unreadablePages: unreadable.map(({ page }) => page),
-        engine,
-        started,
-        ocrMs,
-        ...reading,
-      },
-      options,
-      jobs,
-    );
+    return this.finish("image", results, cleanups, {
+      totalPages: total,
+      skippedPages: total - pages,
+      unreadablePages: unreadable.map(({ page }) => page),
+      engine,
+      started,
+      ocrMs,
+      ...reading,
+    });
   }
 
   /**
@@ -351,9 +363,16 @@ export class DocumentService {
     };
   }
 
+  /** The clean-ups of a document's pages, when `options` asks for them and a normalizer is set. */
+  private cleanups(options: RecognizeOptions, jobs: RunOptions): PageCleanups {
+    const normalizer = options.normalize ? this.options.normalizer : undefined;
+    return new PageCleanups(normalizer, jobs, this.clock);
+  }
+
   private async finish(
     kind: DocumentResult["kind"],
     pages: PageResult[],
+    cleanups: PageCleanups,
     meta: {
       totalPages: number;
       skippedPages: number;
@@ -363,21 +382,8 @@ export class DocumentService {
       ocrMs: number;
       fallback: boolean;
     },
-    options: RecognizeOptions,
-    jobs: RunOptions,
   ): Promise<DocumentResult> {
-    const normalizeStarted = this.clock.now();
-    const normalizer = options.normalize ? this.options.normalizer : undefined;
-    if (normalizer) {
-      for (const page of pages) {
-        if (options.signal?.aborted) throw cancelledError(options.signal.reason);
-        if (page.text.length === 0) continue;
-        // Page by page: each page is a natural chunk for the chat model's context.
-        const normalized = await normalizer.normalize(page.text, "ocr", page.language, jobs);
-        page.rawText = page.text;
-        page.text = normalized;
-      }
-    }
+    const normalizeMs = await cleanups.done();
     const text = pages
       .map((page) => page.text)
       .filter((pageText) => pageText.length > 0)
@@ -393,12 +399,8 @@ export class DocumentService {
       totalPages: meta.totalPages,
       skippedPages: meta.skippedPages,
       unreadablePages: meta.unreadablePages,
-      normalized: normalizer !== undefined,
-      timings: {
-        totalMs: now - meta.started,
-        ocrMs: meta.ocrMs,
-        normalizeMs: normalizer ? now - normalizeStarted : 0,
-      },
+      normalized: cleanups.enabled,
+      timings: { totalMs: now - meta.started, ocrMs: meta.ocrMs, normalizeMs },
     };
   }
 }
@@ -426,4 +428,10 @@ interface ImageReading {
 /** Whether the vision reader of one document already gave way to tesseract. */
 interface Reading {
   fallback: boolean;
+}
+
+/** A PDF page ready to read: its text layer, and its drawing when that layer isn't real text. */
+interface PreparedPdfPage {
+  layer: string;
+  rendered?: RenderedPage;
 }
