@@ -4,6 +4,7 @@ import { describe, it } from "node:test";
 import type { WorkClass } from "../../src/models/contract.js";
 import {
   FairQueue,
+  INTERACTIVE_TURNS_PER_AGED_BATCH,
   TOP_OWNERS,
   hashOwner,
   summarizeLine,
@@ -59,25 +60,34 @@ describe("FairQueue", () => {
     assert.deepEqual(drain(queue, AGING_MS - 1), ["b1", "a3", "a1", "a2"]);
   });
 
-  it("lets aged batch work take turns with interactive work, so neither starves", () => {
+  it("lets aged batch work take one turn in four, so neither class starves", () => {
+    assert.equal(INTERACTIVE_TURNS_PER_AGED_BATCH, 3);
     const pieces: [string, WorkClass, number][] = [
       ["a1", "batch", 0],
       ["b1", "batch", 0],
       ["c1", "batch", 15_000],
-      ["x1", "interactive", 19_000],
-      ["y1", "interactive", 19_000],
-      ["z1", "interactive", 19_000],
-      ["w1", "interactive", 19_000],
+      ...["x", "y", "z", "w", "v", "u", "t", "s"].map(
+        (owner) => [`${owner}1`, "interactive", 19_000] as [string, WorkClass, number],
+      ),
     ];
     // Before anything aged: all interactive first.
     assert.deepEqual(line(pieces).order(AGING_MS - 1), [
-      ...["x1", "y1", "z1", "w1"],
+      ...["x1", "y1", "z1", "w1", "v1", "u1", "t1", "s1"],
       ...["a1", "b1", "c1"],
     ]);
-    // a1 and b1 have aged, c1 not yet: one aged piece per interactive piece until none is left.
-    assert.deepEqual(drain(line(pieces), AGING_MS), ["a1", "x1", "b1", "y1", "z1", "w1", "c1"]);
-    // Later every batch piece has aged; interactive work still gets every other turn.
-    assert.deepEqual(drain(line(pieces), 60_000), ["a1", "x1", "b1", "y1", "c1", "z1", "w1"]);
+    // a1 and b1 have aged, c1 not yet: an aged piece, then three interactive ones, until
+    // no aged piece is left.
+    assert.deepEqual(drain(line(pieces), AGING_MS), [
+      ...["a1", "x1", "y1", "z1"],
+      ...["b1", "w1", "v1", "u1", "t1", "s1"],
+      "c1",
+    ]);
+    // Later every batch piece has aged; interactive work still gets three turns in four.
+    assert.deepEqual(drain(line(pieces), 60_000), [
+      ...["a1", "x1", "y1", "z1"],
+      ...["b1", "w1", "v1", "u1"],
+      ...["c1", "t1", "s1"],
+    ]);
   });
 
   it("keeps whose turn it is across shifts when aged batch work keeps coming", () => {
@@ -86,10 +96,15 @@ describe("FairQueue", () => {
       ["a2", "batch", 0],
       ["x1", "interactive", 0],
       ["x2", "interactive", 0],
+      ["x3", "interactive", 0],
+      ["x4", "interactive", 0],
     ]);
     assert.equal(queue.shift(AGING_MS), "a1");
-    assert.deepEqual(queue.order(AGING_MS), ["x1", "a2", "x2"]);
+    assert.deepEqual(queue.order(AGING_MS), ["x1", "x2", "x3", "a2", "x4"]);
     assert.equal(queue.shift(AGING_MS), "x1");
+    assert.deepEqual(queue.order(AGING_MS), ["x2", "x3", "a2", "x4"]);
+    assert.equal(queue.shift(AGING_MS), "x2");
+    assert.equal(queue.shift(AGING_MS), "x3");
     assert.equal(queue.shift(AGING_MS), "a2");
   });
 

@@ -99,22 +99,26 @@ describe("ModelManager fair lines", () => {
     assert.deepEqual(model.started, ["running", "question", "page2", "page3"]);
   });
 
-  it("lets batch work that waited batchAgingMs take turns with interactive work", async () => {
+  it("lets batch work that waited batchAgingMs take one turn in four", async () => {
     const { model, submit, clock } = await readyChat({});
     void submit("running", "tg:0");
     void submit("page1", "tg:1", "batch");
     void submit("page2", "tg:1", "batch");
     await clock.advance(5_000);
-    for (const owner of ["2", "3", "4"]) void submit(`q${owner}`, `tg:${owner}`);
+    for (const owner of ["2", "3", "4", "5", "6", "7"]) void submit(`q${owner}`, `tg:${owner}`);
     await settle();
     // 19.999 s after the pages came: not aged yet, the first question goes.
     await clock.advance(14_999);
     await finishOne(model);
     assert.equal(model.started.at(-1), "q2");
-    // 20 s: the pages have aged and alternate with the questions left.
+    // 20 s: the pages have aged; each takes a turn, then three questions go.
     await clock.advance(1);
     while (model.runs.length > 0) await finishOne(model);
-    assert.deepEqual(model.started, ["running", "q2", "page1", "q3", "page2", "q4"]);
+    assert.deepEqual(model.started, [
+      ...["running", "q2"],
+      ...["page1", "q3", "q4", "q5"],
+      ...["page2", "q6", "q7"],
+    ]);
   });
 
   it("refuses one more waiting piece than maxPerOwner with owner.busy, for that owner only", async () => {

@@ -8,7 +8,7 @@
  * line.push(job, "tg:42", "interactive", clock.now());
  * const next = line.shift(clock.now());
  */
-export { FairQueue, WORK_CLASSES } from "./fair-queue.js";
+export { FairQueue, INTERACTIVE_TURNS_PER_AGED_BATCH, WORK_CLASSES } from "./fair-queue.js";
 export type {
   ClassSnapshot,
   FairQueueOptions,
