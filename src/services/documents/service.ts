@@ -1,7 +1,7 @@
 /**
  * Reads text out of photos and PDFs. PDF pages with a real text layer are taken as they are;
- * scanned pages are rendered and sent to the OCR model one at a time (render, OCR, release),
- * so memory stays flat however long the document is. A multi-page TIFF is read the same way,
+ * scanned pages are rendered and sent to the OCR model one at a time (render, OCR, release;
+ * the next page is rendered meanwhile), so memory stays flat however long the document is. A multi-page TIFF is read the same way,
  * one decoded page at a time, under the same page cap. Each page (its reading, its clean-up)
  * is a piece of its own that re-enters the model's line: the pages of a document of more
  * than one page are batch work, so a question asked meanwhile waits for one page at most.
