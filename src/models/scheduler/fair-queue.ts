@@ -17,7 +17,8 @@
  * batch piece ages, and batch-first would then starve interactive work instead. One turn in
  * four rather than every other one: people sending long documents keep batch work aged all
  * the time, and with equal turns a crowd's questions got half the model (bench:load with 20
- * people sending 25-page scans: p95 of the crowd's text answers 25 s with equal turns).
+ * people sending 25-page scans on 2 cores: p95 of the crowd's text answers 25 s with equal
+ * turns, 21 s with one in four; the chat model is over its capacity there either way).
  * Both stay bounded: batch work gets a quarter of the model at least, and an interactive
  * piece waits for at most one aged batch piece per three interactive pieces ahead of it.
  *
