@@ -19,42 +19,74 @@ export async function readMetrics(metricsPort: number): Promise<MetricsSnapshot>
   return { series, text };
 }
 
-/** Job figures for what happened between `before` (the bot's start when absent) and `after`. */
+/** One histogram's figures over a phase: upper bound (s) -> jobs (cumulative), sum, count. */
+interface HistogramFigures {
+  buckets: Map<number, number>;
+  sum: number;
+  count: number;
+}
+
+/** Adds one exposition line's phase value (`total - before`) to `figures`. */
+function addSample(figures: HistogramFigures, suffix: string, labels: string, value: number) {
+  if (suffix === "sum") figures.sum += value;
+  else if (suffix === "count") figures.count += value;
+  else {
+    const le = Number(/le="([^"]+)"/.exec(labels)?.[1]);
+    figures.buckets.set(le, (figures.buckets.get(le) ?? 0) + value);
+  }
+}
+
+const meanMs = (h: HistogramFigures | undefined) =>
+  ((h?.sum ?? 0) / Math.max(1, h?.count ?? 0)) * 1000;
+
+/** The bucket bound under which 95% of the jobs fall. */
+function p95(h: HistogramFigures | undefined): number {
+  const buckets = [...(h?.buckets ?? [])].sort((a, b) => a[0] - b[0]);
+  const total = buckets.at(-1)?.[1] ?? 0;
+  return buckets.find(([, jobs]) => jobs >= 0.95 * total)?.[0] ?? 0;
+}
+
+/**
+ * Job figures for what happened between `before` (the bot's start when absent) and `after`:
+ * per task, then each task's queue wait per class (interactive work should wait little
+ * however much batch work waits beside it).
+ */
 export function jobFigures(after: MetricsSnapshot, before?: MetricsSnapshot): string[] {
-  const sums = new Map<string, number>();
-  /** Cumulative histograms per "task wait|duration": upper bound (s) -> jobs. */
-  const histograms = new Map<string, Map<number, number>>();
+  /** Keyed "task wait", "task duration" and "task wait class". */
+  const histograms = new Map<string, HistogramFigures>();
+  const add = (key: string, suffix: string, labels: string, value: number) => {
+    const figures = histograms.get(key) ?? { buckets: new Map(), sum: 0, count: 0 };
+    addSample(figures, suffix, labels, value);
+    histograms.set(key, figures);
+  };
   for (const [key, total] of after.series) {
     const [, name, labels] = /^(\w+)\{([^}]*)\}$/.exec(key)!;
-    const value = total - (before?.series.get(key) ?? 0);
+    const metric = /^bot_job_(wait|duration)_seconds_(bucket|sum|count)$/.exec(name!);
     const task = /task="([^"]+)"/.exec(labels!)?.[1];
-    const histogram = /^bot_job_(wait|duration)_seconds_bucket$/.exec(name!)?.[1];
-    if (task && histogram) {
-      const le = Number(/le="([^"]+)"/.exec(labels!)?.[1]);
-      const buckets = histograms.get(`${task} ${histogram}`) ?? new Map<number, number>();
-      buckets.set(le, (buckets.get(le) ?? 0) + value);
-      histograms.set(`${task} ${histogram}`, buckets);
-    }
-    if (!task || !/^bot_job_(duration|wait)_seconds_(sum|count)$/.test(name!)) continue;
-    const sumKey = `${task} ${name!.replace(/^bot_job_|_seconds/g, "")}`;
-    sums.set(sumKey, (sums.get(sumKey) ?? 0) + value);
+    if (!metric || !task) continue;
+    const [, what, suffix] = metric;
+    const value = total - (before?.series.get(key) ?? 0);
+    add(`${task} ${what}`, suffix!, labels!, value);
+    const workClass = /class="([^"]+)"/.exec(labels!)?.[1];
+    if (workClass) add(`${task} ${what} ${workClass}`, suffix!, labels!, value);
   }
-  const tasks = new Set([...sums.keys()].map((key) => key.split(" ")[0]!));
+  const tasks = new Set([...histograms.keys()].map((key) => key.split(" ")[0]!));
   const lines = [...tasks].sort().map((task) => {
-    const get = (what: string) => sums.get(`${task} ${what}`) ?? 0;
-    const mean = (what: string) => (get(`${what}_sum`) / Math.max(1, get(`${what}_count`))) * 1000;
-    // The bucket bound under which 95% of the jobs fall.
-    const p95 = (what: string) => {
-      const buckets = [...(histograms.get(`${task} ${what}`) ?? [])].sort((a, b) => a[0] - b[0]);
-      const total = buckets.at(-1)?.[1] ?? 0;
-      return buckets.find(([, jobs]) => jobs >= 0.95 * total)?.[0] ?? 0;
-    };
+    const wait = histograms.get(`${task} wait`);
+    const run = histograms.get(`${task} duration`);
     return (
-      `job ${task}: n=${get("duration_count")} wait_avg_ms=${mean("wait").toFixed(0)} ` +
-      `wait_p95_s<=${p95("wait")} run_avg_ms=${mean("duration").toFixed(0)} ` +
-      `run_p95_s<=${p95("duration")}`
+      `job ${task}: n=${run?.count ?? 0} wait_avg_ms=${meanMs(wait).toFixed(0)} ` +
+      `wait_p95_s<=${p95(wait)} run_avg_ms=${meanMs(run).toFixed(0)} run_p95_s<=${p95(run)}`
     );
   });
+  const byClass = [...histograms]
+    .filter(([key, h]) => key.split(" ").length === 3 && h.count > 0)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([key, h]) => {
+      const [task, , workClass] = key.split(" ");
+      return `${task}/${workClass} n=${h.count} avg_ms=${meanMs(h).toFixed(0)} p95_s<=${p95(h)}`;
+    });
+  if (byClass.length > 0) lines.push(`wait by class: ${byClass.join("; ")}`);
   const gauge = (name: string, snapshot = after) =>
     Number(new RegExp(`^${name} (\\S+)$`, "m").exec(snapshot.text)?.[1]);
   const ms = (name: string) => (gauge(name) * 1000).toFixed(0);
