@@ -26,8 +26,8 @@ export interface Dispatchable {
 
 export class FairDispatcher<T extends Dispatchable> {
   private readonly line: FairQueue<T>;
-  /** Jobs handed to BullMQ and not settled, as handed, each with whether a worker runs it. */
-  private readonly sent = new Map<T, { running: boolean }>();
+  /** Jobs handed to BullMQ and not settled, as handed, each with when a worker took it. */
+  private readonly sent = new Map<T, { startedAt?: number }>();
 
   constructor(options: FairQueueOptions) {
     this.line = new FairQueue<T>(options);
@@ -57,7 +57,7 @@ export class FairDispatcher<T extends Dispatchable> {
     while (this.sent.size < capacity) {
       const job = this.line.shift(now);
       if (job === undefined) break;
-      this.sent.set(job, { running: false });
+      this.sent.set(job, {});
       taken.push(job);
     }
     return taken;
@@ -68,15 +68,23 @@ export class FairDispatcher<T extends Dispatchable> {
     return this.sent.has(job);
   }
 
-  /** A worker took the job: it no longer waits. */
-  started(job: T): void {
+  /** A worker took the job at `now`: it no longer waits. */
+  started(job: T, now: number): void {
     const entry = this.sent.get(job);
-    if (entry) entry.running = true;
+    if (entry) entry.startedAt ??= now;
   }
 
-  /** Forgets a settled or cancelled job, wherever it was. */
-  drop(job: T): void {
-    if (!this.line.remove(job)) this.sent.delete(job);
+  /**
+   * Forgets a job settled or cancelled at `now`, wherever it was; the time a worker ran it
+   * counts in its class's share of the kind (a job never taken by a worker ran none).
+   */
+  drop(job: T, now: number): void {
+    if (this.line.remove(job)) return;
+    const entry = this.sent.get(job);
+    if (!entry) return;
+    this.sent.delete(job);
+    if (entry.startedAt === undefined) this.line.withdrawn(job);
+    else this.line.finished(job, now - entry.startedAt);
   }
 
   /**
@@ -96,7 +104,7 @@ export class FairDispatcher<T extends Dispatchable> {
   /** Jobs waiting in Redis as BullMQ hands them out: by priority, then as added (a stable sort). */
   private waitingInRedis(): T[] {
     return [...this.sent]
-      .filter(([, entry]) => !entry.running)
+      .filter(([, entry]) => entry.startedAt === undefined)
       .map(([job]) => job)
       .sort((a, b) => PRIORITY[a.workClass] - PRIORITY[b.workClass]);
   }

@@ -326,7 +326,7 @@ export class RemoteModels {
   private started(id: string): void {
     const pending = this.pending.get(id);
     if (!pending) return;
-    this.lines.get(pending.kind)!.started(pending);
+    this.lines.get(pending.kind)!.started(pending, this.options.clock.now());
     this.reportPositions(pending.kind);
   }
 
@@ -338,7 +338,7 @@ export class RemoteModels {
     const pending = this.pending.get(id);
     if (!pending) return;
     this.pending.delete(id);
-    this.lines.get(pending.kind)!.drop(pending);
+    this.lines.get(pending.kind)!.drop(pending, this.options.clock.now());
     if (error !== undefined) pending.reject(error);
     else {
       try {

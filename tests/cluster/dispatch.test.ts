@@ -31,10 +31,10 @@ describe("fair dispatcher (the bot's line of a cluster kind)", () => {
     const b = job("b", "tg:2");
     line.enqueue(b, 1);
     assert.deepEqual(line.take(2, 2), [], "full: nothing more until one settles");
-    line.drop(flood[0]!);
+    line.drop(flood[0]!, 3);
     assert.deepEqual(names(line.take(2, 3)), ["b"], "the question goes before the backlog");
-    line.drop(flood[1]!);
-    line.drop(b);
+    line.drop(flood[1]!, 4);
+    line.drop(b, 4);
     assert.deepEqual(names(line.take(2, 4)), ["a3", "a4"], "the owner's own order is kept");
   });
 
@@ -69,7 +69,7 @@ describe("fair dispatcher (the bot's line of a cluster kind)", () => {
     assert.deepEqual(line.take(2, 1), [question], "the capacity grew (a worker came)");
     assert.ok(PRIORITY.interactive < PRIORITY.batch);
     assert.deepEqual(places(line.positions(2)), { question: 1, page1: 2, page2: 3 });
-    line.started(question);
+    line.started(question, 3);
     assert.deepEqual(places(line.positions(3)), { page1: 1, page2: 2 });
   });
 
@@ -81,14 +81,47 @@ describe("fair dispatcher (the bot's line of a cluster kind)", () => {
     line.take(2, 0); // a1 and b1
     assert.equal(line.waiting, 4);
     assert.equal(line.waitingOf("tg:1"), 3);
-    line.started(a1!);
+    line.started(a1!, 0);
     assert.equal(line.waiting, 3);
     assert.equal(line.waitingOf("tg:1"), 2);
-    line.drop(a3!); // a cancel while in line
+    line.drop(a3!, 0); // a cancel while in line
     assert.equal(line.waitingOf("tg:1"), 1);
     assert.deepEqual(line.take(2, 0), [], "a1 and b1 still hold the room");
-    line.drop(a1!);
+    line.drop(a1!, 0);
     assert.deepEqual(names(line.take(2, 0)), ["a2"]);
     assert.deepEqual(line.snapshot(0).classes.interactive.waiting, 0);
+  });
+
+  it("counts the time a worker ran a job in its class's share, none for a job no worker took", () => {
+    /** A kind's line with aged pages of tg:1 and questions of ten people, all at 0. */
+    const lineOf = () => {
+      const line = new FairDispatcher<TestJob>({ agingMs: 1_000 });
+      for (const page of ["p1", "p2"]) line.enqueue(job(page, "tg:1", "batch"), 0);
+      for (let n = 1; n <= 10; n++) line.enqueue(job(`q${n}`, `tg:${n + 1}`), 0);
+      return line;
+    };
+    /** Takes one job at a time from 1 s on; `runMs(name)` is how long a worker runs it. */
+    const serve = (line: FairDispatcher<TestJob>, runMs: (name: string) => number | null) => {
+      const served: string[] = [];
+      let now = 1_000;
+      for (let [next] = line.take(1, now); next; [next] = line.take(1, now)) {
+        served.push(next.name);
+        const ran = runMs(next.name);
+        if (ran !== null) line.started(next, now);
+        now += ran ?? 0;
+        line.drop(next, now);
+      }
+      return served;
+    };
+    // A page runs three times as long as a question: three times the questions between pages.
+    assert.deepEqual(
+      serve(lineOf(), (name) => (name.startsWith("p") ? 300 : 100)),
+      ["p1", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "q9", "p2", "q10"],
+    );
+    // Cancelled in Redis before any worker took it, p1 ran nothing: p2 still has its turn.
+    assert.deepEqual(
+      serve(lineOf(), (name) => (name === "p1" ? null : 100)),
+      ["p1", "p2", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "q9", "q10"],
+    );
   });
 });

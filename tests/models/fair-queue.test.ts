@@ -4,7 +4,7 @@ import { describe, it } from "node:test";
 import type { WorkClass } from "../../src/models/contract.js";
 import {
   FairQueue,
-  INTERACTIVE_TURNS_PER_AGED_BATCH,
+  INTERACTIVE_TIME_PER_AGED_BATCH,
   TOP_OWNERS,
   hashOwner,
   summarizeLine,
@@ -60,8 +60,8 @@ describe("FairQueue", () => {
     assert.deepEqual(drain(queue, AGING_MS - 1), ["b1", "a3", "a1", "a2"]);
   });
 
-  it("lets aged batch work take one turn in four, so neither class starves", () => {
-    assert.equal(INTERACTIVE_TURNS_PER_AGED_BATCH, 3);
+  it("lets aged batch work take one turn in four while run times are unknown", () => {
+    assert.equal(INTERACTIVE_TIME_PER_AGED_BATCH, 3);
     const pieces: [string, WorkClass, number][] = [
       ["a1", "batch", 0],
       ["b1", "batch", 0],
@@ -88,6 +88,47 @@ describe("FairQueue", () => {
       ...["b1", "w1", "v1", "u1"],
       ...["c1", "t1", "s1"],
     ]);
+  });
+
+  it("gives aged batch work a quarter of the model's time, counting what pieces ran", () => {
+    const queue = line([
+      ["a1", "batch", 0],
+      ["a2", "batch", 0],
+      ...Array.from(
+        { length: 14 },
+        (_, i) => [`q${i + 1}`, "interactive", 0] as [string, WorkClass, number],
+      ),
+    ]);
+    /** Shifts at the aging time; the piece runs `runMs`. */
+    const run = (runMs: number) => {
+      const piece = queue.shift(AGING_MS)!;
+      queue.finished(piece, runMs);
+      return piece;
+    };
+    assert.equal(run(300), "a1", "aged batch work first");
+    assert.equal(run(100), "q1");
+    // a1's 300 ms buy 900 ms of questions; q1 took 100 of them and each runs 100 ms.
+    assert.deepEqual(queue.order(AGING_MS).slice(0, 9), [
+      ...["q2", "q3", "q4", "q5", "q6", "q7", "q8", "q9"],
+      "a2",
+    ]);
+    const served = Array.from({ length: 9 }, () => run(100));
+    assert.deepEqual(served, [...["q2", "q3", "q4", "q5", "q6", "q7", "q8", "q9"], "a2"]);
+    // a2 ran 100 ms, shorter than the mean: three questions' worth, then batch again.
+    queue.push("a3", "a", "batch", 0);
+    assert.deepEqual([run(100), run(100), run(100), run(100)], ["q10", "q11", "q12", "a3"]);
+  });
+
+  it("counts nothing for a piece taken and then withdrawn", () => {
+    const queue = line([
+      ["a1", "batch", 0],
+      ["a2", "batch", 0],
+      ["q1", "interactive", 0],
+    ]);
+    const first = queue.shift(AGING_MS)!;
+    assert.equal(first, "a1");
+    queue.withdrawn(first);
+    assert.equal(queue.shift(AGING_MS), "a2", "a1 took no time: batch's turn still");
   });
 
   it("keeps whose turn it is across shifts when aged batch work keeps coming", () => {

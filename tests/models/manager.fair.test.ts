@@ -99,25 +99,34 @@ describe("ModelManager fair lines", () => {
     assert.deepEqual(model.started, ["running", "question", "page2", "page3"]);
   });
 
-  it("lets batch work that waited batchAgingMs take one turn in four", async () => {
+  it("lets batch work that waited batchAgingMs take a quarter of the model's time", async () => {
     const { model, submit, clock } = await readyChat({});
     void submit("running", "tg:0");
     void submit("page1", "tg:1", "batch");
     void submit("page2", "tg:1", "batch");
     await clock.advance(5_000);
-    for (const owner of ["2", "3", "4", "5", "6", "7"]) void submit(`q${owner}`, `tg:${owner}`);
+    const questions = Array.from({ length: 11 }, (_, i) => `q${i + 2}`);
+    for (const question of questions) void submit(question, `tg:${question}`);
     await settle();
     // 19.999 s after the pages came: not aged yet, the first question goes.
     await clock.advance(14_999);
     await finishOne(model);
     assert.equal(model.started.at(-1), "q2");
-    // 20 s: the pages have aged; each takes a turn, then three questions go.
+    // 20 s: the pages have aged; page1 goes and runs 300 ms: 900 ms of questions before page2.
     await clock.advance(1);
+    await finishOne(model);
+    assert.equal(model.started.at(-1), "page1");
+    await clock.advance(300);
+    await finishOne(model);
+    for (let question = 3; question <= 11; question++) {
+      await clock.advance(100);
+      await finishOne(model);
+    }
     while (model.runs.length > 0) await finishOne(model);
     assert.deepEqual(model.started, [
-      ...["running", "q2"],
-      ...["page1", "q3", "q4", "q5"],
-      ...["page2", "q6", "q7"],
+      ...["running", "q2", "page1"],
+      ...questions.slice(1, 10),
+      ...["page2", "q12"],
     ]);
   });
 

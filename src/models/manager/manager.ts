@@ -548,6 +548,7 @@ export class ModelManager {
         const runMs = now - startedAt;
         slot.running -= 1;
         slot.runningJobs.delete(job);
+        slot.queue.finished(job, runMs);
         slot.lastUsedAt = now;
         if (outcome.ok) {
           slot.jobsOk += 1;

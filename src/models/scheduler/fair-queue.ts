@@ -11,16 +11,20 @@
  *
  * Two classes: interactive work (a chat answer, a picture question, a button's short task)
  * goes ahead of batch work (a page of a long PDF, a window of a long recording). Aging keeps
- * batch work from starving: once the oldest batch piece has waited `agingMs`, it takes one
- * turn in every {@link INTERACTIVE_TURNS_PER_AGED_BATCH} + 1, until no batch piece has waited
- * that long. Turns rather than "aged batch first": under a steady flood of batch work every
- * batch piece ages, and batch-first would then starve interactive work instead. One turn in
- * four rather than every other one: people sending long documents keep batch work aged all
- * the time, and with equal turns a crowd's questions got half the model (bench:load with 20
- * people sending 25-page scans on 2 cores: p95 of the crowd's text answers 25 s with equal
- * turns, 21 s with one in four; the chat model is over its capacity there either way).
- * Both stay bounded: batch work gets a quarter of the model at least, and an interactive
- * piece waits for at most one aged batch piece per three interactive pieces ahead of it.
+ * batch work from starving: once the oldest batch piece has waited `agingMs`, batch work gets
+ * one part of the model's time in {@link INTERACTIVE_TIME_PER_AGED_BATCH} + 1, until no batch
+ * piece has waited that long. A share rather than "aged batch first": under a steady flood of
+ * batch work every batch piece ages, and batch-first would then starve interactive work
+ * instead. A share of time rather than of turns: a page's clean-up runs several times as long
+ * as a chat answer, and with one turn in four batch work took about half of the chat model
+ * (bench:load with 20 people sending 25-page scans beside 180 asking questions: interactive
+ * chat work waited 3.6 s on average, longer than the batch work beside it). Time is counted
+ * deficit round-robin style: a piece is charged its class's mean run time when it is taken
+ * and corrected to its real run time when it ends ({@link FairQueue.finished}), so the
+ * order a line projects (places in line, ETAs) is the order it serves.
+ * Both stay bounded: while both wait, batch work gets a quarter of the model's time and
+ * interactive work three quarters; an aged batch piece that ran t ms is followed by 3t ms of
+ * interactive work before the next one.
  *
  * Pure: time is passed in, nothing here runs a timer.
  */
@@ -29,8 +33,11 @@ import type { WorkClass } from "../contract.js";
 
 export const WORK_CLASSES: readonly WorkClass[] = ["interactive", "batch"];
 
-/** While batch work has aged, interactive pieces taken between two aged batch pieces. */
-export const INTERACTIVE_TURNS_PER_AGED_BATCH = 3;
+/** While batch work has aged, the model time interactive work gets per unit batch work gets. */
+export const INTERACTIVE_TIME_PER_AGED_BATCH = 3;
+
+/** Weight of the newest run time in a class's mean piece time. */
+const MEAN_WEIGHT = 0.2;
 
 export interface FairQueueOptions {
   /** How long a batch piece may wait before it takes turns with interactive work. */
@@ -107,10 +114,18 @@ class Ring<T> {
   }
 }
 
-/** Both classes' rings and whose turn it is while batch work has aged. */
+/** Both classes' rings and how far aged batch work is ahead of its share of the model. */
 class Lines<T> {
-  /** Interactive pieces taken since the last aged batch piece (full: batch's turn next). */
-  interactiveTurns = INTERACTIVE_TURNS_PER_AGED_BATCH;
+  /**
+   * Model time (ms, batch's weighted by its share) aged batch work has had beyond its share,
+   * from pieces that finished; never below 0, so neither class banks time while the other
+   * has nothing waiting.
+   */
+  settledMs = 0;
+  /** The same for pieces taken and still running, each at its class's mean run time. */
+  runningMs = 0;
+  /** Mean run time of a piece of each class, once one has finished. */
+  readonly pieceMs: Partial<Record<WorkClass, number>> = {};
 
   constructor(
     readonly interactive = new Ring<T>(),
@@ -121,30 +136,54 @@ class Lines<T> {
     return workClass === "interactive" ? this.interactive : this.batch;
   }
 
-  /** Takes the piece to run next: interactive first, aged batch in turns with it. */
+  /** What a piece of `workClass` is charged when taken: 1 ms each until measured (turns). */
+  meanMs(workClass: WorkClass): number {
+    return this.pieceMs[workClass] ?? 1;
+  }
+
+  /** Takes the piece to run next, counting it as running for its class's mean run time. */
   take(now: number, agingMs: number): Entry<T> | undefined {
-    if (this.interactive.size === 0 || this.batch.size === 0) {
-      this.interactiveTurns = INTERACTIVE_TURNS_PER_AGED_BATCH;
-      return this.interactive.shift() ?? this.batch.shift();
-    }
-    const aged = now - (this.batch.oldest() ?? now) >= agingMs;
-    if (!aged) {
-      this.interactiveTurns = INTERACTIVE_TURNS_PER_AGED_BATCH;
-      return this.interactive.shift();
-    }
-    if (this.interactiveTurns >= INTERACTIVE_TURNS_PER_AGED_BATCH) {
-      this.interactiveTurns = 0;
-      return this.batch.shift();
-    }
-    this.interactiveTurns += 1;
-    return this.interactive.shift();
+    const entry = this.choose(now, agingMs);
+    if (entry) this.runningMs += weigh(entry.workClass, this.meanMs(entry.workClass));
+    return entry;
+  }
+
+  /** A piece taken at `chargedMs` ran `runMs` (undefined: never ran). */
+  settle(workClass: WorkClass, chargedMs: number, runMs: number | undefined): void {
+    this.runningMs -= weigh(workClass, chargedMs);
+    if (runMs === undefined) return;
+    this.settledMs = Math.max(0, this.settledMs + weigh(workClass, runMs));
+    const mean = this.pieceMs[workClass];
+    this.pieceMs[workClass] = mean === undefined ? runMs : mean + MEAN_WEIGHT * (runMs - mean);
   }
 
   clone(): Lines<T> {
     const copy = new Lines<T>(this.interactive.clone(), this.batch.clone());
-    copy.interactiveTurns = this.interactiveTurns;
+    copy.settledMs = this.settledMs;
+    copy.runningMs = this.runningMs;
+    Object.assign(copy.pieceMs, this.pieceMs);
     return copy;
   }
+
+  /** Interactive first; aged batch work whenever it is not ahead of its share. */
+  private choose(now: number, agingMs: number): Entry<T> | undefined {
+    if (this.interactive.size === 0 || this.batch.size === 0) {
+      // Nobody waits behind the other class: nothing to make up for later.
+      this.settledMs = 0;
+      return this.interactive.shift() ?? this.batch.shift();
+    }
+    const aged = now - (this.batch.oldest() ?? now) >= agingMs;
+    if (!aged) {
+      this.settledMs = 0;
+      return this.interactive.shift();
+    }
+    return this.settledMs + this.runningMs > 0 ? this.interactive.shift() : this.batch.shift();
+  }
+}
+
+/** Model time as it counts against batch work's share (interactive time counts back). */
+function weigh(workClass: WorkClass, ms: number): number {
+  return workClass === "batch" ? ms * INTERACTIVE_TIME_PER_AGED_BATCH : -ms;
 }
 
 /** What waits in one class, for /status and metrics. */
@@ -170,6 +209,8 @@ export interface FairQueueSnapshot {
 
 export class FairQueue<T> {
   private lines = new Lines<T>();
+  /** Pieces taken and not finished, with the class and the run time they were charged. */
+  private readonly taken = new Map<T, { workClass: WorkClass; chargedMs: number }>();
 
   constructor(private readonly options: FairQueueOptions) {}
 
@@ -189,9 +230,32 @@ export class FairQueue<T> {
     this.lines.ring(workClass).push({ item, owner, workClass, enqueuedAt: now });
   }
 
-  /** Takes the piece to run next, or `undefined` when nothing waits. */
+  /**
+   * Takes the piece to run next, or `undefined` when nothing waits. Tell the line when it
+   * ends with {@link finished}; until then it counts as taking its class's mean run time.
+   */
   shift(now: number): T | undefined {
-    return this.lines.take(now, this.options.agingMs)?.item;
+    const entry = this.lines.take(now, this.options.agingMs);
+    if (!entry) return undefined;
+    const { workClass, item } = entry;
+    this.taken.set(item, { workClass, chargedMs: this.lines.meanMs(workClass) });
+    return item;
+  }
+
+  /** A piece taken by {@link shift} ran `runMs` (done, failed or cancelled). */
+  finished(item: T, runMs: number): void {
+    const taken = this.taken.get(item);
+    if (!taken) return;
+    this.taken.delete(item);
+    this.lines.settle(taken.workClass, taken.chargedMs, runMs);
+  }
+
+  /** A piece taken by {@link shift} never ran (cancelled before the model took it). */
+  withdrawn(item: T): void {
+    const taken = this.taken.get(item);
+    if (!taken) return;
+    this.taken.delete(item);
+    this.lines.settle(taken.workClass, taken.chargedMs, undefined);
   }
 
   /** Takes a waiting piece out of the line (a cancel); false when it isn't waiting. */
@@ -205,7 +269,10 @@ export class FairQueue<T> {
   /** Empties the line, returning what waited. */
   clear(): T[] {
     const items = this.order(Number.POSITIVE_INFINITY);
-    this.lines = new Lines<T>();
+    const emptied = new Lines<T>();
+    emptied.runningMs = this.lines.runningMs;
+    Object.assign(emptied.pieceMs, this.lines.pieceMs);
+    this.lines = emptied;
     return items;
   }
 

@@ -7,8 +7,10 @@
  * const line = new FairQueue<Job>({ agingMs: 30_000 });
  * line.push(job, "tg:42", "interactive", clock.now());
  * const next = line.shift(clock.now());
+ * // ...when it has run:
+ * line.finished(next, runMs);
  */
-export { FairQueue, INTERACTIVE_TURNS_PER_AGED_BATCH, WORK_CLASSES } from "./fair-queue.js";
+export { FairQueue, INTERACTIVE_TIME_PER_AGED_BATCH, WORK_CLASSES } from "./fair-queue.js";
 export type {
   ClassSnapshot,
   FairQueueOptions,
