@@ -145,7 +145,14 @@ export function buildModels(
     config.models.workerThreads && row.thread
       ? new ThreadedModel(
           model,
-          { kind: row.id as ProfileKind, depth: 0, profile, runtime, log: config.log },
+          {
+            kind: row.id as ProfileKind,
+            depth: 0,
+            profile,
+            runtime,
+            priority: row.thread,
+            log: config.log,
+          },
           logger,
         )
       : model;

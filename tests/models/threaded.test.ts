@@ -4,6 +4,8 @@
  * cancellation, and a thread that can't start.
  */
 import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
+import os from "node:os";
 import { after, before, describe, it } from "node:test";
 import { threadId } from "node:worker_threads";
 import pino from "pino";
@@ -29,11 +31,15 @@ describe("ThreadedModel with the fixture models", () => {
   });
   const profile = resolveProfile("fixture", {}, { cudaAvailable: false });
   const deps = { runtime, logger, clock: systemClock };
-  const recipe = (kind: ThreadRecipe["kind"]): ThreadRecipe => ({
+  const recipe = (
+    kind: ThreadRecipe["kind"],
+    priority: ThreadRecipe["priority"] = "background",
+  ): ThreadRecipe => ({
     kind,
     depth: 0,
     profile,
     runtime,
+    priority,
     log: { level: "silent", format: "json" },
   });
   const inHere = createKindModel("tts-en", profile, deps) as ManagedModel<string, Pcm>;
@@ -112,7 +118,46 @@ describe("ThreadedModel with the fixture models", () => {
     const next = await asr.run({ samples: samples.subarray(0, 32_000), language: "en" }, signal);
     assert.equal(next.text, SENTENCE);
   });
+
+  it("runs a background thread at nice 10 and a foreground one at this thread's priority", async () => {
+    const here = os.getPriority();
+    /** The nice values of the threads `model.load()` starts. */
+    const startedBy = async (model: ManagedModel) => {
+      const before = threadNiceness();
+      await model.load();
+      return [...threadNiceness()].filter(([tid]) => !before.has(tid)).map(([, nice]) => nice);
+    };
+    const foreground = new ThreadedModel(inHere, recipe("tts-en", "foreground"), logger);
+    const background = new ThreadedModel(inHere, recipe("tts-en", "background"), logger);
+    try {
+      const started = await startedBy(foreground);
+      assert.ok(started.length > 0, "a thread started");
+      assert.deepEqual(
+        started.filter((nice) => nice !== here),
+        [],
+        "all at this thread's",
+      );
+      assert.ok((await startedBy(background)).includes(10), "the model's thread at nice 10");
+    } finally {
+      await Promise.all([foreground.unload(), background.unload()]);
+    }
+  });
 });
+
+/** This process's threads (Linux task ids) and their nice values, from /proc. */
+function threadNiceness(): Map<string, number> {
+  const threads = new Map<string, number>();
+  for (const tid of readdirSync("/proc/self/task")) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
+      // The fields after the command's ")"; the first is field 3 (state), nice is field 19.
+      threads.set(tid, Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16]));
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return threads;
+}
 
 describe("ThreadedModel whose thread can't start", () => {
   it("fails the load with model.failed, naming the model", async () => {
@@ -131,6 +176,7 @@ describe("ThreadedModel whose thread can't start", () => {
         depth: 0,
         profile,
         runtime,
+        priority: "background",
         log: { level: "silent", format: "json" },
       },
       logger,

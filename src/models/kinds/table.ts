@@ -36,6 +36,16 @@ export type CatalogueSource =
  */
 export type WireCodec = "plain" | "text-stream" | "chat";
 
+/**
+ * A model thread's CPU priority. "foreground": the main thread's; the kind's work is mostly
+ * someone waiting on it (a picture question, a voice reply), and below the main thread a
+ * crowd's picture questions waited behind the OCR of other people's scans (tesseract runs at
+ * nice 10 too). "background": nice 10, yielding the cores to the main thread and to
+ * foreground threads; the kind's work is mostly long (a 3-minute recording's windows and
+ * VAD pass, a document's passages).
+ */
+export type ThreadPriority = "foreground" | "background";
+
 /** What a waiting job may hold, for sizing a line from memory. */
 export interface WaitingLimits {
   /** ASR_MAX_SECONDS: the longest recording accepted. */
@@ -67,13 +77,15 @@ export interface KindRow {
   /** Jobs run at once: one, or OCR_WORKERS (tesseract's worker threads). */
   readonly concurrency: "one" | "ocr-workers";
   /**
-   * Runs in a worker thread of its own (MODEL_WORKER_THREADS): onnxruntime-node runs an
-   * inference on the thread that asks for it, and a Whisper window or a VAD pass on the main
-   * thread is a stretch in which no chat answer moves and nobody is answered. Chat stays on
-   * the main thread: its request's messages are a function of the tokenizer there, and it is
-   * the work someone is waiting on. OCR runs in processes of its own already.
+   * Runs in a worker thread of its own (MODEL_WORKER_THREADS), at the main thread's CPU
+   * priority or below it (see {@link ThreadPriority}); null: stays on the main thread.
+   * onnxruntime-node runs an inference on the thread that asks for it, and a Whisper window
+   * or a VAD pass on the main thread is a stretch in which no chat answer moves and nobody is
+   * answered. Chat stays on the main thread: its request's messages are a function of the
+   * tokenizer there, and it is the work someone is waiting on. OCR runs in processes of its
+   * own already.
    */
-  readonly thread: boolean;
+  readonly thread: ThreadPriority | null;
   /** Stays loaded once loaded (the VAD: a few MB, needed before every transcription). */
   readonly pinned: boolean;
   /** Bytes one waiting job holds at most, for sizing its line from memory. */
@@ -106,7 +118,7 @@ function voiceRow<L extends "ru" | "en", C extends "rus" | "eng">(lang: L, code:
     wire: "plain",
     fallback: "espeak-ng",
     concurrency: "one",
-    thread: true,
+    thread: "foreground",
     pinned: false,
     // A sentence group's text.
     waitingBytes: () => 16 * 2 ** 10,
@@ -129,7 +141,7 @@ export const KIND_TABLE = deepFreeze([
     wire: "plain",
     fallback: null,
     concurrency: "one",
-    thread: true,
+    thread: "background",
     pinned: false,
     waitingBytes: audioBytes,
   },
@@ -143,7 +155,7 @@ export const KIND_TABLE = deepFreeze([
     wire: "plain",
     fallback: null,
     concurrency: "one",
-    thread: true,
+    thread: "background",
     pinned: true,
     waitingBytes: audioBytes,
   },
@@ -158,7 +170,7 @@ export const KIND_TABLE = deepFreeze([
     wire: "chat",
     fallback: null,
     concurrency: "one",
-    thread: false,
+    thread: null,
     pinned: false,
     // A prompt with its history.
     waitingBytes: () => 64 * 2 ** 10,
@@ -173,7 +185,7 @@ export const KIND_TABLE = deepFreeze([
     wire: "plain",
     fallback: null,
     concurrency: "ocr-workers",
-    thread: false,
+    thread: null,
     pinned: false,
     waitingBytes: imageBytes,
   },
@@ -194,7 +206,7 @@ export const KIND_TABLE = deepFreeze([
     wire: "text-stream",
     fallback: "tesseract",
     concurrency: "one",
-    thread: true,
+    thread: "foreground",
     pinned: false,
     waitingBytes: imageBytes,
   },
@@ -214,7 +226,7 @@ export const KIND_TABLE = deepFreeze([
     // Retrieval searches by full text alone while it can't serve (services/qa).
     fallback: null,
     concurrency: "one",
-    thread: true,
+    thread: "background",
     pinned: false,
     // A batch of passages (16 of at most 900 characters, UTF-8).
     waitingBytes: () => 64 * 2 ** 10,

@@ -6,7 +6,7 @@
  */
 import type { ErrorRecord } from "../../shared/errors.js";
 import type { ResolvedProfile } from "../catalogue/index.js";
-import type { ProfileKind } from "../kinds/table.js";
+import type { ProfileKind, ThreadPriority } from "../kinds/table.js";
 import type { LoadReport } from "../contract.js";
 import type { RuntimeSettings } from "../runtime/index.js";
 
@@ -17,6 +17,8 @@ export interface ThreadRecipe {
   depth: number;
   profile: ResolvedProfile;
   runtime: RuntimeSettings;
+  /** The thread's CPU priority, the kind's. */
+  priority: ThreadPriority;
   log: { level: string; format: "json" | "pretty" };
 }
 
