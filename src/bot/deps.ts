@@ -37,6 +37,9 @@ export interface BotDeps {
   fetchFile: FileFetcher;
   /** Where accepted jobs are kept until answered (the store's `jobs`). */
   journal: JobJournal;
-  /** Delays between streamed updates; tests set them to 0. */
-  streaming?: { draftIntervalMs?: number; editIntervalMs?: number };
+  /**
+   * Delays between streamed updates, and before an answer's status message appears (1 s by
+   * default: typing shows at once); tests set them to 0.
+   */
+  streaming?: { draftIntervalMs?: number; editIntervalMs?: number; statusAfterMs?: number };
 }

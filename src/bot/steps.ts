@@ -21,11 +21,19 @@ import type { BotDeps } from "./deps.js";
 import { checkSize, type MediaRef } from "./files.js";
 import { replyParams, sendLongText } from "./format/send.js";
 import { documentAnswerText } from "./format/sources.js";
-import { describeProgress, keepChatAction, ProgressMessage } from "./progress.js";
+import { describeProgress, keepChatAction, paceOf, ProgressMessage } from "./progress.js";
 import { pickLanguage } from "./i18n.js";
 import { resultKeyboard } from "./result-buttons.js";
 import { streamAnswer } from "./streaming.js";
 import { downloadTimeoutMs } from "./timeouts.js";
+
+/**
+ * How long an answer's status ("number 3 in line", a picture question's steps) waits before
+ * it appears (a model load is said at once). Typing shows at once; most answers start streaming sooner, and a status sent
+ * and deleted within the second was two Telegram calls for nothing (bench:load's crowd: ~8
+ * Telegram calls per answer, a third of the main thread).
+ */
+const ANSWER_STATUS_AFTER_MS = 1_000;
 
 /** A result about to be sent: its text, and the buttons the job layer's stored result gets. */
 export interface ResultToSend {
@@ -89,7 +97,10 @@ export class Steps {
     const stopAction = keepChatAction(ctx.api, chatId, options.action, this.deps.clock);
     progress.show(options.initial);
     try {
-      return await work((update) => progress.show(describeProgress(update, ctx.t)), job?.signal);
+      return await work(
+        (update) => progress.show(describeProgress(update, ctx.t), paceOf(update)),
+        job?.signal,
+      );
     } finally {
       job?.done();
       stopAction();
@@ -141,6 +152,7 @@ export class Steps {
     const inLine = new ProgressMessage(ctx.api, chatId, this.deps.clock, {
       replyTo,
       editIntervalMs: this.deps.streaming?.editIntervalMs,
+      appearAfterMs: this.deps.streaming?.statusAfterMs ?? ANSWER_STATUS_AFTER_MS,
       keyboard,
     });
     try {
@@ -156,7 +168,7 @@ export class Steps {
       if (plan.route === "document") return await this.askDocument(ctx, text, undefined, replyTo);
       const onProgress = (progress: Progress) => {
         if (plan.route === "vision" || (progress.type === "queued" && progress.position > 1))
-          inLine.show(describeProgress(progress, ctx.t));
+          inLine.show(describeProgress(progress, ctx.t), paceOf(progress));
       };
       const reply = this.deps.jobs.answer({
         owner,

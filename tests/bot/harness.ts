@@ -228,7 +228,7 @@ export class Harness {
       journal: this.store.jobs,
       logger: silentLogger(),
       clock: this.clock,
-      streaming: { draftIntervalMs: 0, editIntervalMs: 0 },
+      streaming: { draftIntervalMs: 0, editIntervalMs: 0, statusAfterMs: 0 },
       fetchFile: async (path) => {
         const bytes = this.files.get(path.replace(/^files\//, ""));
         if (!bytes) throw new Error(`no such file ${path}`);
