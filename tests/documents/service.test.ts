@@ -218,6 +218,18 @@ describe("DocumentService scheduling", () => {
     assert.ok(signals.length >= 2);
     assert.ok(signals.every((signal) => signal.aborted));
   });
+
+  it("reads no more pages once a page's clean-up failed", async () => {
+    const ocr = new ScriptedOcr("Текст");
+    const normalizer: TextNormalizer = {
+      normalize: () => Promise.reject(new Error("the chat model broke")),
+    };
+    const service = new DocumentService({ ocr, logger, normalizer });
+    await assert.rejects(service.recognizePdf(await scans(5), { normalize: true }), {
+      message: "the chat model broke",
+    });
+    assert.equal(ocr.calls.length, 1, "page 2 not read after page 1's clean-up failed");
+  });
 });
 
 describe("DocumentService with multi-page images", () => {

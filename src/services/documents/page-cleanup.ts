@@ -5,7 +5,7 @@
  * a batch piece behind other people's questions): that wait now overlaps the reading.
  *
  * The pieces enter the chat model's line in page order, and one owner's pieces keep their
- * order there. A failed clean-up stops the others and is the document's error.
+ * order there. A failed clean-up stops the others and the reading, and is the document's error.
  */
 import type { RunOptions } from "../../models/contract.js";
 import type { Clock } from "../../shared/clock.js";
@@ -61,6 +61,11 @@ export class PageCleanups {
         },
       ),
     );
+  }
+
+  /** Throws the first failure, so that a document whose clean-up failed reads no more pages. */
+  throwIfFailed(): void {
+    if (this.failure) throw this.failure.error;
   }
 
   /**

@@ -201,6 +201,7 @@ export class DocumentService {
         if (options.signal?.aborted) throw cancelledError(options.signal.reason);
         const pageStarted = this.clock.now();
         const { layer, rendered } = await upcoming!;
+        cleanups.throwIfFailed();
         upcoming = number < pages ? prepare(number + 1) : undefined;
         if (!rendered) {
           options.onProgress?.({ page: number, pages, method: "text" });
@@ -273,6 +274,7 @@ export class DocumentService {
     try {
       for (let number = 1; number <= pages; number++) {
         if (options.signal?.aborted) throw cancelledError(options.signal.reason);
+        cleanups.throwIfFailed();
         const pageStarted = this.clock.now();
         const index = number - 1;
         options.onProgress?.({ page: number, pages, method: "ocr" });
