@@ -98,6 +98,8 @@ export class ThreadCalls<Api extends ThreadApi> {
     const worker = this.worker;
     if (!worker) return;
     this.fail(worker, new Error(`the ${this.name} thread was closed`));
+    // Unref'd (nothing owed), the process may end before the thread's exit is waited for.
+    worker.ref();
     await worker.terminate();
   }
 
@@ -106,6 +108,8 @@ export class ThreadCalls<Api extends ThreadApi> {
     const worker = startModuleWorker(this.hostUrl, {});
     worker.unref();
     worker.on("message", (reply: Reply) => {
+      // A closed or failed thread's late reply: its calls have failed already.
+      if (this.worker !== worker) return;
       const pending = this.pending.get(reply.id);
       this.pending.delete(reply.id);
       if (this.pending.size === 0) worker.unref();
