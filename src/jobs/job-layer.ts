@@ -11,6 +11,7 @@ import type { Scheduling } from "../models/contract.js";
 import type { DocumentResult, RecognizeOptions } from "../services/documents/index.js";
 import { detectLanguage } from "../services/documents/text.js";
 import type { Clock } from "../shared/clock.js";
+import { DEFAULT_PICTURE_CACHE, PictureCache } from "./picture-cache.js";
 import { InputError } from "../shared/errors.js";
 import type { ConversationOwner, Owner } from "./owner.js";
 import {
@@ -111,8 +112,10 @@ export class JobLayer {
   private readonly usage: UsageRecorder;
   private readonly logger: Logger;
   private readonly documents: DocumentQuestions;
+  private readonly pictures: PictureCache;
 
   constructor(options: JobLayerOptions) {
+    this.pictures = new PictureCache({ ...DEFAULT_PICTURE_CACHE, clock: options.clock });
     this.services = options.services;
     this.stores = options.stores;
     this.usage = new UsageRecorder(options.clock, (event) => options.stores.usage.record(event));
@@ -144,7 +147,7 @@ export class JobLayer {
     const pictures = await picturesInContext(
       sent,
       this.services.vision.conversationImages(owner.dialog),
-      fetch,
+      this.pictures.through(fetch),
       (ref, error) =>
         this.logger.warn(
           { err: error, uniqueId: ref.uniqueId },
