@@ -42,7 +42,11 @@ export async function streamAnswer(
     : new EditSurface(api, chatId, options);
   const interval = drafts ? (options.draftIntervalMs ?? 300) : (options.editIntervalMs ?? 1500);
   let text = "";
-  let lastShown = Number.NEGATIVE_INFINITY;
+  // A group's message is first shown an interval after the start, so an answer whole by
+  // then is sent once, not sent and edited (Telegram allows a group about 20 messages a
+  // minute); one that waited in line shows its first words at once. A draft shows at once:
+  // it is the private chat's typing animation.
+  let lastShown = drafts ? Number.NEGATIVE_INFINITY : options.clock.now();
   let inFlight: Promise<void> | undefined;
 
   for await (const piece of pieces) {
