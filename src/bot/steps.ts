@@ -29,9 +29,9 @@ import { downloadTimeoutMs } from "./timeouts.js";
 
 /**
  * How long an answer's status ("number 3 in line", a picture question's steps) waits before
- * it appears (a model load is said at once). Typing shows at once; most answers start streaming sooner, and a status sent
- * and deleted within the second was two Telegram calls for nothing (bench:load's crowd: ~8
- * Telegram calls per answer, a third of the main thread).
+ * it appears; a model load is said at once. Typing shows at once, most answers start
+ * streaming sooner, and a status sent and deleted within the second was two Telegram calls
+ * for nothing (bench:load's crowd: ~8 Telegram calls per answer, a third of the main thread).
  */
 const ANSWER_STATUS_AFTER_MS = 1_000;
 

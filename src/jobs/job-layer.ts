@@ -11,9 +11,9 @@ import type { Scheduling } from "../models/contract.js";
 import type { DocumentResult, RecognizeOptions } from "../services/documents/index.js";
 import { detectLanguage } from "../services/documents/text.js";
 import type { Clock } from "../shared/clock.js";
-import { DEFAULT_PICTURE_CACHE, PictureCache } from "./picture-cache.js";
 import { InputError } from "../shared/errors.js";
 import type { ConversationOwner, Owner } from "./owner.js";
+import { DEFAULT_PICTURE_CACHE, PictureCache } from "./picture-cache.js";
 import {
   picturesInContext,
   type Picture,
@@ -115,11 +115,11 @@ export class JobLayer {
   private readonly pictures: PictureCache;
 
   constructor(options: JobLayerOptions) {
-    this.pictures = new PictureCache({ ...DEFAULT_PICTURE_CACHE, clock: options.clock });
     this.services = options.services;
     this.stores = options.stores;
     this.usage = new UsageRecorder(options.clock, (event) => options.stores.usage.record(event));
     this.logger = options.logger;
+    this.pictures = new PictureCache({ ...DEFAULT_PICTURE_CACHE, clock: options.clock });
     this.documents = new DocumentQuestions(
       options.services,
       this.usage,

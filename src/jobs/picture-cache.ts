@@ -2,7 +2,7 @@
  * The bytes of pictures fetched lately, so that a follow-up question about a picture in the
  * conversation doesn't fetch it again: from Telegram that was a getFile call and a download
  * for every follow-up (in bench:load's crowd about three in four of the bot's getFile calls,
- * and two of every ~11 Telegram calls). Least recently used first out, bounded by bytes, and
+ * each with its download). Least recently used first out, bounded by bytes, and
  * each picture kept at most `maxAgeMs` after it was fetched: pictures are people's private
  * data, held in memory only while a conversation about them is likely to go on.
  */
