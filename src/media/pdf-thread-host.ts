@@ -4,11 +4,9 @@
  */
 import { isMainThread } from "node:worker_threads";
 import { InputError } from "../shared/errors.js";
-import { lowerThreadPriority, serveThreadCalls } from "../shared/thread-calls.js";
+import { yieldToMainThread } from "../shared/priority.js";
+import { serveThreadCalls } from "../shared/thread-calls.js";
 import { PdfFile, type PdfOpenOptions, type RenderOptions } from "./pdf.js";
-
-/** Rendering pages is batch work beside the main thread's answers: it yields the cores. */
-const THREAD_NICENESS = 10;
 
 /** Open documents by the id their caller gave them (a restarted thread never reuses one). */
 const documents = new Map<number, PdfFile>();
@@ -39,6 +37,7 @@ const api = {
 export type PdfThreadApi = typeof api;
 
 if (!isMainThread) {
-  lowerThreadPriority(THREAD_NICENESS);
+  // Rendering pages is batch work beside the main thread's answers: it yields the cores.
+  yieldToMainThread();
   serveThreadCalls(api);
 }

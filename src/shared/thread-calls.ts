@@ -7,7 +7,6 @@
  * thread starts from a small bootstrap that registers the loader when the module is a .ts
  * file and then imports it.
  */
-import { setPriority } from "node:os";
 import { parentPort, Worker } from "node:worker_threads";
 import { fromErrorRecord, toErrorRecord, type ErrorRecord } from "./errors.js";
 
@@ -31,20 +30,6 @@ export function startModuleWorker(hostUrl: string, data: Record<string, unknown>
     eval: true,
     workerData: { ...data, host: hostUrl, tsx: import.meta.resolve("tsx/esm/api") },
   });
-}
-
-/**
- * Lowers the calling thread's CPU priority by `niceness`, so that under load the main
- * thread, where someone is waiting on every answer, wins the cores. On Linux a thread's nice
- * value is its own, so only this thread yields. Where it isn't permitted (some containers)
- * the thread keeps the process's priority.
- */
-export function lowerThreadPriority(niceness: number): void {
-  try {
-    setPriority(niceness);
-  } catch {
-    // Not permitted here: see above.
-  }
 }
 
 /** The functions a thread serves; each takes and returns what structured clone copies. */

@@ -6,23 +6,17 @@ import { parentPort, workerData } from "node:worker_threads";
 import { createLogger } from "../../log/index.js";
 import { systemClock } from "../../shared/clock.js";
 import { cancelledError, toErrorRecord } from "../../shared/errors.js";
-import { lowerThreadPriority } from "../../shared/thread-calls.js";
+import { yieldToMainThread } from "../../shared/priority.js";
 import type { ManagedModel } from "../contract.js";
 import { createKindModel } from "../kinds/adapters.js";
-import type { ThreadPriority } from "../kinds/table.js";
 import { configureRuntime } from "../runtime/index.js";
 import type { FromThread, ThreadRecipe, ToThread } from "./protocol.js";
 
-/**
- * A background thread yields the cores to the main thread, like OCR pages and ffmpeg: there
- * chat answers and every Telegram and HTTP request are served, and someone is waiting on
- * them. A foreground thread keeps the main thread's priority (see ThreadPriority).
- */
-const NICENESS: Record<ThreadPriority, number> = { foreground: 0, background: 10 };
-
 const port = parentPort!;
 const recipe = (workerData as { recipe: ThreadRecipe }).recipe;
-if (NICENESS[recipe.priority] > 0) lowerThreadPriority(NICENESS[recipe.priority]);
+// A background thread yields the cores to the main thread, like OCR pages; a foreground one
+// keeps the main thread's priority (see ThreadPriority).
+if (recipe.priority === "background") yieldToMainThread();
 const logger = createLogger(recipe.log).child({ module: "models", thread: recipe.kind });
 const runtime = configureRuntime({ ...recipe.runtime, logger });
 let model = createKindModel(recipe.kind, recipe.profile, {

@@ -75,7 +75,7 @@ export class PageCleanups {
   async done(): Promise<number> {
     const started = this.clock.now();
     await Promise.all(this.running);
-    if (this.failure) throw this.failure.error;
+    this.throwIfFailed();
     return this.clock.now() - started;
   }
 

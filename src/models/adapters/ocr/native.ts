@@ -5,6 +5,7 @@
  * process with one OpenMP thread: parallel jobs (OCR_WORKERS) use the cores, not one job.
  */
 import { ModelError } from "../../../shared/errors.js";
+import { BACKGROUND_NICENESS } from "../../../shared/priority.js";
 import { spawnTool, type ToolRunner } from "../../../media/audio-process.js";
 import type { WordLine } from "./layout.js";
 
@@ -21,8 +22,6 @@ const INSTALL_HINT =
   "tesseract-ocr (Debian/Ubuntu: apt-get install tesseract-ocr tesseract-ocr-rus)";
 /** One thread per page: OpenMP threads of parallel pages would fight over the cores. */
 const ENV = { OMP_THREAD_LIMIT: "1" };
-/** Pages yield the cores to the bot process: its chat answers are short and someone waits on them. */
-const OCR_NICENESS = 10;
 
 export class NativeTesseract {
   private readonly program: string;
@@ -90,7 +89,8 @@ export class NativeTesseract {
       ]),
       input: image,
       env: ENV,
-      niceness: OCR_NICENESS,
+      // Pages yield the cores to the bot: its answers are short and someone waits on them.
+      niceness: BACKGROUND_NICENESS,
       timeoutMs: this.timeoutMs,
       installHint: INSTALL_HINT,
       signal,
