@@ -1,11 +1,13 @@
 /**
- * Whisper's log-mel features cost a JavaScript FFT per 30 s window: they are computed in the
- * feature worker, never on the main thread, and language detection and the transcription of
- * the same window share them (one computation per window), on the real fixture pipeline.
+ * Whisper's log-mel features are computed in the feature worker, never on the main thread,
+ * language detection and the transcription of the same window share them (one computation
+ * per window), on the real fixture pipeline; and they are the numbers transformers.js's own
+ * extractor computes, for speech, noise, silence and audio cut or padded to 30 s.
  */
 import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { env, pipeline } from "@huggingface/transformers";
@@ -32,6 +34,27 @@ function noise(seconds: number): Float32Array {
     samples[i] = (state / 2 ** 31 - 0.5) * 0.5;
   }
   return samples;
+}
+
+/** A real recording (16-bit mono 16 kHz WAV, see shared/data/real/SOURCES.md). */
+function speech(): Float32Array {
+  const bytes = readFileSync("/work/shared/data/real/jfk.wav");
+  let at = 12;
+  while (bytes.toString("latin1", at, at + 4) !== "data") at += 8 + bytes.readUInt32LE(at + 4);
+  const pcm = new Int16Array(
+    bytes.buffer.slice(
+      bytes.byteOffset + at + 8,
+      bytes.byteOffset + at + 8 + bytes.readUInt32LE(at + 4),
+    ),
+  );
+  return Float32Array.from(pcm, (sample) => sample / 32768);
+}
+
+/** `audio` after `seconds` of digital silence. */
+function afterSilence(seconds: number, audio: Float32Array): Float32Array {
+  const out = new Float32Array(seconds * WHISPER_SAMPLE_RATE + audio.length);
+  out.set(audio, seconds * WHISPER_SAMPLE_RATE);
+  return out;
 }
 
 describe("Whisper features", () => {
@@ -81,13 +104,29 @@ describe("Whisper features", () => {
     assert.equal(inPlace, 0);
   });
 
-  it("are the numbers the pipeline's own processor computes", async () => {
-    const audio = noise(2);
-    const config = pipe.processor.feature_extractor!.config;
-    const worker = await whisperFeatures.compute(config, audio);
-    const mine = await inThread(audio);
-    assert.equal(inPlace, 1);
-    assert.deepEqual(worker.dims, mine.input_features.dims);
-    assert.deepEqual(worker.data, mine.input_features.data);
-  });
+  const signals: [string, () => Float32Array][] = [
+    ["speech", speech],
+    ["2 s of noise", () => noise(2)],
+    ["noise longer than a window (cut to 30 s)", () => noise(40)],
+    ["speech after 5 s of silence", () => afterSilence(5, speech())],
+    ["digital silence", () => new Float32Array(WHISPER_SAMPLE_RATE)],
+  ];
+  for (const [name, signal] of signals) {
+    it(`are the numbers the pipeline's own processor computes: ${name}`, async () => {
+      const audio = signal();
+      const config = pipe.processor.feature_extractor!.config;
+      const worker = await whisperFeatures.compute(config, audio);
+      const before = inPlace;
+      const mine = await inThread(audio);
+      assert.equal(inPlace - before, 1);
+      assert.deepEqual(worker.dims, mine.input_features.dims);
+      const expected = mine.input_features.data as Float32Array;
+      let worst = 0;
+      for (let i = 0; i < expected.length; i++) {
+        worst = Math.max(worst, Math.abs(worker.data[i]! - expected[i]!));
+      }
+      // Only rounding differs (float64 sums here, float32 there): features span about 2.
+      assert.ok(worst < 1e-5, `largest difference ${worst}`);
+    });
+  }
 });

@@ -1,46 +1,36 @@
 /**
- * Whisper's log-mel features, computed in a worker thread. transformers.js computes them in
- * JavaScript (an FFT per 10 ms frame of the window padded to 30 s): 0.1–0.7 s of CPU per
- * window, and on the main thread that is a stretch during which the bot answers nobody, which
- * under load made every chat reply wait behind voice notes. The worker runs the same
- * transformers.js feature extractor with the model's own configuration, so the features are
- * the same numbers; only the thread differs.
+ * Whisper's log-mel features, computed in a worker thread (whisper-features-host.ts) by
+ * `WhisperLogMel` (whisper-log-mel.ts): the numbers transformers.js's extractor gives, at a tenth of its cost.
+ * Even so a 30 s window is ~0.1 s of CPU, and on the main thread that is a stretch during
+ * which the bot answers nobody: under load every chat reply waited behind voice notes.
  *
  * One worker serves the process, created on first use and `unref`ed (it never keeps the
- * process alive); it loads its own copy of transformers.js once. Its code is plain JavaScript
- * evaluated from a string, so it needs no TypeScript loader, and it imports transformers.js
- * by the URL this module resolves, so it works from any working directory.
+ * process alive). Requests and replies carry the audio and the features as transferred
+ * buffers, which the module-call threads of src/shared/thread-calls.ts would copy.
  */
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
+import { siblingModule, startModuleWorker } from "../../shared/thread-calls.js";
 
 export interface FeatureOutput {
   data: Float32Array;
   dims: number[];
 }
 
-const WORKER_CODE = `
-const { parentPort, workerData } = require("node:worker_threads");
-const loaded = import(workerData.transformers);
-const extractors = new Map();
-parentPort.on("message", async ({ id, key, config, audio }) => {
-  try {
-    const { WhisperFeatureExtractor } = await loaded;
-    let extractor = extractors.get(key);
-    if (!extractor) extractors.set(key, (extractor = new WhisperFeatureExtractor(config)));
-    const { input_features } = await extractor(audio);
-    const data = input_features.data;
-    parentPort.postMessage({ id, data, dims: input_features.dims }, [data.buffer]);
-  } catch (error) {
-    parentPort.postMessage({ id, error: String(error && error.stack || error) });
-  }
-});`;
+/** A request to the feature thread: `key` names `config`, so its extractor is built once. */
+export interface FeatureRequest {
+  id: number;
+  key: string;
+  config: object;
+  audio: Float32Array;
+}
+
+export type FeatureReply =
+  { id: number; data: Float32Array; dims: number[] } | { id: number; error: string };
 
 interface Pending {
   resolve(output: FeatureOutput): void;
   reject(error: Error): void;
 }
-
-type Reply = { id: number; data: Float32Array; dims: number[] } | { id: number; error: string };
 
 /** The worker and the requests it owes an answer; see the module comment. */
 export class WhisperFeatureWorker {
@@ -64,7 +54,8 @@ export class WhisperFeatureWorker {
     if (this.pending.size === 0) worker.ref();
     return new Promise<FeatureOutput>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      worker.postMessage({ id, key: this.keyOf(config), config, audio: copy }, [copy.buffer]);
+      const request: FeatureRequest = { id, key: this.keyOf(config), config, audio: copy };
+      worker.postMessage(request, [copy.buffer]);
     });
   }
 
@@ -77,12 +68,9 @@ export class WhisperFeatureWorker {
 
   private start(): Worker {
     if (this.worker) return this.worker;
-    const worker = new Worker(WORKER_CODE, {
-      eval: true,
-      workerData: { transformers: import.meta.resolve("@huggingface/transformers") },
-    });
+    const worker = startModuleWorker(siblingModule(import.meta.url, "whisper-features-host"), {});
     worker.unref();
-    worker.on("message", (reply: Reply) => {
+    worker.on("message", (reply: FeatureReply) => {
       const pending = this.pending.get(reply.id);
       this.pending.delete(reply.id);
       if (this.pending.size === 0) worker.unref();
