@@ -1,8 +1,8 @@
 /**
  * Whisper's log-mel features, computed in a worker thread (whisper-features-host.ts) by
- * `WhisperLogMel` (whisper-log-mel.ts): the numbers transformers.js's extractor gives, at a tenth of its cost.
- * Even so a 30 s window is ~0.1 s of CPU, and on the main thread that is a stretch during
- * which the bot answers nobody: under load every chat reply waited behind voice notes.
+ * `WhisperLogMel` (whisper-log-mel.ts): the numbers transformers.js's extractor gives, for
+ * less. Even so a 30 s window is ~0.1 s of CPU, and on the main thread that is a stretch
+ * during which the bot answers nobody: under load every chat reply waited behind voice notes.
  *
  * One worker serves the process, created on first use and `unref`ed (it never keeps the
  * process alive). Requests and replies carry the audio and the features as transferred

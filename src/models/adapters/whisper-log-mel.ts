@@ -1,12 +1,13 @@
 /**
  * Whisper's log-mel features, the numbers transformers.js's `WhisperFeatureExtractor`
- * computes (same window, mel filters, padding and normalisation) at a tenth of its cost:
+ * computes (same window, mel filters, padding and normalisation), for less: ~125 ms instead
+ * of ~160 for a 30 s window, 15–35 ms instead of ~160 for a note of a few seconds:
  *  - the 400-point transforms are mixed-radix (src/media/fft.ts), not Bluestein's;
  *  - a frame of the zero padding that makes every window 30 s has a known spectrum (zero), so
  *    a 5 s voice note transforms 500 frames, not 3000;
  *  - each mel filter is summed over the few frequency bins where it is not zero.
  * Only rounding differs: transformers.js keeps the power spectrum in float32 and multiplies
- * by the filters in ONNX Runtime; here both are in float64 (differences ~1e-6 after the log).
+ * by the filters in ONNX Runtime; here both are in float64 (differences ~1e-7 after the log).
  */
 import { Fft } from "../../media/fft.js";
 
