@@ -116,6 +116,10 @@ export class BotApiServer {
     };
     this.maxUploadBytes = options.maxUploadBytes ?? 50 * MB;
     this.http = createServer((req, res) => void this.route(req, res));
+    // Node closes an idle kept-alive connection after 5 s; a bot call sent on it at that moment
+    // fails with "socket hang up" and is retried with a warning (a CI run's e2e warning check
+    // caught one). Telegram keeps them much longer; closeAllConnections() ends them on close.
+    this.http.keepAliveTimeout = 10 * 60_000;
   }
 
   /** Starts a server on 127.0.0.1 at `options.port` or a free port. */
