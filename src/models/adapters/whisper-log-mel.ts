@@ -32,6 +32,8 @@ export interface LogMelFeatures {
 
 /** The power spectrum's floor before the log (transformers.js's `mel_floor`). */
 const MEL_FLOOR = 1e-10;
+/** The log of a silent frame's every band: its energy is 0, floored. */
+const SILENT_LOG = Math.log10(MEL_FLOOR);
 /** Decades below the loudest value that are kept (Whisper's dynamic range). */
 const DYNAMIC_RANGE = 8;
 
@@ -44,7 +46,6 @@ interface SparseFilter {
 export class WhisperLogMel {
   private readonly fft: Fft;
   private readonly filters: SparseFilter[];
-  private readonly bins: number;
   private readonly frameRe: Float64Array;
   private readonly spectrumRe: Float64Array;
   private readonly spectrumIm: Float64Array;
@@ -59,12 +60,12 @@ export class WhisperLogMel {
       throw new RangeError(`window of ${window.length} points for n_fft ${config.n_fft}`);
     }
     this.fft = new Fft(config.n_fft);
-    this.bins = Math.floor(config.n_fft / 2) + 1;
-    this.filters = config.mel_filters.map((row) => sparse(row, this.bins));
+    const bins = Math.floor(config.n_fft / 2) + 1;
+    this.filters = config.mel_filters.map((row) => sparse(row, bins));
     this.frameRe = new Float64Array(config.n_fft);
     this.spectrumRe = new Float64Array(config.n_fft);
     this.spectrumIm = new Float64Array(config.n_fft);
-    this.power = new Float64Array(this.bins);
+    this.power = new Float64Array(bins);
   }
 
   /** The features of one window: `audio` is cut or padded with zeros to `n_samples`. */
@@ -77,14 +78,16 @@ export class WhisperLogMel {
     // Frames wholly outside [first, last] non-zero sample are silent.
     const { first, last } = nonZeroExtent(signal);
     const data = new Float32Array(bands * frames);
-    let loudest = Math.log10(MEL_FLOOR);
+    let loudest = SILENT_LOG;
     for (let frame = 0; frame < frames; frame++) {
       const start = frame * hop;
-      const silent = start + frameLength <= first || start > last;
-      if (!silent) this.spectrum(signal, start);
+      if (start + frameLength <= first || start > last) {
+        for (let band = 0; band < bands; band++) data[band * frames + frame] = SILENT_LOG;
+        continue;
+      }
+      this.spectrum(signal, start);
       for (let band = 0; band < bands; band++) {
-        const energy = silent ? 0 : this.melEnergy(band);
-        const value = Math.log10(Math.max(MEL_FLOOR, energy));
+        const value = Math.log10(Math.max(MEL_FLOOR, this.melEnergy(band)));
         data[band * frames + frame] = value;
         if (value > loudest) loudest = value;
       }
