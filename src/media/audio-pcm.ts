@@ -21,17 +21,23 @@ export function silence(ms: number, sampleRate: number): Pcm {
 
 /** Joins clips that share one sample rate. */
 export function concatPcm(parts: readonly Pcm[], sampleRate: number): Pcm {
-  const total = parts.reduce((sum, part) => sum + part.samples.length, 0);
-  const samples = new Float32Array(total);
-  let offset = 0;
   for (const part of parts) {
     if (part.sampleRate !== sampleRate) {
       throw new Error(`concatPcm: expected ${sampleRate} Hz, got ${part.sampleRate} Hz`);
     }
-    samples.set(part.samples, offset);
-    offset += part.samples.length;
   }
-  return { samples, sampleRate };
+  return { samples: concatFloats(parts.map((part) => part.samples)), sampleRate };
+}
+
+/** The arrays one after another in one array. */
+export function concatFloats(parts: readonly Float32Array[]): Float32Array {
+  const joined = new Float32Array(parts.reduce((sum, part) => sum + part.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    joined.set(part, offset);
+    offset += part.length;
+  }
+  return joined;
 }
 
 /** Peak absolute sample value below which audio counts as silence (-60 dBFS). */

@@ -17,6 +17,7 @@ import {
 } from "../../src/models/adapters/asr-whisper.js";
 import type { VadInput, VadResult } from "../../src/models/adapters/vad-silero.js";
 import type { RunOptions } from "../../src/models/contract.js";
+import { concatFloats } from "../../src/media/audio-pcm.js";
 import { ManualClock } from "../../src/shared/clock.js";
 import { ChatNormalizer, type Normalizer } from "../../src/services/chat/index.js";
 import {
@@ -29,6 +30,7 @@ import {
 import { RecordingHandle } from "../support/model-handle.js";
 import { encodePcm } from "../support/speech-audio.js";
 import { silent, stubChat } from "../chat/stub-chat.js";
+import { NO_CARRY } from "./vad-support.js";
 
 const logger = pino({ level: "silent" });
 const RATE = 16_000;
@@ -84,7 +86,7 @@ function levelVad() {
         const heard = samples.subarray(frame * 512, (frame + 1) * 512);
         probs[frame] = heard.some((v) => Math.abs(v) > 1e-3) ? 0.95 : 0;
       }
-      return { probs, frameSamples: 512, sampleRate: RATE };
+      return { probs, frameSamples: 512, sampleRate: RATE, carry: NO_CARRY };
     },
   });
 }
@@ -130,7 +132,8 @@ describe("SpeechService: a recording heard in pieces", () => {
 
     assert.equal(asr.runs.length, 3);
     assert.deepEqual(asr.scheduling(), Array(3).fill({ owner: OWNER, workClass: "batch" }));
-    assert.deepEqual(vad.scheduling(), [{ owner: OWNER, workClass: "batch" }]);
+    // 87 s: three VAD pieces of 30.72 s.
+    assert.deepEqual(vad.scheduling(), Array(3).fill({ owner: OWNER, workClass: "batch" }));
     assert.deepEqual(
       asr.runs.map(({ input }) => [input.language, input.windows?.length]),
       [
@@ -142,7 +145,7 @@ describe("SpeechService: a recording heard in pieces", () => {
     );
 
     // The same recording as one job over all windows, as the service ran it before.
-    const samples = vad.runs[0]!.input.samples;
+    const samples = concatFloats(vad.runs.map((run) => run.input.samples));
     const windows = planSpeechWindows(
       { ...(await vad.run({ samples })), totalSamples: samples.length },
       DEFAULT_VAD_SETTINGS,
@@ -188,10 +191,8 @@ describe("SpeechService: a recording heard in pieces", () => {
       { owner: OWNER, workClass: "interactive" },
       { owner: OWNER, workClass: "batch" },
     ]);
-    assert.deepEqual(vad.scheduling(), [
-      { owner: OWNER, workClass: "batch" },
-      { owner: OWNER, workClass: "batch" },
-    ]);
+    // 31 s: two VAD pieces each time, batch whatever the request's class.
+    assert.deepEqual(vad.scheduling(), Array(4).fill({ owner: OWNER, workClass: "batch" }));
   });
 
   it("cleans up with the request's signal, owner and class, and a cancel stops the clean-up", async () => {

@@ -10,7 +10,7 @@ import type { VadInput, VadResult } from "../../src/models/adapters/vad-silero.j
 import { RecordingHandle } from "../support/model-handle.js";
 import { buildRecording, encodePcm, espeakPcm } from "../support/speech-audio.js";
 import { makeMedia, probe, sine, tone } from "./support.js";
-import { sileroVad } from "./vad-support.js";
+import { NO_CARRY, sileroVad } from "./vad-support.js";
 
 const logger = pino({ level: "silent" });
 
@@ -97,6 +97,7 @@ function flatVad(p: number) {
     probs: new Float32Array(Math.ceil(samples.length / 512)).fill(p),
     frameSamples: 512,
     sampleRate: 16_000,
+    carry: NO_CARRY,
   }));
 }
 

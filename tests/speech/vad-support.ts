@@ -12,3 +12,6 @@ export function sileroVad(): DirectHandle<VadInput, VadResult> {
   );
   return shared;
 }
+
+/** What a stand-in VAD hands on between pieces: it keeps no state. */
+export const NO_CARRY = { state: new Float32Array(256), context: new Float32Array(64) };

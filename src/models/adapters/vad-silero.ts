@@ -12,19 +12,31 @@ import type { Logger } from "pino";
 import { cancelledError, ModelError } from "../../shared/errors.js";
 import type { LoadReport, ManagedModel } from "../contract.js";
 import type { CheckableModel, RequiredFile } from "../runtime/check.js";
+import { VAD_FRAME_SAMPLES, VAD_SAMPLE_RATE } from "./vad-frames.js";
 
-/** The only rate the VAD is run at (Whisper's). */
-export const VAD_SAMPLE_RATE = 16_000;
-/** Samples per frame at 16 kHz: 32 ms. */
-export const VAD_FRAME_SAMPLES = 512;
 /** Samples of the previous frame fed before each frame. */
 const CONTEXT_SAMPLES = 64;
+/** Floats in the recurrent state, [2, 1, 128]. */
+const STATE_SIZE = 2 * 128;
 /** Frames between cancellation checks (about 3 s of audio). */
 const FRAMES_PER_CHECK = 100;
 
+/**
+ * Where a piece of a recording left the VAD, so that the next piece goes on from there: a
+ * long recording is run in pieces that each take their turn in the model's line.
+ */
+export interface VadCarry {
+  /** The [2, 1, 128] state after the piece's last frame. */
+  state: Float32Array;
+  /** The piece's last 64 samples, the next frame's context. */
+  context: Float32Array;
+}
+
 export interface VadInput {
-  /** 16 kHz mono PCM. */
+  /** 16 kHz mono PCM; a whole number of frames unless it ends the recording. */
   samples: Float32Array;
+  /** Where the previous piece of the same recording left off; none for the first. */
+  carry?: VadCarry;
 }
 
 export interface VadResult {
@@ -32,6 +44,8 @@ export interface VadResult {
   probs: Float32Array;
   frameSamples: number;
   sampleRate: number;
+  /** What the next piece of the recording starts from. */
+  carry: VadCarry;
 }
 
 /** The catalogue's VAD entry, as far as the adapter needs it. */
@@ -47,22 +61,28 @@ export interface SileroVadOptions {
   logger: Logger;
 }
 
-/** Runs a loaded Silero session over `samples`, frame by frame. */
+/** Runs a loaded Silero session over `samples`, frame by frame, from `carry` if given. */
 export async function speechProbabilities(
   session: ort.InferenceSession,
   samples: Float32Array,
   signal: AbortSignal,
-): Promise<Float32Array> {
+  carry?: VadCarry,
+): Promise<{ probs: Float32Array; carry: VadCarry }> {
   const frames = Math.ceil(samples.length / VAD_FRAME_SAMPLES);
   const probs = new Float32Array(frames);
   const input = new Float32Array(CONTEXT_SAMPLES + VAD_FRAME_SAMPLES);
   const sr = new ort.Tensor("int64", BigInt64Array.from([BigInt(VAD_SAMPLE_RATE)]), []);
-  let state: ort.Tensor = new ort.Tensor("float32", new Float32Array(2 * 128), [2, 1, 128]);
+  let state: ort.Tensor = new ort.Tensor(
+    "float32",
+    carry?.state.slice() ?? new Float32Array(STATE_SIZE),
+    [2, 1, 128],
+  );
+  // Context of the first frame: the previous piece's last samples, zeros at the start.
+  if (carry) input.set(carry.context, VAD_FRAME_SAMPLES);
   for (let frame = 0; frame < frames; frame++) {
     if (frame % FRAMES_PER_CHECK === 0 && signal.aborted) throw cancelledError(signal.reason);
-    // Context: the last 64 samples of the previous frame (zeros before the first).
+    // Context: the last 64 samples of the previous frame.
     input.copyWithin(0, VAD_FRAME_SAMPLES);
-    if (frame === 0) input.fill(0, 0, CONTEXT_SAMPLES);
     const start = frame * VAD_FRAME_SAMPLES;
     const chunk = samples.subarray(start, start + VAD_FRAME_SAMPLES);
     input.set(chunk, CONTEXT_SAMPLES);
@@ -76,7 +96,13 @@ export async function speechProbabilities(
     probs[frame] = (outputs.output?.data as Float32Array | undefined)?.[0] ?? 0;
     state = outputs.stateN as ort.Tensor;
   }
-  return probs;
+  return {
+    probs,
+    carry: {
+      state: Float32Array.from(state.data as Float32Array),
+      context: input.slice(VAD_FRAME_SAMPLES),
+    },
+  };
 }
 
 /** Silero VAD as a managed model: tiny, CPU only. */
@@ -127,7 +153,7 @@ export class SileroVad implements ManagedModel<VadInput, VadResult>, CheckableMo
   async run(input: VadInput, signal: AbortSignal): Promise<VadResult> {
     if (!this.session) throw new ModelError("model.failed", "the VAD is not loaded");
     return {
-      probs: await speechProbabilities(this.session, input.samples, signal),
+      ...(await speechProbabilities(this.session, input.samples, signal, input.carry)),
       frameSamples: VAD_FRAME_SAMPLES,
       sampleRate: VAD_SAMPLE_RATE,
     };

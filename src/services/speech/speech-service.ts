@@ -41,6 +41,7 @@ import {
   type GuardSettings,
 } from "./guards.js";
 import { planSpeech } from "./speech-text.js";
+import { vadInPieces } from "./vad-pieces.js";
 import {
   DEFAULT_VAD_SETTINGS,
   DEFAULT_WINDOW_SETTINGS,
@@ -244,19 +245,12 @@ export class SpeechService {
     });
     const decodeMs = this.clock.now() - started;
     const totalS = samples.length / DECODE_SAMPLE_RATE;
-    // A recording longer than one Whisper window is long work: its VAD pass is batch too.
-    const vad = await this.options.vad.run(
-      { samples },
-      {
-        signal,
-        onEvent,
-        owner,
-        workClass: pieceClass(
-          Math.ceil(totalS / DEFAULT_WINDOW_SETTINGS.maxWindowS),
-          options.workClass,
-        ),
-      },
-    );
+    const vad = await vadInPieces(this.options.vad, samples, {
+      signal,
+      onEvent,
+      owner,
+      ...(options.workClass ? { workClass: options.workClass } : {}),
+    });
     const windows = planSpeechWindows(
       { ...vad, totalSamples: samples.length },
       this.options.vadSettings ?? DEFAULT_VAD_SETTINGS,
