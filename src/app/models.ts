@@ -141,8 +141,9 @@ export function buildModels(
       ...(deps.runner ? { native: { runner: deps.runner } } : {}),
     },
   });
-  const threaded = (row: Kind, model: ManagedModel): ManagedModel =>
-    config.models.workerThreads && row.thread
+  const threaded = (row: Kind, model: ManagedModel): ManagedModel => {
+    const where = placement(row, config.models.workerThreads);
+    return where === "foreground" || where === "background"
       ? new ThreadedModel(
           model,
           {
@@ -150,16 +151,18 @@ export function buildModels(
             depth: 0,
             profile,
             runtime,
-            priority: row.thread,
+            priority: where,
             log: config.log,
           },
           logger,
         )
       : model;
+  };
   const handles = kindHandles((row) =>
     manager.register(threaded(row, adapters[row.id] as ManagedModel), {
       ...options(row.id, row.concurrency === "ocr-workers" ? ocrWorkers : 1),
       ...(row.pinned ? { pinned: true } : {}),
+      sharesThread: placement(row, config.models.workerThreads) === "main",
     }),
   );
 
@@ -171,6 +174,15 @@ export function buildModels(
     ...handles,
     voices: voicesOf(handles),
   };
+}
+
+/**
+ * Where a kind's model computes, as the kind table says it: "main" (the main thread, which
+ * the in-process models share and take turns on), a worker thread of its own at that CPU
+ * priority (only with MODEL_WORKER_THREADS), or "own" processes (tesseract).
+ */
+export function placement(row: Pick<Kind, "thread">, workerThreads: boolean): Kind["thread"] {
+  return workerThreads || row.thread === "own" ? row.thread : "main";
 }
 
 /** ONNX Runtime threads per session: the cores shared among the profile's CPU models. */

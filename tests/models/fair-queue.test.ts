@@ -50,6 +50,17 @@ describe("FairQueue", () => {
     assert.deepEqual(drain(queue, 1), ["b1", "a2", "b2"]);
   });
 
+  it("serves owners oldest-first when asked: the owner whose next piece waited longest goes", () => {
+    const queue = new FairQueue<string>({ agingMs: AGING_MS, turns: "oldest-first" });
+    queue.push("a1", "a", "interactive", 10);
+    queue.push("a2", "a", "interactive", 11);
+    queue.push("b1", "b", "interactive", 12);
+    queue.push("c1", "c", "interactive", 5);
+    queue.push("b2", "b", "interactive", 30);
+    // In turn it would be a1 b1 c1 a2 b2: here c1 (5) goes first and a2 (11) before b1 (12).
+    assert.deepEqual(drain(queue, 40), ["c1", "a1", "a2", "b1", "b2"]);
+  });
+
   it("serves interactive work before batch work that waited less than the aging time", () => {
     const queue = line([
       ["a1", "batch", 0],

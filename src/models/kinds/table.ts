@@ -77,15 +77,16 @@ export interface KindRow {
   /** Jobs run at once: one, or OCR_WORKERS (tesseract's worker threads). */
   readonly concurrency: "one" | "ocr-workers";
   /**
-   * Runs in a worker thread of its own (MODEL_WORKER_THREADS), at the main thread's CPU
-   * priority or below it (see {@link ThreadPriority}); null: stays on the main thread.
+   * Where its inferences run. A {@link ThreadPriority}: on the main thread, or with
+   * MODEL_WORKER_THREADS in a worker thread of its own at that CPU priority. "main": always on
+   * the main thread. "own": in processes of its own (tesseract), never on the main thread.
    * onnxruntime-node runs an inference on the thread that asks for it, and a Whisper window
    * or a VAD pass on the main thread is a stretch in which no chat answer moves and nobody is
-   * answered. Chat stays on the main thread: its request's messages are a function of the
-   * tokenizer there, and it is the work someone is waiting on. OCR runs in processes of its
-   * own already.
+   * answered: the models on the main thread take turns there, interactive work first.
+   * Chat stays on the main thread: its request's messages are a function of the tokenizer
+   * there, and it is the work someone is waiting on.
    */
-  readonly thread: ThreadPriority | null;
+  readonly thread: ThreadPriority | "main" | "own";
   /** Stays loaded once loaded (the VAD: a few MB, needed before every transcription). */
   readonly pinned: boolean;
   /** Bytes one waiting job holds at most, for sizing its line from memory. */
@@ -170,7 +171,7 @@ export const KIND_TABLE = deepFreeze([
     wire: "chat",
     fallback: null,
     concurrency: "one",
-    thread: null,
+    thread: "main",
     pinned: false,
     // A prompt with its history.
     waitingBytes: () => 64 * 2 ** 10,
@@ -185,7 +186,7 @@ export const KIND_TABLE = deepFreeze([
     wire: "plain",
     fallback: null,
     concurrency: "ocr-workers",
-    thread: null,
+    thread: "own",
     pinned: false,
     waitingBytes: imageBytes,
   },

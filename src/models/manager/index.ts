@@ -1,6 +1,7 @@
 /**
  * The model manager: keeps managed models under a memory budget with lazy single-flight
- * loads, per-model queues, idle unload, eviction and fallbacks.
+ * loads, per-model fair lines, turns on the thread in-process models share, idle unload,
+ * eviction and fallbacks.
  *
  * @example
  * const manager = new ModelManager({ budgetBytes: defaultBudgetBytes("cuda", os.totalmem()), clock: systemClock, logger });

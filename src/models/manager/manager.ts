@@ -1,7 +1,8 @@
 /**
  * The model manager: lazy, single-flight loads under a memory budget, per-model fair
- * lines of waiting work (see models/scheduler), idle unload, eviction and fallbacks. It knows models only through the
- * contract and never imports an ML library.
+ * lines of waiting work (see models/scheduler), turns between the models that share the
+ * process's thread (see thread-turns.ts), idle unload, eviction and fallbacks. It knows
+ * models only through the contract and never imports an ML library.
  *
  * Memory rule: a load reserves its whole footprint at once or nothing
  * ({@link MemoryBudget.tryCharge}), so charged bytes never exceed the budget. The
@@ -14,7 +15,8 @@
  * to a loaded model whose jobs drain on their own, after which it is idle and
  * evictable. So the oldest waiting load always gets its memory in the end, provided
  * that no job waits, inside `run()`, for a job of another managed model: services
- * chain jobs (OCR, then chat), they never nest them. A model kept busy without pause
+ * chain jobs (OCR, then chat), they never nest them. The same rule keeps the thread's
+ * turns from deadlocking: a piece holding the turn never waits for another model's piece. A model kept busy without pause
  * is never evicted, so a load that needs its memory waits until it pauses.
  */
 import type { Logger } from "pino";
@@ -40,6 +42,7 @@ import { InMemoryFootprintStore } from "./footprints.js";
 import type { FootprintStore } from "./footprints.js";
 import { ModelSlot } from "./slot.js";
 import type { Job } from "./slot.js";
+import { ThreadTurns } from "./thread-turns.js";
 import type {
   ManagerStats,
   ModelEvent,
@@ -65,6 +68,8 @@ export class ModelManager {
   private readonly retryFailedAfterMs: number;
   private readonly batchAgingMs: number;
   private readonly listeners = new Set<ModelEventListener>();
+  /** Whose piece runs next on the thread the `sharesThread` models share. */
+  private readonly threadTurns: ThreadTurns<ModelSlot>;
   /** Models whose jobs wait for memory, oldest first. They hold no memory. */
   private readonly pendingLoads: ModelSlot[] = [];
   private shutdownPromise: Promise<void> | undefined;
@@ -79,6 +84,7 @@ export class ModelManager {
     this.retryFailedAfterMs = options.retryFailedAfterMs ?? DEFAULT_RETRY_FAILED_AFTER_MS;
     this.batchAgingMs = options.batchAgingMs ?? DEFAULT_BATCH_AGING_MS;
     if (!(this.batchAgingMs >= 0)) throw new RangeError("batchAgingMs must be >= 0");
+    this.threadTurns = new ThreadTurns(this.batchAgingMs);
   }
 
   /** Puts a model under management and returns the handle services submit jobs through. */
@@ -107,6 +113,7 @@ export class ModelManager {
       maxPerOwner,
       idleUnloadMs,
       pinned: options.pinned ?? false,
+      sharesThread: options.sharesThread ?? false,
       batchAgingMs: this.batchAgingMs,
     });
     this.slots.set(model.id, slot);
@@ -273,6 +280,8 @@ export class ModelManager {
     }
     this.settle(job, cancelledError(reason));
     slot.reportPositions(this.clock.now());
+    // The model's turn on the shared thread may have been asked for that job.
+    if (slot.sharesThread) this.pump(slot);
     if (slot.queue.size === 0 && slot.loadWaiters.length === 0) {
       const pending = this.pendingLoads.indexOf(slot);
       if (pending >= 0) this.pendingLoads.splice(pending, 1);
@@ -285,17 +294,38 @@ export class ModelManager {
   private pump(slot: ModelSlot): void {
     if (slot.phase === "ready") {
       const now = this.clock.now();
-      let started = 0;
-      while (slot.running < slot.concurrency) {
-        const job = slot.queue.shift(now);
-        if (!job) break;
-        this.start(slot, job);
-        started += 1;
+      if (slot.sharesThread) {
+        this.threadTurns.want(
+          slot,
+          slot.running < slot.concurrency ? slot.queue.peek(now) : undefined,
+        );
+        this.takeThreadTurns(now);
+      } else {
+        let started = 0;
+        while (slot.running < slot.concurrency) {
+          const job = slot.queue.shift(now);
+          if (!job) break;
+          this.start(slot, job);
+          started += 1;
+        }
+        if (started > 0) slot.reportPositions(now);
       }
-      if (started > 0) slot.reportPositions(now);
       if (!slot.busy) this.scheduleIdleUnload(slot);
     } else if (slot.phase === "unloaded" && (slot.queue.size > 0 || slot.loadWaiters.length > 0)) {
       this.requestLoad(slot);
+    }
+  }
+
+  /** Starts the next piece on the shared thread, whichever model's it is, if the thread is free. */
+  private takeThreadTurns(now: number): void {
+    for (let slot = this.threadTurns.take(now); slot; slot = this.threadTurns.take(now)) {
+      const job = slot.phase === "ready" ? slot.queue.shift(now) : undefined;
+      if (!job) {
+        this.threadTurns.release(slot, undefined);
+        continue;
+      }
+      this.start(slot, job);
+      slot.reportPositions(now);
     }
   }
 
@@ -549,6 +579,7 @@ export class ModelManager {
         slot.running -= 1;
         slot.runningJobs.delete(job);
         slot.queue.finished(job, runMs);
+        if (slot.sharesThread) this.threadTurns.release(slot, runMs);
         slot.lastUsedAt = now;
         if (outcome.ok) {
           slot.jobsOk += 1;

@@ -46,6 +46,7 @@ export interface SlotOptions {
   maxPerOwner: number;
   idleUnloadMs: number;
   pinned: boolean;
+  sharesThread: boolean;
   batchAgingMs: number;
 }
 
@@ -93,6 +94,7 @@ export class ModelSlot {
   readonly maxPerOwner: number;
   readonly idleUnloadMs: number;
   readonly pinned: boolean;
+  readonly sharesThread: boolean;
 
   constructor(
     readonly model: ManagedModel,
@@ -103,6 +105,7 @@ export class ModelSlot {
     this.maxPerOwner = options.maxPerOwner;
     this.idleUnloadMs = options.idleUnloadMs;
     this.pinned = options.pinned;
+    this.sharesThread = options.sharesThread;
     this.queue = new FairQueue<Job>({ agingMs: options.batchAgingMs });
     const variants: ManagedModel[] = [];
     for (let variant: ManagedModel | undefined = model; variant; variant = variant.fallback) {

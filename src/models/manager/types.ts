@@ -39,6 +39,13 @@ export interface RegisterOptions {
   idleUnloadMs?: number;
   /** Never idle-unloaded; evicted only when unpinned idle models can't free enough. */
   pinned?: boolean;
+  /**
+   * Its inferences run on the thread that calls it, which every such model shares: the
+   * manager runs one piece of theirs at a time, interactive work first (see thread-turns.ts).
+   * False for a model that computes elsewhere (a worker thread, tesseract's processes, a
+   * remote worker). Default false.
+   */
+  sharesThread?: boolean;
 }
 
 /** What a model is doing. "running" is "ready" with at least one job in flight. */

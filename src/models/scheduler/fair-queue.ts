@@ -42,7 +42,17 @@ const MEAN_WEIGHT = 0.2;
 export interface FairQueueOptions {
   /** How long a batch piece may wait before it takes turns with interactive work. */
   agingMs: number;
+  /** How owners take turns within a class (default "in-turn"). */
+  turns?: OwnerTurns;
 }
+
+/**
+ * "in-turn": round-robin, an owner served goes to the back. "oldest-first": the owner whose
+ * next piece has waited longest goes first, for a line whose owners each stand for a line of
+ * their own (the shared thread's turns, one per model: a model whose next piece has waited
+ * 10 s goes before one whose next piece came in just now, however often each had a turn).
+ */
+export type OwnerTurns = "in-turn" | "oldest-first";
 
 interface Entry<T> {
   readonly item: T;
@@ -58,23 +68,41 @@ class Ring<T> {
   readonly lines = new Map<string, Entry<T>[]>();
   size = 0;
 
+  constructor(private readonly turns: OwnerTurns) {}
+
   push(entry: Entry<T>): void {
     const line = this.lines.get(entry.owner);
     if (line) line.push(entry);
     else {
       this.lines.set(entry.owner, [entry]);
-      this.owners.push(entry.owner);
+      this.enter(entry.owner, entry.enqueuedAt);
     }
     this.size += 1;
   }
 
-  /** The next owner's oldest piece; that owner goes to the back of the ring. */
+  /** Puts an owner with waiting work, the oldest since `since`, into the turn order. */
+  private enter(owner: string, since: number): void {
+    if (this.turns === "in-turn") {
+      this.owners.push(owner);
+      return;
+    }
+    const after = this.owners.findIndex((other) => this.lines.get(other)![0]!.enqueuedAt > since);
+    this.owners.splice(after < 0 ? this.owners.length : after, 0, owner);
+  }
+
+  /** The piece {@link shift} would return, left in place. */
+  peek(): Entry<T> | undefined {
+    const owner = this.owners[0];
+    return owner === undefined ? undefined : this.lines.get(owner)?.[0];
+  }
+
+  /** The next owner's oldest piece; that owner goes back into the turn order if it has more. */
   shift(): Entry<T> | undefined {
     const owner = this.owners.shift();
     if (owner === undefined) return undefined;
     const line = this.lines.get(owner)!;
     const entry = line.shift()!;
-    if (line.length > 0) this.owners.push(owner);
+    if (line.length > 0) this.enter(owner, line[0]!.enqueuedAt);
     else this.lines.delete(owner);
     this.size -= 1;
     return entry;
@@ -85,9 +113,11 @@ class Ring<T> {
       const index = line.findIndex((entry) => entry.item === item);
       if (index < 0) continue;
       const [entry] = line.splice(index, 1);
-      if (line.length === 0) {
-        this.lines.delete(owner);
+      if (line.length === 0) this.lines.delete(owner);
+      if (line.length === 0 || (index === 0 && this.turns === "oldest-first")) {
         this.owners.splice(this.owners.indexOf(owner), 1);
+        // Its next piece is younger: it may have to wait behind others now.
+        if (line.length > 0) this.enter(owner, line[0]!.enqueuedAt);
       }
       this.size -= 1;
       return entry;
@@ -106,7 +136,7 @@ class Ring<T> {
   }
 
   clone(): Ring<T> {
-    const copy = new Ring<T>();
+    const copy = new Ring<T>(this.turns);
     copy.owners.push(...this.owners);
     for (const [owner, line] of this.lines) copy.lines.set(owner, [...line]);
     copy.size = this.size;
@@ -128,8 +158,8 @@ class Lines<T> {
   readonly pieceMs: Partial<Record<WorkClass, number>> = {};
 
   constructor(
-    readonly interactive = new Ring<T>(),
-    readonly batch = new Ring<T>(),
+    readonly interactive: Ring<T>,
+    readonly batch: Ring<T>,
   ) {}
 
   ring(workClass: WorkClass): Ring<T> {
@@ -165,19 +195,29 @@ class Lines<T> {
     return copy;
   }
 
+  /** The piece {@link take} would return now, left in place. */
+  peek(now: number, agingMs: number): Entry<T> | undefined {
+    return this.ringToTake(now, agingMs).peek();
+  }
+
   /** Interactive first; aged batch work whenever it is not ahead of its share. */
   private choose(now: number, agingMs: number): Entry<T> | undefined {
-    if (this.interactive.size === 0 || this.batch.size === 0) {
-      // Nobody waits behind the other class: nothing to make up for later.
-      this.settledMs = 0;
-      return this.interactive.shift() ?? this.batch.shift();
-    }
-    const aged = now - (this.batch.oldest() ?? now) >= agingMs;
-    if (!aged) {
-      this.settledMs = 0;
-      return this.interactive.shift();
-    }
-    return this.settledMs + this.runningMs > 0 ? this.interactive.shift() : this.batch.shift();
+    // Unless both classes wait and batch has aged, nobody waits behind the other class:
+    // nothing to make up for later.
+    if (!this.contended(now, agingMs)) this.settledMs = 0;
+    return this.ringToTake(now, agingMs).shift();
+  }
+
+  private ringToTake(now: number, agingMs: number): Ring<T> {
+    if (this.interactive.size === 0) return this.batch;
+    if (!this.contended(now, agingMs)) return this.interactive;
+    return this.settledMs + this.runningMs > 0 ? this.interactive : this.batch;
+  }
+
+  /** Both classes wait and the oldest batch piece has waited `agingMs`. */
+  private contended(now: number, agingMs: number): boolean {
+    if (this.interactive.size === 0 || this.batch.size === 0) return false;
+    return now - (this.batch.oldest() ?? now) >= agingMs;
   }
 }
 
@@ -208,11 +248,18 @@ export interface FairQueueSnapshot {
 }
 
 export class FairQueue<T> {
-  private lines = new Lines<T>();
+  private lines: Lines<T>;
   /** Pieces taken and not finished, with the class and the run time they were charged. */
   private readonly taken = new Map<T, { workClass: WorkClass; chargedMs: number }>();
 
-  constructor(private readonly options: FairQueueOptions) {}
+  constructor(private readonly options: FairQueueOptions) {
+    this.lines = this.emptyLines();
+  }
+
+  private emptyLines(): Lines<T> {
+    const turns = this.options.turns ?? "in-turn";
+    return new Lines<T>(new Ring<T>(turns), new Ring<T>(turns));
+  }
 
   get size(): number {
     return this.lines.interactive.size + this.lines.batch.size;
@@ -242,6 +289,12 @@ export class FairQueue<T> {
     return item;
   }
 
+  /** What {@link shift} would take now: its class and when it was pushed. */
+  peek(now: number): { workClass: WorkClass; enqueuedAt: number } | undefined {
+    const entry = this.lines.peek(now, this.options.agingMs);
+    return entry && { workClass: entry.workClass, enqueuedAt: entry.enqueuedAt };
+  }
+
   /** A piece taken by {@link shift} ran `runMs` (done, failed or cancelled). */
   finished(item: T, runMs: number): void {
     const taken = this.taken.get(item);
@@ -269,7 +322,7 @@ export class FairQueue<T> {
   /** Empties the line, returning what waited. */
   clear(): T[] {
     const items = this.order(Number.POSITIVE_INFINITY);
-    const emptied = new Lines<T>();
+    const emptied = this.emptyLines();
     emptied.runningMs = this.lines.runningMs;
     Object.assign(emptied.pieceMs, this.lines.pieceMs);
     this.lines = emptied;
