@@ -16,8 +16,9 @@
  * evictable. So the oldest waiting load always gets its memory in the end, provided
  * that no job waits, inside `run()`, for a job of another managed model: services
  * chain jobs (OCR, then chat), they never nest them. The same rule keeps the thread's
- * turns from deadlocking: a piece holding the turn never waits for another model's piece. A model kept busy without pause
- * is never evicted, so a load that needs its memory waits until it pauses.
+ * turns from deadlocking: a piece holding the turn never waits for another model's piece.
+ * A model kept busy without pause is never evicted, so a load that needs its memory waits
+ * until it pauses.
  */
 import type { Logger } from "pino";
 import { pino } from "pino";

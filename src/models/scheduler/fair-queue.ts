@@ -80,7 +80,7 @@ class Ring<T> {
     this.size += 1;
   }
 
-  /** Puts an owner with waiting work, the oldest since `since`, into the turn order. */
+  /** Puts an owner into the turn order, its next piece waiting since `since`. */
   private enter(owner: string, since: number): void {
     if (this.turns === "in-turn") {
       this.owners.push(owner);
