@@ -26,7 +26,14 @@ import {
   type ProfileKind,
   type Voices,
 } from "../models/kinds/index.js";
-import { defaultBudgetBytes, defaultMaxQueue, ModelManager } from "../models/manager/index.js";
+import {
+  defaultBudgetBytes,
+  defaultMaxQueue,
+  MAX_QUEUE,
+  ModelManager,
+  QUEUE_MEMORY_SHARE,
+  type RegisterOptions,
+} from "../models/manager/index.js";
 import {
   configureRuntime,
   detectCuda,
@@ -57,6 +64,26 @@ export function queueLimits(config: Config): (id: ModelId) => number {
       kindRow(id)!.waitingBytes({ asrMaxSeconds: config.speech.asrMaxSeconds }),
       os.totalmem(),
     );
+}
+
+/**
+ * How much may wait for a model: MODEL_MAX_QUEUE's count when it sets one; else, for kinds
+ * whose inputs vary a thousandfold (audio), inputs worth 5% of RAM by their real size, up to
+ * the largest count; else the count sized from memory for the kind's largest input.
+ */
+export function lineSize(
+  config: Config,
+  id: ModelId,
+  queueLimit = queueLimits(config),
+): Pick<RegisterOptions, "maxQueue" | "maxQueueBytes" | "inputBytes"> {
+  const { inputBytes } = kindRow(id)!;
+  const set = config.models.maxQueue.perModel[id] ?? config.models.maxQueue.all;
+  if (set !== undefined || !inputBytes) return { maxQueue: queueLimit(id) };
+  return {
+    maxQueue: MAX_QUEUE,
+    maxQueueBytes: Math.floor(os.totalmem() * QUEUE_MEMORY_SHARE),
+    inputBytes,
+  };
 }
 
 /** The profile the settings choose (MODEL_PROFILE and the per-kind overrides). */
@@ -123,7 +150,7 @@ export function buildModels(
   const queueLimit = queueLimits(config);
   const options = (id: ModelId, concurrency = 1) => ({
     concurrency,
-    maxQueue: queueLimit(id),
+    ...lineSize(config, id, queueLimit),
     maxPerOwner: config.models.ownerMaxWaiting,
     idleUnloadMs: config.models.idleUnloadMs,
     pinned: pinned.has(id),

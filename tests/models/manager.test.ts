@@ -514,6 +514,67 @@ describe("ModelManager queues", () => {
   });
 });
 
+describe("ModelManager lines sized by bytes", () => {
+  /** An ASR line that may hold 100 bytes of waiting input, each input's size its length. */
+  async function byteLine() {
+    const { manager } = setup();
+    const model = new FakeModel("asr", GB, { task: "asr" });
+    const asr = manager.register(model, {
+      maxQueueBytes: 100,
+      inputBytes: (input) => (input as string).length,
+    });
+    await manager.preload(["asr"]);
+    return { manager, model, asr };
+  }
+
+  it("takes waiting jobs while their inputs fit and refuses the one that would pass the bytes", async () => {
+    const { manager, model, asr } = await byteLine();
+    const running = asr.run("r".repeat(500));
+    await settle();
+    const waiting = [asr.run("a".repeat(60)), asr.run("b".repeat(40))];
+    await settle();
+    assert.equal(statsOf(manager, "asr").queued, 2, "500 bytes running count for nothing");
+    const refused = await rejectsWith(asr.run("c"), "model.busy");
+    assert.equal((refused as { details?: { maxQueueBytes?: number } }).details?.maxQueueBytes, 100);
+    model.finishRun();
+    await settle();
+    // "a" left the line to run: its 60 bytes are free again.
+    const more = asr.run("d".repeat(60));
+    await settle();
+    await rejectsWith(asr.run("e"), "model.busy");
+    while (model.runs.length > 0) {
+      model.finishRun();
+      await settle();
+    }
+    await Promise.all([running, ...waiting, more]);
+  });
+
+  it("lets one job larger than the whole allowance into an empty line, and frees a cancelled job's bytes", async () => {
+    const { model, asr } = await byteLine();
+    const running = asr.run("r");
+    await settle();
+    const cancel = new AbortController();
+    const large = asr.run("x".repeat(300), { signal: cancel.signal });
+    await rejectsWith(asr.run("y"), "model.busy");
+    cancel.abort();
+    await rejectsWith(large, "job.cancelled");
+    const small = asr.run("z".repeat(100));
+    await settle();
+    model.finishRun();
+    await settle();
+    model.finishRun();
+    await Promise.all([running, small]);
+  });
+
+  it("refuses a line given a byte allowance without a way to measure inputs", () => {
+    const { manager } = setup();
+    assert.throws(
+      () => manager.register(new FakeModel("vad", GB), { maxQueueBytes: 100 }),
+      /both maxQueueBytes and inputBytes/,
+    );
+  });
+});
+
 describe("ModelManager idle unload, preload and pinning", () => {
   it("unloads after the idle timeout counted from the end of the last job", async () => {
     const { manager, clock, events } = setup();

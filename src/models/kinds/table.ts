@@ -91,10 +91,22 @@ export interface KindRow {
   readonly pinned: boolean;
   /** Bytes one waiting job holds at most, for sizing its line from memory. */
   readonly waitingBytes: (limits: WaitingLimits) => number;
+  /**
+   * Bytes one waiting job's input really holds, for kinds whose inputs vary a thousandfold:
+   * their line is sized by the sum of these rather than by a count of the largest
+   * (a 2-second voice note holds 128 KB, a 10-minute one 38 MB). Null: a count it is.
+   */
+  readonly inputBytes: ((input: unknown) => number) | null;
 }
 
 /** Decoded 16 kHz float audio of the longest recording accepted (Whisper and the VAD). */
 const audioBytes = (limits: WaitingLimits) => 16_000 * 4 * limits.asrMaxSeconds;
+/**
+ * The decoded recording a Whisper window or a VAD piece belongs to: the job's samples are a
+ * view of it, and the whole recording stays in memory while any part of it waits.
+ */
+const recordingBytes = (input: unknown) =>
+  (input as { samples: Float32Array }).samples.buffer.byteLength;
 /** One rendered page as PNG, or an image within the vision pixel budget (encoded). */
 const imageBytes = () => 8 * 2 ** 20;
 
@@ -123,6 +135,7 @@ function voiceRow<L extends "ru" | "en", C extends "rus" | "eng">(lang: L, code:
     pinned: false,
     // A sentence group's text.
     waitingBytes: () => 16 * 2 ** 10,
+    inputBytes: null,
   } as const satisfies KindRow;
 }
 
@@ -145,6 +158,7 @@ export const KIND_TABLE = deepFreeze([
     thread: "background",
     pinned: false,
     waitingBytes: audioBytes,
+    inputBytes: recordingBytes,
   },
   {
     id: "vad",
@@ -159,6 +173,7 @@ export const KIND_TABLE = deepFreeze([
     thread: "background",
     pinned: true,
     waitingBytes: audioBytes,
+    inputBytes: recordingBytes,
   },
   {
     id: "chat",
@@ -175,6 +190,7 @@ export const KIND_TABLE = deepFreeze([
     pinned: false,
     // A prompt with its history.
     waitingBytes: () => 64 * 2 ** 10,
+    inputBytes: null,
   },
   {
     id: "ocr",
@@ -189,6 +205,7 @@ export const KIND_TABLE = deepFreeze([
     thread: "own",
     pinned: false,
     waitingBytes: imageBytes,
+    inputBytes: null,
   },
   voiceRow("ru", "rus"),
   voiceRow("en", "eng"),
@@ -210,6 +227,7 @@ export const KIND_TABLE = deepFreeze([
     thread: "foreground",
     pinned: false,
     waitingBytes: imageBytes,
+    inputBytes: null,
   },
   {
     id: "embed",
@@ -231,6 +249,7 @@ export const KIND_TABLE = deepFreeze([
     pinned: false,
     // A batch of passages (16 of at most 900 characters, UTF-8).
     waitingBytes: () => 64 * 2 ** 10,
+    inputBytes: null,
   },
 ] as const satisfies readonly KindRow[]);
 

@@ -20,6 +20,8 @@ export {
   DEFAULT_MAX_PER_OWNER,
   DEFAULT_MAX_QUEUE,
   DEFAULT_RETRY_FAILED_AFTER_MS,
+  MAX_QUEUE,
+  QUEUE_MEMORY_SHARE,
   defaultBudgetBytes,
   defaultMaxQueue,
   isOutOfMemoryError,

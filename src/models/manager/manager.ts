@@ -96,6 +96,7 @@ export class ModelManager {
     if (this.slots.has(model.id)) throw new Error(`model "${model.id}" is already registered`);
     const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
     const maxQueue = options.maxQueue ?? DEFAULT_MAX_QUEUE;
+    const { maxQueueBytes, inputBytes } = options;
     const maxPerOwner = options.maxPerOwner ?? DEFAULT_MAX_PER_OWNER;
     const idleUnloadMs = options.idleUnloadMs ?? DEFAULT_IDLE_UNLOAD_MS;
     if (!Number.isInteger(concurrency) || concurrency < 1) {
@@ -108,9 +109,17 @@ export class ModelManager {
       throw new RangeError(`maxPerOwner of "${model.id}" must be an integer >= 1`);
     }
     if (!(idleUnloadMs >= 0)) throw new RangeError(`idleUnloadMs of "${model.id}" must be >= 0`);
+    if ((maxQueueBytes === undefined) !== (inputBytes === undefined)) {
+      throw new RangeError(`"${model.id}" needs both maxQueueBytes and inputBytes, or neither`);
+    }
+    if (maxQueueBytes !== undefined && !(maxQueueBytes > 0)) {
+      throw new RangeError(`maxQueueBytes of "${model.id}" must be > 0`);
+    }
     const slot = new ModelSlot(model as ManagedModel, {
       concurrency,
       maxQueue,
+      maxQueueBytes,
+      inputBytes,
       maxPerOwner,
       idleUnloadMs,
       pinned: options.pinned ?? false,
@@ -181,7 +190,7 @@ export class ModelManager {
     this.pendingLoads.length = 0;
     for (const slot of this.slots.values()) {
       this.clearIdleTimer(slot);
-      for (const job of slot.queue.clear()) this.settle(job, refusal());
+      for (const job of slot.drain()) this.settle(job, refusal());
       for (const waiter of slot.loadWaiters.splice(0)) waiter.reject(refusal());
       slot.loadController?.abort(refusal());
     }
@@ -232,11 +241,13 @@ export class ModelManager {
         }),
       );
     }
-    if (slot.queue.size >= slot.maxQueue) {
+    const bytes = slot.inputBytes?.(input) ?? 0;
+    if (!slot.fits(bytes)) {
       return Promise.reject(
         new CapacityError("model.busy", `too many jobs are waiting for "${slot.id}"`, {
           modelId: slot.id,
           maxQueue: slot.maxQueue,
+          ...(slot.maxQueueBytes === undefined ? {} : { maxQueueBytes: slot.maxQueueBytes }),
         }),
       );
     }
@@ -249,6 +260,7 @@ export class ModelManager {
         enqueuedAt: now,
         owner,
         workClass,
+        bytes,
         controller,
         onEvent: onEvent && ((event) => this.notify(onEvent, event)),
         reportedPosition: Number.POSITIVE_INFINITY,
@@ -257,7 +269,7 @@ export class ModelManager {
         detach: () => signal?.removeEventListener("abort", onAbort),
       };
       signal?.addEventListener("abort", onAbort, { once: true });
-      slot.queue.push(job, owner, workClass, now);
+      slot.enqueue(job, now);
       slot.requests.add(now);
       this.clearIdleTimer(slot);
       const startsNow =
@@ -275,7 +287,7 @@ export class ModelManager {
 
   /** A caller aborted: a waiting job leaves the line, a running one gets its signal aborted. */
   private cancel(slot: ModelSlot, job: Job, reason: unknown): void {
-    if (!slot.queue.remove(job)) {
+    if (!slot.withdraw(job)) {
       job.controller.abort(reason);
       return;
     }
@@ -304,7 +316,7 @@ export class ModelManager {
       } else {
         let started = 0;
         while (slot.running < slot.concurrency) {
-          const job = slot.queue.shift(now);
+          const job = slot.next(now);
           if (!job) break;
           this.start(slot, job);
           started += 1;
@@ -320,7 +332,7 @@ export class ModelManager {
   /** Starts the next piece on the shared thread, whichever model's it is, if the thread is free. */
   private takeThreadTurns(now: number): void {
     for (let slot = this.threadTurns.take(now); slot; slot = this.threadTurns.take(now)) {
-      const job = slot.phase === "ready" ? slot.queue.shift(now) : undefined;
+      const job = slot.phase === "ready" ? slot.next(now) : undefined;
       if (!job) {
         this.threadTurns.release(slot, undefined);
         continue;
@@ -559,7 +571,7 @@ export class ModelManager {
 
   /** Rejects everyone waiting for a load that won't happen; a later request retries. */
   private failLoad(slot: ModelSlot, error: unknown): void {
-    for (const job of slot.queue.clear()) this.settle(job, error);
+    for (const job of slot.drain()) this.settle(job, error);
     for (const waiter of slot.loadWaiters.splice(0)) waiter.reject(error);
   }
 

@@ -14,6 +14,8 @@ export interface Job {
   /** Whose work it is; the line takes turns between owners. */
   readonly owner: string;
   readonly workClass: WorkClass;
+  /** What its input holds while it waits (0 where the line counts jobs only). */
+  readonly bytes: number;
   /** Passed to `model.run`; aborted by the caller's signal or by shutdown. */
   readonly controller: AbortController;
   readonly onEvent: ((event: JobEvent) => void) | undefined;
@@ -43,6 +45,8 @@ export interface LoadFailure {
 export interface SlotOptions {
   concurrency: number;
   maxQueue: number;
+  maxQueueBytes: number | undefined;
+  inputBytes: ((input: unknown) => number) | undefined;
   maxPerOwner: number;
   idleUnloadMs: number;
   pinned: boolean;
@@ -61,8 +65,14 @@ export class ModelSlot {
   device: ComputeDevice | undefined;
   deviceNote: string | undefined;
   running = 0;
-  /** Jobs waiting to run, fair between owners, interactive ahead of batch. */
+  /**
+   * Jobs waiting to run, fair between owners, interactive ahead of batch. Jobs enter and
+   * leave it through {@link enqueue}, {@link next}, {@link withdraw} and {@link drain}, which
+   * keep {@link waitingBytes}.
+   */
   readonly queue: FairQueue<Job>;
+  /** Bytes the waiting jobs' inputs hold. */
+  waitingBytes = 0;
   /** Jobs in `model.run`, with the promise that settles once each is accounted for. */
   readonly runningJobs = new Map<Job, Promise<void>>();
   readonly loadWaiters: LoadWaiter[] = [];
@@ -91,6 +101,8 @@ export class ModelSlot {
 
   readonly concurrency: number;
   readonly maxQueue: number;
+  readonly maxQueueBytes: number | undefined;
+  readonly inputBytes: ((input: unknown) => number) | undefined;
   readonly maxPerOwner: number;
   readonly idleUnloadMs: number;
   readonly pinned: boolean;
@@ -102,6 +114,8 @@ export class ModelSlot {
   ) {
     this.concurrency = options.concurrency;
     this.maxQueue = options.maxQueue;
+    this.maxQueueBytes = options.maxQueueBytes;
+    this.inputBytes = options.inputBytes;
     this.maxPerOwner = options.maxPerOwner;
     this.idleUnloadMs = options.idleUnloadMs;
     this.pinned = options.pinned;
@@ -120,6 +134,38 @@ export class ModelSlot {
 
   get variant(): ManagedModel {
     return this.variants[this.variantIndex] ?? this.model;
+  }
+
+  /** Whether a job holding `bytes` of input may join the line (an empty line takes one). */
+  fits(bytes: number): boolean {
+    if (this.queue.size >= this.maxQueue) return false;
+    if (this.maxQueueBytes === undefined || this.queue.size === 0) return true;
+    return this.waitingBytes + bytes <= this.maxQueueBytes;
+  }
+
+  enqueue(job: Job, now: number): void {
+    this.queue.push(job, job.owner, job.workClass, now);
+    this.waitingBytes += job.bytes;
+  }
+
+  /** The job to run next, out of the line. */
+  next(now: number): Job | undefined {
+    const job = this.queue.shift(now);
+    if (job) this.waitingBytes -= job.bytes;
+    return job;
+  }
+
+  /** Takes a waiting job out of the line (a cancel); false when it isn't waiting. */
+  withdraw(job: Job): boolean {
+    if (!this.queue.remove(job)) return false;
+    this.waitingBytes -= job.bytes;
+    return true;
+  }
+
+  /** Empties the line, returning what waited. */
+  drain(): Job[] {
+    this.waitingBytes = 0;
+    return this.queue.clear();
   }
 
   /** Work in flight or waiting: such a model is never unloaded. */

@@ -31,6 +31,15 @@ export interface RegisterOptions {
   /** Jobs allowed to wait; one more is refused with CapacityError "model.busy" (default 100). */
   maxQueue?: number;
   /**
+   * With `inputBytes`: bytes of input the waiting jobs may hold together; a job that would
+   * pass it is refused with "model.busy" (an empty line always takes one). For inputs whose
+   * size varies a thousandfold, where a `maxQueue` sized for the largest would turn away
+   * small ones. `maxQueue` still applies.
+   */
+  maxQueueBytes?: number;
+  /** The bytes a job's input holds while it waits, counted against `maxQueueBytes`. */
+  inputBytes?: (input: unknown) => number;
+  /**
    * Jobs one owner may have waiting on this model; one more is refused with CapacityError
    * "owner.busy" (default 20). Jobs without an owner are bounded by `maxQueue` only.
    */
