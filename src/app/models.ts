@@ -55,11 +55,15 @@ export interface ModelSet extends ServiceHandles {
   cudaReason?: string;
 }
 
+/** MODEL_MAX_QUEUE's count for a model, where it sets one. */
+function setQueueLimit(config: Config, id: ModelId): number | undefined {
+  return config.models.maxQueue.perModel[id] ?? config.models.maxQueue.all;
+}
+
 /** MODEL_MAX_QUEUE per model: the setting, or sized from memory ("auto"). */
 export function queueLimits(config: Config): (id: ModelId) => number {
   return (id) =>
-    config.models.maxQueue.perModel[id] ??
-    config.models.maxQueue.all ??
+    setQueueLimit(config, id) ??
     defaultMaxQueue(
       kindRow(id)!.waitingBytes({ asrMaxSeconds: config.speech.asrMaxSeconds }),
       os.totalmem(),
@@ -74,11 +78,11 @@ export function queueLimits(config: Config): (id: ModelId) => number {
 export function lineSize(
   config: Config,
   id: ModelId,
-  queueLimit = queueLimits(config),
 ): Pick<RegisterOptions, "maxQueue" | "maxQueueBytes" | "inputBytes"> {
   const { inputBytes } = kindRow(id)!;
-  const set = config.models.maxQueue.perModel[id] ?? config.models.maxQueue.all;
-  if (set !== undefined || !inputBytes) return { maxQueue: queueLimit(id) };
+  if (!inputBytes || setQueueLimit(config, id) !== undefined) {
+    return { maxQueue: queueLimits(config)(id) };
+  }
   return {
     maxQueue: MAX_QUEUE,
     maxQueueBytes: Math.floor(os.totalmem() * QUEUE_MEMORY_SHARE),
@@ -147,10 +151,9 @@ export function buildModels(
     batchAgingMs: config.models.batchAgingMs,
   });
   const pinned = new Set(config.models.preload);
-  const queueLimit = queueLimits(config);
   const options = (id: ModelId, concurrency = 1) => ({
     concurrency,
-    ...lineSize(config, id, queueLimit),
+    ...lineSize(config, id),
     maxPerOwner: config.models.ownerMaxWaiting,
     idleUnloadMs: config.models.idleUnloadMs,
     pinned: pinned.has(id),
