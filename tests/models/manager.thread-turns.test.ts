@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { ModelHandle, WorkClass } from "../../src/models/contract.js";
+import type { JobEvent, ModelHandle, WorkClass } from "../../src/models/contract.js";
 import { ThreadTurns } from "../../src/models/manager/thread-turns.js";
 import { settle } from "../../src/shared/clock.js";
 import { FakeModel, GB } from "./fake-model.js";
@@ -147,6 +147,29 @@ describe("ModelManager turns on the shared thread", () => {
       await settle();
     }
     assert.deepEqual(order, ["window", "voice", "page"]);
+  });
+
+  it("tells a job its place in line when its model is free but another model holds the thread", async () => {
+    const { chat, asr, handles, submit, order } = await threeModels();
+    submit(handles.asr, "window", "tg:1", "batch");
+    await settle();
+    const events: JobEvent[] = [];
+    const answer = handles.chat.run("question", {
+      owner: "tg:2",
+      onEvent: (event) => events.push(event),
+    });
+    await settle();
+    assert.deepEqual(events, [{ type: "queued", position: 1 }]);
+    asr.finishRun();
+    await settle();
+    assert.deepEqual(order, ["window", "question"]);
+    chat.finishRun();
+    await answer;
+    assert.deepEqual(
+      events.filter((event) => event.type === "queued"),
+      [{ type: "queued", position: 1 }],
+      "told once",
+    );
   });
 });
 

@@ -282,6 +282,9 @@ export class ModelManager {
         job.onEvent?.({ type: "loading", modelId: slot.variant.id, fallback });
       }
       this.pump(slot);
+      // A job that looked free to start may still wait for another model's turn on the
+      // shared thread: it is told its place like any job in line.
+      if (startsNow && slot.sharesThread) slot.reportPositions(now);
     });
   }
 
