@@ -8,7 +8,12 @@ import {
   generateChat,
   samplingOptions,
 } from "../../src/models/adapters/chat-qwen.js";
-import { configureRuntime, transformersPipelineFactory } from "../../src/models/runtime/index.js";
+import {
+  DEFAULT_TOP_K,
+  PICK_LIKELIEST,
+  TokenSampler,
+} from "../../src/models/adapters/token-sampler.js";
+import { configureRuntime } from "../../src/models/runtime/index.js";
 import { fixtureModelsDir } from "../../src/models/catalogue/index.js";
 import {
   ChatNormalizer,
@@ -18,7 +23,7 @@ import {
 } from "../../src/services/chat/index.js";
 import { isAppError } from "../../src/shared/errors.js";
 import { QWEN_CONTEXT_TOKENS } from "../../scripts/make-fixtures.js";
-import { fixtureChat, QWEN_ANSWER, type FixtureChat } from "./fixture-chat.js";
+import { fixtureChat, fixtureChatPipeline, QWEN_ANSWER, type FixtureChat } from "./fixture-chat.js";
 import { SETTINGS, silent } from "./stub-chat.js";
 
 const dialog = { chatId: -100, userId: 7 };
@@ -56,7 +61,7 @@ describe("chat with the fixture Qwen", () => {
     assert.ok(outcome.promptTokens > 0);
     assert.equal(fixture.calls.length, 1);
     // Sampling settings reach transformers.js.
-    assert.equal(fixture.calls[0]!.options.do_sample, true);
+    assert.ok(fixture.calls[0]!.options.logits_processor, "sampled by TokenSampler");
     assert.equal(fixture.calls[0]!.options.max_new_tokens, SETTINGS.maxNewTokens);
   });
 
@@ -189,7 +194,8 @@ describe("chat with the fixture Qwen", () => {
     assert.equal(result.changed, false);
     assert.match(result.rejected ?? "", /length ratio|word overlap|answer/);
     assert.equal(fixture.calls.length, 1);
-    assert.equal(fixture.calls[0]!.options.do_sample, false, "normalization decodes greedily");
+    assert.equal(fixture.calls[0]!.options.top_k, 1, "normalization decodes greedily");
+    assert.equal(fixture.calls[0]!.options.logits_processor, undefined);
     assert.equal(await normalizer.normalize(raw, "asr", "ru"), raw);
   });
 });
@@ -201,21 +207,30 @@ describe("samplingOptions", () => {
       {
         max_new_tokens: 10,
         repetition_penalty: 1.1,
-        do_sample: false,
+        ...PICK_LIKELIEST,
       },
     );
   });
 
-  it("samples with temperature and top-p otherwise", () => {
-    assert.deepEqual(
-      samplingOptions({ maxNewTokens: 512, temperature: 0.7, topP: 0.9, repetitionPenalty: 1.1 }),
-      {
-        max_new_tokens: 512,
-        repetition_penalty: 1.1,
-        do_sample: true,
-        temperature: 0.7,
-        top_p: 0.9,
-      },
+  it("samples with temperature, top-p and the model's top-k through TokenSampler otherwise", () => {
+    const settings = { maxNewTokens: 512, temperature: 0.7, topP: 0.9, repetitionPenalty: 1.1 };
+    const { logits_processor: processors, ...rest } = samplingOptions(settings, 20);
+    assert.deepEqual(rest, {
+      max_new_tokens: 512,
+      repetition_penalty: 1.1,
+      do_sample: true,
+      temperature: 1,
+      top_k: 1,
+    });
+    const [sampler, ...others] = [...(processors ?? [])];
+    assert.ok(sampler instanceof TokenSampler);
+    assert.equal(others.length, 0);
+    assert.deepEqual(sampler.settings, { temperature: 0.7, topP: 0.9, topK: 20 });
+    const withoutTopK = samplingOptions(settings).logits_processor;
+    assert.equal(
+      (withoutTopK?.processors[0] as TokenSampler).settings.topK,
+      DEFAULT_TOP_K,
+      "a model without top_k gets transformers.js's default",
     );
   });
 });
@@ -248,13 +263,7 @@ describe("createChatModel", () => {
 describe("generateChat", () => {
   let pipe: TextGenerationPipeline;
   before(async () => {
-    configureRuntime({ modelsDir: fixtureModelsDir, allowRemoteModels: false, logger: silent });
-    pipe = (await transformersPipelineFactory({
-      task: "text-generation",
-      modelId: "fixture/qwen3_5",
-      dtype: "fp32",
-      device: "cpu",
-    })) as TextGenerationPipeline;
+    pipe = await fixtureChatPipeline();
   });
   after(() => pipe.dispose());
 

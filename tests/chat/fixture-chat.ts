@@ -36,6 +36,17 @@ export interface FixtureChat {
   close(): Promise<void>;
 }
 
+/** The fixture Qwen's text-generation pipeline, without a manager. */
+export async function fixtureChatPipeline(): Promise<TextGenerationPipeline> {
+  configureRuntime({ modelsDir: fixtureModelsDir, allowRemoteModels: false, logger: silent });
+  return (await transformersPipelineFactory({
+    task: "text-generation",
+    modelId: "fixture/qwen3_5",
+    dtype: "fp32",
+    device: "cpu",
+  })) as TextGenerationPipeline;
+}
+
 /**
  * The fixture Qwen as the app runs it: adapter → runtime → transformers.js, under a model
  * manager. The pipeline is wrapped to record what the adapter really sent and got back.

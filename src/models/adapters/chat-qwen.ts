@@ -9,11 +9,16 @@
  * a request may pass its messages as a function of a token counter: the caller trims history
  * to a token budget inside the same job, without a second trip through the manager's queue.
  */
-import { TextStreamer, type TextGenerationPipeline } from "@huggingface/transformers";
+import {
+  LogitsProcessorList,
+  TextStreamer,
+  type TextGenerationPipeline,
+} from "@huggingface/transformers";
 import type { Logger } from "pino";
 import { InputError } from "../../shared/errors.js";
 import type { RuntimeSettings } from "../runtime/environment.js";
 import { generateUntilAborted } from "./interruptible.js";
+import { DEFAULT_TOP_K, PICK_LIKELIEST, TokenSampler } from "./token-sampler.js";
 import type { PipelineFactory } from "../runtime/pipeline.js";
 import {
   createTransformersModel,
@@ -153,7 +158,7 @@ export async function generateChat(
   });
   await generateUntilAborted(signal, (stop) =>
     pipe(conversation, {
-      ...samplingOptions(request.settings),
+      ...samplingOptions(request.settings, modelTopK(pipe)),
       // For chat input the pipeline hands these to the chat template, as above.
       tokenizer_encode_kwargs: templateOptions,
       streamer,
@@ -168,17 +173,33 @@ export async function generateChat(
   };
 }
 
-/** transformers.js generation options for the settings; temperature 0 is greedy decoding. */
-export function samplingOptions(settings: GenerationSettings): Record<string, number | boolean> {
+/** The `top_k` of the model's generation config, if it sets one. */
+function modelTopK(pipe: TextGenerationPipeline): number | undefined {
+  return pipe.model.generation_config?.top_k ?? undefined;
+}
+
+/**
+ * transformers.js generation options for the settings; temperature 0 is greedy decoding.
+ * Sampling draws from the `modelTopK` likeliest tokens (the model's generation config, or
+ * transformers.js's default) with {@link TokenSampler}.
+ */
+export function samplingOptions(
+  settings: GenerationSettings,
+  modelTopK?: number,
+): typeof PICK_LIKELIEST & {
+  max_new_tokens: number;
+  repetition_penalty: number;
+  logits_processor?: LogitsProcessorList;
+} {
   const common = {
     max_new_tokens: settings.maxNewTokens,
     repetition_penalty: settings.repetitionPenalty,
   };
-  if (settings.temperature <= 0) return { ...common, do_sample: false };
-  return {
-    ...common,
-    do_sample: true,
-    temperature: settings.temperature,
-    top_p: settings.topP,
-  };
+  if (settings.temperature <= 0) return { ...common, ...PICK_LIKELIEST };
+  const topK = modelTopK !== undefined && modelTopK > 0 ? modelTopK : DEFAULT_TOP_K;
+  const logitsProcessor = new LogitsProcessorList();
+  logitsProcessor.push(
+    new TokenSampler({ temperature: settings.temperature, topP: settings.topP, topK }),
+  );
+  return { ...common, ...PICK_LIKELIEST, logits_processor: logitsProcessor };
 }

@@ -22,6 +22,7 @@ import {
   type TransformersModelSpecWithFallback,
 } from "../../runtime/transformers-model.js";
 import { generateUntilAborted } from "../interruptible.js";
+import { PICK_LIKELIEST } from "../token-sampler.js";
 import { imagePatches, type QwenImageProcessor } from "./patches.js";
 import type { VisionRequest, VisionResult, VisionTurn } from "./types.js";
 
@@ -118,7 +119,7 @@ export async function generateVision(
       ...inputs,
       ...(vision ? { pixel_values: vision.pixelValues, image_grid_thw: vision.gridThw } : {}),
       max_new_tokens: request.maxNewTokens,
-      do_sample: false,
+      ...PICK_LIKELIEST,
       streamer,
       stopping_criteria: [stop],
     } as Parameters<typeof model.generate>[0]),

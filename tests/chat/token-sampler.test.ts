@@ -1,0 +1,115 @@
+/** TokenSampler: top-k, temperature and the nucleus, alone and inside the fixture Qwen's generate(). */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { LogitsProcessorList, type TextGenerationPipeline } from "@huggingface/transformers";
+import {
+  drawToken,
+  PICK_LIKELIEST,
+  TokenSampler,
+  topIndices,
+  type SamplingSettings,
+} from "../../src/models/adapters/token-sampler.js";
+import { fixtureChatPipeline, QWEN_ANSWER } from "./fixture-chat.js";
+
+/** Logits whose softmax at temperature 1 is `probabilities`, after `noise` unlikely tokens. */
+function logitsOf(probabilities: number[], noise = 0): Float32Array {
+  return Float32Array.from([...Array<number>(noise).fill(-30), ...probabilities.map(Math.log)]);
+}
+
+const settings = (overrides: Partial<SamplingSettings>): SamplingSettings => ({
+  temperature: 1,
+  topP: 1,
+  topK: 50,
+  ...overrides,
+});
+
+describe("topIndices", () => {
+  it("finds the k largest, largest first, as a full sort does", () => {
+    let seed = 7;
+    const random = () => ((seed = (seed * 16_807) % 2_147_483_647) - 1) / 2_147_483_646;
+    for (const k of [1, 3, 20, 50, 1_000]) {
+      const values = Float32Array.from({ length: 500 }, () => Math.round(random() * 200) / 10);
+      const sorted = [...values.keys()].sort((a, b) => values[b]! - values[a]!);
+      const top = topIndices(values, k);
+      assert.equal(top.length, Math.min(k, values.length));
+      assert.deepEqual(
+        top.map((index) => values[index]),
+        sorted.slice(0, k).map((index) => values[index]),
+        `k=${k}`,
+      );
+    }
+  });
+});
+
+describe("drawToken", () => {
+  // Tokens 10, 11, 12 with probabilities 0.6, 0.3 and 0.1; ten unlikely ones before them.
+  const logits = logitsOf([0.6, 0.3, 0.1], 10);
+  const draw = (overrides: Partial<SamplingSettings>, r: number) =>
+    drawToken(logits, settings(overrides), () => r);
+
+  it("draws in proportion to the probabilities at temperature 1", () => {
+    assert.equal(draw({}, 0.59), 10);
+    assert.equal(draw({}, 0.61), 11);
+    assert.equal(draw({}, 0.89), 11);
+    assert.equal(draw({}, 0.91), 12);
+  });
+
+  it("keeps only the nucleus that reaches topP", () => {
+    for (const r of [0, 0.5, 0.999]) {
+      assert.equal(draw({ topP: 0.5 }, r), 10);
+    }
+    // 0.6 + 0.3 reach 0.85: token 12 is out, and 0.6 of the 0.9 kept goes to token 10.
+    assert.equal(draw({ topP: 0.85 }, 0.66), 10);
+    assert.equal(draw({ topP: 0.85 }, 0.67), 11);
+    assert.equal(draw({ topP: 0.85 }, 0.999), 11);
+  });
+
+  it("sharpens the distribution below temperature 1", () => {
+    // At 0.5 the weights are 0.36, 0.09 and 0.01: token 10 takes 0.36 / 0.46 ≈ 0.78.
+    assert.equal(draw({ temperature: 0.5 }, 0.77), 10);
+    assert.equal(draw({ temperature: 0.5 }, 0.79), 11);
+  });
+
+  it("draws only among the topK likeliest", () => {
+    assert.equal(draw({ topK: 1 }, 0.999), 10);
+    assert.equal(draw({ topK: 2 }, 0.999), 11);
+  });
+});
+
+describe("TokenSampler in the fixture Qwen's generate()", () => {
+  let pipe: TextGenerationPipeline;
+
+  before(async () => {
+    pipe = await fixtureChatPipeline();
+  });
+  after(() => pipe.dispose());
+
+  async function answer(options: Record<string, unknown>): Promise<string> {
+    const [output] = (await pipe([{ role: "user", content: "Hi" }], {
+      max_new_tokens: 24,
+      tokenizer_encode_kwargs: { enable_thinking: false },
+      ...options,
+    })) as { generated_text: { content: string }[] }[];
+    return output!.generated_text.at(-1)!.content;
+  }
+
+  function sampled(sampler: TokenSampler): Promise<string> {
+    const logitsProcessor = new LogitsProcessorList();
+    logitsProcessor.push(sampler);
+    return answer({ ...PICK_LIKELIEST, logits_processor: logitsProcessor });
+  }
+
+  it("PICK_LIKELIEST alone decodes as transformers.js's greedy decoding does", async () => {
+    assert.equal(await answer(PICK_LIKELIEST), await answer({ do_sample: false }));
+  });
+
+  it("chooses every token: the likeliest gives the fixture's answer, the second likeliest another", async () => {
+    assert.equal(await sampled(new TokenSampler(settings({ topK: 1 }), () => 0.999)), QWEN_ANSWER);
+    // The fixture puts a logit of 10 on its next token: at temperature 10 the second likeliest
+    // gets about a quarter, and the draw at the top of the range lands on it.
+    const second = await sampled(
+      new TokenSampler(settings({ topK: 2, temperature: 10 }), () => 0.999),
+    );
+    assert.notEqual(second, QWEN_ANSWER);
+  });
+});
