@@ -1,14 +1,19 @@
 /**
  * Where the bot's time went during a `bench:load` phase, from its own /metrics: per task and
  * model, jobs run, mean and p95 queue wait and run time; and the event loop's lag (a busy
- * main thread delays everything). Counters are cumulative, so a phase's figures are the
- * difference between a snapshot at its end and one at its start.
+ * main thread delays everything), and how busy the whole machine's cores were (the bot's
+ * threads, tesseract's and ffmpeg's processes, and this bench). Counters are cumulative, so a
+ * phase's figures are the difference between a snapshot at its end and one at its start.
  */
+import { readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 
 /** The bot's metrics at one moment: each labelled series' value, and the unlabelled ones. */
 export interface MetricsSnapshot {
   series: Map<string, number>;
   text: string;
+  /** The machine's CPU time so far, all cores, in clock ticks (Linux only). */
+  machine?: { busy: number; total: number };
 }
 
 export async function readMetrics(metricsPort: number): Promise<MetricsSnapshot> {
@@ -16,7 +21,22 @@ export async function readMetrics(metricsPort: number): Promise<MetricsSnapshot>
   const series = new Map<string, number>();
   for (const [, key, value] of text.matchAll(/^(\w+\{[^}]*\}) (\S+)$/gm))
     series.set(key!, Number(value));
-  return { series, text };
+  const machine = machineCpu();
+  return { series, text, ...(machine ? { machine } : {}) };
+}
+
+/** /proc/stat's first line: every core's time, of which idle and waiting for I/O. */
+function machineCpu(): MetricsSnapshot["machine"] {
+  let line: string | undefined;
+  try {
+    line = readFileSync("/proc/stat", "utf8").split("\n")[0];
+  } catch {
+    return undefined;
+  }
+  const ticks = (line ?? "").trim().split(/\s+/).slice(1).map(Number);
+  const total = ticks.reduce((sum, value) => sum + value, 0);
+  const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0);
+  return { busy: total - idle, total };
 }
 
 /** One histogram's figures over a phase: upper bound (s) -> jobs (cumulative), sum, count. */
@@ -92,11 +112,18 @@ export function jobFigures(after: MetricsSnapshot, before?: MetricsSnapshot): st
   const ms = (name: string) => (gauge(name) * 1000).toFixed(0);
   const cpuS = (snapshot?: MetricsSnapshot) =>
     snapshot ? gauge("process_cpu_seconds_total", snapshot) : 0;
+  const machine =
+    after.machine && before?.machine
+      ? `; machine_busy=${(
+          (after.machine.busy - before.machine.busy) /
+          Math.max(1, after.machine.total - before.machine.total)
+        ).toFixed(2)} of ${availableParallelism()} cores`
+      : "";
   // The lag gauges are the bot's recent ones, not differences.
   lines.push(
     `event loop lag: p50_ms=${ms("nodejs_eventloop_lag_p50_seconds")} ` +
       `p99_ms=${ms("nodejs_eventloop_lag_p99_seconds")} max_ms=${ms("nodejs_eventloop_lag_max_seconds")}; ` +
-      `cpu_s=${(cpuS(after) - cpuS(before)).toFixed(1)}`,
+      `cpu_s=${(cpuS(after) - cpuS(before)).toFixed(1)}${machine}`,
   );
   return lines;
 }
