@@ -110,7 +110,7 @@ async function run(
   );
   const remote = new RemoteModels({
     settings,
-    maxQueue: () => 100_000,
+    lineSize: () => ({ maxQueue: 100_000 }),
     maxPerOwner: 100_000,
     batchAgingMs: 20_000,
     logger: pino({ level: "silent" }),

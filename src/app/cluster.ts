@@ -5,13 +5,13 @@
  */
 import type { Logger } from "pino";
 import type { Config } from "../config/index.js";
-import { RemoteModels, type QueueCounts } from "../cluster/index.js";
+import { RemoteModels, type LineSize, type ModelKind, type QueueCounts } from "../cluster/index.js";
 import type { ModelTask } from "../models/contract.js";
 import { kindHandles, kindRow, voicesOf } from "../models/kinds/index.js";
 import type { ManagerStats, ModelStats } from "../models/manager/index.js";
 import type { ClusterStatus } from "../services/status/index.js";
 import type { Clock } from "../shared/clock.js";
-import { queueLimits, type ServiceHandles } from "./models.js";
+import { lineSize, type ServiceHandles } from "./models.js";
 
 /** What the services need of the models, in either role. */
 export type ModelHandles = ServiceHandles & { device: string };
@@ -22,7 +22,7 @@ export function connectRemoteModels(
 ): { remote: RemoteModels; handles: ModelHandles } {
   const remote = new RemoteModels({
     settings: { ...config.cluster, redisUrl: config.cluster.redisUrl! },
-    maxQueue: queueLimits(config),
+    lineSize: clusterLineSize(config),
     maxPerOwner: config.models.ownerMaxWaiting,
     batchAgingMs: config.models.batchAgingMs,
     logger: deps.logger.child({ module: "cluster" }),
@@ -32,6 +32,17 @@ export function connectRemoteModels(
   return {
     remote,
     handles: { ...handles, voices: voicesOf(handles), device: "cluster (workers over Redis)" },
+  };
+}
+
+/**
+ * How much may wait for each kind in the bot's cluster lines: the manager's sizes, with the
+ * audio kinds' bytes counted as the encoded payloads the bot holds until a worker takes them.
+ */
+export function clusterLineSize(config: Config): (kind: ModelKind) => LineSize {
+  return (kind) => {
+    const { inputBytes: _measuredByPayload, ...size } = lineSize(config, kind);
+    return size;
   };
 }
 

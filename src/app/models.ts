@@ -60,28 +60,30 @@ function setQueueLimit(config: Config, id: ModelId): number | undefined {
   return config.models.maxQueue.perModel[id] ?? config.models.maxQueue.all;
 }
 
-/** MODEL_MAX_QUEUE per model: the setting, or sized from memory ("auto"). */
-export function queueLimits(config: Config): (id: ModelId) => number {
-  return (id) =>
+/** MODEL_MAX_QUEUE for a model: the setting, or sized from memory ("auto"). */
+function queueLimit(config: Config, id: ModelId): number {
+  return (
     setQueueLimit(config, id) ??
     defaultMaxQueue(
       kindRow(id)!.waitingBytes({ asrMaxSeconds: config.speech.asrMaxSeconds }),
       os.totalmem(),
-    );
+    )
+  );
 }
+
+/** How much may wait for a model, in the manager's line or (ROLE=bot) the cluster's. */
+export type ModelLineSize = Required<Pick<RegisterOptions, "maxQueue">> &
+  Pick<RegisterOptions, "maxQueueBytes" | "inputBytes">;
 
 /**
  * How much may wait for a model: MODEL_MAX_QUEUE's count when it sets one; else, for kinds
  * whose inputs vary a thousandfold (audio), inputs worth 5% of RAM by their real size, up to
  * the largest count; else the count sized from memory for the kind's largest input.
  */
-export function lineSize(
-  config: Config,
-  id: ModelId,
-): Pick<RegisterOptions, "maxQueue" | "maxQueueBytes" | "inputBytes"> {
+export function lineSize(config: Config, id: ModelId): ModelLineSize {
   const { inputBytes } = kindRow(id)!;
   if (!inputBytes || setQueueLimit(config, id) !== undefined) {
-    return { maxQueue: queueLimits(config)(id) };
+    return { maxQueue: queueLimit(config, id) };
   }
   return {
     maxQueue: MAX_QUEUE,

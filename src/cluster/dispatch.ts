@@ -22,12 +22,22 @@ export const PRIORITY: Readonly<Record<WorkClass, number>> = { interactive: 1, b
 export interface Dispatchable {
   readonly owner: string;
   readonly workClass: WorkClass;
+  /** Bytes the bot holds for it until a worker takes it (its encoded payload). */
+  readonly bytes: number;
+}
+
+/** How much may wait for a kind: a count, and for audio kinds also bytes. */
+export interface LineSize {
+  maxQueue: number;
+  maxQueueBytes?: number;
 }
 
 export class FairDispatcher<T extends Dispatchable> {
   private readonly line: FairQueue<T>;
   /** Jobs handed to BullMQ and not settled, as handed, each with when a worker took it. */
   private readonly sent = new Map<T, { startedAt?: number }>();
+  /** Bytes of the jobs not running yet. */
+  private waitingBytes = 0;
 
   constructor(options: FairQueueOptions) {
     this.line = new FairQueue<T>(options);
@@ -44,8 +54,20 @@ export class FairDispatcher<T extends Dispatchable> {
     return this.line.waitingOf(owner) + inRedis;
   }
 
+  /**
+   * Whether a job of `bytes` may wait too: fewer than `maxQueue` wait, and their bytes and its
+   * stay within `maxQueueBytes`. A job always gets into an empty line, however large.
+   */
+  fits(bytes: number, { maxQueue, maxQueueBytes }: LineSize): boolean {
+    const waiting = this.waiting;
+    if (waiting >= maxQueue) return false;
+    if (maxQueueBytes === undefined || waiting === 0) return true;
+    return this.waitingBytes + bytes <= maxQueueBytes;
+  }
+
   enqueue(job: T, now: number): void {
     this.line.push(job, job.owner, job.workClass, now);
+    this.waitingBytes += job.bytes;
   }
 
   /**
@@ -71,7 +93,9 @@ export class FairDispatcher<T extends Dispatchable> {
   /** A worker took the job at `now`: it no longer waits. */
   started(job: T, now: number): void {
     const entry = this.sent.get(job);
-    if (entry) entry.startedAt ??= now;
+    if (!entry || entry.startedAt !== undefined) return;
+    entry.startedAt = now;
+    this.waitingBytes -= job.bytes;
   }
 
   /**
@@ -79,12 +103,17 @@ export class FairDispatcher<T extends Dispatchable> {
    * counts in its class's share of the kind (a job never taken by a worker ran none).
    */
   drop(job: T, now: number): void {
-    if (this.line.remove(job)) return;
+    if (this.line.remove(job)) {
+      this.waitingBytes -= job.bytes;
+      return;
+    }
     const entry = this.sent.get(job);
     if (!entry) return;
     this.sent.delete(job);
-    if (entry.startedAt === undefined) this.line.withdrawn(job);
-    else this.line.finished(job, now - entry.startedAt);
+    if (entry.startedAt === undefined) {
+      this.waitingBytes -= job.bytes;
+      this.line.withdrawn(job);
+    } else this.line.finished(job, now - entry.startedAt);
   }
 
   /**

@@ -30,7 +30,7 @@ import type { Clock } from "../shared/clock.js";
 import { repeatAfter, type Repeating } from "../shared/repeat.js";
 import { AppError, CapacityError, cancelledError, ModelError } from "../shared/errors.js";
 import { decode, decodeError, encode } from "./codec.js";
-import { FairDispatcher, PRIORITY } from "./dispatch.js";
+import { FairDispatcher, PRIORITY, type LineSize } from "./dispatch.js";
 import {
   MODEL_KINDS,
   queueName,
@@ -44,8 +44,11 @@ import { requestToWire } from "./wire.js";
 
 export interface RemoteModelsOptions {
   settings: ClusterConfig & { redisUrl: string };
-  /** Jobs that may wait for a kind (in the bot and in Redis); one more is refused with model.busy. */
-  maxQueue: (kind: ModelKind) => number;
+  /**
+   * What may wait for a kind (in the bot and in Redis): a count, and for audio kinds also the
+   * bytes of their payloads; one more is refused with model.busy.
+   */
+  lineSize: (kind: ModelKind) => LineSize;
   /** Jobs one owner may have waiting for a kind; one more is refused with owner.busy. */
   maxPerOwner: number;
   /** How long batch work may wait behind interactive work before it goes first. */
@@ -60,6 +63,7 @@ interface Pending {
   readonly owner: string;
   readonly workClass: WorkClass;
   readonly job: WireJob;
+  readonly bytes: number;
   /** BullMQ holds the job (its add answered), so the watchdog may look it up. */
   added: boolean;
   resolve: (value: unknown) => void;
@@ -216,11 +220,12 @@ export class RemoteModels {
       throw noWorker(kind);
     }
     const line = this.lines.get(kind)!;
-    const maxQueue = this.options.maxQueue(kind);
-    if (line.waiting >= maxQueue) {
+    const size = this.options.lineSize(kind);
+    const bytes = Buffer.byteLength(job.payload);
+    if (!line.fits(bytes, size)) {
       throw new CapacityError("model.busy", `too many jobs are waiting for "${kind}"`, {
         modelId: kind,
-        maxQueue,
+        ...size,
       });
     }
     const { maxPerOwner } = this.options;
@@ -238,6 +243,7 @@ export class RemoteModels {
         owner,
         workClass,
         job,
+        bytes,
         added: false,
         resolve: (value) => {
           detach();

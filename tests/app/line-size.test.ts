@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import os from "node:os";
 import { describe, it } from "node:test";
+import { clusterLineSize } from "../../src/app/cluster.js";
 import { lineSize } from "../../src/app/models.js";
 import { loadConfig } from "../../src/config/index.js";
 import { MAX_QUEUE, QUEUE_MEMORY_SHARE } from "../../src/models/manager/index.js";
@@ -36,5 +37,14 @@ describe("lineSize", () => {
   it("keeps the count MODEL_MAX_QUEUE sets, for audio too", () => {
     assert.deepEqual(lineSize(load({ MODEL_MAX_QUEUE: "vad=7" }), "vad"), { maxQueue: 7 });
     assert.deepEqual(lineSize(load({ MODEL_MAX_QUEUE: "12" }), "asr"), { maxQueue: 12 });
+  });
+
+  it("gives ROLE=bot's cluster lines the same sizes, audio bytes counted by payload", () => {
+    const size = clusterLineSize(load());
+    assert.deepEqual(size("vad"), {
+      maxQueue: MAX_QUEUE,
+      maxQueueBytes: Math.floor(os.totalmem() * QUEUE_MEMORY_SHARE),
+    });
+    assert.deepEqual(size("ocr"), { maxQueue: lineSize(load(), "ocr").maxQueue });
   });
 });

@@ -276,7 +276,7 @@ describe("cluster: the bot's fair line in front of two workers", () => {
     redis = await RedisServer.start();
     const settings = testSettings(redis.url, "fair");
     remote = testRemoteModels(settings, {
-      maxQueue: () => 100,
+      lineSize: () => ({ maxQueue: 100 }),
       maxPerOwner: 20,
       batchAgingMs: 60_000,
     });

@@ -11,13 +11,15 @@ interface TestJob {
   readonly name: string;
   readonly owner: string;
   readonly workClass: WorkClass;
+  readonly bytes: number;
 }
 
-const job = (name: string, owner: string, workClass: WorkClass = "interactive"): TestJob => ({
-  name,
-  owner,
-  workClass,
-});
+const job = (
+  name: string,
+  owner: string,
+  workClass: WorkClass = "interactive",
+  bytes = 1,
+): TestJob => ({ name, owner, workClass, bytes });
 const names = (jobs: readonly TestJob[]) => jobs.map((entry) => entry.name);
 const places = (positions: Map<TestJob, number>) =>
   Object.fromEntries([...positions].map(([entry, place]) => [entry.name, place]));
@@ -90,6 +92,34 @@ describe("fair dispatcher (the bot's line of a cluster kind)", () => {
     line.drop(a1!, 0);
     assert.deepEqual(names(line.take(2, 0)), ["a2"]);
     assert.deepEqual(line.snapshot(0).classes.interactive.waiting, 0);
+  });
+
+  it("sizes the line by a count, and by the bytes of what waits where it is given bytes", () => {
+    const line = new FairDispatcher<TestJob>({ agingMs: 60_000 });
+    const bySize = { maxQueue: 3, maxQueueBytes: 100 };
+    const huge = job("huge", "tg:1", "interactive", 500);
+    assert.ok(line.fits(500, bySize), "an empty line takes a job however large");
+    line.enqueue(huge, 0);
+    assert.ok(!line.fits(1, bySize), "its bytes fill the allowance");
+    assert.ok(line.fits(1, { maxQueue: 3 }), "a count alone counts jobs");
+    line.take(1, 0);
+    assert.ok(!line.fits(1, bySize), "handed to BullMQ, it still waits in Redis");
+    line.started(huge, 1);
+    line.started(huge, 2);
+    const [a, b] = [job("a", "tg:2", "batch", 40), job("b", "tg:3", "batch", 40)];
+    line.enqueue(a, 2);
+    line.enqueue(b, 2);
+    assert.ok(line.fits(20, bySize), "taken by a worker, its bytes are free: 80 + 20 fit");
+    assert.ok(!line.fits(21, bySize));
+    line.drop(a, 3); // cancelled while in the line
+    assert.ok(line.fits(60, bySize));
+    line.take(2, 3); // b: huge still holds one of the two places
+    line.drop(b, 4); // cancelled in Redis before a worker took it
+    assert.ok(line.fits(100, bySize));
+    line.enqueue(job("c", "tg:4"), 4);
+    line.enqueue(job("d", "tg:5"), 4);
+    line.enqueue(job("e", "tg:6"), 4);
+    assert.ok(!line.fits(1, bySize), "three wait: the count is reached before the bytes");
   });
 
   it("counts the time a worker ran a job in its class's share, none for a job no worker took", () => {

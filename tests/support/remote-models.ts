@@ -2,7 +2,7 @@ import { pino } from "pino";
 import { RemoteModels, type RemoteModelsOptions } from "../../src/cluster/index.js";
 import { systemClock } from "../../src/shared/clock.js";
 
-type Limits = Pick<RemoteModelsOptions, "maxQueue" | "maxPerOwner" | "batchAgingMs">;
+type Limits = Pick<RemoteModelsOptions, "lineSize" | "maxPerOwner" | "batchAgingMs">;
 
 /**
  * The bot's remote handles for cluster tests: small waiting limits unless `limits` says
@@ -14,7 +14,7 @@ export function testRemoteModels(
 ): RemoteModels {
   return new RemoteModels({
     settings,
-    maxQueue: () => 10,
+    lineSize: () => ({ maxQueue: 10 }),
     maxPerOwner: 10,
     batchAgingMs: 20_000,
     ...limits,
