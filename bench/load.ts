@@ -145,10 +145,11 @@ async function main(): Promise<void> {
   let fairRss: RssWatch | undefined;
   try {
     const thinker = thinking(MIX, thinkMs);
+    const start = await metrics();
     await Promise.all(Array.from({ length: USERS }, (_, i) => run.user(i, thinker)));
     rss.stop();
     const snapshot = await metrics();
-    if (snapshot) for (const line of jobFigures(snapshot)) console.log(line);
+    if (snapshot) for (const line of jobFigures(snapshot, start)) console.log(line);
     const lagMs = (p: number) => (benchLag.percentile(p) / 1e6).toFixed(0);
     console.log(`bench event loop lag: p50_ms=${lagMs(50)} p99_ms=${lagMs(99)}`);
     for (const line of kindTable(run.exchanges, MIX_KINDS)) console.log(line);

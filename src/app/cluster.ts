@@ -37,7 +37,7 @@ export function connectRemoteModels(
 
 /**
  * How much may wait for each kind in the bot's cluster lines: the manager's sizes, with the
- * audio kinds' bytes counted as the encoded payloads the bot holds until a worker takes them.
+ * audio kinds' bytes counted as the encoded payloads of the jobs waiting.
  */
 export function clusterLineSize(config: Config): (kind: ModelKind) => LineSize {
   return (kind) => {

@@ -22,7 +22,7 @@ export const PRIORITY: Readonly<Record<WorkClass, number>> = { interactive: 1, b
 export interface Dispatchable {
   readonly owner: string;
   readonly workClass: WorkClass;
-  /** Bytes the bot holds for it until a worker takes it (its encoded payload). */
+  /** Bytes of its encoded payload, counted while it waits. */
   readonly bytes: number;
 }
 
