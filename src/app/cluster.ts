@@ -5,8 +5,9 @@
  */
 import type { Logger } from "pino";
 import type { Config } from "../config/index.js";
-import { RemoteModels, type LineSize, type ModelKind, type QueueCounts } from "../cluster/index.js";
+import { RemoteModels, type ModelKind, type QueueCounts } from "../cluster/index.js";
 import type { ModelTask } from "../models/contract.js";
+import type { LineSize } from "../models/scheduler/index.js";
 import { kindHandles, kindRow, voicesOf } from "../models/kinds/index.js";
 import type { ManagerStats, ModelStats } from "../models/manager/index.js";
 import type { ClusterStatus } from "../services/status/index.js";

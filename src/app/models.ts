@@ -34,6 +34,7 @@ import {
   QUEUE_MEMORY_SHARE,
   type RegisterOptions,
 } from "../models/manager/index.js";
+import type { LineSize } from "../models/scheduler/index.js";
 import {
   configureRuntime,
   detectCuda,
@@ -72,8 +73,7 @@ function queueLimit(config: Config, id: ModelId): number {
 }
 
 /** How much may wait for a model, in the manager's line or (ROLE=bot) the cluster's. */
-export type ModelLineSize = Required<Pick<RegisterOptions, "maxQueue">> &
-  Pick<RegisterOptions, "maxQueueBytes" | "inputBytes">;
+export type ModelLineSize = LineSize & Pick<RegisterOptions, "inputBytes">;
 
 /**
  * How much may wait for a model: MODEL_MAX_QUEUE's count when it sets one; else, for kinds
@@ -173,9 +173,8 @@ export function buildModels(
       ...(deps.runner ? { native: { runner: deps.runner } } : {}),
     },
   });
-  const threaded = (row: Kind, model: ManagedModel): ManagedModel => {
-    const where = placement(row, config.models.workerThreads);
-    return where === "foreground" || where === "background"
+  const threaded = (row: Kind, where: Kind["thread"], model: ManagedModel): ManagedModel =>
+    where === "foreground" || where === "background"
       ? new ThreadedModel(
           model,
           {
@@ -189,14 +188,14 @@ export function buildModels(
           logger,
         )
       : model;
-  };
-  const handles = kindHandles((row) =>
-    manager.register(threaded(row, adapters[row.id] as ManagedModel), {
+  const handles = kindHandles((row) => {
+    const where = placement(row, config.models.workerThreads);
+    return manager.register(threaded(row, where, adapters[row.id] as ManagedModel), {
       ...options(row.id, row.concurrency === "ocr-workers" ? ocrWorkers : 1),
       ...(row.pinned ? { pinned: true } : {}),
-      sharesThread: placement(row, config.models.workerThreads) === "main",
-    }),
-  );
+      sharesThread: where === "main",
+    });
+  });
 
   return {
     manager,

@@ -10,9 +10,11 @@
  */
 import type { WorkClass } from "../models/contract.js";
 import {
+  admits,
   FairQueue,
   type FairQueueOptions,
   type FairQueueSnapshot,
+  type LineSize,
 } from "../models/scheduler/index.js";
 
 /** BullMQ's priority of a job of each class (lower is taken first). */
@@ -24,12 +26,6 @@ export interface Dispatchable {
   readonly workClass: WorkClass;
   /** Bytes of its encoded payload, counted while it waits. */
   readonly bytes: number;
-}
-
-/** How much may wait for a kind: a count, and for audio kinds also bytes. */
-export interface LineSize {
-  maxQueue: number;
-  maxQueueBytes?: number;
 }
 
 export class FairDispatcher<T extends Dispatchable> {
@@ -54,15 +50,9 @@ export class FairDispatcher<T extends Dispatchable> {
     return this.line.waitingOf(owner) + inRedis;
   }
 
-  /**
-   * Whether a job of `bytes` may wait too: fewer than `maxQueue` wait, and their bytes and its
-   * stay within `maxQueueBytes`. A job always gets into an empty line, however large.
-   */
-  fits(bytes: number, { maxQueue, maxQueueBytes }: LineSize): boolean {
-    const waiting = this.waiting;
-    if (waiting >= maxQueue) return false;
-    if (maxQueueBytes === undefined || waiting === 0) return true;
-    return this.waitingBytes + bytes <= maxQueueBytes;
+  /** Whether a job of `bytes` may wait too (see {@link admits}). */
+  fits(bytes: number, size: LineSize): boolean {
+    return admits({ waiting: this.waiting, waitingBytes: this.waitingBytes }, bytes, size);
   }
 
   enqueue(job: T, now: number): void {

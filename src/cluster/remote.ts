@@ -25,12 +25,12 @@ import {
   type RunOptions,
   type WorkClass,
 } from "../models/contract.js";
-import { summarizeLine, type LineSummary } from "../models/scheduler/index.js";
+import { summarizeLine, type LineSize, type LineSummary } from "../models/scheduler/index.js";
 import type { Clock } from "../shared/clock.js";
 import { repeatAfter, type Repeating } from "../shared/repeat.js";
 import { AppError, CapacityError, cancelledError, ModelError } from "../shared/errors.js";
 import { decode, decodeError, encode } from "./codec.js";
-import { FairDispatcher, PRIORITY, type LineSize } from "./dispatch.js";
+import { FairDispatcher, PRIORITY } from "./dispatch.js";
 import {
   MODEL_KINDS,
   queueName,

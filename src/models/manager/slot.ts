@@ -1,7 +1,7 @@
 /** The manager's record of one registered model: its state, waiting jobs and counters. */
 import type { TimerHandle } from "../../shared/clock.js";
 import type { ComputeDevice, JobEvent, ManagedModel, WorkClass } from "../contract.js";
-import { FairQueue } from "../scheduler/index.js";
+import { admits, FairQueue } from "../scheduler/index.js";
 import { DecayingCount } from "./decaying-count.js";
 import { DEMAND_DECAY_MS } from "./eviction.js";
 import { RollingWindow } from "./rolling-window.js";
@@ -138,9 +138,7 @@ export class ModelSlot {
 
   /** Whether a job holding `bytes` of input may join the line (an empty line takes one). */
   fits(bytes: number): boolean {
-    if (this.queue.size >= this.maxQueue) return false;
-    if (this.maxQueueBytes === undefined || this.queue.size === 0) return true;
-    return this.waitingBytes + bytes <= this.maxQueueBytes;
+    return admits({ waiting: this.queue.size, waitingBytes: this.waitingBytes }, bytes, this);
   }
 
   enqueue(job: Job, now: number): void {

@@ -17,5 +17,7 @@ export type {
   FairQueueSnapshot,
   OwnerSnapshot,
 } from "./fair-queue.js";
+export { admits } from "./line-size.js";
+export type { LineLoad, LineSize } from "./line-size.js";
 export { TOP_OWNERS, hashOwner, summarizeLine } from "./summary.js";
 export type { LineSummary } from "./summary.js";
