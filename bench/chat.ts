@@ -9,6 +9,7 @@
  * BENCH_RUNS (default 5), BENCH_MAX_NEW_TOKENS (default 128). The last line is a summary.
  */
 import { existsSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
 import { Store } from "../src/memory/index.js";
@@ -18,6 +19,7 @@ import { ModelManager } from "../src/models/manager/index.js";
 import {
   configureRuntime,
   DTYPE_SUFFIX,
+  sessionThreads,
   type ModelDtype,
   type TransformersModelSpec,
 } from "../src/models/runtime/index.js";
@@ -56,7 +58,9 @@ function chooseModel(): { modelsDir: string; spec: TransformersModelSpec } {
 }
 
 const { modelsDir, spec } = chooseModel();
-const runtime = configureRuntime({ modelsDir, allowRemoteModels: false, logger });
+// The threads the bot gives a model on its main thread (src/app/models.ts, profileThreads).
+const threads = sessionThreads({ cores: availableParallelism(), modelsAtOnce: 1 });
+const runtime = configureRuntime({ modelsDir, allowRemoteModels: false, threads, logger });
 const manager = new ModelManager({ budgetBytes: 64 * 1024 ** 3, clock: systemClock, logger });
 const handle = manager.register(createChatModel({ spec, runtime, logger }), { idleUnloadMs: 0 });
 const store = Store.open(":memory:");
@@ -68,7 +72,8 @@ const chat = new ChatService({
 });
 
 console.log(
-  `model=${spec.modelId} dtype=${spec.dtype} device=${spec.device} max_new_tokens=${maxNewTokens}`,
+  `model=${spec.modelId} dtype=${spec.dtype} device=${spec.device} max_new_tokens=${maxNewTokens} ` +
+    `threads=${threads.intraOpNumThreads}`,
 );
 const loadStart = performance.now();
 await manager.preload([handle.id]);

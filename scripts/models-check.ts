@@ -61,7 +61,7 @@ async function main(): Promise<void> {
   if (override && !/^[1-9]\d*$/.test(override)) {
     throw new Error(`MODEL_THREADS must be a whole number of threads, got "${override}"`);
   }
-  const threads = profileThreads(profile, override ? Number(override) : undefined);
+  const threads = profileThreads(profile, override ? { override: Number(override) } : {});
   const runtime = configureRuntime({
     // The bot's order (src/app/models.ts): the profile's own folder, else the configured one.
     modelsDir: args.explicitModelsDir ? args.modelsDir : (profile.modelsDir ?? args.modelsDir),

@@ -8,7 +8,6 @@ import type { Config, ModelId, ModelOverride } from "../config/index.js";
 import type { Store } from "../memory/index.js";
 import type { ToolRunner } from "../media/audio-process.js";
 import {
-  CATALOGUE_TASKS,
   resolveProfile,
   type ModelOverrides,
   type ResolvedProfile,
@@ -122,7 +121,10 @@ export function buildModels(
   const probesCuda = config.models.profile === "auto" || config.models.profile === "gpu";
   const cuda = probesCuda ? detectCuda() : undefined;
   const profile = configuredProfile(config, cuda?.available ?? false);
-  const threads = profileThreads(profile, config.models.threads);
+  const threads = profileThreads(profile, {
+    workerThreads: config.models.workerThreads,
+    ...(config.models.threads === undefined ? {} : { override: config.models.threads }),
+  });
   const runtime = configureRuntime({
     modelsDir: profile.modelsDir ?? config.models.dir,
     allowRemoteModels: profile.allowRemoteModels && config.models.allowRemote,
@@ -216,11 +218,34 @@ export function placement(row: Pick<Kind, "thread">, workerThreads: boolean): Ki
   return workerThreads || row.thread === "own" ? row.thread : "main";
 }
 
-/** ONNX Runtime threads per session: the cores shared among the profile's CPU models. */
-export function profileThreads(profile: ResolvedProfile, override?: number): SessionThreads {
+export interface ThreadPlanOptions {
+  /** MODEL_WORKER_THREADS: models in worker threads of their own compute beside the main thread. */
+  workerThreads?: boolean;
+  /** MODEL_THREADS. */
+  override?: number;
+  /** Cores the process may use; `os.availableParallelism()` unless a test says. */
+  cores?: number;
+}
+
+/**
+ * ONNX Runtime threads per session: the cores shared among the places where the profile's CPU
+ * models compute at once. onnxruntime-node runs an inference on the thread that asks for it,
+ * so the models on the main thread never compute at once and count as one: by default each
+ * gets every core while it runs. A model in a worker thread of its own counts on its own.
+ */
+export function profileThreads(
+  profile: ResolvedProfile,
+  { workerThreads = false, override, cores = os.availableParallelism() }: ThreadPlanOptions = {},
+): SessionThreads {
+  const places = new Set(
+    CATALOGUE_KINDS.filter((kind) => profile.models[kind].device === "cpu").map((kind) => {
+      const where = placement(kindRow(kind)!, workerThreads);
+      return where === "main" ? where : kind;
+    }),
+  );
   return sessionThreads({
-    cores: os.availableParallelism(),
-    modelsAtOnce: CATALOGUE_TASKS.filter((task) => profile.models[task].device === "cpu").length,
+    cores,
+    modelsAtOnce: places.size,
     ...(override === undefined ? {} : { override }),
   });
 }
