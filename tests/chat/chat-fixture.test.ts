@@ -299,6 +299,41 @@ describe("generateChat", () => {
     assert.equal(pieces.join(""), QWEN_ANSWER);
   });
 
+  it("renders and encodes the prompt once, and decodes only what it streams", async () => {
+    const { tokenizer } = pipe;
+    const calls = { template: 0, batchDecode: 0 };
+    const render = tokenizer.apply_chat_template.bind(tokenizer);
+    const batchDecode = tokenizer.batch_decode.bind(tokenizer);
+    tokenizer.apply_chat_template = ((...args: Parameters<typeof render>) => {
+      calls.template += 1;
+      return render(...args);
+    }) as typeof render;
+    tokenizer.batch_decode = ((...args: Parameters<typeof batchDecode>) => {
+      calls.batchDecode += 1;
+      return batchDecode(...args);
+    }) as typeof batchDecode;
+    try {
+      const result = await generateChat(
+        pipe,
+        {
+          messages: [
+            { role: "user", content: "Hi" },
+            { role: "assistant", content: QWEN_ANSWER },
+            { role: "user", content: "Hi again" },
+          ],
+          settings: { maxNewTokens: 32, temperature: 0, topP: 1, repetitionPenalty: 1 },
+          thinking: false,
+        },
+        new AbortController().signal,
+      );
+      assert.equal(result.text, QWEN_ANSWER);
+      assert.deepEqual(calls, { template: 1, batchDecode: 0 });
+    } finally {
+      tokenizer.apply_chat_template = render;
+      tokenizer.batch_decode = batchDecode;
+    }
+  });
+
   it("refuses a prompt that would not fit Qwen3.5's 262,144-token context, and accepts one that does", async () => {
     const request = (maxNewTokens: number) => ({
       messages: [{ role: "user" as const, content: "Hi" }],

@@ -1,5 +1,5 @@
-/** The fixture Qwen behind a real model manager, with the pipeline calls recorded. */
-import type { TextGenerationPipeline } from "@huggingface/transformers";
+/** The fixture Qwen behind a real model manager, with its generations recorded. */
+import type { Tensor, TextGenerationPipeline } from "@huggingface/transformers";
 import { fixtureModelsDir, PROFILES } from "../../src/models/catalogue/index.js";
 import {
   createChatModel,
@@ -20,11 +20,13 @@ import { silent } from "./stub-chat.js";
 
 export { QWEN_ANSWER } from "../../scripts/make-fixtures.js";
 
-/** One call of the real pipeline, as the adapter made it. */
+/** One generation of the real model, as the adapter asked for it. */
 export interface PipelineCall {
+  /** The conversation the prompt was rendered from. */
   messages: ChatMessage[];
+  /** The generation options, without the prompt's tensors. */
   options: Record<string, unknown>;
-  /** The assistant content the pipeline returned. */
+  /** The tokens generated, decoded without special tokens. */
   output: string;
 }
 
@@ -49,7 +51,8 @@ export async function fixtureChatPipeline(): Promise<TextGenerationPipeline> {
 
 /**
  * The fixture Qwen as the app runs it: adapter → runtime → transformers.js, under a model
- * manager. The pipeline is wrapped to record what the adapter really sent and got back.
+ * manager. The model's generate() is wrapped to record what the adapter really asked for and
+ * what came back.
  */
 export async function fixtureChat(): Promise<FixtureChat> {
   const runtime = configureRuntime({
@@ -61,20 +64,28 @@ export async function fixtureChat(): Promise<FixtureChat> {
   let tokenizer: TextGenerationPipeline["tokenizer"] | undefined;
   const spying: PipelineFactory = async (request) => {
     const pipe = (await transformersPipelineFactory(request)) as TextGenerationPipeline;
-    tokenizer = pipe.tokenizer;
-    return new Proxy(pipe, {
-      apply: async (target, self, args: [ChatMessage[], Record<string, unknown>]) => {
-        const output = (await Reflect.apply(target, self, args)) as {
-          generated_text: ChatMessage[];
-        }[];
-        calls.push({
-          messages: args[0].map((message) => ({ ...message })),
-          options: args[1],
-          output: output[0]?.generated_text.at(-1)?.content ?? "",
-        });
-        return output;
-      },
-    });
+    const loaded = pipe.tokenizer;
+    tokenizer = loaded;
+    let rendered: ChatMessage[] = [];
+    const render = loaded.apply_chat_template.bind(loaded);
+    loaded.apply_chat_template = ((...args: Parameters<typeof render>) => {
+      rendered = (args[0] as ChatMessage[]).map(({ role, content }) => ({ role, content }));
+      return render(...args);
+    }) as typeof render;
+    const generate = pipe.model.generate.bind(pipe.model);
+    pipe.model.generate = (async (options: Record<string, unknown>) => {
+      const { input_ids: prompt, attention_mask: _mask, ...rest } = options;
+      const output = (await generate(options as Parameters<typeof generate>[0])) as Tensor;
+      const promptLength = (prompt as Tensor).dims.at(-1)!;
+      const ids = (output.tolist() as bigint[][])[0]!.slice(promptLength).map(Number);
+      calls.push({
+        messages: rendered,
+        options: rest,
+        output: loaded.decode(ids, { skip_special_tokens: true }),
+      });
+      return output;
+    }) as typeof generate;
+    return pipe;
   };
   const model = createChatModel({
     spec: PROFILES.fixture.models.chat,

@@ -1,6 +1,6 @@
 /**
- * The chat model: a Qwen (qwen2 / qwen3 family) instruct model run through transformers.js's
- * `text-generation` pipeline with the model's own chat template. One job generates one reply:
+ * The chat model: a Qwen (qwen2 / qwen3 family) instruct model loaded as transformers.js's
+ * `text-generation` pipeline, its prompt rendered with the model's own chat template. One job generates one reply:
  * text pieces are streamed through a callback as tokens are decoded, and an aborted signal
  * stops generation at the next token (an `InterruptableStoppingCriteria`), so the job settles
  * promptly and never leaves a `generate()` running behind it.
@@ -12,6 +12,7 @@
 import {
   LogitsProcessorList,
   TextStreamer,
+  type Tensor,
   type TextGenerationPipeline,
 } from "@huggingface/transformers";
 import type { Logger } from "pino";
@@ -124,7 +125,14 @@ export async function generateChat(
     add_generation_prompt: true,
     ...templateOptions,
   }) as string;
-  const promptTokens = countTokens(prompt);
+  // The prompt goes to the model as encoded here. Handing the conversation to the pipeline
+  // rendered and encoded it a second time, then decoded the prompt twice to cut it off the
+  // output, which the streamer already gives without it.
+  const inputs = tokenizer(prompt, { add_special_tokens: false }) as {
+    input_ids: Tensor;
+    attention_mask: Tensor;
+  };
+  const promptTokens = Number(inputs.input_ids.dims.at(-1));
   // The pipeline silently truncates an over-long prompt from the end, cutting off the very
   // message to answer: refuse it instead.
   const contextTokens = Number(tokenizer.model_max_length);
@@ -157,13 +165,12 @@ export async function generateChat(
     },
   });
   await generateUntilAborted(signal, (stop) =>
-    pipe(conversation, {
+    pipe.model.generate({
+      ...inputs,
       ...samplingOptions(request.settings, modelTopK(pipe)),
-      // For chat input the pipeline hands these to the chat template, as above.
-      tokenizer_encode_kwargs: templateOptions,
       streamer,
       stopping_criteria: [stop],
-    }),
+    } as Parameters<typeof pipe.model.generate>[0]),
   );
   return {
     text,
