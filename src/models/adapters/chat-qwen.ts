@@ -1,9 +1,9 @@
 /**
  * The chat model: a Qwen (qwen2 / qwen3 family) instruct model loaded as transformers.js's
- * `text-generation` pipeline, its prompt rendered with the model's own chat template. One job generates one reply:
- * text pieces are streamed through a callback as tokens are decoded, and an aborted signal
- * stops generation at the next token (an `InterruptableStoppingCriteria`), so the job settles
- * promptly and never leaves a `generate()` running behind it.
+ * `text-generation` pipeline, its prompt rendered with the model's own chat template. One job
+ * generates one reply: text pieces are streamed through a callback as tokens are decoded, and
+ * an aborted signal stops generation at the next token (an `InterruptableStoppingCriteria`),
+ * so the job settles promptly and never leaves a `generate()` running behind it.
  *
  * Token counting needs the model's tokenizer, which only exists while the model is loaded, so
  * a request may pass its messages as a function of a token counter: the caller trims history
@@ -133,8 +133,8 @@ export async function generateChat(
     attention_mask: Tensor;
   };
   const promptTokens = Number(inputs.input_ids.dims.at(-1));
-  // The pipeline silently truncates an over-long prompt from the end, cutting off the very
-  // message to answer: refuse it instead.
+  // A prompt the context can't hold with the answer is refused, not cut: cutting from the end
+  // (what the pipeline did) loses the very message to answer.
   const contextTokens = Number(tokenizer.model_max_length);
   if (promptTokens + request.settings.maxNewTokens > contextTokens) {
     throw new InputError(

@@ -7,9 +7,10 @@
  *
  * The intra-op threads don't spin while they wait for work. Between two inferences of a
  * decoding loop the caller's thread runs JavaScript (the logits, the sampler, Telegram), and a
- * spinning pool thread burns a core the whole time: measured on 2 cores with 5 ms of work
- * between runs of a decode-step-sized graph, 36 ms of CPU per run spinning, 28 ms not, in the
- * same 17 ms of wall time. Those cores belong to the OCR pages and the other background work.
+ * spinning pool thread burns a core the whole time: with 5 ms of such work between the runs of
+ * a decode-step-sized graph on 2 cores (`npm run bench:threads`), a run took 35 ms of CPU with
+ * spinning threads and 25 ms without, and no longer without. Those cores belong to the OCR
+ * pages and the other background work.
  */
 
 /** ONNX Runtime's `SessionOptions` thread fields, as transformers.js passes them on. */
