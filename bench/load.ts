@@ -85,12 +85,16 @@ function botLines(server: BotApiServer, bot: BotProcess, rss: RssWatch, alive: b
   const methods = new Map<string, number>();
   for (const call of server.calls) methods.set(call.method, (methods.get(call.method) ?? 0) + 1);
   const calls = [...methods].sort((a, b) => b[1] - a[1]).map(([m, n]) => `${m}=${n}`);
-  const failed = server.calls.filter((c) => c.error).length;
+  const failed = server.calls.filter((c) => c.error);
   const errors = bot.logsAtLeast(50).length;
+  const firstFailed = failed
+    .slice(0, 5)
+    .map((c) => `${c.method} ${c.error!.error_code} ${c.error!.description}`);
   return [
     `bot api calls: ${calls.join(" ")}`,
+    ...(firstFailed.length > 0 ? [`failed api calls (first 5): ${firstFailed.join("; ")}`] : []),
     `bot: alive=${alive} rss_start_mb=${mb(rss.start)} rss_peak_mb=${mb(rss.peak)} ` +
-      `rss_end_mb=${mb(rss.end)} error_logs=${errors} failed_api_calls=${failed}`,
+      `rss_end_mb=${mb(rss.end)} error_logs=${errors} failed_api_calls=${failed.length}`,
   ];
 }
 

@@ -23,6 +23,7 @@ import {
   type Kind,
   type KindHandles,
   type ProfileKind,
+  type ThreadPriority,
   type Voices,
 } from "../models/kinds/index.js";
 import {
@@ -31,6 +32,7 @@ import {
   MAX_QUEUE,
   ModelManager,
   QUEUE_MEMORY_SHARE,
+  routeBatchPieces,
   type RegisterOptions,
 } from "../models/manager/index.js";
 import type { LineSize } from "../models/scheduler/index.js";
@@ -175,28 +177,35 @@ export function buildModels(
       ...(deps.runner ? { native: { runner: deps.runner } } : {}),
     },
   });
+  const recipe = (row: Kind, priority: ThreadPriority) => ({
+    kind: row.id as ProfileKind,
+    depth: 0,
+    profile,
+    runtime,
+    priority,
+    log: config.log,
+  });
   const threaded = (row: Kind, where: Kind["thread"], model: ManagedModel): ManagedModel =>
     where === "foreground" || where === "background"
-      ? new ThreadedModel(
-          model,
-          {
-            kind: row.id as ProfileKind,
-            depth: 0,
-            profile,
-            runtime,
-            priority: where,
-            log: config.log,
-          },
-          logger,
-        )
+      ? new ThreadedModel(model, recipe(row, where), logger)
       : model;
   const handles = kindHandles((row) => {
     const where = placement(row, config.models.workerThreads);
-    return manager.register(threaded(row, where, adapters[row.id] as ManagedModel), {
+    const model = adapters[row.id] as ManagedModel;
+    const line = {
       ...options(row.id, row.concurrency === "ocr-workers" ? ocrWorkers : 1),
       ...(row.pinned ? { pinned: true } : {}),
+    };
+    const handle = manager.register(threaded(row, where, model), {
+      ...line,
       sharesThread: where === "main",
     });
+    if (!hasBatchCopy(row, model, config.models)) return handle;
+    const copy = new ThreadedModel(model, recipe(row, "background"), logger, batchCopyId(row.id));
+    return routeBatchPieces(
+      handle,
+      manager.register(copy, { ...line, pinned: false, sharesThread: false }),
+    );
   });
 
   return {
@@ -207,6 +216,31 @@ export function buildModels(
     ...handles,
     voices: voicesOf(handles),
   };
+}
+
+/** The manager's key for the copy of a kind's model that runs its batch pieces. */
+export function batchCopyId(kind: string): string {
+  return `${kind}-batch`;
+}
+
+/**
+ * Whether a kind's batch pieces run on a copy of its model in a thread at nice 10
+ * (MODEL_BATCH_THREADS, the table's `batchCopy`): only for a model that computes on the CPU
+ * on the main thread. In a thread of its own the model's batch and interactive work already
+ * leave the main thread alone, and on a GPU the CPU's priorities don't order the work while a
+ * second copy would take as much of the GPU's memory again.
+ */
+export function hasBatchCopy(
+  row: Pick<Kind, "thread" | "batchCopy">,
+  model: Pick<ManagedModel, "device">,
+  settings: { batchThreads: boolean; workerThreads: boolean },
+): boolean {
+  return (
+    settings.batchThreads &&
+    row.batchCopy &&
+    model.device === "cpu" &&
+    placement(row, settings.workerThreads) === "main"
+  );
 }
 
 /**
@@ -231,7 +265,8 @@ export interface ThreadPlanOptions {
  * ONNX Runtime threads per session: the cores shared among the places where the profile's CPU
  * models compute at once. onnxruntime-node runs an inference on the thread that asks for it,
  * so the models on the main thread never compute at once and count as one: by default each
- * gets every core while it runs. A model in a worker thread of its own counts on its own.
+ * gets every core while it runs. A model in a worker thread of its own counts on its own. The
+ * batch copies' threads don't count: at nice 10 they compute on what the others leave.
  */
 export function profileThreads(
   profile: ResolvedProfile,

@@ -6,25 +6,17 @@
  * worker) and asks the worker to stream; the worker rebuilds a request whose pieces go back
  * as progress. Other kinds cross as they are.
  */
-import type { ChatRequest, TokenCounter } from "../models/adapters/chat-qwen.js";
-import { kindRow, type WireCodec } from "../models/kinds/index.js";
+import { composedForCrossing, kindRow, type WireCodec } from "../models/kinds/index.js";
 import type { ModelKind } from "./kinds.js";
 
 type OnText = (piece: string) => void;
-
-/**
- * Tokens of `text`, estimated: byte-level BPE vocabularies such as Qwen's average about
- * four UTF-8 bytes a token (Cyrillic takes two bytes a letter, so it counts double, as in
- * the real tokenizer).
- */
-export const estimateTokens: TokenCounter = (text) => Math.ceil(Buffer.byteLength(text) / 4);
 
 /** The request without functions (bot side), and the callback its text pieces go to. */
 export function requestToWire(kind: ModelKind, input: unknown): { wire: unknown; onText?: OnText } {
   const codec = codecOf(kind);
   if (codec === "plain") return { wire: input };
   const { onText, ...rest } = input as { onText?: OnText } & Record<string, unknown>;
-  const wire = codec === "chat" ? composeChat(rest as unknown as ChatRequest) : rest;
+  const wire = composedForCrossing(kind, rest);
   return onText ? { wire, onText } : { wire };
 }
 
@@ -36,12 +28,4 @@ export function requestFromWire(kind: ModelKind, wire: unknown, onText?: OnText)
 /** How the kind's requests cross, as the model-kind table says. */
 function codecOf(kind: ModelKind): WireCodec {
   return kindRow(kind)!.wire;
-}
-
-/** A chat request's messages composed with the token estimate. */
-function composeChat(request: ChatRequest): ChatRequest {
-  const { messages } = request;
-  return typeof messages === "function"
-    ? { ...request, messages: messages(estimateTokens) }
-    : request;
 }

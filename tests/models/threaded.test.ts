@@ -16,7 +16,12 @@ import { resolveProfile } from "../../src/models/catalogue/index.js";
 import type { ManagedModel } from "../../src/models/contract.js";
 import { createKindModel } from "../../src/models/kinds/adapters.js";
 import { configureRuntime } from "../../src/models/runtime/environment.js";
-import { THREAD_BYTES, ThreadedModel, type ThreadRecipe } from "../../src/models/threaded/index.js";
+import {
+  THREAD_BYTES,
+  ThreadedModel,
+  ownBuffer,
+  type ThreadRecipe,
+} from "../../src/models/threaded/index.js";
 import { systemClock } from "../../src/shared/clock.js";
 import { type AppError, ModelError } from "../../src/shared/errors.js";
 
@@ -188,5 +193,17 @@ describe("ThreadedModel whose thread can't start", () => {
         error.code === "model.failed" &&
         /tts-en/.test(error.message),
     );
+  });
+});
+
+describe("what a run sends to the thread", () => {
+  it("gives a view of a larger buffer a buffer of its own, and leaves the rest alone", () => {
+    const recording = new Float32Array(16_000).map((_, i) => i);
+    const window = recording.subarray(4_000, 8_000);
+    const sent = ownBuffer(window) as Float32Array;
+    assert.equal(sent.buffer.byteLength, 4_000 * 4, "the window's bytes, not the recording's");
+    assert.deepEqual(sent, window);
+    assert.equal(ownBuffer(recording), recording, "a whole buffer is sent as it is");
+    assert.equal(ownBuffer("text"), "text");
   });
 });

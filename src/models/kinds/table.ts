@@ -83,10 +83,20 @@ export interface KindRow {
    * onnxruntime-node runs an inference on the thread that asks for it, and a Whisper window
    * or a VAD pass on the main thread is a stretch in which no chat answer moves and nobody is
    * answered: the models on the main thread take turns there, interactive work first.
-   * Chat stays on the main thread: its request's messages are a function of the tokenizer
-   * there, and it is the work someone is waiting on.
+   * Chat stays on the main thread: a conversation is fitted to the context with the tokenizer
+   * there, and it is the work someone is waiting on (its batch pieces may run on a copy in a
+   * thread, see `batchCopy`).
    */
   readonly thread: ThreadPriority | "main" | "own";
+  /**
+   * Whether its batch pieces run on a copy of the model in a worker thread of their own at
+   * nice 10, when the model computes on the CPU on the main thread (MODEL_BATCH_THREADS):
+   * the kinds whose long jobs are cut into many pieces (a long recording's windows and VAD
+   * pieces, a document's clean-up chunks and passages). On the main thread those pieces took
+   * turns with the questions people wait on, and beside a crowd's PDFs they were most of its
+   * work; in a thread below the main thread's priority they use what the cores have left.
+   */
+  readonly batchCopy: boolean;
   /** Stays loaded once loaded (the VAD: a few MB, needed before every transcription). */
   readonly pinned: boolean;
   /** Bytes one waiting job holds at most, for sizing its line from memory. */
@@ -132,6 +142,7 @@ function voiceRow<L extends "ru" | "en", C extends "rus" | "eng">(lang: L, code:
     fallback: "espeak-ng",
     concurrency: "one",
     thread: "foreground",
+    batchCopy: false,
     pinned: false,
     // A sentence group's text.
     waitingBytes: () => 16 * 2 ** 10,
@@ -156,6 +167,7 @@ export const KIND_TABLE = deepFreeze([
     fallback: null,
     concurrency: "one",
     thread: "background",
+    batchCopy: true,
     pinned: false,
     waitingBytes: audioBytes,
     inputBytes: recordingBytes,
@@ -171,6 +183,7 @@ export const KIND_TABLE = deepFreeze([
     fallback: null,
     concurrency: "one",
     thread: "background",
+    batchCopy: true,
     pinned: true,
     waitingBytes: audioBytes,
     inputBytes: recordingBytes,
@@ -187,6 +200,7 @@ export const KIND_TABLE = deepFreeze([
     fallback: null,
     concurrency: "one",
     thread: "main",
+    batchCopy: true,
     pinned: false,
     // A prompt with its history.
     waitingBytes: () => 64 * 2 ** 10,
@@ -203,6 +217,7 @@ export const KIND_TABLE = deepFreeze([
     fallback: null,
     concurrency: "ocr-workers",
     thread: "own",
+    batchCopy: false,
     pinned: false,
     waitingBytes: imageBytes,
     inputBytes: null,
@@ -225,6 +240,7 @@ export const KIND_TABLE = deepFreeze([
     fallback: "tesseract",
     concurrency: "one",
     thread: "foreground",
+    batchCopy: false,
     pinned: false,
     waitingBytes: imageBytes,
     inputBytes: null,
@@ -246,6 +262,7 @@ export const KIND_TABLE = deepFreeze([
     fallback: null,
     concurrency: "one",
     thread: "background",
+    batchCopy: true,
     pinned: false,
     // A batch of passages (16 of at most 900 characters, UTF-8).
     waitingBytes: () => 64 * 2 ** 10,

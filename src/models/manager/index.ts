@@ -9,6 +9,7 @@
  * const text = await asr.run(audio, { signal, onEvent: (e) => progress(e) });
  */
 export { ModelManager } from "./manager.js";
+export { routeBatchPieces } from "./batch-route.js";
 export { InMemoryFootprintStore } from "./footprints.js";
 export type { FootprintStore } from "./footprints.js";
 export {

@@ -14,6 +14,7 @@ import type { Logger } from "pino";
 import { fromErrorRecord, ModelError, cancelledError } from "../../shared/errors.js";
 import { siblingModule, startModuleWorker } from "../../shared/thread-calls.js";
 import type { ComputeDevice, LoadReport, ManagedModel, ModelTask } from "../contract.js";
+import { composedForCrossing } from "../kinds/index.js";
 import type { FromThread, ThreadRecipe, ToThread } from "./protocol.js";
 
 const HOST_URL = siblingModule(import.meta.url, "host");
@@ -45,14 +46,16 @@ export class ThreadedModel<In = unknown, Out = unknown> implements ManagedModel<
 
   /**
    * `model`: the same model built in this thread, for what the manager reads before loading
-   * (id, device, size, label); its fallback chain is threaded too.
+   * (id, device, size, label); its fallback chain is threaded too. `id`: the manager's key,
+   * when it isn't the model's own (a copy of the model for batch pieces).
    */
   constructor(
     model: ManagedModel<In, Out>,
     private readonly recipe: ThreadRecipe,
     private readonly logger: Logger,
+    id = model.id,
   ) {
-    this.id = model.id;
+    this.id = id;
     this.task = model.task;
     this.device = model.device;
     this.estimatedBytes = model.estimatedBytes + THREAD_BYTES;
@@ -98,7 +101,7 @@ export class ThreadedModel<In = unknown, Out = unknown> implements ManagedModel<
   async run(input: In, signal: AbortSignal): Promise<Out> {
     if (signal.aborted) throw cancelledError(signal.reason);
     const worker = await this.alive();
-    const { data, callbacks } = splitCallbacks(input);
+    const { data, callbacks } = splitCallbacks(composedForCrossing(this.recipe.kind, input));
     const id = this.nextId++;
     const onAbort = () => worker.postMessage({ type: "cancel", id } satisfies ToThread);
     signal.addEventListener("abort", onAbort, { once: true });
@@ -190,6 +193,17 @@ export class ThreadedModel<In = unknown, Out = unknown> implements ManagedModel<
 
 type Callback = (...args: unknown[]) => unknown;
 
+/**
+ * A typed array that is a view of a larger buffer, copied into a buffer of its own: a message
+ * copies a view's whole buffer, and a Whisper window or a VAD piece is a view of the whole
+ * recording (a 30 s window of a 10-minute note would carry all 38 MB). Other values as they are.
+ */
+export function ownBuffer(value: unknown): unknown {
+  if (!ArrayBuffer.isView(value) || value instanceof DataView) return value;
+  const view = value as Float32Array;
+  return view.byteLength < view.buffer.byteLength ? view.slice() : view;
+}
+
 /** A request's function fields apart from its data (a string or an array crosses as it is). */
 function splitCallbacks(input: unknown): { data: unknown; callbacks: Record<string, Callback> } {
   const callbacks: Record<string, Callback> = {};
@@ -203,6 +217,6 @@ function splitCallbacks(input: unknown): { data: unknown; callbacks: Record<stri
   const data: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(input))
     if (typeof value === "function") callbacks[key] = value as Callback;
-    else data[key] = value;
+    else data[key] = ownBuffer(value);
   return { data, callbacks };
 }

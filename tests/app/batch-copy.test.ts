@@ -1,0 +1,131 @@
+/**
+ * Batch pieces on a copy of the model in a thread at nice 10 (MODEL_BATCH_THREADS): which
+ * kinds get a copy, and, with the fixture profile's real chat model, that batch pieces run
+ * there while interactive work stays on the model in this thread.
+ */
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { batchCopyId, buildModels, hasBatchCopy, type ModelSet } from "../../src/app/models.js";
+import { loadConfig } from "../../src/config/index.js";
+import { silentLogger } from "../../src/log/index.js";
+import type { ChatRequest, ChatResult } from "../../src/models/adapters/chat-qwen.js";
+import type { JobEvent } from "../../src/models/contract.js";
+import { KIND_TABLE } from "../../src/models/kinds/index.js";
+import { systemClock } from "../../src/shared/clock.js";
+
+const copied = (settings: { batchThreads: boolean; workerThreads: boolean }, device = "cpu") =>
+  KIND_TABLE.filter((row) => hasBatchCopy(row, { device: device as "cpu" }, settings)).map(
+    (row) => row.id,
+  );
+
+describe("which kinds run batch pieces on a copy", () => {
+  it("copies the main thread's CPU models whose long jobs are cut into pieces", () => {
+    assert.deepEqual(copied({ batchThreads: true, workerThreads: false }), [
+      "asr",
+      "vad",
+      "chat",
+      "embed",
+    ]);
+  });
+
+  it("copies none with MODEL_BATCH_THREADS=false", () => {
+    assert.deepEqual(copied({ batchThreads: false, workerThreads: false }), []);
+  });
+
+  it("copies only chat when MODEL_WORKER_THREADS already moves the others off the main thread", () => {
+    assert.deepEqual(copied({ batchThreads: true, workerThreads: true }), ["chat"]);
+  });
+
+  it("copies no model on the GPU", () => {
+    assert.deepEqual(copied({ batchThreads: true, workerThreads: false }, "cuda"), []);
+  });
+});
+
+describe("batch pieces on the chat model's copy, fixture profile", () => {
+  let dir: string;
+  let models: ModelSet;
+  const request = (messages: ChatRequest["messages"]): ChatRequest => ({
+    messages,
+    settings: { maxNewTokens: 8, temperature: 0, topP: 1, repetitionPenalty: 1 },
+  });
+  const jobsOf = (id: string) => {
+    const model = models.manager.stats().models.find((entry) => entry.id === id);
+    return model && { ok: model.jobsOk, failed: model.jobsFailed };
+  };
+
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "batch-copy-"));
+    const config = loadConfig({
+      BOT_TOKEN: "4242424242:E2E-test-token-0123456789abcdef",
+      MODEL_PROFILE: "fixture",
+      DATA_DIR: dir,
+      MODELS_DIR: path.join(dir, "models"),
+    });
+    models = buildModels(config, { logger: silentLogger(), clock: systemClock });
+  });
+  after(async () => {
+    await models.manager.shutdown(5_000);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("answers a batch piece on the copy and a question on the model, alike", async () => {
+    const messages = [{ role: "user" as const, content: "Tidy this page: helo wrld" }];
+    const pieces: string[] = [];
+    const batch = await models.chat.run(
+      { ...request(messages), onText: (piece) => pieces.push(piece) },
+      { workClass: "batch", owner: "tg:1" },
+    );
+    assert.deepEqual(jobsOf(batchCopyId("chat")), { ok: 1, failed: 0 });
+    assert.deepEqual(jobsOf("chat"), { ok: 0, failed: 0 }, "the model itself stayed idle");
+    assert.equal(pieces.join(""), batch.text, "the copy's pieces were streamed back here");
+
+    const question = await models.chat.run(request(messages), { owner: "tg:2" });
+    assert.deepEqual(jobsOf("chat"), { ok: 1, failed: 0 });
+    assert.deepEqual(jobsOf(batchCopyId("chat")), { ok: 1, failed: 0 });
+    assert.equal(question.promptTokens, batch.promptTokens, "the same prompt on both");
+    assert.equal(question.text, batch.text, "greedy: the same answer on both");
+  });
+
+  it("composes a conversation that needs the token counter before it leaves for the copy", async () => {
+    const counted: number[] = [];
+    const result = await models.chat.run(
+      request((countTokens) => {
+        counted.push(countTokens("four bytes each"));
+        return [{ role: "user", content: "Hello" }];
+      }),
+      { workClass: "batch", owner: "tg:3" },
+    );
+    assert.deepEqual(counted, [4], "composed here, with the estimate (15 bytes / 4)");
+    assert.ok(result.promptTokens > 1);
+    assert.deepEqual(jobsOf(batchCopyId("chat")), { ok: 2, failed: 0 });
+  });
+
+  it("starts a question at once while a batch piece runs", async () => {
+    const events: JobEvent[] = [];
+    let question: Promise<ChatResult> | undefined;
+    const messages = [{ role: "user" as const, content: "Tidy this page: helo wrld" }];
+    await models.chat.run(
+      {
+        ...request(messages),
+        // Called while the piece runs: the question is asked in the middle of it.
+        onText: () => {
+          question ??= models.chat.run(request(messages), {
+            owner: "tg:5",
+            onEvent: (event) => events.push(event),
+          });
+        },
+      },
+      { workClass: "batch", owner: "tg:4" },
+    );
+    assert.ok(question, "the piece streamed text");
+    await question;
+    assert.deepEqual(
+      events.map((event) => event.type),
+      ["running"],
+      "never queued behind the piece",
+    );
+  });
+});
