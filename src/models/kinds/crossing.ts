@@ -12,7 +12,7 @@ import { kindRow } from "./table.js";
  * four UTF-8 bytes a token (Cyrillic takes two bytes a letter, so it counts double, as in
  * the real tokenizer).
  */
-export const estimateTokens: TokenCounter = (text) => Math.ceil(Buffer.byteLength(text) / 4);
+const estimateTokens: TokenCounter = (text) => Math.ceil(Buffer.byteLength(text) / 4);
 
 /** `input`, a request of kind `kind`, with nothing in it that only this thread can work out. */
 export function composedForCrossing(kind: string, input: unknown): unknown {

@@ -5,4 +5,4 @@
 export * from "./table.js";
 export { cannotServe } from "./cannot-serve.js";
 export * from "./handles.js";
-export { composedForCrossing, estimateTokens } from "./crossing.js";
+export { composedForCrossing } from "./crossing.js";
