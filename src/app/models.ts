@@ -17,6 +17,7 @@ import type { ManagedModel } from "../models/contract.js";
 import { createKindModels } from "../models/kinds/adapters.js";
 import {
   CATALOGUE_KINDS,
+  KIND_TABLE,
   kindHandles,
   kindRow,
   voicesOf,
@@ -42,7 +43,7 @@ import {
   sessionThreads,
   type SessionThreads,
 } from "../models/runtime/index.js";
-import { ThreadedModel } from "../models/threaded/index.js";
+import { THREAD_BYTES, ThreadedModel } from "../models/threaded/index.js";
 import type { Clock } from "../shared/clock.js";
 
 /** What the services need of the models, in either role: a handle per kind, and the voices. */
@@ -189,6 +190,11 @@ export function buildModels(
     where === "foreground" || where === "background"
       ? new ThreadedModel(model, recipe(row, where), logger)
       : model;
+  const copies = batchCopyKinds(adapters, config.models, budgetBytes);
+  logger.info(
+    { kinds: [...copies], setting: config.models.batchThreads },
+    copies.size > 0 ? "batch pieces run on copies in threads" : "no copies for batch pieces",
+  );
   const handles = kindHandles((row) => {
     const where = placement(row, config.models.workerThreads);
     const model = adapters[row.id] as ManagedModel;
@@ -200,7 +206,7 @@ export function buildModels(
       ...line,
       sharesThread: where === "main",
     });
-    if (!hasBatchCopy(row, model, config.models)) return handle;
+    if (!copies.has(row.id)) return handle;
     const copy = new ThreadedModel(model, recipe(row, "background"), logger, batchCopyId(row.id));
     return routeBatchPieces(
       handle,
@@ -224,23 +230,46 @@ export function batchCopyId(kind: string): string {
 }
 
 /**
- * Whether a kind's batch pieces run on a copy of its model in a thread at nice 10
- * (MODEL_BATCH_THREADS, the table's `batchCopy`): only for a model that computes on the CPU
- * on the main thread. In a thread of its own the model's batch and interactive work already
- * leave the main thread alone, and on a GPU the CPU's priorities don't order the work while a
- * second copy would take as much of the GPU's memory again.
+ * Whether a kind's model may run its batch pieces on a copy in a thread at nice 10 (the
+ * table's `batchCopy`): only a model that computes on the CPU on the main thread. In a thread
+ * of its own the model's batch and interactive work already leave the main thread alone, and
+ * on a GPU the CPU's priorities don't order the work while a second copy would take as much
+ * of the GPU's memory again.
  */
 export function hasBatchCopy(
   row: Pick<Kind, "thread" | "batchCopy">,
   model: Pick<ManagedModel, "device">,
-  settings: { batchThreads: boolean; workerThreads: boolean },
+  workerThreads: boolean,
 ): boolean {
-  return (
-    settings.batchThreads &&
-    row.batchCopy &&
-    model.device === "cpu" &&
-    placement(row, settings.workerThreads) === "main"
+  return row.batchCopy && model.device === "cpu" && placement(row, workerThreads) === "main";
+}
+
+/**
+ * The kinds whose batch pieces run on a copy (MODEL_BATCH_THREADS). "auto": only when the
+ * budget holds every model and every copy at once, by their estimates: a copy's load that
+ * had to wait for memory would hold up every load behind it (loads are admitted in order),
+ * and one that pushed out an idle model would make its next user wait for a load, for the
+ * sake of batch work.
+ */
+export function batchCopyKinds(
+  models: Readonly<Record<string, Pick<ManagedModel, "device" | "estimatedBytes">>>,
+  settings: { batchThreads: "auto" | boolean; workerThreads: boolean },
+  budgetBytes: number,
+): ReadonlySet<string> {
+  if (settings.batchThreads === false) return new Set();
+  const copied = KIND_TABLE.filter((row) =>
+    hasBatchCopy(row, models[row.id]!, settings.workerThreads),
   );
+  const threadBytes = (where: Kind["thread"]) =>
+    where === "foreground" || where === "background" ? THREAD_BYTES : 0;
+  const everything =
+    KIND_TABLE.reduce(
+      (sum, row) =>
+        sum + models[row.id]!.estimatedBytes + threadBytes(placement(row, settings.workerThreads)),
+      0,
+    ) + copied.reduce((sum, row) => sum + models[row.id]!.estimatedBytes + THREAD_BYTES, 0);
+  if (settings.batchThreads === "auto" && everything > budgetBytes) return new Set();
+  return new Set(copied.map((row) => row.id));
 }
 
 /**

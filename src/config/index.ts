@@ -54,8 +54,11 @@ export interface Config {
     threads?: number;
     /** Whether the kinds the table marks run each in a worker thread of its own. */
     workerThreads: boolean;
-    /** Whether the main thread's CPU models the table marks run batch pieces on a copy in a thread. */
-    batchThreads: boolean;
+    /**
+     * Whether the main thread's CPU models the table marks run batch pieces on a copy in a
+     * thread; "auto": when the memory budget holds every model and every copy at once.
+     */
+    batchThreads: "auto" | boolean;
     /** Pieces one owner may have waiting in a model's line, and updates in their own line. */
     ownerMaxWaiting: number;
     /** How long batch work may wait behind interactive work before the two take turns. */
@@ -284,7 +287,7 @@ export function loadConfig(
       maxQueue: e.MODEL_MAX_QUEUE,
       threads: e.MODEL_THREADS,
       workerThreads: e.MODEL_WORKER_THREADS,
-      batchThreads: e.MODEL_BATCH_THREADS,
+      batchThreads: e.MODEL_BATCH_THREADS === "auto" ? "auto" : e.MODEL_BATCH_THREADS === "true",
       ownerMaxWaiting: e.OWNER_MAX_WAITING,
       batchAgingMs: e.BATCH_AGING,
       overrides: modelOverrides(e),

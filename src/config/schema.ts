@@ -70,7 +70,7 @@ export const envSchema = z.object({
   MODEL_MAX_QUEUE: queueLimits.default({ perModel: {} }),
   MODEL_THREADS: integer(1, 1024).optional(),
   MODEL_WORKER_THREADS: boolean.default(false),
-  MODEL_BATCH_THREADS: boolean.default(true),
+  MODEL_BATCH_THREADS: z.enum(["auto", "true", "false"]).default("auto"),
   OWNER_MAX_WAITING: integer(1, 10_000).default(20),
   BATCH_AGING: duration.default(20_000),
 

@@ -1,6 +1,6 @@
 /**
  * Batch pieces on a copy of the model in a thread at nice 10 (MODEL_BATCH_THREADS): which
- * kinds get a copy, and, with the fixture profile's real chat model, that batch pieces run
+ * kinds get a copy (by default only when the budget holds them all), and, with the fixture profile's real chat model, that batch pieces run
  * there while interactive work stays on the model in this thread.
  */
 import assert from "node:assert/strict";
@@ -8,22 +8,37 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { batchCopyId, buildModels, hasBatchCopy, type ModelSet } from "../../src/app/models.js";
+import { batchCopyId, batchCopyKinds, buildModels, type ModelSet } from "../../src/app/models.js";
 import { loadConfig } from "../../src/config/index.js";
 import { silentLogger } from "../../src/log/index.js";
 import type { ChatRequest, ChatResult } from "../../src/models/adapters/chat-qwen.js";
 import type { JobEvent } from "../../src/models/contract.js";
 import { KIND_TABLE } from "../../src/models/kinds/index.js";
+import { THREAD_BYTES } from "../../src/models/threaded/index.js";
 import { systemClock } from "../../src/shared/clock.js";
 
-const copied = (settings: { batchThreads: boolean; workerThreads: boolean }, device = "cpu") =>
-  KIND_TABLE.filter((row) => hasBatchCopy(row, { device: device as "cpu" }, settings)).map(
-    (row) => row.id,
-  );
+const MB = 2 ** 20;
+/** Every kind's model at 100 MB, on `device`. */
+const modelsOn = (device: "cpu" | "cuda") =>
+  Object.fromEntries(KIND_TABLE.map((row) => [row.id, { device, estimatedBytes: 100 * MB }]));
+const copied = (
+  settings: { batchThreads: "auto" | boolean; workerThreads: boolean },
+  { device = "cpu" as "cpu" | "cuda", budgetBytes = 64 * 1024 * MB } = {},
+) => [...batchCopyKinds(modelsOn(device), settings, budgetBytes)];
 
 describe("which kinds run batch pieces on a copy", () => {
+  const auto = { batchThreads: "auto" as const, workerThreads: false };
+  // Eight models on the main thread, and four copies with a thread each.
+  const everything = 8 * 100 * MB + 4 * (100 * MB + THREAD_BYTES);
+
   it("copies the main thread's CPU models whose long jobs are cut into pieces", () => {
-    assert.deepEqual(copied({ batchThreads: true, workerThreads: false }), [
+    assert.deepEqual(copied(auto), ["asr", "vad", "chat", "embed"]);
+    assert.deepEqual(copied(auto, { budgetBytes: everything }), ["asr", "vad", "chat", "embed"]);
+  });
+
+  it("copies none by default when the budget can't hold every model and every copy at once", () => {
+    assert.deepEqual(copied(auto, { budgetBytes: everything - 1 }), []);
+    assert.deepEqual(copied({ ...auto, batchThreads: true }, { budgetBytes: everything - 1 }), [
       "asr",
       "vad",
       "chat",
@@ -32,15 +47,15 @@ describe("which kinds run batch pieces on a copy", () => {
   });
 
   it("copies none with MODEL_BATCH_THREADS=false", () => {
-    assert.deepEqual(copied({ batchThreads: false, workerThreads: false }), []);
+    assert.deepEqual(copied({ ...auto, batchThreads: false }), []);
   });
 
   it("copies only chat when MODEL_WORKER_THREADS already moves the others off the main thread", () => {
-    assert.deepEqual(copied({ batchThreads: true, workerThreads: true }), ["chat"]);
+    assert.deepEqual(copied({ ...auto, workerThreads: true }), ["chat"]);
   });
 
   it("copies no model on the GPU", () => {
-    assert.deepEqual(copied({ batchThreads: true, workerThreads: false }, "cuda"), []);
+    assert.deepEqual(copied(auto, { device: "cuda" }), []);
   });
 });
 
