@@ -1,7 +1,8 @@
 /**
  * Batch pieces on a copy of the model in a thread at nice 10 (MODEL_BATCH_THREADS): which
- * kinds get a copy (by default only when the budget holds them all), and, with the fixture profile's real chat model, that batch pieces run
- * there while interactive work stays on the model in this thread.
+ * kinds get a copy (by default only when the budget holds them all), and, with the fixture
+ * profile's real chat model, that batch pieces run there while interactive work stays on the
+ * model in this thread.
  */
 import assert from "node:assert/strict";
 import fs from "node:fs";
