@@ -4,6 +4,7 @@
  * can be tested with a fake runner; {@link spawnTool} is the only code that spawns.
  */
 import { spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import { getPriority, setPriority } from "node:os";
 import { ToolError, cancelledError } from "../shared/errors.js";
 
@@ -150,13 +151,20 @@ export function startLocally(request: ToolRequest): StartedTool {
   return { ended, kill: () => child.kill("SIGKILL") };
 }
 
-/** Lowers a started tool's priority; a tool that already exited or a refusal changes nothing. */
+/**
+ * Lowers a started tool's priority; a tool that already exited or a refusal changes nothing.
+ * The tool leads a session of its own, which Linux may schedule as a group of its own
+ * (autogroup) beside the bot's, whatever the tool's nice value: the group's is lowered too.
+ * Linux refuses an unprivileged change of a group's within 100 ms of the last one anywhere;
+ * such a tool keeps an equal share (the bot starts its tools from helpers, see ToolSpawner).
+ */
 export function lowerPriority(pid: number | undefined, niceness: number | undefined): void {
   if (pid === undefined || !niceness) return;
   try {
     setPriority(pid, Math.min(19, getPriority(pid) + niceness));
+    writeFileSync(`/proc/${pid}/autogroup`, String(niceness));
   } catch {
-    // The tool may have exited already; its priority no longer matters.
+    // The tool may have exited already (its priority no longer matters), or this isn't Linux.
   }
 }
 

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -243,6 +244,27 @@ describe("ToolSpawner", () => {
       },
     );
   });
+
+  it(
+    "starts a tool with `niceness` in a scheduling group lowered that much (Linux autogroup)",
+    { skip: !existsSync("/proc/self/autogroup") && "no autogroup on this kernel" },
+    async () => {
+      // A helper is a session of its own, and Linux shares the cores among sessions as equals
+      // whatever their processes' nice values: only the group's own nice value yields.
+      const groupNice = async (niceness?: number) => {
+        const result = await spawner.run({
+          ...base,
+          command: "cat",
+          args: ["/proc/self/autogroup"],
+          ...(niceness === undefined ? {} : { niceness }),
+        });
+        return Number(/nice (-?\d+)/.exec(result.stdout.toString())?.[1]);
+      };
+      assert.equal(await groupNice(), 0);
+      assert.equal(await groupNice(10), 10);
+      assert.equal(await groupNice(3), 3);
+    },
+  );
 
   it("fails the tools of a helper that died with tool.failed, and starts a new helper", async () => {
     await assert.rejects(
