@@ -1,12 +1,10 @@
 /**
  * A job's input as it crosses Redis. Requests that stream generated text (chat and vision)
- * can't cross as the service builds them: their pieces go to an `onText` callback, and a
- * chat request's messages may be a function of the model's token counter. The bot strips
- * the callback (and composes chat messages with an estimate: the tokenizer lives on the
- * worker) and asks the worker to stream; the worker rebuilds a request whose pieces go back
- * as progress. Other kinds cross as they are.
+ * can't cross as the service builds them: their pieces go to an `onText` callback. The bot
+ * strips the callback and asks the worker to stream; the worker rebuilds a request whose
+ * pieces go back as progress. Other kinds cross as they are.
  */
-import { composedForCrossing, kindRow, type WireCodec } from "../models/kinds/index.js";
+import { kindRow, type WireCodec } from "../models/kinds/index.js";
 import type { ModelKind } from "./kinds.js";
 
 type OnText = (piece: string) => void;
@@ -15,8 +13,7 @@ type OnText = (piece: string) => void;
 export function requestToWire(kind: ModelKind, input: unknown): { wire: unknown; onText?: OnText } {
   const codec = codecOf(kind);
   if (codec === "plain") return { wire: input };
-  const { onText, ...rest } = input as { onText?: OnText } & Record<string, unknown>;
-  const wire = composedForCrossing(kind, rest);
+  const { onText, ...wire } = input as { onText?: OnText } & Record<string, unknown>;
   return onText ? { wire, onText } : { wire };
 }
 

@@ -51,7 +51,7 @@ describe("which kinds run batch pieces on a copy", () => {
     assert.deepEqual(copied({ ...auto, batchThreads: false }), []);
   });
 
-  it("copies only chat when MODEL_WORKER_THREADS already moves the others off the main thread", () => {
+  it("copies only chat with MODEL_WORKER_THREADS: the others run at nice 10 or have no batch pieces", () => {
     assert.deepEqual(copied({ ...auto, workerThreads: true }), ["chat"]);
   });
 
@@ -105,17 +105,32 @@ describe("batch pieces on the chat model's copy, fixture profile", () => {
     assert.equal(question.text, batch.text, "greedy: the same answer on both");
   });
 
-  it("composes a conversation that needs the token counter before it leaves for the copy", async () => {
-    const counted: number[] = [];
-    const result = await models.chat.run(
-      request((countTokens) => {
-        counted.push(countTokens("four bytes each"));
-        return [{ role: "user", content: "Hello" }];
-      }),
-      { workClass: "batch", owner: "tg:3" },
+  it("fits a conversation with the model's own tokenizer in the copy's thread", async () => {
+    const history = [
+      "Привет! Расскажи, пожалуйста, как прошёл твой день и что нового.",
+      "Hello there, it went well, thank you for asking about it today.",
+      "Какая погода сегодня в Москве и стоит ли брать с собой зонт?",
+      "It is cloudy with a chance of rain, so an umbrella is wise.",
+      "А что насчёт завтрашнего дня, будет ли солнечно с утра?",
+      "Tomorrow morning looks sunny, with clouds in the afternoon.",
+    ].map((text, index) => ({ role: index % 2 === 0 ? "user" : "assistant", text }) as const);
+    const conversation = {
+      systemPrompt: "Be brief.",
+      history,
+      message: "Итак?",
+      budgetTokens: 200,
+    };
+    const onCopy = await models.chat.run(request(conversation), {
+      workClass: "batch",
+      owner: "tg:3",
+    });
+    const here = await models.chat.run(request(conversation), { owner: "tg:3" });
+    assert.ok(
+      onCopy.historyTurns! > 0 && onCopy.historyTurns! < history.length,
+      `history was cut to the budget: ${onCopy.historyTurns} of ${history.length} turns`,
     );
-    assert.deepEqual(counted, [4], "composed here, with the estimate (15 bytes / 4)");
-    assert.ok(result.promptTokens > 1);
+    assert.equal(onCopy.historyTurns, here.historyTurns, "the same turns fit in both threads");
+    assert.equal(onCopy.promptTokens, here.promptTokens);
     assert.deepEqual(jobsOf(batchCopyId("chat")), { ok: 2, failed: 0 });
   });
 

@@ -15,12 +15,8 @@ import {
 } from "../../src/models/adapters/token-sampler.js";
 import { configureRuntime } from "../../src/models/runtime/index.js";
 import { fixtureModelsDir } from "../../src/models/catalogue/index.js";
-import {
-  ChatNormalizer,
-  ChatService,
-  MESSAGE_FRAME_TOKENS,
-  stripThink,
-} from "../../src/services/chat/index.js";
+import { MESSAGE_FRAME_TOKENS } from "../../src/models/adapters/chat-context.js";
+import { ChatNormalizer, ChatService, stripThink } from "../../src/services/chat/index.js";
 import { isAppError } from "../../src/shared/errors.js";
 import { QWEN_CONTEXT_TOKENS } from "../../scripts/make-fixtures.js";
 import { fixtureChat, fixtureChatPipeline, QWEN_ANSWER, type FixtureChat } from "./fixture-chat.js";

@@ -6,6 +6,7 @@ import type {
   ChatResult,
   TokenCounter,
 } from "../../src/models/adapters/chat-qwen.js";
+import { fitConversation, isConversationToFit } from "../../src/models/adapters/chat-context.js";
 import type { ModelHandle, RunOptions } from "../../src/models/contract.js";
 import { cancelledError } from "../../src/shared/errors.js";
 
@@ -41,8 +42,14 @@ export function stubChat(respond: (messages: readonly ChatMessage[]) => string[]
     id: "stub-chat",
     async run(request: ChatRequest, options: RunOptions = {}): Promise<ChatResult> {
       const { signal } = options;
-      const messages =
-        typeof request.messages === "function" ? request.messages(charCounter) : request.messages;
+      const {
+        messages,
+        historyTurns,
+      }: { messages: readonly ChatMessage[]; historyTurns?: number } = isConversationToFit(
+        request.messages,
+      )
+        ? fitConversation({ ...request.messages, countTokens: charCounter })
+        : { messages: request.messages, historyTurns: undefined };
       calls.push({ messages, request, signal });
       let text = "";
       for (const piece of respond(messages)) {
@@ -56,6 +63,7 @@ export function stubChat(respond: (messages: readonly ChatMessage[]) => string[]
         generatedTokens: text.length,
         promptTokens: messages.reduce((sum, message) => sum + message.content.length, 0),
         truncated: false,
+        ...(historyTurns === undefined ? {} : { historyTurns }),
       };
     },
   };

@@ -11,7 +11,8 @@ import { after, before, describe, it } from "node:test";
 import { pino } from "pino";
 import { ClusterWorker, type ModelKind, type RemoteModels } from "../../src/cluster/index.js";
 import type { ClusterConfig } from "../../src/config/index.js";
-import type { ChatMessage, ChatRequest, ChatResult } from "../../src/models/adapters/chat-qwen.js";
+import { fitConversation, type ConversationToFit } from "../../src/models/adapters/chat-context.js";
+import type { ChatRequest, ChatResult } from "../../src/models/adapters/chat-qwen.js";
 import type { JobEvent, ManagedModel, ModelTask, RunOptions } from "../../src/models/contract.js";
 import { ModelManager } from "../../src/models/manager/index.js";
 import { systemClock } from "../../src/shared/clock.js";
@@ -67,11 +68,17 @@ describe("cluster: remote handles and a worker over Redis", () => {
   let worker: ClusterWorker | undefined;
   let settings: ClusterConfig & { redisUrl: string };
 
+  /** What the fake chat model was asked: the conversation as it crossed Redis. */
+  const chatAsked: ChatRequest["messages"][] = [];
   const chat = new FakeModel("chat", "chat", async (input) => {
     const request = input as ChatRequest;
-    const messages = request.messages as readonly ChatMessage[];
+    chatAsked.push(request.messages);
+    const { messages, historyTurns } = fitConversation({
+      ...(request.messages as ConversationToFit),
+      countTokens: (text) => text.length,
+    });
     for (const piece of ["Hel", "lo ", messages.at(-1)!.content]) request.onText?.(piece);
-    return { text: "done", generatedTokens: 3, promptTokens: 7, truncated: false };
+    return { text: "done", generatedTokens: 3, promptTokens: 7, truncated: false, historyTurns };
   });
   const asr = new FakeModel("asr", "asr", async (input) => {
     const { samples } = input as { samples: Float32Array };
@@ -126,13 +133,20 @@ describe("cluster: remote handles and a worker over Redis", () => {
     await startWorker(["chat", "asr", "ocr"]);
     const pieces: string[] = [];
     const events: JobEvent[] = [];
-    const counted: string[] = [];
+    const conversation: ConversationToFit = {
+      systemPrompt: "Be brief.",
+      history: [
+        { role: "user", text: "an old question, long enough to be left out" },
+        { role: "assistant", text: "its answer" },
+        { role: "user", text: "hi" },
+        { role: "assistant", text: "hello" },
+      ],
+      message: "world",
+      budgetTokens: 40,
+    };
     const result = await remote.handle<ChatRequest, ChatResult>("chat").run(
       {
-        messages: (count) => {
-          counted.push(String(count("four")));
-          return [{ role: "user", content: "world" }];
-        },
+        messages: conversation,
         settings: { maxNewTokens: 8, temperature: 0, topP: 1, repetitionPenalty: 1 },
         onText: (piece) => pieces.push(piece),
       },
@@ -143,9 +157,10 @@ describe("cluster: remote handles and a worker over Redis", () => {
       generatedTokens: 3,
       promptTokens: 7,
       truncated: false,
+      historyTurns: 2,
     });
     assert.deepEqual(pieces, ["Hel", "lo ", "world"]);
-    assert.deepEqual(counted, ["1"], "the messages were composed with the token estimate");
+    assert.deepEqual(chatAsked.at(-1), conversation, "fitted on the worker, with its tokenizer");
     assert.ok(
       events.some((event) => event.type === "running"),
       JSON.stringify(events),

@@ -5,9 +5,10 @@
  * an aborted signal stops generation at the next token (an `InterruptableStoppingCriteria`),
  * so the job settles promptly and never leaves a `generate()` running behind it.
  *
- * Token counting needs the model's tokenizer, which only exists while the model is loaded, so
- * a request may pass its messages as a function of a token counter: the caller trims history
- * to a token budget inside the same job, without a second trip through the manager's queue.
+ * Token counting needs the model's tokenizer, which only exists where the model is loaded, so
+ * a request may pass a conversation to fit instead of messages: the model trims its history to
+ * the token budget inside the same job, without a second trip through the manager's queue,
+ * and a request stays plain data wherever the model runs (a worker thread, a cluster worker).
  */
 import {
   LogitsProcessorList,
@@ -18,6 +19,7 @@ import {
 import type { Logger } from "pino";
 import { InputError } from "../../shared/errors.js";
 import type { RuntimeSettings } from "../runtime/environment.js";
+import { fitConversation, isConversationToFit, type ConversationToFit } from "./chat-context.js";
 import { generateUntilAborted } from "./interruptible.js";
 import { DEFAULT_TOP_K, PICK_LIKELIEST, TokenSampler } from "./token-sampler.js";
 import type { PipelineFactory } from "../runtime/pipeline.js";
@@ -48,8 +50,8 @@ export interface GenerationSettings {
 export type TokenCounter = (text: string) => number;
 
 export interface ChatRequest {
-  /** The conversation, or a function that composes it with the model's token counter. */
-  messages: readonly ChatMessage[] | ((countTokens: TokenCounter) => readonly ChatMessage[]);
+  /** The conversation as it is, or one the model fits to a token budget with its tokenizer. */
+  messages: readonly ChatMessage[] | ConversationToFit;
   settings: GenerationSettings;
   /**
    * Whether a reasoning model (Qwen3) may think before answering; passed to the chat template
@@ -73,6 +75,8 @@ export interface ChatResult {
   promptTokens: number;
   /** True when generation stopped at `maxNewTokens` rather than at the end of the turn. */
   truncated: boolean;
+  /** Stored turns sent along, for a conversation to fit. */
+  historyTurns?: number;
 }
 
 export interface ChatModelOptions {
@@ -112,8 +116,9 @@ export async function generateChat(
   const { tokenizer } = pipe;
   const countTokens: TokenCounter = (text) =>
     tokenizer.encode(text, { add_special_tokens: false }).length;
-  const messages =
-    typeof request.messages === "function" ? request.messages(countTokens) : request.messages;
+  const { messages, historyTurns } = isConversationToFit(request.messages)
+    ? fitConversation({ ...request.messages, countTokens })
+    : { messages: request.messages, historyTurns: undefined };
   if (messages.length === 0 || messages.every((message) => message.content.trim() === "")) {
     throw new InputError("input.empty", "a chat request needs at least one non-empty message");
   }
@@ -177,6 +182,7 @@ export async function generateChat(
     generatedTokens,
     promptTokens,
     truncated: generatedTokens >= request.settings.maxNewTokens,
+    ...(historyTurns === undefined ? {} : { historyTurns }),
   };
 }
 

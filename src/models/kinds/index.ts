@@ -5,4 +5,3 @@
 export * from "./table.js";
 export { cannotServe } from "./cannot-serve.js";
 export * from "./handles.js";
-export { composedForCrossing } from "./crossing.js";

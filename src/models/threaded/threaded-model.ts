@@ -14,7 +14,6 @@ import type { Logger } from "pino";
 import { fromErrorRecord, ModelError, cancelledError } from "../../shared/errors.js";
 import { siblingModule, startModuleWorker } from "../../shared/thread-calls.js";
 import type { ComputeDevice, LoadReport, ManagedModel, ModelTask } from "../contract.js";
-import { composedForCrossing } from "../kinds/index.js";
 import type { FromThread, ThreadRecipe, ToThread } from "./protocol.js";
 
 const HOST_URL = siblingModule(import.meta.url, "host");
@@ -101,7 +100,7 @@ export class ThreadedModel<In = unknown, Out = unknown> implements ManagedModel<
   async run(input: In, signal: AbortSignal): Promise<Out> {
     if (signal.aborted) throw cancelledError(signal.reason);
     const worker = await this.alive();
-    const { data, callbacks } = splitCallbacks(composedForCrossing(this.recipe.kind, input));
+    const { data, callbacks } = splitCallbacks(input);
     const id = this.nextId++;
     const onAbort = () => worker.postMessage({ type: "cancel", id } satisfies ToThread);
     signal.addEventListener("abort", onAbort, { once: true });

@@ -21,7 +21,6 @@ import type { JobEvent, ModelHandle, Scheduling } from "../../models/contract.js
 import type { Config } from "../../config/index.js";
 import { systemClock, type Clock } from "../../shared/clock.js";
 import { InputError, isAppError } from "../../shared/errors.js";
-import { fitConversation, type FittedConversation } from "./context.js";
 import { streamReply, type PieceStream } from "./piece-stream.js";
 import { DEFAULT_SYSTEM_PROMPT } from "./prompts.js";
 import { ThinkFilter } from "./think.js";
@@ -200,7 +199,6 @@ export class ChatService {
     try {
       // Inside the try: a refused input fails the pieces too, as a failed generation does.
       const conversation = prepare();
-      let fitted: FittedConversation | undefined;
       const filter = new ThinkFilter();
       let visible = "";
       const show = (piece: string) => {
@@ -209,15 +207,11 @@ export class ChatService {
         pieces.push(piece);
       };
       const request: ChatRequest = {
-        messages: (countTokens) => {
-          fitted = fitConversation({
-            systemPrompt: conversation.systemPrompt,
-            history: conversation.history,
-            message: conversation.message,
-            budgetTokens: this.budgetTokens,
-            countTokens,
-          });
-          return fitted.messages;
+        messages: {
+          systemPrompt: conversation.systemPrompt,
+          history: conversation.history.map(({ role, text }) => ({ role, text })),
+          message: conversation.message,
+          budgetTokens: this.budgetTokens,
         },
         settings: conversation.settings,
         onText: (piece) => show(filter.push(piece)),
@@ -236,7 +230,7 @@ export class ChatService {
         tokens: result.generatedTokens,
         ms: this.clock.now() - started,
         promptTokens: result.promptTokens,
-        historyTurns: fitted?.historyTurns ?? 0,
+        historyTurns: result.historyTurns ?? 0,
         truncated: result.truncated,
       };
       pieces.end();

@@ -20,8 +20,6 @@ export { checkNormalization, DEFAULT_GUARD_LIMITS, wordOverlap } from "./guard.j
 export type { GuardLimits } from "./guard.js";
 export { chunkText, joinChunks } from "./chunking.js";
 export type { TextChunk } from "./chunking.js";
-export { fitConversation, MESSAGE_FRAME_TOKENS } from "./context.js";
-export type { ConversationInput, FittedConversation } from "./context.js";
 export {
   DEFAULT_SYSTEM_PROMPT,
   normalizationMessages,

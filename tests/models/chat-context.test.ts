@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { MESSAGE_FRAME_TOKENS, fitConversation } from "../../src/services/chat/index.js";
-import { charCounter } from "./stub-chat.js";
+import { MESSAGE_FRAME_TOKENS, fitConversation } from "../../src/models/adapters/chat-context.js";
+import { charCounter } from "../chat/stub-chat.js";
 
 const turn = (role: "user" | "assistant", text: string) => ({ role, text });
 const cost = (text: string) => text.length + MESSAGE_FRAME_TOKENS;

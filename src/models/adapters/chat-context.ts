@@ -2,10 +2,10 @@
  * What the model sees of a conversation: the system prompt, as many of the newest stored turns
  * as fit the token budget (oldest first), and the current message. The system prompt and the
  * current message are always sent, even when they alone exceed the budget; history is what
- * gives way.
+ * gives way. Turns are counted with the model's own tokenizer, so the fitting happens where
+ * the model is loaded (the main thread, a worker thread, a cluster worker).
  */
-import type { ChatMessage, TokenCounter } from "../../models/adapters/chat-qwen.js";
-import type { HistoryTurn } from "../../memory/index.js";
+import type { ChatMessage, TokenCounter } from "./chat-qwen.js";
 
 /**
  * Tokens a chat template adds around each message's text. ChatML (Qwen) wraps every message
@@ -13,13 +13,24 @@ import type { HistoryTurn } from "../../memory/index.js";
  */
 export const MESSAGE_FRAME_TOKENS = 4;
 
-export interface ConversationInput {
+/** A conversation for the model to fit to a token budget: plain data, it crosses threads. */
+export interface ConversationToFit {
   systemPrompt: string;
   /** Stored turns of the current conversation, oldest first. */
-  history: readonly Pick<HistoryTurn, "role" | "text">[];
+  history: readonly { role: "user" | "assistant"; text: string }[];
   message: string;
   /** Tokens the whole prompt (system, history, message) should stay within. */
   budgetTokens: number;
+}
+
+/** Whether a chat request's messages are a conversation to fit rather than the messages. */
+export function isConversationToFit(
+  messages: readonly ChatMessage[] | ConversationToFit,
+): messages is ConversationToFit {
+  return !Array.isArray(messages);
+}
+
+export interface ConversationInput extends ConversationToFit {
   countTokens: TokenCounter;
 }
 
