@@ -186,7 +186,7 @@ export function buildModels(
     priority,
     log: config.log,
   });
-  const threaded = (row: Kind, where: Kind["thread"], model: ManagedModel): ManagedModel =>
+  const threaded = (row: Kind, where: Placement, model: ManagedModel): ManagedModel =>
     where === "foreground" || where === "background"
       ? new ThreadedModel(model, recipe(row, where), logger)
       : model;
@@ -231,17 +231,19 @@ export function batchCopyId(kind: string): string {
 
 /**
  * Whether a kind's model may run its batch pieces on a copy in a thread at nice 10 (the
- * table's `batchCopy`): only a model that computes on the CPU on the main thread. In a thread
- * of its own the model's batch and interactive work already leave the main thread alone, and
- * on a GPU the CPU's priorities don't order the work while a second copy would take as much
- * of the GPU's memory again.
+ * table's `batchCopy`): only a model that computes on the CPU at the main thread's priority,
+ * on the main thread or in a thread of its own (chat with MODEL_WORKER_THREADS). A model in
+ * a thread at nice 10 already leaves the cores to the others, and on a GPU the CPU's
+ * priorities don't order the work while a second copy would take as much of the GPU's memory
+ * again.
  */
 export function hasBatchCopy(
   row: Pick<Kind, "thread" | "batchCopy">,
   model: Pick<ManagedModel, "device">,
   workerThreads: boolean,
 ): boolean {
-  return row.batchCopy && model.device === "cpu" && placement(row, workerThreads) === "main";
+  const where = placement(row, workerThreads);
+  return row.batchCopy && model.device === "cpu" && (where === "main" || where === "foreground");
 }
 
 /**
@@ -260,7 +262,7 @@ export function batchCopyKinds(
   const copied = KIND_TABLE.filter((row) =>
     hasBatchCopy(row, models[row.id]!, settings.workerThreads),
   );
-  const threadBytes = (where: Kind["thread"]) =>
+  const threadBytes = (where: Placement) =>
     where === "foreground" || where === "background" ? THREAD_BYTES : 0;
   const everything =
     KIND_TABLE.reduce(
@@ -273,11 +275,13 @@ export function batchCopyKinds(
 }
 
 /**
- * Where a kind's model computes, as the kind table says it: "main" (the main thread, which
- * the in-process models share and take turns on), a worker thread of its own at that CPU
- * priority (only with MODEL_WORKER_THREADS), or "own" processes (tesseract).
+ * Where a kind's model computes: "main" (the main thread, which the in-process models share
+ * and take turns on), a worker thread of its own at the CPU priority the kind table says
+ * (only with MODEL_WORKER_THREADS), or "own" processes (tesseract).
  */
-export function placement(row: Pick<Kind, "thread">, workerThreads: boolean): Kind["thread"] {
+export type Placement = Kind["thread"] | "main";
+
+export function placement(row: Pick<Kind, "thread">, workerThreads: boolean): Placement {
   return workerThreads || row.thread === "own" ? row.thread : "main";
 }
 

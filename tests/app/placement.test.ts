@@ -26,13 +26,13 @@ describe("placement", () => {
     });
   });
 
-  it("moves all but chat and OCR into threads of their own with MODEL_WORKER_THREADS", () => {
+  it("moves all but OCR into threads of their own with MODEL_WORKER_THREADS", () => {
     assert.deepEqual(where(true), {
       "tts-ru": "foreground",
       "tts-en": "foreground",
       asr: "background",
       vad: "background",
-      chat: "main",
+      chat: "foreground",
       ocr: "own",
       vision: "foreground",
       embed: "background",
@@ -51,7 +51,7 @@ describe("thread plan", () => {
   });
 
   it("shares the cores with each model in a thread of its own", () => {
-    // Chat on the main thread, two voices, Whisper, the vision model and the embedder apart.
+    // Chat, two voices, Whisper, the vision model and the embedder, each apart.
     assert.equal(intraOp(cpu, { workerThreads: true, cores: 12 }), 2);
     assert.equal(intraOp(cpu, { workerThreads: true, cores: 2 }), 1);
   });

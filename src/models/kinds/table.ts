@@ -78,19 +78,19 @@ export interface KindRow {
   readonly concurrency: "one" | "ocr-workers";
   /**
    * Where its inferences run. A {@link ThreadPriority}: on the main thread, or with
-   * MODEL_WORKER_THREADS in a worker thread of its own at that CPU priority. "main": always on
-   * the main thread. "own": in processes of its own (tesseract), never on the main thread.
+   * MODEL_WORKER_THREADS in a worker thread of its own at that CPU priority. "own": in
+   * processes of its own (tesseract), never on the main thread.
    * onnxruntime-node runs an inference on the thread that asks for it, and a Whisper window
    * or a VAD pass on the main thread is a stretch in which no chat answer moves and nobody is
    * answered: the models on the main thread take turns there, interactive work first.
-   * Chat stays on the main thread: a conversation is fitted to the context with the tokenizer
-   * there, and it is the work someone is waiting on (its batch pieces may run on a copy in a
-   * thread, see `batchCopy`).
+   * Chat, the vision model and the voices keep the main thread's priority in their threads:
+   * someone is waiting on their answer (chat's batch pieces run on a copy, see `batchCopy`).
    */
-  readonly thread: ThreadPriority | "main" | "own";
+  readonly thread: ThreadPriority | "own";
   /**
    * Whether its batch pieces run on a copy of the model in a worker thread of their own at
-   * nice 10, when the model computes on the CPU on the main thread (MODEL_BATCH_THREADS):
+   * nice 10, when the model computes on the CPU at the main thread's priority, on the main
+   * thread or in a thread of its own (MODEL_BATCH_THREADS):
    * the kinds whose long jobs are cut into many pieces (a long recording's windows and VAD
    * pieces, a document's clean-up chunks and passages). On the main thread those pieces took
    * turns with the questions people wait on, and beside a crowd's PDFs they were most of its
@@ -199,7 +199,7 @@ export const KIND_TABLE = deepFreeze([
     wire: "chat",
     fallback: null,
     concurrency: "one",
-    thread: "main",
+    thread: "foreground",
     batchCopy: true,
     pinned: false,
     // A prompt with its history.
