@@ -6,7 +6,7 @@ import type {
   ChatResult,
   TokenCounter,
 } from "../../src/models/adapters/chat-qwen.js";
-import { fitConversation, isConversationToFit } from "../../src/models/adapters/chat-context.js";
+import { messagesToSend } from "../../src/models/adapters/chat-context.js";
 import type { ModelHandle, RunOptions } from "../../src/models/contract.js";
 import { cancelledError } from "../../src/shared/errors.js";
 
@@ -42,14 +42,7 @@ export function stubChat(respond: (messages: readonly ChatMessage[]) => string[]
     id: "stub-chat",
     async run(request: ChatRequest, options: RunOptions = {}): Promise<ChatResult> {
       const { signal } = options;
-      const {
-        messages,
-        historyTurns,
-      }: { messages: readonly ChatMessage[]; historyTurns?: number } = isConversationToFit(
-        request.messages,
-      )
-        ? fitConversation({ ...request.messages, countTokens: charCounter })
-        : { messages: request.messages, historyTurns: undefined };
+      const { messages, historyTurns } = messagesToSend(request.messages, charCounter);
       calls.push({ messages, request, signal });
       let text = "";
       for (const piece of respond(messages)) {

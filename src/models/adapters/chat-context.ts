@@ -23,8 +23,20 @@ export interface ConversationToFit {
   budgetTokens: number;
 }
 
-/** Whether a chat request's messages are a conversation to fit rather than the messages. */
-export function isConversationToFit(
+/**
+ * What a chat request sends the model: its messages as they are, or its conversation fitted
+ * to the budget with `countTokens` (and how many stored turns went along).
+ */
+export function messagesToSend(
+  messages: readonly ChatMessage[] | ConversationToFit,
+  countTokens: TokenCounter,
+): { messages: readonly ChatMessage[]; historyTurns?: number } {
+  return isConversationToFit(messages)
+    ? fitConversation({ ...messages, countTokens })
+    : { messages };
+}
+
+function isConversationToFit(
   messages: readonly ChatMessage[] | ConversationToFit,
 ): messages is ConversationToFit {
   return !Array.isArray(messages);

@@ -19,7 +19,7 @@ import {
 import type { Logger } from "pino";
 import { InputError } from "../../shared/errors.js";
 import type { RuntimeSettings } from "../runtime/environment.js";
-import { fitConversation, isConversationToFit, type ConversationToFit } from "./chat-context.js";
+import { messagesToSend, type ConversationToFit } from "./chat-context.js";
 import { generateUntilAborted } from "./interruptible.js";
 import { DEFAULT_TOP_K, PICK_LIKELIEST, TokenSampler } from "./token-sampler.js";
 import type { PipelineFactory } from "../runtime/pipeline.js";
@@ -116,9 +116,7 @@ export async function generateChat(
   const { tokenizer } = pipe;
   const countTokens: TokenCounter = (text) =>
     tokenizer.encode(text, { add_special_tokens: false }).length;
-  const { messages, historyTurns } = isConversationToFit(request.messages)
-    ? fitConversation({ ...request.messages, countTokens })
-    : { messages: request.messages, historyTurns: undefined };
+  const { messages, historyTurns } = messagesToSend(request.messages, countTokens);
   if (messages.length === 0 || messages.every((message) => message.content.trim() === "")) {
     throw new InputError("input.empty", "a chat request needs at least one non-empty message");
   }
