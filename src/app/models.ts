@@ -187,9 +187,7 @@ export function buildModels(
     log: config.log,
   });
   const threaded = (row: Kind, where: Placement, model: ManagedModel): ManagedModel =>
-    where === "foreground" || where === "background"
-      ? new ThreadedModel(model, recipe(row, where), logger)
-      : model;
+    inThreadOfItsOwn(where) ? new ThreadedModel(model, recipe(row, where), logger) : model;
   const copies = batchCopyKinds(adapters, config.models, budgetBytes);
   logger.info(
     { kinds: [...copies], setting: config.models.batchThreads },
@@ -262,8 +260,7 @@ export function batchCopyKinds(
   const copied = KIND_TABLE.filter((row) =>
     hasBatchCopy(row, models[row.id]!, settings.workerThreads),
   );
-  const threadBytes = (where: Placement) =>
-    where === "foreground" || where === "background" ? THREAD_BYTES : 0;
+  const threadBytes = (where: Placement) => (inThreadOfItsOwn(where) ? THREAD_BYTES : 0);
   const everything =
     KIND_TABLE.reduce(
       (sum, row) =>
@@ -283,6 +280,10 @@ export type Placement = Kind["thread"] | "main";
 
 export function placement(row: Pick<Kind, "thread">, workerThreads: boolean): Placement {
   return workerThreads || row.thread === "own" ? row.thread : "main";
+}
+
+function inThreadOfItsOwn(where: Placement): where is ThreadPriority {
+  return where === "foreground" || where === "background";
 }
 
 export interface ThreadPlanOptions {

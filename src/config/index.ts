@@ -55,8 +55,9 @@ export interface Config {
     /** Whether the kinds the table marks run each in a worker thread of its own. */
     workerThreads: boolean;
     /**
-     * Whether the main thread's CPU models the table marks run batch pieces on a copy in a
-     * thread; "auto": when the memory budget holds every model and every copy at once.
+     * Whether the CPU models at the main thread's priority that the table marks run batch
+     * pieces on a copy in a thread; "auto": when the memory budget holds every model and every
+     * copy at once.
      */
     batchThreads: "auto" | boolean;
     /** Pieces one owner may have waiting in a model's line, and updates in their own line. */
