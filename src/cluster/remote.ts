@@ -210,6 +210,9 @@ export class RemoteModels {
     if (!this.isReachable()) throw unavailable();
     try {
       await this.refreshWorkers();
+      // A shared read may have begun before a worker that just started wrote its heartbeat:
+      // refuse only on a read begun after the request.
+      if (capacityOf(this.workers, kind) === 0) await this.readWorkers();
     } catch (error) {
       throw unavailable(error);
     }
@@ -272,14 +275,15 @@ export class RemoteModels {
    * one after another then enter the line in that order.
    */
   private refreshWorkers(): Promise<void> {
-    this.workersRead ??= readHeartbeats(this.redis, this.options.settings.prefix)
-      .then((workers) => {
-        this.workers = workers;
-      })
-      .finally(() => {
-        this.workersRead = undefined;
-      });
+    this.workersRead ??= this.readWorkers().finally(() => {
+      this.workersRead = undefined;
+    });
     return this.workersRead;
+  }
+
+  /** Reads the live workers now, sharing nothing. */
+  private async readWorkers(): Promise<void> {
+    this.workers = await readHeartbeats(this.redis, this.options.settings.prefix);
   }
 
   /**

@@ -201,10 +201,10 @@ describe("cluster: remote handles and a worker over Redis", () => {
   });
 
   it("a waiting job hears its place in line", async () => {
-    ocr.started = signal<string>();
     const controllers = [1, 2, 3].map(() => new AbortController());
     const positions: number[][] = [[], [], []];
     const heard = signal();
+    const heardRunning = signal();
     const run = (index: number) =>
       remote
         .handle("ocr")
@@ -213,6 +213,7 @@ describe("cluster: remote handles and a worker over Redis", () => {
           {
             signal: controllers[index]!.signal,
             onEvent: (event) => {
+              if (event.type === "running" && index === 0) heardRunning.fire();
               if (event.type !== "queued") return;
               positions[index]!.push(event.position);
               if (index === 2) heard.fire();
@@ -221,7 +222,7 @@ describe("cluster: remote handles and a worker over Redis", () => {
         )
         .catch(() => undefined);
     const first = run(0);
-    await ocr.started.promise; // the worker's one OCR slot is taken
+    await heardRunning.promise; // the worker's one OCR slot is taken, as the bot knows
     const second = run(1);
     const third = run(2);
     await heard.promise;
@@ -258,12 +259,20 @@ describe("cluster: remote handles and a worker over Redis", () => {
 
   it("jobs waiting in the bot's line fail with cluster.no_worker when the last worker goes", async () => {
     await startWorker(["ocr"], "lone");
-    ocr.started = signal<string>();
     const queued = signal<number>();
     const isNoWorker = (error: unknown) =>
       error instanceof AppError && error.code === "cluster.no_worker";
-    const running = remote.handle("ocr").run({ image: new Uint8Array([4]) });
-    await ocr.started.promise;
+    // The bot hears "running" after BullMQ's "active" for the job (one event stream), so by
+    // then it knows nothing of this kind waits in Redis; the worker's model starting may come
+    // sooner.
+    const heardRunning = signal<void>();
+    const running = remote
+      .handle("ocr")
+      .run(
+        { image: new Uint8Array([4]) },
+        { onEvent: (event) => event.type === "running" && heardRunning.fire() },
+      );
+    await heardRunning.promise;
     const waiting = remote
       .handle("ocr")
       .run(
