@@ -124,8 +124,12 @@ export function buildModels(
   const probesCuda = config.models.profile === "auto" || config.models.profile === "gpu";
   const cuda = probesCuda ? detectCuda() : undefined;
   const profile = configuredProfile(config, cuda?.available ?? false);
+  const usesGpu = Object.values(profile.models).some((entry) => entry.device === "cuda");
+  const budgetBytes =
+    config.models.budgetBytes ?? defaultBudgetBytes(usesGpu ? "cuda" : "cpu", os.totalmem());
+  const workerThreads = usesWorkerThreads(profile, config.models.workerThreads, budgetBytes);
   const threads = profileThreads(profile, {
-    workerThreads: config.models.workerThreads,
+    workerThreads,
     ...(config.models.threads === undefined ? {} : { override: config.models.threads }),
   });
   const runtime = configureRuntime({
@@ -134,9 +138,6 @@ export function buildModels(
     threads,
     logger,
   });
-  const usesGpu = Object.values(profile.models).some((entry) => entry.device === "cuda");
-  const budgetBytes =
-    config.models.budgetBytes ?? defaultBudgetBytes(usesGpu ? "cuda" : "cpu", os.totalmem());
   logger.info(
     {
       profile: profile.name,
@@ -145,6 +146,7 @@ export function buildModels(
       cudaReason: cuda?.reason,
       budgetBytes,
       modelsDir: runtime.modelsDir,
+      workerThreads,
       threads,
     },
     "models configured",
@@ -188,13 +190,17 @@ export function buildModels(
   });
   const threaded = (row: Kind, where: Placement, model: ManagedModel): ManagedModel =>
     inThreadOfItsOwn(where) ? new ThreadedModel(model, recipe(row, where), logger) : model;
-  const copies = batchCopyKinds(adapters, config.models, budgetBytes);
+  const copies = batchCopyKinds(
+    adapters,
+    { batchThreads: config.models.batchThreads, workerThreads },
+    budgetBytes,
+  );
   logger.info(
     { kinds: [...copies], setting: config.models.batchThreads },
     copies.size > 0 ? "batch pieces run on copies in threads" : "no copies for batch pieces",
   );
   const handles = kindHandles((row) => {
-    const where = placement(row, config.models.workerThreads);
+    const where = placement(row, workerThreads);
     const model = adapters[row.id] as ManagedModel;
     const line = {
       ...options(row.id, row.concurrency === "ocr-workers" ? ocrWorkers : 1),
@@ -269,6 +275,32 @@ export function batchCopyKinds(
     ) + copied.reduce((sum, row) => sum + models[row.id]!.estimatedBytes + THREAD_BYTES, 0);
   if (settings.batchThreads === "auto" && everything > budgetBytes) return new Set();
   return new Set(copied.map((row) => row.id));
+}
+
+/**
+ * Whether the in-process models run each in a worker thread of their own
+ * (MODEL_WORKER_THREADS), leaving the main thread to Telegram and HTTP. "auto": when there is
+ * more than one core, every model is on the CPU (CUDA sessions in worker threads are
+ * unverified, and on a GPU the models don't compete for the cores), and the budget holds
+ * every model and its thread at once, by the catalogue's figures (the models' own estimates
+ * need the runtime, whose thread plan depends on this answer).
+ */
+export function usesWorkerThreads(
+  profile: ResolvedProfile,
+  setting: "auto" | boolean,
+  budgetBytes: number,
+  cores = os.availableParallelism(),
+): boolean {
+  if (setting !== "auto") return setting;
+  if (cores < 2 || CATALOGUE_KINDS.some((kind) => profile.models[kind].device !== "cpu")) {
+    return false;
+  }
+  const threads = KIND_TABLE.filter((row) => inThreadOfItsOwn(placement(row, true))).length;
+  const models = CATALOGUE_KINDS.reduce(
+    (sum, kind) => sum + profile.models[kind].memoryBytes,
+    profile.vad.memoryBytes,
+  );
+  return models + threads * THREAD_BYTES <= budgetBytes;
 }
 
 /**

@@ -52,8 +52,12 @@ export interface Config {
     maxQueue: QueueLimits;
     /** ONNX Runtime intra-op threads per session; undefined: cores shared among the models. */
     threads?: number;
-    /** Whether the kinds the table marks run each in a worker thread of its own. */
-    workerThreads: boolean;
+    /**
+     * Whether the in-process models run each in a worker thread of their own; "auto": on a
+     * machine of several cores whose models are all on the CPU, when the memory budget holds
+     * every model and its thread at once.
+     */
+    workerThreads: "auto" | boolean;
     /**
      * Whether the CPU models at the main thread's priority that the table marks run batch
      * pieces on a copy in a thread; "auto": when the memory budget holds every model and every
@@ -287,8 +291,8 @@ export function loadConfig(
       preload: e.MODELS_PRELOAD,
       maxQueue: e.MODEL_MAX_QUEUE,
       threads: e.MODEL_THREADS,
-      workerThreads: e.MODEL_WORKER_THREADS,
-      batchThreads: e.MODEL_BATCH_THREADS === "auto" ? "auto" : e.MODEL_BATCH_THREADS === "true",
+      workerThreads: autoOrBoolean(e.MODEL_WORKER_THREADS),
+      batchThreads: autoOrBoolean(e.MODEL_BATCH_THREADS),
       ownerMaxWaiting: e.OWNER_MAX_WAITING,
       batchAgingMs: e.BATCH_AGING,
       overrides: modelOverrides(e),
@@ -389,6 +393,11 @@ function modelOverrides(
       : [],
   );
   return Object.fromEntries(entries) as Record<OverridableKind, ModelOverride>;
+}
+
+/** An "auto" | "true" | "false" setting as the config holds it. */
+function autoOrBoolean(value: "auto" | "true" | "false"): "auto" | boolean {
+  return value === "auto" ? value : value === "true";
 }
 
 /** MB settings are MiB, as MAX_FILE_MB always was. */

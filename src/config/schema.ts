@@ -69,7 +69,7 @@ export const envSchema = z.object({
   MODELS_PRELOAD: list.default([]),
   MODEL_MAX_QUEUE: queueLimits.default({ perModel: {} }),
   MODEL_THREADS: integer(1, 1024).optional(),
-  MODEL_WORKER_THREADS: boolean.default(false),
+  MODEL_WORKER_THREADS: z.enum(["auto", "true", "false"]).default("auto"),
   MODEL_BATCH_THREADS: z.enum(["auto", "true", "false"]).default("auto"),
   OWNER_MAX_WAITING: integer(1, 10_000).default(20),
   BATCH_AGING: duration.default(20_000),

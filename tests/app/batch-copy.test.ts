@@ -77,6 +77,8 @@ describe("batch pieces on the chat model's copy, fixture profile", () => {
     const config = loadConfig({
       BOT_TOKEN: "4242424242:E2E-test-token-0123456789abcdef",
       MODEL_PROFILE: "fixture",
+      // Chat on the main thread, its copy in a thread: the two places a conversation is fitted.
+      MODEL_WORKER_THREADS: "false",
       DATA_DIR: dir,
       MODELS_DIR: path.join(dir, "models"),
     });

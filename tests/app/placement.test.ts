@@ -5,9 +5,10 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { placement, profileThreads } from "../../src/app/models.js";
+import { placement, profileThreads, usesWorkerThreads } from "../../src/app/models.js";
 import { resolveProfile } from "../../src/models/catalogue/index.js";
-import { KIND_TABLE } from "../../src/models/kinds/index.js";
+import { CATALOGUE_KINDS, KIND_TABLE } from "../../src/models/kinds/index.js";
+import { THREAD_BYTES } from "../../src/models/threaded/index.js";
 
 const where = (workerThreads: boolean) =>
   Object.fromEntries(KIND_TABLE.map((row) => [row.id, placement(row, workerThreads)]));
@@ -37,6 +38,34 @@ describe("placement", () => {
       vision: "foreground",
       embed: "background",
     });
+  });
+});
+
+describe("MODEL_WORKER_THREADS=auto", () => {
+  const cpu = resolveProfile("cpu", {}, { cudaAvailable: false });
+  // Every model, and a thread for each but OCR: two voices, Whisper, the VAD, chat, the
+  // vision model and the embedder.
+  const everything =
+    CATALOGUE_KINDS.reduce((sum, kind) => sum + cpu.models[kind].memoryBytes, 0) +
+    cpu.vad.memoryBytes +
+    7 * THREAD_BYTES;
+
+  it("uses threads on several cores when the budget holds every model and its thread", () => {
+    assert.equal(usesWorkerThreads(cpu, "auto", everything, 2), true);
+    assert.equal(usesWorkerThreads(cpu, "auto", everything - 1, 2), false);
+  });
+
+  it("keeps the models on the main thread on one core or with any model on the GPU", () => {
+    assert.equal(usesWorkerThreads(cpu, "auto", everything, 1), false);
+    const chatOnGpu = resolveProfile("cpu", { chat: { device: "cuda" } }, { cudaAvailable: true });
+    assert.equal(usesWorkerThreads(chatOnGpu, "auto", 64 * everything, 8), false);
+    const gpu = resolveProfile("gpu", {}, { cudaAvailable: true });
+    assert.equal(usesWorkerThreads(gpu, "auto", 64 * everything, 8), false);
+  });
+
+  it("takes true and false as they are", () => {
+    assert.equal(usesWorkerThreads(cpu, true, 0, 1), true);
+    assert.equal(usesWorkerThreads(cpu, false, 64 * everything, 8), false);
   });
 });
 

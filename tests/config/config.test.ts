@@ -103,6 +103,23 @@ describe("loadConfig", () => {
     assert.equal(config.models.overrides.chat.device, "cuda");
   });
 
+  it("parses MODEL_WORKER_THREADS and MODEL_BATCH_THREADS: auto by default, true or false", () => {
+    const models = (env: Record<string, string>) => loadConfig({ BOT_TOKEN: TOKEN, ...env }).models;
+    assert.equal(models({}).workerThreads, "auto");
+    assert.equal(models({}).batchThreads, "auto");
+    assert.equal(models({ MODEL_WORKER_THREADS: "true" }).workerThreads, true);
+    assert.equal(models({ MODEL_WORKER_THREADS: "false" }).workerThreads, false);
+    assert.equal(models({ MODEL_BATCH_THREADS: "false" }).batchThreads, false);
+    assert.deepEqual(
+      configError({
+        BOT_TOKEN: TOKEN,
+        MODEL_WORKER_THREADS: "yes",
+        MODEL_BATCH_THREADS: "1",
+      }).problems.map((problem) => problem.split(":")[0]),
+      ["MODEL_WORKER_THREADS", "MODEL_BATCH_THREADS"],
+    );
+  });
+
   it("parses OCR_ENGINE: auto by default, native or js, nothing else", () => {
     assert.equal(loadConfig({ BOT_TOKEN: TOKEN }).ocr.engine, "auto");
     assert.equal(loadConfig({ BOT_TOKEN: TOKEN, OCR_ENGINE: "native" }).ocr.engine, "native");
