@@ -291,8 +291,8 @@ export function loadConfig(
       preload: e.MODELS_PRELOAD,
       maxQueue: e.MODEL_MAX_QUEUE,
       threads: e.MODEL_THREADS,
-      workerThreads: autoOrBoolean(e.MODEL_WORKER_THREADS),
-      batchThreads: autoOrBoolean(e.MODEL_BATCH_THREADS),
+      workerThreads: e.MODEL_WORKER_THREADS,
+      batchThreads: e.MODEL_BATCH_THREADS,
       ownerMaxWaiting: e.OWNER_MAX_WAITING,
       batchAgingMs: e.BATCH_AGING,
       overrides: modelOverrides(e),
@@ -393,11 +393,6 @@ function modelOverrides(
       : [],
   );
   return Object.fromEntries(entries) as Record<OverridableKind, ModelOverride>;
-}
-
-/** An "auto" | "true" | "false" setting as the config holds it. */
-function autoOrBoolean(value: "auto" | "true" | "false"): "auto" | boolean {
-  return value === "auto" ? value : value === "true";
 }
 
 /** MB settings are MiB, as MAX_FILE_MB always was. */

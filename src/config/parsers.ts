@@ -64,6 +64,15 @@ export const boolean = z.string().transform((text, ctx) => {
   return z.NEVER;
 });
 
+/** "auto", or a boolean spelt any way {@link boolean} takes. */
+export const autoOrBoolean = z.string().transform((text, ctx): "auto" | boolean => {
+  if (text.trim().toLowerCase() === "auto") return "auto";
+  const parsed = boolean.safeParse(text);
+  if (parsed.success) return parsed.data;
+  ctx.addIssue({ code: "custom", message: `expected auto, true or false, got "${text}"` });
+  return z.NEVER;
+});
+
 /** A comma- or space-separated list of strings; empty means an empty list. */
 export const list = z.string().transform((text) =>
   text

@@ -5,7 +5,17 @@
 import { z } from "zod";
 import { acceptedAsrLanguages, normaliseAsrLanguage } from "./asr-languages.js";
 import { KIND_TABLE, WORKER_MODEL_NAMES, type OverrideEnvKey } from "../models/kinds/table.js";
-import { boolean, bytes, duration, idList, integer, list, number, queueLimits } from "./parsers.js";
+import {
+  autoOrBoolean,
+  boolean,
+  bytes,
+  duration,
+  idList,
+  integer,
+  list,
+  number,
+  queueLimits,
+} from "./parsers.js";
 
 const device = z.enum(["auto", "cpu", "cuda"]);
 const dtype = z.enum(["auto", "fp32", "fp16", "q8", "int8", "uint8", "q4", "bnb4", "q4f16"]);
@@ -69,8 +79,8 @@ export const envSchema = z.object({
   MODELS_PRELOAD: list.default([]),
   MODEL_MAX_QUEUE: queueLimits.default({ perModel: {} }),
   MODEL_THREADS: integer(1, 1024).optional(),
-  MODEL_WORKER_THREADS: z.enum(["auto", "true", "false"]).default("auto"),
-  MODEL_BATCH_THREADS: z.enum(["auto", "true", "false"]).default("auto"),
+  MODEL_WORKER_THREADS: autoOrBoolean.default("auto"),
+  MODEL_BATCH_THREADS: autoOrBoolean.default("auto"),
   OWNER_MAX_WAITING: integer(1, 10_000).default(20),
   BATCH_AGING: duration.default(20_000),
 

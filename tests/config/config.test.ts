@@ -103,21 +103,25 @@ describe("loadConfig", () => {
     assert.equal(config.models.overrides.chat.device, "cuda");
   });
 
-  it("parses MODEL_WORKER_THREADS and MODEL_BATCH_THREADS: auto by default, true or false", () => {
+  it("parses MODEL_WORKER_THREADS and MODEL_BATCH_THREADS: auto by default, or a boolean", () => {
     const models = (env: Record<string, string>) => loadConfig({ BOT_TOKEN: TOKEN, ...env }).models;
     assert.equal(models({}).workerThreads, "auto");
     assert.equal(models({}).batchThreads, "auto");
     assert.equal(models({ MODEL_WORKER_THREADS: "true" }).workerThreads, true);
-    assert.equal(models({ MODEL_WORKER_THREADS: "false" }).workerThreads, false);
+    assert.equal(models({ MODEL_WORKER_THREADS: "1" }).workerThreads, true);
+    assert.equal(models({ MODEL_WORKER_THREADS: "off" }).workerThreads, false);
+    assert.equal(models({ MODEL_BATCH_THREADS: "AUTO" }).batchThreads, "auto");
     assert.equal(models({ MODEL_BATCH_THREADS: "false" }).batchThreads, false);
+    const error = configError({
+      BOT_TOKEN: TOKEN,
+      MODEL_WORKER_THREADS: "maybe",
+      MODEL_BATCH_THREADS: "2",
+    });
     assert.deepEqual(
-      configError({
-        BOT_TOKEN: TOKEN,
-        MODEL_WORKER_THREADS: "yes",
-        MODEL_BATCH_THREADS: "1",
-      }).problems.map((problem) => problem.split(":")[0]),
+      error.problems.map((problem) => problem.split(":")[0]),
       ["MODEL_WORKER_THREADS", "MODEL_BATCH_THREADS"],
     );
+    assert.match(error.message, /expected auto, true or false, got "maybe"/);
   });
 
   it("parses OCR_ENGINE: auto by default, native or js, nothing else", () => {
