@@ -124,7 +124,7 @@ export function buildModels(
   const probesCuda = config.models.profile === "auto" || config.models.profile === "gpu";
   const cuda = probesCuda ? detectCuda() : undefined;
   const profile = configuredProfile(config, cuda?.available ?? false);
-  const usesGpu = Object.values(profile.models).some((entry) => entry.device === "cuda");
+  const usesGpu = anyModelOnGpu(profile);
   const budgetBytes =
     config.models.budgetBytes ?? defaultBudgetBytes(usesGpu ? "cuda" : "cpu", os.totalmem());
   const workerThreads = usesWorkerThreads(profile, config.models.workerThreads, budgetBytes);
@@ -292,15 +292,17 @@ export function usesWorkerThreads(
   cores = os.availableParallelism(),
 ): boolean {
   if (setting !== "auto") return setting;
-  if (cores < 2 || CATALOGUE_KINDS.some((kind) => profile.models[kind].device !== "cpu")) {
-    return false;
-  }
+  if (cores < 2 || anyModelOnGpu(profile)) return false;
   const threads = KIND_TABLE.filter((row) => inThreadOfItsOwn(placement(row, true))).length;
   const models = CATALOGUE_KINDS.reduce(
     (sum, kind) => sum + profile.models[kind].memoryBytes,
     profile.vad.memoryBytes,
   );
   return models + threads * THREAD_BYTES <= budgetBytes;
+}
+
+function anyModelOnGpu(profile: ResolvedProfile): boolean {
+  return Object.values(profile.models).some((entry) => entry.device === "cuda");
 }
 
 /**
