@@ -213,6 +213,53 @@ describe("vision model limits and files", () => {
     }
   });
 
+  it("answers follow-ups about a picture without running the vision encoder again", async () => {
+    let encoderRuns = 0;
+    const model = createVisionModel({
+      spec,
+      runtime,
+      logger,
+      pipelineFactory: async (request) => {
+        const loaded = (await transformersPipelineFactory(request)) as ImageTextToTextPipeline;
+        const { sessions } = loaded.model as unknown as {
+          sessions: Record<string, { run: (...args: unknown[]) => Promise<unknown> }>;
+        };
+        const encoder = sessions.vision_encoder!;
+        const run = encoder.run.bind(encoder);
+        encoder.run = (...args) => {
+          encoderRuns += 1;
+          return run(...args);
+        };
+        return loaded;
+      },
+    });
+    await model.load();
+    try {
+      const [picture, other] = [await png(300, 200), await png(200, 300)];
+      const first = await model.run(ask([picture], "What is in this picture?"), signal);
+      const followUp = await model.run(
+        {
+          images: [picture],
+          turns: [
+            { role: "user", text: "What is in this picture?", images: [0] },
+            { role: "assistant", text: first.text },
+            { role: "user", text: "Now make a table of it." },
+          ],
+          maxNewTokens: 64,
+        },
+        signal,
+      );
+      const again = await model.run(ask([picture], "What is in this picture?"), signal);
+      assert.equal(encoderRuns, 1, "one encoding for the three questions");
+      assert.equal(followUp.text, VISION_TABLE);
+      assert.deepEqual(again, first, "the same answer from the same prompt");
+      await model.run(ask([other], "What is in this picture?"), signal);
+      assert.equal(encoderRuns, 2, "another picture is encoded");
+    } finally {
+      await model.unload();
+    }
+  });
+
   it("names models:pull when the vision encoder file is missing", async () => {
     const dir = mkdtempSync(join(tmpdir(), "vision-missing-"));
     try {

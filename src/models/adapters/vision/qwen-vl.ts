@@ -4,7 +4,8 @@
  * about its images: the turns go through the model's chat template with reasoning off, each
  * image through the image processor (resized within its pixel limits and patched), and the
  * answer is streamed through a callback as tokens are decoded. An aborted signal stops
- * generation at the next token, as for chat.
+ * generation at the next token, as for chat. A follow-up question about the same pictures
+ * reuses their encoding ({@link EncodedImages}).
  */
 import {
   RawImage,
@@ -23,6 +24,7 @@ import {
 } from "../../runtime/transformers-model.js";
 import { generateUntilAborted } from "../interruptible.js";
 import { PICK_LIKELIEST } from "../token-sampler.js";
+import { EncodedImages, type ImageEncoder } from "./encoded-images.js";
 import { imagePatches, type QwenImageProcessor } from "./patches.js";
 import type { VisionRequest, VisionResult, VisionTurn } from "./types.js";
 
@@ -80,9 +82,14 @@ export async function generateVision(
   if (limits.maxPixels !== undefined) {
     imageProcessor.max_pixels = Math.min(imageProcessor.max_pixels, limits.maxPixels);
   }
-  const vision = await imagePatches(
-    imageProcessor,
-    await Promise.all(order.map((index) => decodeImage(request.images[index], index))),
+  const vision = await encodedImagesOf(model).inputs(
+    order.map((index) => request.images[index]!),
+    imageProcessor.max_pixels,
+    async () =>
+      imagePatches(
+        imageProcessor,
+        await Promise.all(order.map((index) => decodeImage(request.images[index], index))),
+      ),
   );
   const text = expandImageTokens(prompt, vision?.tokensPerImage ?? []);
   const inputs = tokenizer(text, { add_special_tokens: false }) as {
@@ -130,6 +137,18 @@ export async function generateVision(
     promptTokens,
     truncated: generatedTokens >= request.maxNewTokens,
   };
+}
+
+/** Each loaded model's remembered pictures; they go with the model when it is unloaded. */
+const encodedImages = new WeakMap<object, EncodedImages>();
+
+function encodedImagesOf(model: ImageTextToTextPipeline["model"]): EncodedImages {
+  let images = encodedImages.get(model);
+  if (!images) {
+    images = new EncodedImages(model as ImageEncoder);
+    encodedImages.set(model, images);
+  }
+  return images;
 }
 
 /**
