@@ -39,6 +39,23 @@ describe("topIndices", () => {
       );
     }
   });
+
+  it("finds the largest wherever they are: in the first k, in a group of four, at the end", () => {
+    for (const length of [9, 10, 11, 12, 13]) {
+      for (const at of [0, 3, length - 2, length - 1]) {
+        const values = new Float32Array(length).fill(-5);
+        values[at] = 7;
+        values[(at + 1) % length] = 6;
+        assert.deepEqual(topIndices(values, 2), [at, (at + 1) % length], `${at} of ${length}`);
+      }
+    }
+  });
+
+  it("never picks NaN, and keeps the earlier of equal values first", () => {
+    const values = Float32Array.from([NaN, 1, NaN, 3, 3, NaN, 2, NaN, NaN]);
+    assert.deepEqual(topIndices(values, 3), [3, 4, 6]);
+    assert.deepEqual(topIndices(values, 9), [3, 4, 6, 1]);
+  });
 });
 
 describe("drawToken", () => {
