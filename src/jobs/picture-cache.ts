@@ -7,6 +7,7 @@
  * data, held in memory only while a conversation about them is likely to go on.
  */
 import type { Clock, TimerHandle } from "../shared/clock.js";
+import { LruByBytes } from "../shared/lru-by-bytes.js";
 import type { PictureFetcher, PictureRef } from "./pictures.js";
 
 export interface PictureCacheOptions {
@@ -28,49 +29,29 @@ interface Kept {
 }
 
 export class PictureCache {
-  /** By unique id, least recently used first. */
-  private readonly pictures = new Map<string, Kept>();
-  private bytes = 0;
+  /** By unique id. */
+  private readonly pictures: LruByBytes<Kept>;
 
-  constructor(private readonly options: PictureCacheOptions) {}
+  constructor(private readonly options: PictureCacheOptions) {
+    this.pictures = new LruByBytes(options.maxBytes, (kept) =>
+      options.clock.clearTimeout(kept.expiry),
+    );
+  }
 
   /** `fetch`, answered from what was fetched lately when it can be. */
   through(fetch: PictureFetcher): PictureFetcher {
     return async (ref: PictureRef) => {
-      const kept = this.take(ref.uniqueId);
-      if (kept) return kept;
+      const kept = this.pictures.get(ref.uniqueId);
+      if (kept) return kept.bytes;
       const bytes = await fetch(ref);
       this.keep(ref.uniqueId, bytes);
       return bytes;
     };
   }
 
-  private take(key: string): Uint8Array | undefined {
-    const kept = this.pictures.get(key);
-    if (!kept) return undefined;
-    // Most recently used last.
-    this.pictures.delete(key);
-    this.pictures.set(key, kept);
-    return kept.bytes;
-  }
-
   private keep(key: string, bytes: Uint8Array): void {
-    if (bytes.byteLength > this.options.maxBytes) return;
-    this.drop(key);
     const { clock, maxAgeMs } = this.options;
-    this.pictures.set(key, { bytes, expiry: clock.setTimeout(() => this.drop(key), maxAgeMs) });
-    this.bytes += bytes.byteLength;
-    for (const oldest of this.pictures.keys()) {
-      if (this.bytes <= this.options.maxBytes) break;
-      this.drop(oldest);
-    }
-  }
-
-  private drop(key: string): void {
-    const kept = this.pictures.get(key);
-    if (!kept) return;
-    this.pictures.delete(key);
-    this.options.clock.clearTimeout(kept.expiry);
-    this.bytes -= kept.bytes.byteLength;
+    const expiry = clock.setTimeout(() => this.pictures.delete(key), maxAgeMs);
+    this.pictures.set(key, { bytes, expiry }, bytes.byteLength);
   }
 }

@@ -17,6 +17,7 @@
  */
 import { createHash } from "node:crypto";
 import { Tensor } from "@huggingface/transformers";
+import { LruByBytes } from "../../../shared/lru-by-bytes.js";
 import type { ImagePatches } from "./patches.js";
 
 /** The part of a vision-language model the cache wraps. */
@@ -31,25 +32,16 @@ export interface ImageEncoder {
  */
 export const ENCODED_IMAGES_BYTES = 64 * 1024 * 1024;
 
-interface Remembered {
-  /** The stand-in for the patches, with the real grids and token counts. */
-  inputs: ImagePatches;
-  bytes: number;
-}
-
 export class EncodedImages {
-  /** Least recently used first. */
-  private readonly sets = new Map<string, Remembered>();
+  /** Each set's stand-in for the patches, with the real grids and token counts. */
+  private readonly sets: LruByBytes<ImagePatches>;
   private readonly featuresOf = new WeakMap<Tensor, Tensor>();
   /** Patches handed out for a set not remembered yet, until the encoder has read them. */
   private readonly awaiting = new WeakMap<Tensor, { key: string; patches: ImagePatches }>();
-  private bytes = 0;
   private readonly enabled: boolean;
 
-  constructor(
-    model: ImageEncoder,
-    private readonly limitBytes = ENCODED_IMAGES_BYTES,
-  ) {
+  constructor(model: ImageEncoder, limitBytes = ENCODED_IMAGES_BYTES) {
+    this.sets = new LruByBytes(limitBytes);
     const encode = model.encode_image?.bind(model);
     // A model without the method transformers.js 4.3 encodes through gets its patches every
     // time, as before; nothing is wrapped.
@@ -77,29 +69,18 @@ export class EncodedImages {
     if (!this.enabled || images.length === 0) return prepare();
     const key = setKey(images, maxPixels);
     const remembered = this.sets.get(key);
-    if (remembered) {
-      this.sets.delete(key);
-      this.sets.set(key, remembered);
-      return remembered.inputs;
-    }
+    if (remembered) return remembered;
     const patches = await prepare();
     if (patches) this.awaiting.set(patches.pixelValues, { key, patches });
     return patches;
   }
 
   private remember(key: string, patches: ImagePatches, features: Tensor): void {
-    const bytes = byteLength(features) + byteLength(patches.gridThw);
-    if (bytes > this.limitBytes || this.sets.has(key)) return;
     const [, rowLength = 0] = patches.pixelValues.dims;
     const standIn = new Tensor("float32", new Float32Array(0), [0, rowLength]);
     this.featuresOf.set(standIn, features);
-    this.sets.set(key, { inputs: { ...patches, pixelValues: standIn }, bytes });
-    this.bytes += bytes;
-    for (const [oldest, set] of this.sets) {
-      if (this.bytes <= this.limitBytes) break;
-      this.sets.delete(oldest);
-      this.bytes -= set.bytes;
-    }
+    const bytes = byteLength(features) + byteLength(patches.gridThw);
+    this.sets.set(key, { ...patches, pixelValues: standIn }, bytes);
   }
 }
 
