@@ -22,6 +22,8 @@ export interface DecodeOptions {
   signal?: AbortSignal;
   /** Where non-streamable input is written for ffmpeg to seek in. Default: the OS temp dir. */
   tempDir?: string;
+  /** ffmpeg's CPU priority, this much below the bot's (see `ToolRequest.niceness`). */
+  niceness?: number;
 }
 
 /**
@@ -65,6 +67,7 @@ async function decodeFromPipe(
   const result = await ffmpeg.run(decodeArgs("pipe:0", options.maxSeconds), {
     input: bytes,
     signal: options.signal,
+    niceness: options.niceness,
   });
   return samplesOf(result);
 }
@@ -87,7 +90,10 @@ async function decodeFromTempFile(
       throw tooLong(options.maxSeconds, probe.durationS);
     }
     const samples = samplesOf(
-      await ffmpeg.run(decodeArgs(path, options.maxSeconds), { signal: options.signal }),
+      await ffmpeg.run(decodeArgs(path, options.maxSeconds), {
+        signal: options.signal,
+        niceness: options.niceness,
+      }),
     );
     if (probe.durationS === undefined) return samples;
     const expected = Math.round(probe.durationS * DECODE_SAMPLE_RATE);

@@ -4,7 +4,13 @@
  * audio-encode.ts); the process itself is started through the {@link ToolRunner} seam.
  */
 import { basename, dirname, join } from "node:path";
-import { assertToolRuns, spawnTool, type ToolResult, type ToolRunner } from "./audio-process.js";
+import {
+  assertToolRuns,
+  spawnTool,
+  type ToolRequest,
+  type ToolResult,
+  type ToolRunner,
+} from "./audio-process.js";
 
 /** Plain options; the composition root fills them from config (FFMPEG_PATH, ...). */
 export interface FfmpegOptions {
@@ -46,7 +52,7 @@ export class Ffmpeg {
   /** Runs ffmpeg quietly (`-nostdin` is implied by feeding stdin explicitly). */
   run(
     args: readonly string[],
-    options: { input?: Uint8Array; signal?: AbortSignal } = {},
+    options: Pick<ToolRequest, "input" | "signal" | "niceness"> = {},
   ): Promise<ToolResult> {
     return this.runner({
       command: this.ffmpegPath,

@@ -2,10 +2,12 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import pino from "pino";
 import type { Pcm } from "../../src/media/audio-pcm.js";
+import { spawnTool, type ToolRequest, type ToolRunner } from "../../src/media/audio-process.js";
 import type { AsrInput, AsrResult } from "../../src/models/adapters/asr-whisper.js";
 import type { ModelHandle, RunOptions } from "../../src/models/contract.js";
 import { SpeechService, type SpeechServiceOptions } from "../../src/services/speech/index.js";
 import { AppError, ModelError } from "../../src/shared/errors.js";
+import { BACKGROUND_NICENESS } from "../../src/shared/priority.js";
 import type { VadInput, VadResult } from "../../src/models/adapters/vad-silero.js";
 import { RecordingHandle } from "../support/model-handle.js";
 import { buildRecording, encodePcm, espeakPcm } from "../support/speech-audio.js";
@@ -149,6 +151,24 @@ describe("SpeechService.transcribe", () => {
       { text: result.text, language: result.language, normalized: result.normalized },
       { text: "привет мир", language: "en", normalized: false },
     );
+  });
+
+  it("decodes a recording below the bot's CPU priority, and encodes a voice reply at it", async () => {
+    const requests: ToolRequest[] = [];
+    const runner: ToolRunner = (request) => {
+      requests.push(request);
+      return spawnTool(request);
+    };
+    const speech = service({ runner, voices: { en: fakeVoice("tts-en") } });
+    await speech.transcribe(spoken([0.5, 0.5]).bytes);
+    await speech.synthesize("Hello there.");
+    const decodes = requests.filter((request) => request.args.includes("-vn"));
+    const encodes = requests.filter((request) => request.args.includes("libopus"));
+    assert.ok(decodes.length === 1 && encodes.length === 1, `tools run: ${requests.length}`);
+    // Transcription is background work from its first step, as its VAD and Whisper threads.
+    assert.equal(decodes[0]!.niceness, BACKGROUND_NICENESS);
+    // Someone waits on a voice reply: its encoding keeps the bot's priority.
+    assert.equal(encodes[0]!.niceness, undefined);
   });
 
   it("sends Whisper only the speech: pauses are cut out, the segment keeps its times", async () => {
