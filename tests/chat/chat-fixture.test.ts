@@ -3,16 +3,8 @@ import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
 import { Store } from "../../src/memory/index.js";
 import type { TextGenerationPipeline } from "@huggingface/transformers";
-import {
-  createChatModel,
-  generateChat,
-  samplingOptions,
-} from "../../src/models/adapters/chat-qwen.js";
-import {
-  DEFAULT_TOP_K,
-  PICK_LIKELIEST,
-  TokenSampler,
-} from "../../src/models/adapters/token-sampler.js";
+import { createChatModel, generateChat, samplingFor } from "../../src/models/adapters/chat-qwen.js";
+import { DEFAULT_TOP_K } from "../../src/models/adapters/token-sampler.js";
 import { configureRuntime } from "../../src/models/runtime/index.js";
 import { fixtureModelsDir } from "../../src/models/catalogue/index.js";
 import { MESSAGE_FRAME_TOKENS } from "../../src/models/adapters/chat-context.js";
@@ -35,6 +27,7 @@ describe("chat with the fixture Qwen", () => {
   after(() => fixture.close());
   beforeEach(() => {
     fixture.calls.length = 0;
+    fixture.requests.length = 0;
     store = Store.open(":memory:");
     chat = new ChatService({
       model: fixture.handle,
@@ -56,8 +49,8 @@ describe("chat with the fixture Qwen", () => {
     assert.ok(outcome.tokens > 1);
     assert.ok(outcome.promptTokens > 0);
     assert.equal(fixture.calls.length, 1);
-    // Sampling settings reach transformers.js.
-    assert.ok(fixture.calls[0]!.options.logits_processor, "sampled by TokenSampler");
+    // The settings reach the model: sampling at the configured temperature, the token limit.
+    assert.equal(fixture.requests[0]!.settings.temperature, SETTINGS.temperature);
     assert.equal(fixture.calls[0]!.options.max_new_tokens, SETTINGS.maxNewTokens);
   });
 
@@ -83,7 +76,7 @@ describe("chat with the fixture Qwen", () => {
     );
 
     assert.equal(pieces.length, 1);
-    // The pipeline call itself ended early: generate() was interrupted, not left running.
+    // Decoding itself ended early: interrupted, not left running.
     assert.equal(fixture.calls.length, 1);
     const generated = fixture.calls[0]!.output;
     // Thinking is on: Qwen3.5's template opens <think>, the fixture closes it, then answers.
@@ -190,41 +183,24 @@ describe("chat with the fixture Qwen", () => {
     assert.equal(result.changed, false);
     assert.match(result.rejected ?? "", /length ratio|word overlap|answer/);
     assert.equal(fixture.calls.length, 1);
-    assert.equal(fixture.calls[0]!.options.top_k, 1, "normalization decodes greedily");
-    assert.equal(fixture.calls[0]!.options.logits_processor, undefined);
+    assert.equal(fixture.requests[0]!.settings.temperature, 0, "normalization decodes greedily");
     assert.equal(await normalizer.normalize(raw, "asr", "ru"), raw);
   });
 });
 
-describe("samplingOptions", () => {
+describe("samplingFor", () => {
   it("decodes greedily at temperature 0", () => {
-    assert.deepEqual(
-      samplingOptions({ maxNewTokens: 10, temperature: 0, topP: 0.9, repetitionPenalty: 1.1 }),
-      {
-        max_new_tokens: 10,
-        repetition_penalty: 1.1,
-        ...PICK_LIKELIEST,
-      },
+    assert.equal(
+      samplingFor({ maxNewTokens: 10, temperature: 0, topP: 0.9, repetitionPenalty: 1.1 }, 20),
+      undefined,
     );
   });
 
-  it("samples with temperature, top-p and the model's top-k through TokenSampler otherwise", () => {
+  it("samples with temperature, top-p and the model's top-k otherwise", () => {
     const settings = { maxNewTokens: 512, temperature: 0.7, topP: 0.9, repetitionPenalty: 1.1 };
-    const { logits_processor: processors, ...rest } = samplingOptions(settings, 20);
-    assert.deepEqual(rest, {
-      max_new_tokens: 512,
-      repetition_penalty: 1.1,
-      do_sample: true,
-      temperature: 1,
-      top_k: 1,
-    });
-    const [sampler, ...others] = [...(processors ?? [])];
-    assert.ok(sampler instanceof TokenSampler);
-    assert.equal(others.length, 0);
-    assert.deepEqual(sampler.settings, { temperature: 0.7, topP: 0.9, topK: 20 });
-    const withoutTopK = samplingOptions(settings).logits_processor;
+    assert.deepEqual(samplingFor(settings, 20), { temperature: 0.7, topP: 0.9, topK: 20 });
     assert.equal(
-      (withoutTopK?.processors[0] as TokenSampler).settings.topK,
+      samplingFor(settings)?.topK,
       DEFAULT_TOP_K,
       "a model without top_k gets transformers.js's default",
     );

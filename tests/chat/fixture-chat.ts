@@ -1,5 +1,5 @@
 /** The fixture Qwen behind a real model manager, with its generations recorded. */
-import type { Tensor, TextGenerationPipeline } from "@huggingface/transformers";
+import type { TextGenerationPipeline } from "@huggingface/transformers";
 import { fixtureModelsDir, PROFILES } from "../../src/models/catalogue/index.js";
 import {
   createChatModel,
@@ -28,10 +28,19 @@ export interface PipelineCall {
   options: Record<string, unknown>;
   /** The tokens generated, decoded without special tokens. */
   output: string;
+  tokens: number[];
+}
+
+/** The two steps of transformers.js's generation that the recording wraps. */
+interface ModelInternals {
+  _prepare_generation_config(config: unknown, kwargs: Record<string, unknown>): unknown;
+  _update_model_kwargs_for_generation(args: { generated_input_ids: bigint[][] }): unknown;
 }
 
 export interface FixtureChat {
   handle: ModelHandle<ChatRequest, ChatResult>;
+  /** The requests the handle was given, in order. */
+  requests: ChatRequest[];
   calls: PipelineCall[];
   /** The fixture's tokenizer, once loaded (for checking token budgets). */
   countTokens: TokenCounter;
@@ -51,8 +60,8 @@ export async function fixtureChatPipeline(): Promise<TextGenerationPipeline> {
 
 /**
  * The fixture Qwen as the app runs it: adapter → runtime → transformers.js, under a model
- * manager. The model's generate() is wrapped to record what the adapter really asked for and
- * what came back.
+ * manager. The model is wrapped to record what the adapter really asked for and what came
+ * back.
  */
 export async function fixtureChat(): Promise<FixtureChat> {
   const runtime = configureRuntime({
@@ -72,19 +81,21 @@ export async function fixtureChat(): Promise<FixtureChat> {
       rendered = (args[0] as ChatMessage[]).map(({ role, content }) => ({ role, content }));
       return render(...args);
     }) as typeof render;
-    const generate = pipe.model.generate.bind(pipe.model);
-    pipe.model.generate = (async (options: Record<string, unknown>) => {
-      const { input_ids: prompt, attention_mask: _mask, ...rest } = options;
-      const output = (await generate(options as Parameters<typeof generate>[0])) as Tensor;
-      const promptLength = (prompt as Tensor).dims.at(-1)!;
-      const ids = (output.tolist() as bigint[][])[0]!.slice(promptLength).map(Number);
-      calls.push({
-        messages: rendered,
-        options: rest,
-        output: loaded.decode(ids, { skip_special_tokens: true }),
-      });
-      return output;
-    }) as typeof generate;
+    // What the decoding loop asked of the model: its generation settings once per answer,
+    // then one cache update per token generated.
+    const model = pipe.model as unknown as ModelInternals;
+    const configure = model._prepare_generation_config.bind(model);
+    model._prepare_generation_config = (config, kwargs) => {
+      calls.push({ messages: rendered, options: { ...kwargs }, output: "", tokens: [] });
+      return configure(config, kwargs);
+    };
+    const update = model._update_model_kwargs_for_generation.bind(model);
+    model._update_model_kwargs_for_generation = (args) => {
+      const call = calls.at(-1)!;
+      call.tokens.push(...args.generated_input_ids.flat().map(Number));
+      call.output = loaded.decode(call.tokens, { skip_special_tokens: true });
+      return update(args);
+    };
     return pipe;
   };
   const model = createChatModel({
@@ -94,9 +105,18 @@ export async function fixtureChat(): Promise<FixtureChat> {
     pipelineFactory: spying,
   });
   const manager = new ModelManager({ budgetBytes: 1024 ** 3, clock: new ManualClock() });
-  const handle = manager.register(model, { idleUnloadMs: 0 });
+  const registered = manager.register(model, { idleUnloadMs: 0 });
+  const requests: ChatRequest[] = [];
+  const handle: ModelHandle<ChatRequest, ChatResult> = {
+    id: registered.id,
+    run: (request, options) => {
+      requests.push(request);
+      return registered.run(request, options);
+    },
+  };
   return {
     handle,
+    requests,
     calls,
     countTokens: (text) => {
       if (!tokenizer) throw new Error("the fixture is not loaded yet");

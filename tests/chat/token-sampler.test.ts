@@ -1,15 +1,11 @@
-/** TokenSampler: top-k, temperature and the nucleus, alone and inside the fixture Qwen's generate(). */
+/** Choosing tokens: top-k, temperature and the nucleus. */
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
-import { LogitsProcessorList, type TextGenerationPipeline } from "@huggingface/transformers";
+import { describe, it } from "node:test";
 import {
   drawToken,
-  PICK_LIKELIEST,
-  TokenSampler,
   topIndices,
   type SamplingSettings,
 } from "../../src/models/adapters/token-sampler.js";
-import { fixtureChatPipeline, QWEN_ANSWER } from "./fixture-chat.js";
 
 /** Logits whose softmax at temperature 1 is `probabilities`, after `noise` unlikely tokens. */
 function logitsOf(probabilities: number[], noise = 0): Float32Array {
@@ -90,43 +86,5 @@ describe("drawToken", () => {
   it("draws only among the topK likeliest", () => {
     assert.equal(draw({ topK: 1 }, 0.999), 10);
     assert.equal(draw({ topK: 2 }, 0.999), 11);
-  });
-});
-
-describe("TokenSampler in the fixture Qwen's generate()", () => {
-  let pipe: TextGenerationPipeline;
-
-  before(async () => {
-    pipe = await fixtureChatPipeline();
-  });
-  after(() => pipe.dispose());
-
-  async function answer(options: Record<string, unknown>): Promise<string> {
-    const [output] = (await pipe([{ role: "user", content: "Hi" }], {
-      max_new_tokens: 24,
-      tokenizer_encode_kwargs: { enable_thinking: false },
-      ...options,
-    })) as { generated_text: { content: string }[] }[];
-    return output!.generated_text.at(-1)!.content;
-  }
-
-  function sampled(sampler: TokenSampler): Promise<string> {
-    const logitsProcessor = new LogitsProcessorList();
-    logitsProcessor.push(sampler);
-    return answer({ ...PICK_LIKELIEST, logits_processor: logitsProcessor });
-  }
-
-  it("PICK_LIKELIEST alone decodes as transformers.js's greedy decoding does", async () => {
-    assert.equal(await answer(PICK_LIKELIEST), await answer({ do_sample: false }));
-  });
-
-  it("chooses every token: the likeliest gives the fixture's answer, the second likeliest another", async () => {
-    assert.equal(await sampled(new TokenSampler(settings({ topK: 1 }), () => 0.999)), QWEN_ANSWER);
-    // The fixture puts a logit of 10 on its next token: at temperature 10 the second likeliest
-    // gets about a quarter, and the draw at the top of the range lands on it.
-    const second = await sampled(
-      new TokenSampler(settings({ topK: 2, temperature: 10 }), () => 0.999),
-    );
-    assert.notEqual(second, QWEN_ANSWER);
   });
 });

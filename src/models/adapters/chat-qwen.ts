@@ -1,27 +1,22 @@
 /**
  * The chat model: a Qwen (qwen2 / qwen3 family) instruct model loaded as transformers.js's
  * `text-generation` pipeline, its prompt rendered with the model's own chat template. One job
- * generates one reply: text pieces are streamed through a callback as tokens are decoded, and
- * an aborted signal stops generation at the next token (an `InterruptableStoppingCriteria`),
- * so the job settles promptly and never leaves a `generate()` running behind it.
+ * generates one reply ({@link decode}): text pieces are streamed through a callback as tokens
+ * are decoded, and an aborted signal stops generation at the next token, so the job settles
+ * promptly and never leaves a decode running behind it.
  *
  * Token counting needs the model's tokenizer, which only exists where the model is loaded, so
  * a request may pass a conversation to fit instead of messages: the model trims its history to
  * the token budget inside the same job, without a second trip through the manager's queue,
  * and a request stays plain data wherever the model runs (a worker thread, a cluster worker).
  */
-import {
-  LogitsProcessorList,
-  TextStreamer,
-  type Tensor,
-  type TextGenerationPipeline,
-} from "@huggingface/transformers";
+import { TextStreamer, type Tensor, type TextGenerationPipeline } from "@huggingface/transformers";
 import type { Logger } from "pino";
 import { InputError } from "../../shared/errors.js";
 import type { RuntimeSettings } from "../runtime/environment.js";
 import { messagesToSend, type ConversationToFit } from "./chat-context.js";
-import { generateUntilAborted } from "./interruptible.js";
-import { DEFAULT_TOP_K, PICK_LIKELIEST, TokenSampler } from "./token-sampler.js";
+import { decode } from "./decode.js";
+import { DEFAULT_TOP_K, type SamplingSettings } from "./token-sampler.js";
 import type { PipelineFactory } from "../runtime/pipeline.js";
 import {
   createTransformersModel,
@@ -167,14 +162,15 @@ export async function generateChat(
       generatedTokens += 1;
     },
   });
-  await generateUntilAborted(signal, (stop) =>
-    pipe.model.generate({
-      ...inputs,
-      ...samplingOptions(request.settings, modelTopK(pipe)),
-      streamer,
-      stopping_criteria: [stop],
-    } as Parameters<typeof pipe.model.generate>[0]),
-  );
+  const sampling = samplingFor(request.settings, modelTopK(pipe));
+  await decode(pipe.model, {
+    inputs,
+    maxNewTokens: request.settings.maxNewTokens,
+    repetitionPenalty: request.settings.repetitionPenalty,
+    ...(sampling ? { sampling } : {}),
+    streamer,
+    signal,
+  });
   return {
     text,
     generatedTokens,
@@ -190,27 +186,15 @@ function modelTopK(pipe: TextGenerationPipeline): number | undefined {
 }
 
 /**
- * transformers.js generation options for the settings; temperature 0 is greedy decoding.
- * Sampling draws from the `modelTopK` likeliest tokens (the model's generation config, or
- * transformers.js's default) with {@link TokenSampler}.
+ * How tokens are drawn for the settings: temperature 0 is greedy decoding (none); otherwise
+ * from the `modelTopK` likeliest tokens (the model's generation config, or transformers.js's
+ * default) with the temperature and the nucleus applied.
  */
-export function samplingOptions(
+export function samplingFor(
   settings: GenerationSettings,
   modelTopK?: number,
-): typeof PICK_LIKELIEST & {
-  max_new_tokens: number;
-  repetition_penalty: number;
-  logits_processor?: LogitsProcessorList;
-} {
-  const common = {
-    max_new_tokens: settings.maxNewTokens,
-    repetition_penalty: settings.repetitionPenalty,
-  };
-  if (settings.temperature <= 0) return { ...common, ...PICK_LIKELIEST };
+): SamplingSettings | undefined {
+  if (settings.temperature <= 0) return undefined;
   const topK = modelTopK !== undefined && modelTopK > 0 ? modelTopK : DEFAULT_TOP_K;
-  const logitsProcessor = new LogitsProcessorList();
-  logitsProcessor.push(
-    new TokenSampler({ temperature: settings.temperature, topP: settings.topP, topK }),
-  );
-  return { ...common, ...PICK_LIKELIEST, logits_processor: logitsProcessor };
+  return { temperature: settings.temperature, topP: settings.topP, topK };
 }

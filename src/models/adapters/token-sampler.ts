@@ -1,12 +1,10 @@
 /**
- * Sampling of the next token with temperature, top-k and top-p, as a transformers.js logits
- * processor. transformers.js 4.3.1 samples by dividing the whole vocabulary's logits by the
- * temperature (248,320 of them per token for Qwen3.5: 6% of the main thread with bench:load's
- * light users) and ignores `top_p` altogether. This processor reads the logits once to
- * find the top k, draws from them with the temperature and the nucleus applied, and lifts the
- * drawn token above all others, for {@link PICK_LIKELIEST} to take.
+ * Choosing the next token with temperature, top-k and top-p, for the decoding loop (decode.ts).
+ * transformers.js 4.3.1 samples by dividing the whole vocabulary's logits by the temperature
+ * (248,320 of them per token for Qwen3.5: 6% of the main thread with bench:load's light
+ * users) and ignores `top_p` altogether. Here the logits are read once to find the top k,
+ * and the token is drawn from them with the temperature and the nucleus applied.
  */
-import { LogitsProcessor, type Tensor } from "@huggingface/transformers";
 
 /** A number in [0, 1): `Math.random` outside tests. */
 export type RandomSource = () => number;
@@ -19,17 +17,6 @@ export interface SamplingSettings {
   /** How many of the likeliest tokens are candidates at all (at least 1). */
   topK: number;
 }
-
-/**
- * Generation options that take the single likeliest token: greedy decoding, and the token
- * {@link TokenSampler} lifted. transformers.js's own greedy pick (`do_sample: false`) scans the
- * vocabulary in JavaScript; sampling from the top 1 finds the same token with ONNX Runtime's
- * TopK (a greedy answer of the fixture Qwen: 16–18 ms of CPU that way, 9–10 ms this way).
- */
-export const PICK_LIKELIEST = Object.freeze({ do_sample: true, temperature: 1, top_k: 1 });
-
-/** Above any logit, finite so that a softmax over it alone stays 1. */
-const LIFTED = 3e38;
 
 /** transformers.js's own default when a model's generation config sets no `top_k`. */
 export const DEFAULT_TOP_K = 50;
@@ -110,24 +97,4 @@ export function drawToken(
     if (target < 0) return candidates[at]!;
   }
   return candidates[kept - 1]!;
-}
-
-/** Draws each row's token and lifts its logit above all others (see {@link PICK_LIKELIEST}). */
-export class TokenSampler extends LogitsProcessor {
-  constructor(
-    readonly settings: SamplingSettings,
-    private readonly random: RandomSource = Math.random,
-  ) {
-    super();
-  }
-
-  override _call(_inputIds: bigint[][], logits: Tensor): Tensor {
-    const data = logits.data as Float32Array;
-    const vocabulary = logits.dims.at(-1)!;
-    for (let row = 0; row < data.length; row += vocabulary) {
-      const scores = data.subarray(row, row + vocabulary);
-      scores[drawToken(scores, this.settings, this.random)] = LIFTED;
-    }
-    return logits;
-  }
 }

@@ -22,8 +22,7 @@ import {
   type TransformersModel,
   type TransformersModelSpecWithFallback,
 } from "../../runtime/transformers-model.js";
-import { generateUntilAborted } from "../interruptible.js";
-import { PICK_LIKELIEST } from "../token-sampler.js";
+import { decode } from "../decode.js";
 import { EncodedImages, type ImageEncoder } from "./encoded-images.js";
 import { imagePatches, type QwenImageProcessor } from "./patches.js";
 import type { VisionRequest, VisionResult, VisionTurn } from "./types.js";
@@ -121,16 +120,15 @@ export async function generateVision(
       generatedTokens += 1;
     },
   });
-  await generateUntilAborted(signal, (stop) =>
-    model.generate({
+  await decode(model, {
+    inputs: {
       ...inputs,
       ...(vision ? { pixel_values: vision.pixelValues, image_grid_thw: vision.gridThw } : {}),
-      max_new_tokens: request.maxNewTokens,
-      ...PICK_LIKELIEST,
-      streamer,
-      stopping_criteria: [stop],
-    } as Parameters<typeof model.generate>[0]),
-  );
+    },
+    maxNewTokens: request.maxNewTokens,
+    streamer,
+    signal,
+  });
   return {
     text: answer,
     generatedTokens,
