@@ -42,9 +42,8 @@ export interface DecodeRequest {
 
 type ModelInputs = Record<string, unknown> & { past_key_values?: { dispose(): Promise<void> } };
 
-/** The model methods `generate()` runs each step (transformers.js 4.3.1). */
+/** The model methods `generate()` runs for a decoder-only model (transformers.js 4.3.1). */
 interface DecodingModel {
-  config: { is_encoder_decoder?: boolean };
   _prepare_generation_config(config: null, kwargs: object): GenerationConfig;
   _prepare_model_inputs(args: { inputs: null; model_kwargs: object }): {
     model_inputs: ModelInputs;
@@ -73,7 +72,10 @@ interface GenerationConfig {
   max_length: number | null;
 }
 
-/** Decodes one sequence until the end of the turn or `maxNewTokens`; returns the tokens generated. */
+/**
+ * Decodes one sequence (a batch of one) with a decoder-only model until the end of the turn or
+ * `maxNewTokens`; returns the tokens generated.
+ */
 export async function decode(model: PreTrainedModel, request: DecodeRequest): Promise<bigint[]> {
   const { signal, streamer, sampling } = request;
   const random = request.random ?? Math.random;
