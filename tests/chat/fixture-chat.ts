@@ -24,10 +24,11 @@ export { QWEN_ANSWER } from "../../scripts/make-fixtures.js";
 export interface PipelineCall {
   /** The conversation the prompt was rendered from. */
   messages: ChatMessage[];
-  /** The generation options, without the prompt's tensors. */
+  /** The settings given to transformers.js's generation config (`max_new_tokens`...). */
   options: Record<string, unknown>;
   /** The tokens generated, decoded without special tokens. */
   output: string;
+  /** The ids of the tokens generated. */
   tokens: number[];
 }
 
