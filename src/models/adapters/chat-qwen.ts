@@ -153,17 +153,13 @@ export async function generateChat(
   // closing tag. Starting the turn with the opening tag keeps the raw stream well-formed.
   if (OPEN_THINK_AT_END.test(prompt)) emit(THINK_OPEN);
 
-  let generatedTokens = 0;
   const streamer = new TextStreamer(tokenizer, {
     skip_prompt: true,
     skip_special_tokens: true,
     callback_function: emit,
-    token_callback_function: () => {
-      generatedTokens += 1;
-    },
   });
   const sampling = samplingFor(request.settings, modelTopK(pipe));
-  await decode(pipe.model, {
+  const generated = await decode(pipe.model, {
     inputs,
     maxNewTokens: request.settings.maxNewTokens,
     repetitionPenalty: request.settings.repetitionPenalty,
@@ -173,9 +169,9 @@ export async function generateChat(
   });
   return {
     text,
-    generatedTokens,
+    generatedTokens: generated.length,
     promptTokens,
-    truncated: generatedTokens >= request.settings.maxNewTokens,
+    truncated: generated.length >= request.settings.maxNewTokens,
     ...(historyTurns === undefined ? {} : { historyTurns }),
   };
 }

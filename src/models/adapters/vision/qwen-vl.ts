@@ -107,7 +107,6 @@ export async function generateVision(
   }
 
   let answer = "";
-  let generatedTokens = 0;
   const streamer = new TextStreamer(tokenizer, {
     skip_prompt: true,
     skip_special_tokens: true,
@@ -116,11 +115,8 @@ export async function generateVision(
       answer += piece;
       request.onText?.(piece);
     },
-    token_callback_function: () => {
-      generatedTokens += 1;
-    },
   });
-  await decode(model, {
+  const generated = await decode(model, {
     inputs: {
       ...inputs,
       ...(vision ? { pixel_values: vision.pixelValues, image_grid_thw: vision.gridThw } : {}),
@@ -131,9 +127,9 @@ export async function generateVision(
   });
   return {
     text: answer,
-    generatedTokens,
+    generatedTokens: generated.length,
     promptTokens,
-    truncated: generatedTokens >= request.maxNewTokens,
+    truncated: generated.length >= request.maxNewTokens,
   };
 }
 
