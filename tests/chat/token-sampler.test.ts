@@ -36,8 +36,37 @@ describe("topIndices", () => {
     }
   });
 
-  it("finds the largest wherever they are: in the first k, in a group of four, at the end", () => {
-    for (const length of [9, 10, 11, 12, 13]) {
+  it("orders negative, zero, infinite and positive values as floats, in a view of a larger row", () => {
+    let seed = 11;
+    const random = () => ((seed = (seed * 16_807) % 2_147_483_647) - 1) / 2_147_483_646;
+    const rowOf = (special: number[], value: (i: number) => number) =>
+      Float32Array.from({ length: 403 }, (_, i) =>
+        i % 37 === 0 ? special[(i / 37) % special.length]! : value(i),
+      );
+    const rows = {
+      negative: rowOf([-Infinity, -0, -1e-40, -3.5, NaN], () => -random() * 50),
+      // Negative at first (a negative floor), then larger (the floor turns positive).
+      mixed: rowOf([-Infinity, Infinity, -0, 0, -1e-40, 1e-40, -3.5, 3.5, NaN], (i) =>
+        i < 200 ? (random() - 0.9) * 50 : (random() - 0.2) * 50,
+      ),
+    };
+    for (const [name, row] of Object.entries(rows)) {
+      const values = row.subarray(3);
+      const sorted = [...values.keys()]
+        .filter((index) => !Number.isNaN(values[index]!))
+        .sort((a, b) => values[b]! - values[a]! || a - b);
+      for (const k of [1, 2, 5, 20, 60]) {
+        assert.deepEqual(
+          topIndices(values, k).map((index) => values[index]),
+          sorted.slice(0, k).map((index) => values[index]),
+          `${name}, k=${k}`,
+        );
+      }
+    }
+  });
+
+  it("finds the largest wherever they are: in the first k, in a group of eight, at the end", () => {
+    for (const length of [9, 10, 11, 12, 13, 17, 21]) {
       for (const at of [0, 3, length - 2, length - 1]) {
         const values = new Float32Array(length).fill(-5);
         values[at] = 7;

@@ -21,11 +21,21 @@ export interface SamplingSettings {
 /** transformers.js's own default when a model's generation config sets no `top_k`. */
 export const DEFAULT_TOP_K = 50;
 
+/** The bits of a float32 read as an int32: their order is the floats' order where both are positive. */
+const scratchFloat = new Float32Array(1);
+const scratchBits = new Int32Array(scratchFloat.buffer);
+function bitsOf(value: number): number {
+  scratchFloat[0] = value;
+  return scratchBits[0]!;
+}
+
 /**
  * Indices of the `k` largest values, largest first (NaN never among them); one pass over
- * `values`. Past the first k, four values at a time are compared with the smallest kept, as
- * nearly all of a vocabulary's logits are below it: 0.36–0.66 ms instead of 0.86–1.56 ms
- * (k of 1, 20 and 50) for 248,320 logits on this 2-core machine, once per generated token.
+ * `values`, once per generated token. Past the first k, a value enters only when it beats the
+ * smallest kept, and nearly all of a vocabulary's logits don't: the pass compares the values'
+ * bits as integers, eight at a time, which V8 does without converting each float. For 248,320
+ * logits on this 2-core machine (k of 1, 20 and 50; rows like a real model's, all negative, and
+ * the fixture's): 0.24–0.42 ms, against 0.37–0.56 ms comparing them as floats four at a time.
  */
 export function topIndices(values: Float32Array, k: number): number[] {
   const count = Math.min(Math.max(1, Math.floor(k)), values.length);
@@ -48,23 +58,56 @@ export function topIndices(values: Float32Array, k: number): number[] {
   for (; index < length && filled < count; index++) {
     if (!Number.isNaN(values[index]!)) keep(index, values[index]!);
   }
-  // A value enters only when it beats the smallest kept.
   let floor = kept[count - 1]!;
+  let floorBits = bitsOf(floor);
   const enter = (at: number) => {
     if (values[at]! > floor) {
       keep(at, values[at]!);
       floor = kept[count - 1]!;
+      floorBits = bitsOf(floor);
     }
   };
-  const quads = index + ((length - index) & ~3);
-  for (; index < quads; index += 4) {
-    if (
-      values[index]! > floor ||
-      values[index + 1]! > floor ||
-      values[index + 2]! > floor ||
-      values[index + 3]! > floor
-    ) {
-      for (let at = index; at < index + 4; at++) enter(at);
+  const bits = new Int32Array(values.buffer, values.byteOffset, length);
+  // Above a floor with positive bits: larger bits. Above one with negative bits: positive
+  // bits, or negative bits below the floor's (a negative float's bits grow with its magnitude).
+  // Either test may also let through a NaN, or +0 against -0: `enter` compares the floats.
+  const eights = index + ((length - index) & ~7);
+  while (index < eights) {
+    for (; index < eights && floorBits < 0; index += 8) {
+      if (
+        bits[index]! >= 0 ||
+        bits[index]! < floorBits ||
+        bits[index + 1]! >= 0 ||
+        bits[index + 1]! < floorBits ||
+        bits[index + 2]! >= 0 ||
+        bits[index + 2]! < floorBits ||
+        bits[index + 3]! >= 0 ||
+        bits[index + 3]! < floorBits ||
+        bits[index + 4]! >= 0 ||
+        bits[index + 4]! < floorBits ||
+        bits[index + 5]! >= 0 ||
+        bits[index + 5]! < floorBits ||
+        bits[index + 6]! >= 0 ||
+        bits[index + 6]! < floorBits ||
+        bits[index + 7]! >= 0 ||
+        bits[index + 7]! < floorBits
+      ) {
+        for (let at = index; at < index + 8; at++) enter(at);
+      }
+    }
+    for (; index < eights && floorBits >= 0; index += 8) {
+      if (
+        bits[index]! > floorBits ||
+        bits[index + 1]! > floorBits ||
+        bits[index + 2]! > floorBits ||
+        bits[index + 3]! > floorBits ||
+        bits[index + 4]! > floorBits ||
+        bits[index + 5]! > floorBits ||
+        bits[index + 6]! > floorBits ||
+        bits[index + 7]! > floorBits
+      ) {
+        for (let at = index; at < index + 8; at++) enter(at);
+      }
     }
   }
   for (; index < length; index++) enter(index);
