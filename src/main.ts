@@ -5,6 +5,7 @@
  */
 import { createApp } from "./app/index.js";
 import { installLastResortHandlers } from "./app/last-resort.js";
+import { MISSING_NODE_FLAGS, missingNodeFlags } from "./app/node-flags.js";
 import { EXIT_CONFIG, TelegramRefusedError } from "./app/telegram-start.js";
 import { createWorkerApp } from "./app/worker.js";
 import { ConfigError, loadConfig, loadDotEnv, type Config } from "./config/index.js";
@@ -35,6 +36,10 @@ const logger = createLogger({
   secrets: [config.telegram.token, config.telegram.webhook.secret],
 });
 installLastResortHandlers(logger);
+const missingFlags = missingNodeFlags(process.execArgv);
+if (missingFlags.length > 0) {
+  logger.warn({ missing: missingFlags }, MISSING_NODE_FLAGS);
+}
 const app =
   config.cluster.role === "worker" ? createWorkerApp(config, logger) : createApp(config, logger);
 

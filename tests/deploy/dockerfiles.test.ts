@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
+import { NODE_FLAGS } from "../../src/app/node-flags.js";
 import { fixtureModelsDir } from "../../src/models/catalogue/index.js";
 import { botOwnedPaths, instructions } from "./support/dockerfile.js";
 import { REPO } from "./support/tools.js";
@@ -181,7 +182,13 @@ for (const name of ["Dockerfile", "Dockerfile.gpu"]) {
       );
       const commands = steps.filter((s) => s.keyword === "CMD");
       assert.equal(commands.length, 1);
-      assert.deepEqual(JSON.parse(commands[0]!.args), ["node", "--import", "tsx", "src/main.ts"]);
+      assert.deepEqual(JSON.parse(commands[0]!.args), [
+        "node",
+        ...NODE_FLAGS,
+        "--import",
+        "tsx",
+        "src/main.ts",
+      ]);
       const stop = steps.find((s) => s.keyword === "STOPSIGNAL");
       assert.ok(!stop || stop.args === "SIGTERM", "stops with SIGTERM");
     });

@@ -2,10 +2,13 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
+import { NODE_FLAGS } from "../../src/app/node-flags.js";
 import { EXIT_CONFIG } from "../../src/app/telegram-start.js";
 import { missingTool, REPO, run, tempDir } from "./support/tools.js";
 
 const UNIT = "local-ai-bot.service";
+/** node itself with the bot's options: no npm, shell or tsx wrapper to die first. */
+const EXEC_START = `/usr/bin/node ${NODE_FLAGS.join(" ")} --import tsx src/main.ts`;
 const text = fs.readFileSync(path.join(REPO, "deploy/systemd", UNIT), "utf8");
 
 describe("deploy/systemd/local-ai-bot.service", () => {
@@ -55,7 +58,7 @@ describe("deploy/systemd/local-ai-bot.service", () => {
         .find((line) => line.startsWith(`${key}=`))
         ?.slice(key.length + 1);
     // node is the main process: no npm, shell or tsx wrapper to die first and take it down.
-    assert.match(one("ExecStart") ?? "", /^\/usr\/bin\/node --import tsx src\/main\.ts$/);
+    assert.equal(one("ExecStart"), EXEC_START);
     assert.equal(one("KillSignal"), "SIGTERM");
     // Only node gets the SIGTERM; the tools under a draining job keep running.
     assert.equal(one("KillMode"), "mixed");
@@ -86,6 +89,7 @@ describe("deploy/systemd/local-ai-worker@.service", () => {
   });
 
   it("runs a worker on the GPU its instance names, with its settings file", () => {
+    assert.ok(template.includes(`\nExecStart=${EXEC_START}\n`), "ExecStart as the bot's");
     assert.match(template, /^Environment=ROLE=worker$/m);
     assert.match(template, /^Environment=CUDA_VISIBLE_DEVICES=%i$/m);
     assert.match(template, /^EnvironmentFile=\/etc\/local-ai-bot\/worker\.env$/m);

@@ -3,13 +3,14 @@
  * against the loopback Bot API server (tests/support/bot-api) over real HTTP, and lets
  * tests act as Telegram users and read the bot's JSON logs.
  *
- * Why `node --import tsx src/main.ts` and not `npm start`: `npm start` is
- * `bash scripts/setup.sh runtime && exec node --import tsx src/main.ts`. The setup step is
+ * Why `node --single-threaded-gc --import tsx src/main.ts` and not `npm start`: `npm start`
+ * is `bash scripts/setup.sh runtime && exec node` with the same arguments. The setup step is
  * idempotent but runs dpkg checks and hashes the lockfile on every start, which needs no
  * testing in every file (it has its own checks), and npm sits between the test and the
- * bot. So the bot runs the same entry point with the same loader in one process: signals,
- * exit codes and stdout are the bot's own. `npmStart: true` runs `npm start` itself, in its
- * own process group, for the test of a signal sent to the whole group.
+ * bot. So the bot runs the same entry point with the same options (NODE_FLAGS) and loader
+ * in one process: signals, exit codes and stdout are the bot's own. `npmStart: true` runs
+ * `npm start` itself, in its own process group, for the test of a signal sent to the whole
+ * group.
  *
  * The child runs in a fresh temporary working directory (with tsx pointed at the repo's
  * tsconfig): a developer's `.env` in the repo root can't leak settings into the tests,
@@ -25,6 +26,7 @@ import { fileURLToPath } from "node:url";
 import type { Chat, InlineKeyboardButton, Message, User } from "@grammyjs/types";
 import assert from "node:assert/strict";
 import { LAST_RESORT_MESSAGE } from "../../src/app/last-resort.js";
+import { NODE_FLAGS } from "../../src/app/node-flags.js";
 import { envSchema } from "../../src/config/schema.js";
 import { BotApiServer, type RecordedCall } from "../support/bot-api/index.js";
 
@@ -222,7 +224,7 @@ export class BotProcess {
       });
       return new BotProcess(child, cwd, true);
     }
-    const args = [...(options.nodeArgs ?? []), "--import", TSX_LOADER, MAIN];
+    const args = [...NODE_FLAGS, ...(options.nodeArgs ?? []), "--import", TSX_LOADER, MAIN];
     const child = spawn(process.execPath, args, {
       cwd,
       env,
