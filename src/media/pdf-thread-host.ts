@@ -4,7 +4,6 @@
  */
 import { isMainThread } from "node:worker_threads";
 import { InputError } from "../shared/errors.js";
-import { yieldToMainThread } from "../shared/priority.js";
 import { serveThreadCalls } from "../shared/thread-calls.js";
 import { PdfFile, type PdfOpenOptions, type RenderOptions } from "./pdf.js";
 
@@ -36,8 +35,4 @@ const api = {
 
 export type PdfThreadApi = typeof api;
 
-if (!isMainThread) {
-  // Rendering pages is batch work beside the main thread's answers: it yields the cores.
-  yieldToMainThread();
-  serveThreadCalls(api);
-}
+if (!isMainThread) serveThreadCalls(api);

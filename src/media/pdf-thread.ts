@@ -24,9 +24,11 @@ export interface PdfDocument {
 
 /** Reads PDFs in a worker thread; see the module comment. */
 export class PdfReader {
+  // Rendering pages is batch work beside the main thread's answers: it yields the cores.
   private readonly thread = new ThreadCalls<PdfThreadApi>(
     siblingModule(import.meta.url, "pdf-thread-host"),
     "PDF reader",
+    { background: true },
   );
   private nextId = 1;
 

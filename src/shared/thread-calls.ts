@@ -6,12 +6,26 @@
  * The app runs from source under tsx, whose loader hooks do not reach worker threads, so a
  * thread starts from a small bootstrap that registers the loader when the module is a .ts
  * file and then imports it.
+ *
+ * A background thread lowers its CPU priority in that bootstrap, before anything else runs
+ * in it: the threads it starts inherit the priority, the loader's among them, which compiles
+ * the thread's modules (1.2 s of CPU for the PDF reader's, measured), and so does the loading
+ * of its modules. Lowered later, by the module itself, both ran at the bot's priority, beside
+ * the chat answers of a crowd, whenever a model loaded or the first PDF came in.
  */
 import { parentPort, Worker } from "node:worker_threads";
 import { fromErrorRecord, toErrorRecord, type ErrorRecord } from "./errors.js";
+import { BACKGROUND_NICENESS } from "./priority.js";
 
 const BOOTSTRAP = `
 const { workerData } = require("node:worker_threads");
+if (workerData.niceness > 0) {
+  try {
+    require("node:os").setPriority(workerData.niceness);
+  } catch {
+    // Not permitted here (some containers): the thread keeps the process's priority.
+  }
+}
 (async () => {
   if (workerData.host.endsWith(".ts")) (await import(workerData.tsx)).register();
   await import(workerData.host);
@@ -24,11 +38,29 @@ export function siblingModule(base: string, name: string): string {
   return new URL(`./${name}${base.endsWith(".ts") ? ".ts" : ".js"}`, base).href;
 }
 
+export interface ModuleWorkerOptions {
+  /**
+   * Background work (pages to render, batch pieces): the thread and every thread it starts
+   * run at {@link BACKGROUND_NICENESS}, yielding the cores to the main thread. Otherwise they
+   * run at the priority of the thread that starts them.
+   */
+  background?: boolean;
+}
+
 /** Starts a thread running the module at `hostUrl`; `data` is its `workerData`. */
-export function startModuleWorker(hostUrl: string, data: Record<string, unknown>): Worker {
+export function startModuleWorker(
+  hostUrl: string,
+  data: Record<string, unknown>,
+  options: ModuleWorkerOptions = {},
+): Worker {
   return new Worker(BOOTSTRAP, {
     eval: true,
-    workerData: { ...data, host: hostUrl, tsx: import.meta.resolve("tsx/esm/api") },
+    workerData: {
+      ...data,
+      host: hostUrl,
+      tsx: import.meta.resolve("tsx/esm/api"),
+      niceness: options.background ? BACKGROUND_NICENESS : 0,
+    },
   });
 }
 
@@ -63,6 +95,7 @@ export class ThreadCalls<Api extends ThreadApi> {
   constructor(
     private readonly hostUrl: string,
     private readonly name: string,
+    private readonly options: ModuleWorkerOptions = {},
   ) {}
 
   call<Method extends keyof Api & string>(
@@ -90,7 +123,7 @@ export class ThreadCalls<Api extends ThreadApi> {
 
   private start(): Worker {
     if (this.worker) return this.worker;
-    const worker = startModuleWorker(this.hostUrl, {});
+    const worker = startModuleWorker(this.hostUrl, {}, this.options);
     worker.unref();
     worker.on("message", (reply: Reply) => {
       // A closed or failed thread's late reply: its calls have failed already.

@@ -2,8 +2,10 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { PdfReader } from "../../src/media/pdf-thread.js";
 import { PdfFile } from "../../src/media/pdf.js";
+import { BACKGROUND_NICENESS } from "../../src/shared/priority.js";
 import { buildEncryptedPdf, buildPdf } from "../support/pdfs.js";
 import { textPng } from "../support/text-images.js";
+import { nicenessOfThreadsStartedBy } from "../support/thread-niceness.js";
 
 describe("PdfFile", () => {
   it("reads a page's text layer with its line and paragraph breaks", async () => {
@@ -82,6 +84,21 @@ describe("PdfReader (a worker thread)", () => {
       await there.close();
     } finally {
       await here.close();
+      await reader.close();
+    }
+  });
+
+  it("reads in threads that yield the cores: all it starts run at nice 10", async () => {
+    const bytes = await buildPdf([{ kind: "text", lines: ["One line."] }]);
+    const reader = new PdfReader();
+    try {
+      const started = await nicenessOfThreadsStartedBy(() => reader.open(bytes));
+      assert.ok(started.length > 0);
+      assert.deepEqual(
+        started.filter((nice) => nice !== BACKGROUND_NICENESS),
+        [],
+      );
+    } finally {
       await reader.close();
     }
   });

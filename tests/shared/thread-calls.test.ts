@@ -1,8 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import os from "node:os";
 import { threadId } from "node:worker_threads";
+import { BACKGROUND_NICENESS } from "../../src/shared/priority.js";
 import { ThreadCalls, siblingModule } from "../../src/shared/thread-calls.js";
 import type { TestThreadApi } from "../support/thread-host.js";
+import { nicenessOfThreadsStartedBy } from "../support/thread-niceness.js";
 
 const HOST = siblingModule(new URL("../support/x.ts", import.meta.url).href, "thread-host");
 
@@ -46,6 +49,28 @@ describe("ThreadCalls", () => {
       assert.notEqual(second, first);
     } finally {
       await thread.close();
+    }
+  });
+
+  it("starts a background thread, and the loader's thread it starts, at nice 10", async () => {
+    const here = os.getPriority();
+    const background = new ThreadCalls<TestThreadApi>(HOST, "test", { background: true });
+    const foreground = new ThreadCalls<TestThreadApi>(HOST, "test");
+    try {
+      const lowered = await nicenessOfThreadsStartedBy(() => background.call("add", 1, 2));
+      assert.ok(lowered.length > 1, "the thread and the loader's");
+      assert.deepEqual(
+        lowered.filter((nice) => nice !== BACKGROUND_NICENESS),
+        [],
+      );
+      const kept = await nicenessOfThreadsStartedBy(() => foreground.call("add", 1, 2));
+      assert.ok(kept.length > 0);
+      assert.deepEqual(
+        kept.filter((nice) => nice !== here),
+        [],
+      );
+    } finally {
+      await Promise.all([background.close(), foreground.close()]);
     }
   });
 

@@ -6,7 +6,6 @@ import { parentPort, workerData } from "node:worker_threads";
 import { createLogger } from "../../log/index.js";
 import { systemClock } from "../../shared/clock.js";
 import { cancelledError, toErrorRecord } from "../../shared/errors.js";
-import { yieldToMainThread } from "../../shared/priority.js";
 import type { ManagedModel } from "../contract.js";
 import { createKindModel } from "../kinds/adapters.js";
 import { configureRuntime } from "../runtime/index.js";
@@ -14,9 +13,6 @@ import type { FromThread, ThreadRecipe, ToThread } from "./protocol.js";
 
 const port = parentPort!;
 const recipe = (workerData as { recipe: ThreadRecipe }).recipe;
-// A background thread yields the cores to the main thread, like OCR pages; a foreground one
-// keeps the main thread's priority (see ThreadPriority).
-if (recipe.priority === "background") yieldToMainThread();
 const logger = createLogger(recipe.log).child({ module: "models", thread: recipe.kind });
 const runtime = configureRuntime({ ...recipe.runtime, logger });
 let model = createKindModel(recipe.kind, recipe.profile, {

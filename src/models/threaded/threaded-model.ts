@@ -128,7 +128,13 @@ export class ThreadedModel<In = unknown, Out = unknown> implements ManagedModel<
   }
 
   private start(): Worker {
-    const worker = startModuleWorker(HOST_URL, { recipe: this.recipe });
+    // A background thread yields the cores to the main thread, like OCR pages; a foreground
+    // one keeps the main thread's priority (see ThreadPriority).
+    const worker = startModuleWorker(
+      HOST_URL,
+      { recipe: this.recipe },
+      { background: this.recipe.priority === "background" },
+    );
     // Idle, the thread does not keep the process alive; work it owes an answer does.
     worker.unref();
     worker.on("message", (message: FromThread) => this.receive(message));
