@@ -21,7 +21,7 @@ export interface SamplingSettings {
 /** transformers.js's own default when a model's generation config sets no `top_k`. */
 export const DEFAULT_TOP_K = 50;
 
-/** The bits of a float32 read as an int32: their order is the floats' order where both are positive. */
+/** A float32's bits read as an int32: for two positive floats, ordered as the floats are. */
 const scratchFloat = new Float32Array(1);
 const scratchBits = new Int32Array(scratchFloat.buffer);
 function bitsOf(value: number): number {
